@@ -1,0 +1,35 @@
+"""One exception family per room; the CLI catches `WasitoolError` once and prints one line."""
+
+from __future__ import annotations
+
+
+class WasitoolError(Exception):
+    """A user-facing failure: `problem` says what went wrong, `fix` says what to do about it."""
+
+    exit_code = 2
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+    def one_line(self) -> str:
+        """The message as printed by the CLI: `problem (fix: ...)` on a single line."""
+        text = " ".join(self.problem.split())
+        return f"{text} (fix: {' '.join(self.fix.split())})" if self.fix else text
+
+
+class ToolchainError(WasitoolError):
+    """Lock file, download, verification, extraction or store failures."""
+
+
+class BuildError(WasitoolError):
+    """SCons build or example-table failures."""
+
+
+class WasiError(WasitoolError):
+    """A module that cannot be loaded, linked or run by the Python WASI runtime."""
+
+
+class RuntimeNotFound(WasitoolError):
+    """An external runtime (node, wasmtime CLI, ...) is not available on this machine."""
