@@ -1,0 +1,1 @@
+"""Toolchain management: lock file, sources, store and the manifest the build reads."""

@@ -1,0 +1,124 @@
+"""`toolchain.json`: what an installed toolchain offers the build, whatever source installed it.
+
+The store keeps one manifest per installed tool (inside its directory) and one pointer per host
+platform (`<store>/current-<platform>.json`) that lists which installed tool the build uses.
+Commands are argv prefixes so a wrapper such as `zig cc -target wasm32-wasi` fits the same slot as
+wasi-sdk's `clang --target=wasm32-wasip1 --sysroot=...`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from wasitool.errors import ToolchainError
+
+SCHEMA = 1
+SETUP_FIX = "run `wasitool setup`"
+
+
+@dataclass(frozen=True)
+class InstalledTool:
+    """One tool (`wasi-sdk` or `wabt`) as installed in the store.
+
+    `commands` maps a role to an argv prefix. Roles used by the build:
+    wasi-sdk: `cc` (C to wasm32-wasi, target and sysroot included), `wasm-ld`;
+    wabt: `wat2wasm`, `wasm2wat`, `wasm-objdump`, `wasm-validate`, `wasm-interp`, `wasm-strip`.
+    """
+
+    name: str
+    source: str
+    version: str
+    root: str
+    commands: dict[str, list[str]]
+    env: dict[str, str] = field(default_factory=dict)
+    sysroot: str | None = None
+    pinned: bool = True  # False for `system` sources, which are detected, not hash-pinned
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> InstalledTool:
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """The tools the build uses on one platform."""
+
+    platform: str
+    tools: dict[str, InstalledTool]
+
+    def command(self, role: str) -> list[str]:
+        """argv prefix for `role` (e.g. `cc`, `wat2wasm`); raises ToolchainError when no tool offers it."""
+        for tool in self.tools.values():
+            if role in tool.commands:
+                return list(tool.commands[role])
+        raise ToolchainError(f"the installed toolchain has no `{role}` command", SETUP_FIX)
+
+    def env(self) -> dict[str, str]:
+        """Extra environment variables the tools need (e.g. zig's cache directories)."""
+        merged: dict[str, str] = {}
+        for tool in self.tools.values():
+            merged.update(tool.env)
+        return merged
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    """Write `data` as JSON to `path` via a temporary file and one `os.replace`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_tool_manifest(tool: InstalledTool, directory: Path) -> None:
+    """Record `tool` in `directory/toolchain.json`."""
+    write_json_atomic(directory / "toolchain.json", {"schema": SCHEMA, "tool": tool.to_json()})
+
+
+def read_tool_manifest(directory: Path) -> InstalledTool:
+    """Read the manifest of an installed tool directory."""
+    data = _read_json(directory / "toolchain.json")
+    return InstalledTool.from_json(data["tool"])
+
+
+def write_pointer(path: Path, toolchain: Toolchain) -> None:
+    """Record which installed tools the build uses."""
+    write_json_atomic(
+        path,
+        {
+            "schema": SCHEMA,
+            "platform": toolchain.platform,
+            "tools": {name: tool.to_json() for name, tool in sorted(toolchain.tools.items())},
+        },
+    )
+
+
+def read_pointer(path: Path) -> Toolchain:
+    """Load the toolchain a pointer file names; one-line ToolchainError if missing or unreadable."""
+    if not path.is_file():
+        raise ToolchainError(f"no toolchain installed (looked for {path})", SETUP_FIX)
+    data = _read_json(path)
+    try:
+        tools = {name: InstalledTool.from_json(t) for name, t in data["tools"].items()}
+        toolchain = Toolchain(platform=data["platform"], tools=tools)
+    except (KeyError, TypeError) as exc:
+        raise ToolchainError(f"toolchain pointer {path} is malformed ({exc})", SETUP_FIX) from None
+    for tool in tools.values():
+        if not Path(tool.root).is_dir():
+            raise ToolchainError(f"installed {tool.name} is gone from the store ({tool.root})", SETUP_FIX)
+    return toolchain
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ToolchainError(f"cannot read {path} ({exc})", SETUP_FIX) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise ToolchainError(f"{path} has an unknown schema", SETUP_FIX)
+    return data
