@@ -1,0 +1,95 @@
+"""The one interface every runtime implements, plus helpers for runtimes that are external processes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+from wasitool.runspec import RunResult, RunSpec
+
+DEFAULT_TIMEOUT = 60.0
+TIMEOUT_EXIT = 124  # what coreutils' timeout(1) reports; shown with a one-line reason on stderr
+NOT_FOUND = "not found"
+
+
+@runtime_checkable
+class Runtime(Protocol):
+    """A way to run a RunSpec: a Python engine, the native build, node, a wasm CLI."""
+
+    name: str
+
+    def available(self) -> str | None:
+        """None when usable on this machine, else why not (e.g. "not found")."""
+        ...
+
+    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+        """Run `spec`; `example` (an examples-table entry) is given for runtimes that need more (native)."""
+        ...
+
+
+def timeout_seconds() -> float:
+    """Per-run timeout: `$WASITOOL_TIMEOUT` seconds, else DEFAULT_TIMEOUT."""
+    try:
+        return float(os.environ.get("WASITOOL_TIMEOUT", DEFAULT_TIMEOUT))
+    except ValueError:
+        return DEFAULT_TIMEOUT
+
+
+def host_process_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """A minimal environment for a runtime process: PATH and a fixed locale, nothing else from the host.
+
+    The guest's own variables are handed to the runtime explicitly (flags or a config), never inherited.
+    """
+    env = {"PATH": os.environ.get("PATH", os.defpath), "LC_ALL": "C"}
+    env.update(extra or {})
+    return env
+
+
+def find_executable(name: str, env_var: str) -> Path | None:
+    """`$env_var` if set (a path or a command name), else `name` on PATH."""
+    override = os.environ.get(env_var)
+    if override:
+        found = shutil.which(override)
+        return Path(found) if found else None
+    found = shutil.which(name)
+    return Path(found) if found else None
+
+
+def run_process(
+    argv: Sequence[str | os.PathLike[str]],
+    *,
+    stdin: bytes | None,
+    env: Mapping[str, str],
+    cwd: Path | None = None,
+    timeout: float | None = None,
+    executable: Path | None = None,
+) -> RunResult:
+    """Run one process to completion with captured output; a timeout becomes exit 124 and a reason.
+
+    `executable` runs that file with `argv[0]` kept as given (so a native build sees the guest's argv0).
+    """
+    limit = timeout_seconds() if timeout is None else timeout
+    try:
+        proc = subprocess.run(
+            [os.fspath(a) for a in argv],
+            input=stdin or b"",
+            capture_output=True,
+            env=dict(env),
+            cwd=cwd,
+            timeout=limit,
+            check=False,
+            executable=executable,
+        )
+    except subprocess.TimeoutExpired as exc:
+        stderr = (exc.stderr or b"") + f"wasitool: timed out after {limit:g}s\n".encode()
+        return RunResult(TIMEOUT_EXIT, exc.stdout or b"", stderr)
+    except OSError as exc:
+        return RunResult(127, b"", f"wasitool: cannot start {argv[0]}: {exc.strerror}\n".encode())
+    code = proc.returncode
+    if code < 0:  # killed by a signal: report it the way a shell would
+        code = 128 - code
+    return RunResult(code, proc.stdout, proc.stderr)

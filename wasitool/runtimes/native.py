@@ -1,0 +1,56 @@
+"""The example's native build: the same program compiled for the host, as a reference point."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wasitool.runspec import RunResult, RunSpec
+from wasitool.runtimes.base import run_process
+
+
+def native_binary(example: Any) -> Path | None:
+    """The native executable of an examples-table entry, if it has one."""
+    for attr in ("native", "native_path", "native_binary"):
+        value = getattr(example, attr, None)
+        if value:
+            return Path(value)
+    return None
+
+
+class NativeRuntime:
+    """Runs the native binary with the same argv, env (and nothing else) and stdin.
+
+    Preopens are mapped by running in the directory preopened as `.`; a guest name that is neither `.`
+    nor the host path itself cannot be mapped, and neither can invoking a library export.
+    """
+
+    name = "native"
+
+    def available(self) -> str | None:
+        return None
+
+    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+        binary = native_binary(example)
+        if binary is None:
+            return RunResult(0, unsupported="no native build")
+        if not binary.is_file():
+            return RunResult(0, unsupported=f"native build not built ({binary})")
+        if spec.invoke is not None:
+            return RunResult(0, unsupported="native builds cannot invoke a library export")
+        cwd: Path | None = None
+        for d in spec.dirs:
+            host = Path(d.host).resolve()
+            if d.guest in (".", "./"):
+                cwd = host
+            elif Path(d.guest) != host:
+                return RunResult(0, unsupported=f"cannot map guest directory {d.guest!r} natively")
+        with tempfile.TemporaryDirectory(prefix="wasitool-native-") as empty:
+            return run_process(
+                [spec.argv[0], *spec.args],
+                executable=binary.resolve(),
+                stdin=spec.stdin,
+                env=dict(spec.env),
+                cwd=cwd or Path(empty),
+            )

@@ -1,0 +1,67 @@
+"""Node.js's `node:wasi` (preview1), driven by the runner script shipped next to this module."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from wasitool.runspec import RunResult, RunSpec
+from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, run_process
+from wasitool.runtimes.signature import export_signature
+
+RUNNER = Path(__file__).with_name("node_runner.mjs")
+MIN_MAJOR = 20  # node:wasi's `version: 'preview1'` option and returnOnExit
+
+
+class NodeRuntime:
+    """`node --no-warnings node_runner.mjs CONFIG`; found on PATH or via `$WASITOOL_NODE`."""
+
+    name = "node"
+
+    def executable(self) -> Path | None:
+        return find_executable("node", "WASITOOL_NODE")
+
+    def available(self) -> str | None:
+        node = self.executable()
+        if node is None:
+            return NOT_FOUND
+        try:
+            version = subprocess.run([str(node), "--version"], capture_output=True, text=True,
+                                     timeout=20, check=False, env=host_process_env()).stdout.strip()
+            major = int(version.lstrip("v").split(".")[0])
+        except (OSError, ValueError, subprocess.TimeoutExpired):
+            return f"{node} does not report a version"
+        if major < MIN_MAJOR:
+            return f"node {version} is too old (node:wasi preview1 needs {MIN_MAJOR}+)"
+        return None
+
+    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+        node = self.executable()
+        if node is None:
+            return RunResult(127, unsupported=NOT_FOUND)
+        with tempfile.TemporaryDirectory(prefix="wasitool-node-") as tmp:
+            results_file = Path(tmp) / "results.json"
+            config = {
+                "module": str(Path(spec.module).resolve()),
+                "argv": spec.argv,
+                "env": dict(spec.env),
+                "preopens": {p.guest: str(Path(p.host).resolve()) for p in spec.dirs},
+                "invoke": None,
+                "results_file": str(results_file),
+            }
+            if spec.invoke is not None:
+                signature = export_signature(spec.module, spec.invoke.export)
+                config["invoke"] = {
+                    "export": spec.invoke.export,
+                    "args": list(spec.invoke.args),
+                    "params": signature[0] if signature else [],
+                }
+            argv = [node, "--no-warnings", RUNNER, json.dumps(config)]
+            result = run_process(argv, stdin=spec.stdin, env=host_process_env())
+            if spec.invoke is not None and results_file.is_file():
+                values = json.loads(results_file.read_text(encoding="utf-8"))
+                result.results = [int(v) if isinstance(v, str) else v for v in values]
+        return result
