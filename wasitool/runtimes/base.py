@@ -93,3 +93,11 @@ def run_process(
     if code < 0:  # killed by a signal: report it the way a shell would
         code = 128 - code
     return RunResult(code, proc.stdout, proc.stderr)
+
+
+def lacking(example: Any, supported: set[str] | frozenset[str]) -> RunResult | None:
+    """An `unsupported` result naming the features `example.requires` that `supported` lacks, else None."""
+    missing = [f for f in getattr(example, "requires", ()) if f not in supported]
+    if not missing:
+        return None
+    return RunResult(0, unsupported=f"lacks wasm feature(s): {', '.join(missing)}")

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from wasitool.runspec import RunResult, RunSpec
-from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, run_process
+from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, lacking, run_process
 from wasitool.runtimes.signature import export_signature
 
 TRAP_EXIT = 134
@@ -103,6 +103,7 @@ class CliRuntime:
     name = ""
     command = ""
     env_var = ""
+    features: frozenset[str] = frozenset({"multi-value", "reference-types", "bulk-memory", "sign-ext"})
 
     def executable(self) -> Path | None:
         return find_executable(self.command, self.env_var)
@@ -111,13 +112,24 @@ class CliRuntime:
         return None if self.executable() is not None else NOT_FOUND
 
     def argv(self, binary: Path, spec: RunSpec) -> list[str]:
+        """`[binary, "run", ...]` for `spec`."""
         raise NotImplementedError
+
+    def feature_flags(self, feature: str) -> list[str]:
+        """Flags (inserted after `run`) that turn on a wasm feature the example requires."""
+        return []
 
     def run(self, spec: RunSpec, example: Any = None) -> RunResult:
         binary = self.executable()
         if binary is None:
             return RunResult(127, unsupported=NOT_FOUND)
-        result = run_process(self.argv(binary, spec), stdin=spec.stdin, env=host_process_env())
+        missing = lacking(example, self.features)
+        if missing is not None:
+            return missing
+        argv = self.argv(binary, spec)
+        for feature in getattr(example, "requires", ()):
+            argv[2:2] = self.feature_flags(feature)
+        result = run_process(argv, stdin=spec.stdin, env=host_process_env())
         if spec.invoke is not None and result.exit_code == 0:
             signature = export_signature(spec.module, spec.invoke.export)
             count = len(signature[1]) if signature else 0
@@ -132,6 +144,10 @@ class WasmtimeCli(CliRuntime):
     name = "wasmtime-cli"
     command = "wasmtime"
     env_var = "WASITOOL_WASMTIME"
+    features = CliRuntime.features | {"exceptions"}
+
+    def feature_flags(self, feature: str) -> list[str]:
+        return ["-W", f"{feature}=y"]
 
     def executable(self) -> Path | None:
         return super().executable() or (None if os.environ.get(self.env_var) else _pip_wasmtime())

@@ -9,17 +9,26 @@ from pathlib import Path
 from typing import Any
 
 from wasitool.runspec import RunResult, RunSpec
-from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, run_process
+from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, lacking, run_process
 from wasitool.runtimes.signature import export_signature
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 MIN_MAJOR = 20  # node:wasi's `version: 'preview1'` option and returnOnExit
+BASE_FEATURES = frozenset({"multi-value", "reference-types", "bulk-memory", "sign-ext", "mutable-globals"})
+# Probes for features that depend on node's V8: a module that validates only if the feature is on.
+_PROBES = {
+    # (tag $e) (func (block $h (try_table (catch_all $h) (throw $e))))
+    "exceptions": "0061736d01000000010401600000030201000d030100000a0f010d0002401f4001020008000b0b0b",
+}
 
 
 class NodeRuntime:
     """`node --no-warnings node_runner.mjs CONFIG`; found on PATH or via `$WASITOOL_NODE`."""
 
     name = "node"
+
+    def __init__(self) -> None:
+        self._features: frozenset[str] | None = None
 
     def executable(self) -> Path | None:
         return find_executable("node", "WASITOOL_NODE")
@@ -38,10 +47,31 @@ class NodeRuntime:
             return f"node {version} is too old (node:wasi preview1 needs {MIN_MAJOR}+)"
         return None
 
+    def features(self) -> frozenset[str]:
+        """The wasm features this node validates (probed once with tiny modules)."""
+        node = self.executable()
+        if self._features is None and node is not None:
+            script = (
+                "const p = JSON.parse(process.argv[1]); const ok = [];"
+                "for (const [k, hex] of Object.entries(p)) {"
+                " if (WebAssembly.validate(Buffer.from(hex, 'hex'))) ok.push(k); }"
+                "console.log(ok.join(','));"
+            )
+            try:
+                out = subprocess.run([str(node), "-e", script, json.dumps(_PROBES)], capture_output=True,
+                                     text=True, timeout=20, check=False, env=host_process_env()).stdout
+            except (OSError, subprocess.TimeoutExpired):
+                out = ""
+            self._features = BASE_FEATURES | {f for f in out.strip().split(",") if f}
+        return self._features or BASE_FEATURES
+
     def run(self, spec: RunSpec, example: Any = None) -> RunResult:
         node = self.executable()
         if node is None:
             return RunResult(127, unsupported=NOT_FOUND)
+        missing = lacking(example, self.features())
+        if missing is not None:
+            return missing
         with tempfile.TemporaryDirectory(prefix="wasitool-node-") as tmp:
             results_file = Path(tmp) / "results.json"
             config = {
