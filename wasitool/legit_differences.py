@@ -1,0 +1,93 @@
+"""The one place declaring where a runtime may legitimately differ from an example's expectation.
+
+Every entry names the runtime and the example it applies to and says *why* the difference is
+allowed by the spec (or why the runtime cannot run the example at all). `wasitool check` applies the
+entries and shows each applied one next to its cell, so nothing is ever silently ignored. Anything not
+declared here is a failure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+
+from wasitool.examples import Expectation, OutputCheck
+from wasitool.runspec import RunResult
+
+
+@dataclass(frozen=True)
+class LegitDifference:
+    """One declared difference. `runtime` and `example` are shell-style patterns (`python-*`)."""
+
+    runtime: str
+    example: str
+    why: str  # the comment: which part of the spec allows it
+    # Lines (full-match regexes) of stdout/stderr that a runtime may omit or add: they are removed from
+    # both the expected text (exact/sorted checks) and the actual output before judging.
+    optional_lines: tuple[tuple[str, str], ...] = ()
+    stderr: OutputCheck | None = None  # replaces the expected stderr (e.g. a runtime's own trap message)
+    exit_code: int | None = None  # replaces the expected exit status
+    skip: bool = False  # the runtime cannot run this example: reported as "unsupported: <why>"
+
+    def applies(self, runtime: str, example: str) -> bool:
+        return fnmatchcase(runtime, self.runtime) and fnmatchcase(example, self.example)
+
+
+DIFFERENCES: tuple[LegitDifference, ...] = (
+    LegitDifference(
+        runtime="node",
+        example="readdir",
+        why="preview1 leaves the `.` and `..` entries of fd_readdir to the implementation; node:wasi "
+        "(uvwasi) omits them while other runtimes list them",
+        optional_lines=(("stdout", r"\.{1,2}/?"),),
+    ),
+)
+
+
+def declared(runtime: str, example: str) -> list[LegitDifference]:
+    """The entries that apply to `runtime` running `example`."""
+    return [d for d in DIFFERENCES if d.applies(runtime, example)]
+
+
+def skipped(runtime: str, example: str) -> LegitDifference | None:
+    """The entry saying `runtime` cannot run `example` at all, if any."""
+    return next((d for d in declared(runtime, example) if d.skip), None)
+
+
+def adjust(
+    runtime: str, example: str, expectation: Expectation, result: RunResult
+) -> tuple[Expectation, RunResult, list[LegitDifference]]:
+    """Apply the declared differences; also returns the entries that actually changed the verdict's inputs."""
+    used: list[LegitDifference] = []
+    for diff in declared(runtime, example):
+        if diff.skip:
+            continue
+        before = (expectation, result.stdout, result.stderr)
+        for stream, pattern in diff.optional_lines:
+            expectation, result = _drop_lines(stream, re.compile(pattern), expectation, result)
+        if diff.stderr is not None:
+            expectation = dataclasses.replace(expectation, stderr=diff.stderr)
+        if diff.exit_code is not None:
+            expectation = dataclasses.replace(expectation, exit_code=diff.exit_code)
+        if before != (expectation, result.stdout, result.stderr):
+            used.append(diff)
+    return expectation, result, used
+
+
+def _drop_lines(
+    stream: str, pattern: re.Pattern[str], expectation: Expectation, result: RunResult
+) -> tuple[Expectation, RunResult]:
+    def optional(line: bytes) -> bool:
+        return pattern.fullmatch(line.rstrip(b"\n").decode("utf-8", errors="replace")) is not None
+
+    check: OutputCheck = getattr(expectation, stream)
+    if check.mode in ("exact", "sorted"):
+        text = "".join(line for line in check.text.splitlines(True) if not optional(line.encode()))
+        expectation = dataclasses.replace(expectation, **{stream: OutputCheck(check.mode, text)})
+    actual: bytes = getattr(result, stream)
+    kept = b"".join(line for line in actual.splitlines(True) if not optional(line))
+    if kept != actual:
+        result = dataclasses.replace(result, **{stream: kept})
+    return expectation, result
