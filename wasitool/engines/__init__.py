@@ -1,0 +1,73 @@
+"""Python wasm engines behind one interface (`wasitool.engines.base.Engine`).
+
+Engines are imported lazily, only the one chosen. The WASI host functions receive the engines'
+native Python ints: i32/i64 arguments arrive signed (pointers above 2 GiB are negative).
+"""
+
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from typing import TYPE_CHECKING
+
+from wasitool.errors import WasiError
+
+if TYPE_CHECKING:
+    from wasitool.engines.base import Engine
+
+# name -> (adapter module, the packages it needs)
+ENGINES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "wasmer": ("wasitool.engines.wasmer_engine", ("wasmer", "wasmer_compiler_cranelift")),
+    "wasmtime": ("wasitool.engines.wasmtime_engine", ("wasmtime",)),
+}
+DEFAULT_ORDER = ("wasmer", "wasmtime")
+
+
+@cache
+def unavailable_reason(name: str) -> str | None:
+    """None if the engine's packages import, else why not (one line)."""
+    if name not in ENGINES:
+        return f"unknown engine `{name}`"
+    for package in ENGINES[name][1]:
+        try:
+            importlib.import_module(package)
+        except Exception as exc:  # a stub wheel may raise ImportError or anything else on import
+            return f"`import {package}` failed: {' '.join(str(exc).split()) or type(exc).__name__}"
+    return None
+
+
+def available_engines() -> list[str]:
+    """Engines whose packages import in this interpreter (imports each one)."""
+    return [name for name in ENGINES if unavailable_reason(name) is None]
+
+
+def choose_engine(requested: str | None = None) -> tuple[str, str]:
+    """(engine name, why it was chosen); imports only what it has to."""
+    if requested:
+        reason = unavailable_reason(requested)
+        if reason is not None:
+            raise WasiError(f"engine {requested} is not available: {reason}",
+                            f"pick one of: {', '.join(ENGINES)}, or install it")
+        return requested, "requested with --engine"
+    skipped = []
+    for name in DEFAULT_ORDER:
+        reason = unavailable_reason(name)
+        if reason is None:
+            why = f"default: {name} is importable"
+            return name, f"{why} ({'; '.join(skipped)})" if skipped else why
+        skipped.append(f"{name}: {reason}")
+    raise WasiError(f"no Python wasm engine is importable ({'; '.join(skipped)})",
+                    "pip install 'wasitool[wasmtime]'")
+
+
+def default_engine() -> str:
+    """wasmer if importable, else wasmtime."""
+    return choose_engine()[0]
+
+
+@cache
+def load_engine(name: str | None = None) -> Engine:
+    """The engine instance for `name` (default engine if None), created once per process."""
+    name = choose_engine(name)[0]
+    module = importlib.import_module(ENGINES[name][0])
+    return module.ENGINE()

@@ -1,0 +1,280 @@
+"""The one interface every engine adapter implements, and the engine-independent parts of a run.
+
+An adapter only knows how to compile, link, instantiate and call; everything a user sees (which
+imports are allowed, what `_start` missing means, how invoke arguments are typed, how a trap or
+`proc_exit` becomes an exit status) is decided here, so both engines behave the same.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from wasitool.engines.features import FEATURE_PROBES
+from wasitool.engines.traps import TRAP_EXIT_CODE
+from wasitool.errors import WasiError, WasitoolError
+from wasitool.runspec import Invoke
+
+WASI_MODULE = "wasi_snapshot_preview1"
+WASM_MAGIC = b"\0asm"
+ENOSYS = 52  # errno for a preview1 function the WASI context does not implement
+VALUE_TYPES = ("i32", "i64", "f32", "f64")
+
+
+class GuestMemory(Protocol):
+    """What the WASI context is given: a writable view of the whole linear memory."""
+
+    def view(self) -> memoryview: ...
+
+
+@dataclass
+class WasiHost:
+    """What an engine needs from the WASI side: callables, their signatures and the exit exception."""
+
+    functions: Mapping[str, Callable[..., Any]]
+    signatures: Mapping[str, Any]  # name -> object with .params ((name, type), ...) and .results
+    bind_memory: Callable[[GuestMemory], None]
+    exit_type: type[BaseException]  # raised by proc_exit; carries `.code`
+
+    @classmethod
+    def from_context(cls, ctx: Any) -> WasiHost:
+        """Adapt a `wasitool.wasi.WasiContext`."""
+        from wasitool import wasi
+
+        return cls(ctx.host_functions(), wasi.SIGNATURES, ctx.bind_memory, wasi.ProcExit)
+
+    def signature(self, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """(param types, result types) of a preview1 function, as value-type strings."""
+        sig = self.signatures[name]
+        params = tuple(p[1] if isinstance(p, tuple) else str(p) for p in sig.params)
+        return params, tuple(str(r) for r in sig.results)
+
+
+@dataclass(frozen=True)
+class FuncSig:
+    """A function type as value-type strings."""
+
+    params: tuple[str, ...]
+    results: tuple[str, ...]
+
+    def __str__(self) -> str:
+        results = f" -> ({', '.join(self.results)})" if self.results else ""
+        return f"({', '.join(self.params)}){results}"
+
+
+@dataclass(frozen=True)
+class ImportDesc:
+    """One import of a module; `sig` is None for non-function imports."""
+
+    module: str
+    name: str
+    kind: str
+    sig: FuncSig | None = None
+
+
+@dataclass
+class CompiledModule:
+    """A validated module plus its import and export types, ready to instantiate."""
+
+    label: str  # file name, for messages
+    native: Any
+    imports: list[ImportDesc]
+    exports: dict[str, FuncSig | str]  # function exports map to their type, others to their kind
+
+
+@dataclass
+class Outcome:
+    """How a run ended: the exit status, the values an invoked export returned, the trap if any."""
+
+    exit_code: int
+    results: list[int | float] = field(default_factory=list)
+    trap: str | None = None
+
+
+class Engine(ABC):
+    """A thin adapter over one Python wasm engine package."""
+
+    name: ClassVar[str]
+
+    def __init__(self) -> None:
+        self._features: dict[str, bool] = {}
+
+    # --- adapter hooks -------------------------------------------------------------------------
+    @abstractmethod
+    def _compile(self, data: bytes) -> tuple[Any, list[ImportDesc], dict[str, FuncSig | str]]:
+        """Compile and validate; raise any exception on failure (its message is reported)."""
+
+    @abstractmethod
+    def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
+        """Link the WASI imports, instantiate and bind the exported memory; return the instance."""
+
+    @abstractmethod
+    def _call(self, instance: Any, export: str, args: Sequence[int | float]) -> list[int | float]:
+        """Call an export and return its results as a list."""
+
+    @abstractmethod
+    def _trap_message(self, exc: BaseException) -> str | None:
+        """The normalized trap text if `exc` is a wasm trap, else None."""
+
+    def _compiles(self, data: bytes) -> bool:
+        try:
+            self._compile(data)
+        except Exception:
+            return False
+        return True
+
+    # --- public API ----------------------------------------------------------------------------
+    def compile(self, source: bytes | Path | str, label: str | None = None) -> CompiledModule:
+        """Load and validate a module from bytes or a path; failures become one-line WasiErrors."""
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            data, label = bytes(source), label or "module"
+        else:
+            path = Path(source)
+            label = label or path.name
+            try:
+                data = path.read_bytes()
+            except OSError as exc:
+                raise WasiError(f"cannot read {path}: {exc.strerror or exc}") from None
+        check_header(data, label)
+        try:
+            native, imports, exports = self._compile(data)
+        except Exception as exc:
+            raise WasiError(f"{label} is not a valid WebAssembly module: {first_line(exc)}",
+                            "rebuild it, or check it with `wasm-validate`") from None
+        return CompiledModule(label, native, imports, exports)
+
+    def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None) -> Outcome:
+        """Instantiate with WASI linked in and run `_start` (or the invoked export) to completion."""
+        check_imports(module, host)
+        entry, args = resolve_entry(module, invoke)
+        try:
+            instance = self._instantiate(module, host)
+            if invoke is not None and "_initialize" in module.exports:
+                self._call(instance, "_initialize", ())
+            return Outcome(0, self._call(instance, entry, args))
+        except host.exit_type as exc:
+            return Outcome(int(getattr(exc, "code", 1)))
+        except (WasitoolError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            trap = self._trap_message(exc)
+            if trap is not None:
+                return Outcome(TRAP_EXIT_CODE, trap=trap)
+            raise WasiError(f"internal error while running {module.label} on {self.name}: "
+                            f"{type(exc).__name__}: {first_line(exc)}",
+                            "rerun with -v for the traceback; this is a wasitool bug") from exc
+
+    def supports(self, feature: str) -> bool:
+        """Whether this engine compiles modules using a post-MVP proposal (probed once, cached)."""
+        if feature not in FEATURE_PROBES:
+            raise WasiError(f"unknown wasm feature `{feature}`",
+                            f"known features: {', '.join(sorted(FEATURE_PROBES))}")
+        if feature not in self._features:
+            self._features[feature] = self._compiles(FEATURE_PROBES[feature])
+        return self._features[feature]
+
+    def features(self) -> frozenset[str]:
+        """Every known proposal this engine supports."""
+        return frozenset(f for f in FEATURE_PROBES if self.supports(f))
+
+
+def first_line(exc: BaseException) -> str:
+    """The most informative single line of an engine's (often multi-line) error text."""
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[0]
+    if "Caused by:" in lines:  # wasmtime: context first, root cause last
+        causes = lines[lines.index("Caused by:") + 1 :]
+        if causes:
+            text = causes[-1]
+            if text[:1].isdigit() and ": " in text:  # "1: wasm trap: ..." numbered chains
+                text = text.split(": ", 1)[1]
+    for prefix in ("RuntimeError: ", "Validation error: ", "WebAssembly translation error: "):
+        text = text.removeprefix(prefix)
+    return text
+
+
+def check_header(data: bytes, label: str) -> None:
+    """Reject non-wasm files and components before an engine tries (wasmer would parse text as WAT)."""
+    if data[:4] != WASM_MAGIC:
+        what = "empty" if not data else "not a WebAssembly binary (no \\0asm magic)"
+        raise WasiError(f"{label} is {what}", "pass a .wasm file built for wasm32-wasi")
+    if len(data) < 8:
+        raise WasiError(f"{label} is truncated (the header is incomplete)", "rebuild it")
+    if data[4:8] != b"\x01\0\0\0":
+        kind = "a component, not a core module" if data[6:8] == b"\x01\0" else "an unknown wasm version"
+        raise WasiError(f"{label} is {kind}", "build a core module for wasm32-wasip1")
+
+
+def check_imports(module: CompiledModule, host: WasiHost) -> None:
+    """Every import must be a preview1 function with exactly the preview1 signature."""
+    for imp in module.imports:
+        qualified = f"{imp.module}.{imp.name}"
+        if imp.module != WASI_MODULE or imp.name not in host.signatures:
+            raise WasiError(f"{module.label} imports unknown {imp.kind} `{qualified}`",
+                            f"only {WASI_MODULE} functions are provided")
+        if imp.sig is None:
+            raise WasiError(f"{module.label} imports `{qualified}` as a {imp.kind}, but it is a function")
+        expected = FuncSig(*host.signature(imp.name))
+        if imp.sig != expected:
+            raise WasiError(f"{module.label} imports `{qualified}` with type {imp.sig}, "
+                            f"but WASI defines {expected}")
+
+
+def resolve_entry(module: CompiledModule, invoke: Invoke | None) -> tuple[str, list[int | float]]:
+    """The export to call and its arguments converted to the export's parameter types."""
+    if invoke is None:
+        if not isinstance(module.exports.get("_start"), FuncSig):
+            raise WasiError(f"{module.label} has no `_start` export (is it a library?)",
+                            "call one of its exports with --invoke EXPORT [ARGS...]")
+        return "_start", []
+    sig = module.exports.get(invoke.export)
+    if sig is None:
+        funcs = sorted(n for n, s in module.exports.items() if isinstance(s, FuncSig))
+        raise WasiError(f"{module.label} has no export `{invoke.export}`",
+                        f"exported functions: {', '.join(funcs) or 'none'}")
+    if not isinstance(sig, FuncSig):
+        raise WasiError(f"export `{invoke.export}` of {module.label} is a {sig}, not a function")
+    if len(invoke.args) != len(sig.params):
+        raise WasiError(f"`{invoke.export}` takes {len(sig.params)} argument(s) {sig}, "
+                        f"got {len(invoke.args)}")
+    return invoke.export, [coerce(v, t, invoke.export, i) for i, (v, t) in
+                           enumerate(zip(invoke.args, sig.params, strict=True), 1)]
+
+
+_INT_RANGE = {"i32": 32, "i64": 64}
+
+
+def coerce(value: int | float | str, wasm_type: str, export: str, index: int) -> int | float:
+    """Convert one invoke argument to a Python value of the right kind for `wasm_type`."""
+    where = f"argument {index} of `{export}` ({wasm_type})"
+    if isinstance(value, str):
+        value = parse_number(value)
+    if wasm_type in _INT_RANGE:
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise WasiError(f"{where} must be an integer, got {value}")
+            value = int(value)
+        bits = _INT_RANGE[wasm_type]
+        if not -(1 << (bits - 1)) <= value < (1 << bits):
+            raise WasiError(f"{where} is out of range: {value}")
+        return value - (1 << bits) if value >= (1 << (bits - 1)) else value  # engines take signed
+    if wasm_type in ("f32", "f64"):
+        return float(value)
+    raise WasiError(f"{where}: cannot pass a {wasm_type} from the command line")
+
+
+def parse_number(text: str) -> int | float:
+    """`42`, `-1`, `0x10` become ints; `1.5`, `inf`, `nan` become floats."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise WasiError(f"invoke argument `{text}` is not a number") from None
