@@ -56,10 +56,10 @@ def check_output(stream: str, check: OutputCheck, data: bytes) -> list[str]:
 def _diff(stream: str, want: str, got: str) -> list[str]:
     lines = list(
         difflib.unified_diff(
-            want.splitlines(True), got.splitlines(True), "expected", "actual", lineterm="", n=1
+            want.splitlines(), got.splitlines(), "expected", "actual", lineterm="", n=1
         )
     )
-    body = [f"  {line.rstrip(chr(10))!r}"[:200] for line in lines[2:]]
+    body = [f"  {line[0]} {line[1:]!r}"[:200] for line in lines[2:] if not line.startswith("@@")]
     if len(body) > MAX_DIFF_LINES:
         body = [*body[:MAX_DIFF_LINES], f"  ... {len(body) - MAX_DIFF_LINES} more lines"]
     return [f"{stream}: expected {_short(want)}, got {_short(got)}", *body]
