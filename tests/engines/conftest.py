@@ -1,0 +1,46 @@
+"""Fixtures: every test runs once per engine importable in this venv (the others are skipped)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+import wasitool.wasi
+from wasitool.engines import ENGINES, unavailable_reason
+
+REAL_WASI = hasattr(wasitool.wasi, "WasiContext")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wasi_api() -> None:
+    """Until `wasitool.wasi` exports its public API, install the tests' stand-in in its place."""
+    if REAL_WASI:
+        return
+    import engines_fake_wasi as fake_wasi
+
+    with pytest.MonkeyPatch.context() as mp:
+        for name in fake_wasi.__all__:
+            mp.setattr(wasitool.wasi, name, getattr(fake_wasi, name), raising=False)
+        yield
+
+
+@pytest.fixture(params=list(ENGINES))
+def engine_name(request: pytest.FixtureRequest) -> str:
+    reason = unavailable_reason(request.param)
+    if reason is not None:
+        pytest.skip(f"engine {request.param} is not importable in this Python: {reason}")
+    return request.param
+
+
+@pytest.fixture
+def wat_file(tmp_path: Path):
+    """wat_file(text, name="m.wasm") -> path of the compiled module."""
+
+    def build(text: str, name: str = "m.wasm") -> Path:
+        path = tmp_path / name
+        path.write_bytes(bytes(wasmtime.wat2wasm(text)))
+        return path
+
+    return build
