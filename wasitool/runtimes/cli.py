@@ -73,7 +73,7 @@ def _split_results(stdout: bytes, count: int) -> tuple[bytes, list[int | float]]
 
 
 def _tidy_stderr(stderr: bytes, exit_code: int) -> bytes:
-    """Drop the CLI's own chatter; a trap's error report becomes one `wasm trap: ...` line."""
+    """Drop the CLI's own chatter; a trap's error report becomes wasitool's one trap line."""
     kept: list[bytes] = []
     trap: str | None = None
     in_report = False
@@ -91,7 +91,9 @@ def _tidy_stderr(stderr: bytes, exit_code: int) -> bytes:
         kept.append(line)
     if in_report:
         if exit_code == TRAP_EXIT and trap is not None:
-            kept.append(f"wasm trap: {trap}\n".encode())
+            from wasitool.engines.traps import canonical_trap, trap_line
+
+            kept.append(trap_line(canonical_trap(trap)).encode())
         else:
             return stderr
     return b"".join(kept)

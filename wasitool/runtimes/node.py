@@ -14,11 +14,16 @@ from wasitool.runtimes.signature import export_signature
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 MIN_MAJOR = 20  # node:wasi's `version: 'preview1'` option and returnOnExit
-BASE_FEATURES = frozenset({"multi-value", "reference-types", "bulk-memory", "sign-ext", "mutable-globals"})
-# Probes for features that depend on node's V8: a module that validates only if the feature is on.
-_PROBES = {
-    # (tag $e) (func (block $h (try_table (catch_all $h) (throw $e))))
-    "exceptions": "0061736d01000000010401600000030201000d030100000a0f010d0002401f4001020008000b0b0b",
+# V8's trap wording -> the wording of wasitool.engines.traps (spec test-suite names).
+_V8_TRAPS = {
+    "memory access out of bounds": "out of bounds memory access",
+    "divide by zero": "integer divide by zero",
+    "remainder by zero": "integer divide by zero",
+    "integer overflow": "integer overflow",
+    "float unrepresentable in integer range": "invalid conversion to integer",
+    "table index is out of bounds": "undefined element",
+    "null function or function signature mismatch": "indirect call type mismatch",
+    "maximum call stack size exceeded": "call stack exhausted",
 }
 
 
@@ -48,9 +53,12 @@ class NodeRuntime:
         return None
 
     def features(self) -> frozenset[str]:
-        """The wasm features this node validates (probed once with tiny modules)."""
+        """The wasm features this node validates (probed once with the engines' probe modules)."""
+        from wasitool.engines.features import FEATURE_PROBES
+
         node = self.executable()
         if self._features is None and node is not None:
+            probes = {name: data.hex() for name, data in FEATURE_PROBES.items()}
             script = (
                 "const p = JSON.parse(process.argv[1]); const ok = [];"
                 "for (const [k, hex] of Object.entries(p)) {"
@@ -58,12 +66,12 @@ class NodeRuntime:
                 "console.log(ok.join(','));"
             )
             try:
-                out = subprocess.run([str(node), "-e", script, json.dumps(_PROBES)], capture_output=True,
+                out = subprocess.run([str(node), "-e", script, json.dumps(probes)], capture_output=True,
                                      text=True, timeout=20, check=False, env=host_process_env()).stdout
             except (OSError, subprocess.TimeoutExpired):
                 out = ""
-            self._features = BASE_FEATURES | {f for f in out.strip().split(",") if f}
-        return self._features or BASE_FEATURES
+            self._features = frozenset(f for f in out.strip().split(",") if f)
+        return self._features or frozenset()
 
     def run(self, spec: RunSpec, example: Any = None) -> RunResult:
         node = self.executable()
@@ -94,4 +102,16 @@ class NodeRuntime:
             if spec.invoke is not None and results_file.is_file():
                 values = json.loads(results_file.read_text(encoding="utf-8"))
                 result.results = [int(v) if isinstance(v, str) else v for v in values]
+        result.stderr = _trap_to_wasitool(result.stderr)
         return result
+
+
+def _trap_to_wasitool(stderr: bytes) -> bytes:
+    """The runner's `wasm trap: <V8 message>` line becomes wasitool's own trap line."""
+    from wasitool.engines.traps import canonical_trap, trap_line
+
+    head, sep, tail = stderr.rpartition(b"wasm trap: ")
+    if not sep or (head and not head.endswith(b"\n")) or tail.count(b"\n") > 1:
+        return stderr
+    message = tail.decode(errors="replace").strip()
+    return head + trap_line(canonical_trap(_V8_TRAPS.get(message.lower(), message))).encode()

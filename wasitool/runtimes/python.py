@@ -2,31 +2,24 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
 from wasitool.runspec import RunResult, RunSpec
 
 
 class PythonRuntime:
-    """`wasitool.pyruntime.run(spec, engine)` in this process; available when the engine imports."""
+    """`wasitool.pyruntime.run(spec, engine)` in this process; available when the engine's packages import."""
 
     def __init__(self, engine: str) -> None:
         self.engine = engine
         self.name = f"python-{engine}"
 
     def available(self) -> str | None:
-        try:
-            importlib.import_module(self.engine)
-        except Exception:  # an import stub or a broken wheel raises anything
-            return f"{self.engine} is not importable in this Python"
-        try:
-            importlib.import_module("wasitool.pyruntime")
-        except ImportError:
-            return "wasitool.pyruntime is missing"
-        return None
+        from wasitool.engines import unavailable_reason
+
+        return unavailable_reason(self.engine)
 
     def run(self, spec: RunSpec, example: Any = None) -> RunResult:
         from wasitool import pyruntime
 
-        return pyruntime.run(spec, self.engine, capture=True)
+        return pyruntime.run(spec, self.engine, capture=True, requires=getattr(example, "requires", ()))
