@@ -7,7 +7,7 @@ from pathlib import Path
 
 from wasitool.errors import WasitoolError
 
-_MARKERS = ("wasitool.lock", "SConstruct")
+_MARKERS = ("wasitool.lock",)
 
 
 def project_root(start: Path | None = None) -> Path:
@@ -24,7 +24,7 @@ def project_root(start: Path | None = None) -> Path:
         if all((candidate / marker).is_file() for marker in _MARKERS):
             return candidate
     raise WasitoolError(
-        "not inside a wasitool checkout (no wasitool.lock and SConstruct found)",
+        "not inside a wasitool checkout (no wasitool.lock found here or above)",
         "run from the repository root or set WASITOOL_PROJECT",
     )
 

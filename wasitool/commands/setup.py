@@ -1,0 +1,54 @@
+"""`wasitool setup`: install the pinned toolchain and report what the build will use."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from wasitool.toolchain.setup import SetupOptions, SetupResult, default_lock_path, run_setup
+
+
+def main(args: argparse.Namespace) -> int:
+    options = SetupOptions(
+        lock_path=Path(args.lock) if args.lock else default_lock_path(),
+        source_kind=args.source,
+        offline=args.offline,
+        mirror=args.mirror,
+        frozen=args.frozen,
+        platform=args.platform,
+        tools=args.tool,
+        force=args.force,
+    )
+    from wasitool.commands._progress import RichReporter
+
+    reporter = RichReporter()
+    result = run_setup(options, reporter)
+    if args.json:
+        print(json.dumps(result_json(result), indent=2, sort_keys=True))
+    else:
+        _print_summary(result, reporter)
+    return 0
+
+
+def result_json(result: SetupResult) -> dict:
+    """The machine-readable form of a setup run."""
+    return {
+        "platform": result.toolchain.platform,
+        "pointer": str(result.pointer),
+        "tools": {
+            name: {**outcome.tool.to_json(), "reused": outcome.reused, "failed_sources": outcome.failures}
+            for name, outcome in result.outcomes.items()
+        },
+    }
+
+
+def _print_summary(result: SetupResult, reporter) -> None:
+    console = reporter.console
+    for name, outcome in result.outcomes.items():
+        tool = outcome.tool
+        state = "already installed" if outcome.reused else "installed"
+        console.print(
+            f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}", highlight=False
+        )
+    console.print(f"build toolchain for {result.toolchain.platform}: {result.pointer}", highlight=False)

@@ -1,0 +1,247 @@
+"""Parsing and validating `wasitool.lock` into plain dataclasses (no network, no store)."""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wasitool.errors import ToolchainError
+from wasitool.platforms import PLATFORMS
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on 3.10
+    import tomli as tomllib
+
+SCHEMA = 1
+SOURCE_KINDS = ("archive", "pip", "system")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+LOCK_FIX = "correct wasitool.lock (see the comments at its top)"
+
+
+@dataclass(frozen=True)
+class PlatformPin:
+    """Where one platform's bytes come from: an archive URL or a wheel file name, and their sha256."""
+
+    sha256: str | None = None
+    url: str | None = None
+    wheel: str | None = None
+    strip: str | None = None
+    unavailable: str | None = None  # why there is no usable pin for this platform
+
+    @property
+    def file_name(self) -> str:
+        """The file name a mirror is searched for."""
+        if self.wheel:
+            return self.wheel
+        assert self.url is not None
+        return self.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One way of obtaining a tool, as the lock file declares it."""
+
+    tool: str
+    index: int
+    kind: str
+    version: str = ""
+    platforms: dict[str, PlatformPin] = field(default_factory=dict)
+    commands: dict[str, list[str]] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    sysroot: str | None = None
+    bin: str | None = None
+    package: str | None = None
+    unpack: tuple[str, ...] = ()
+    executables: tuple[str, ...] = ()
+    min_version: str | None = None
+
+    @property
+    def label(self) -> str:
+        """Short name used in messages, e.g. `wasi-sdk archive 33.0`."""
+        return f"{self.tool} {self.kind} {self.version}".rstrip()
+
+    @property
+    def pinned(self) -> bool:
+        """True when the source installs hash-verified bytes."""
+        return self.kind != "system"
+
+    def pin(self, platform: str) -> PlatformPin:
+        """The pin for `platform`; ToolchainError when the lock has none or marks it unavailable."""
+        pin = self.platforms.get(platform)
+        if pin is None:
+            raise ToolchainError(
+                f"{self.kind}: wasitool.lock pins no {self.tool} {self.version} for {platform}",
+                f"add a pin with `wasitool lock refresh --tool {self.tool} --version {self.version}`",
+            )
+        if pin.unavailable:
+            raise ToolchainError(f"{self.kind}: no verified {self.tool} for {platform}: {pin.unavailable}")
+        return pin
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    """A tool and its sources, in the order they are tried."""
+
+    name: str
+    summary: str
+    provides: tuple[str, ...]
+    sources: tuple[SourceSpec, ...]
+
+
+@dataclass(frozen=True)
+class Lock:
+    """The whole lock file."""
+
+    path: Path
+    tools: dict[str, ToolSpec]
+
+    def tool(self, name: str) -> ToolSpec:
+        try:
+            return self.tools[name]
+        except KeyError:
+            known = ", ".join(sorted(self.tools))
+            raise ToolchainError(f"unknown tool {name!r} (the lock file has: {known})") from None
+
+
+def load_lock(path: Path) -> Lock:
+    """Read and validate the lock file at `path`."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ToolchainError(f"cannot read lock file {path} ({exc.strerror})", LOCK_FIX) from None
+    return parse_lock(text, path)
+
+
+def parse_lock(text: str, path: Path) -> Lock:
+    """Validate lock-file text; every problem is one ToolchainError naming the TOML key at fault."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ToolchainError(f"{path.name} is not valid TOML ({exc})", LOCK_FIX) from None
+    where = _Where(path.name)
+    if data.get("schema") != SCHEMA:
+        where.fail("schema", f"must be {SCHEMA}")
+    tools_data = _table(data, "tools", where)
+    if not tools_data:
+        where.fail("tools", "lists no tools")
+    tools = {name: _parse_tool(name, _as_table(body, where.at(f"tools.{name}")), where.at(f"tools.{name}"))
+             for name, body in tools_data.items()}
+    return Lock(path=path, tools=tools)
+
+
+class _Where:
+    """The TOML location being validated, for one-line messages."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+
+    def at(self, key: str) -> _Where:
+        return _Where(f"{self.prefix}: {key}" if ": " not in self.prefix else f"{self.prefix}.{key}")
+
+    def fail(self, key: str, problem: str) -> None:
+        location = self.at(key).prefix if key else self.prefix
+        raise ToolchainError(f"{location} {problem}", LOCK_FIX)
+
+
+def _as_table(value: Any, where: _Where) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        where.fail("", "must be a table")
+    return value
+
+
+def _table(data: dict[str, Any], key: str, where: _Where) -> dict[str, Any]:
+    if key not in data:
+        where.fail(key, "is missing")
+    return _as_table(data[key], where.at(key))
+
+
+def _string(data: dict[str, Any], key: str, where: _Where, required: bool = True) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            where.fail(key, "is missing")
+        return None
+    if not isinstance(value, str) or not value:
+        where.fail(key, "must be a non-empty string")
+    return value
+
+
+def _strings(value: Any, where: _Where) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        where.fail("", "must be a list of strings")
+    return tuple(value)
+
+
+def _parse_tool(name: str, body: dict[str, Any], where: _Where) -> ToolSpec:
+    provides = _strings(body.get("provides", []), where.at("provides"))
+    if not provides:
+        where.fail("provides", "must list the commands the tool provides")
+    sources_data = body.get("sources")
+    if not isinstance(sources_data, list) or not sources_data:
+        where.fail("sources", "must be a non-empty array of tables ([[tools.NAME.sources]])")
+    sources = tuple(
+        _parse_source(name, i, _as_table(s, where.at(f"sources[{i}]")), where.at(f"sources[{i}]"))
+        for i, s in enumerate(sources_data)
+    )
+    return ToolSpec(name=name, summary=str(body.get("summary", "")), provides=provides, sources=sources)
+
+
+def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) -> SourceSpec:
+    kind = _string(body, "kind", where)
+    if kind not in SOURCE_KINDS:
+        where.fail("kind", f"is {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
+    commands = {
+        role: list(_strings(argv, where.at(f"commands.{role}")))
+        for role, argv in _as_table(body.get("commands", {}), where.at("commands")).items()
+    }
+    env = _as_table(body.get("env", {}), where.at("env"))
+    if not all(isinstance(v, str) for v in env.values()):
+        where.fail("env", "values must be strings")
+    spec = SourceSpec(
+        tool=tool,
+        index=index,
+        kind=kind,
+        version=_string(body, "version", where, required=kind != "system") or "",
+        commands=commands,
+        env=dict(env),
+        sysroot=_string(body, "sysroot", where, required=False),
+        bin=_string(body, "bin", where, required=False),
+        package=_string(body, "package", where, required=kind == "pip"),
+        unpack=_strings(body.get("unpack", []), where.at("unpack")),
+        executables=_strings(body.get("executables", []), where.at("executables")),
+        min_version=_string(body, "min_version", where, required=False),
+        platforms=_parse_platforms(kind, body, where) if kind != "system" else {},
+    )
+    if kind != "system" and not (spec.commands or spec.bin):
+        where.fail("commands", "is missing (or give `bin`, the directory holding the commands)")
+    return spec
+
+
+def _parse_platforms(kind: str, body: dict[str, Any], where: _Where) -> dict[str, PlatformPin]:
+    platforms = _table(body, "platforms", where)
+    pins: dict[str, PlatformPin] = {}
+    for platform, pin_data in platforms.items():
+        here = where.at(f"platforms.{platform}")
+        if platform not in PLATFORMS:
+            here.fail("", f"is not a known platform (known: {', '.join(PLATFORMS)})")
+        pin_data = _as_table(pin_data, here)
+        unavailable = _string(pin_data, "unavailable", here, required=False)
+        if unavailable:
+            pins[platform] = PlatformPin(unavailable=unavailable)
+            continue
+        location_key = "url" if kind == "archive" else "wheel"
+        sha256 = _string(pin_data, "sha256", here)
+        if not _SHA256.fullmatch(sha256 or ""):
+            here.fail("sha256", f"is {sha256!r}, not a sha256 (64 lowercase hex digits)")
+        pins[platform] = PlatformPin(
+            sha256=sha256,
+            url=_string(pin_data, "url", here, required=kind == "archive"),
+            wheel=_string(pin_data, "wheel", here, required=kind == "pip"),
+            strip=_string(pin_data, "strip", here, required=False),
+        )
+        _string(pin_data, location_key, here)
+    return pins

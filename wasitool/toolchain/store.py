@@ -1,0 +1,100 @@
+"""The store: installed tools under one root, a file lock, staging dirs and atomic installs.
+
+Layout (root = `$WASITOOL_HOME` or the platformdirs user cache dir):
+    tools/<tool>-<kind>-<version>-<platform>-<sha12>/   one installed tool, with its toolchain.json
+    tmp/                                                 staging dirs; only the lock holder writes here
+    cache/                                               caches tools keep in the store (zig's)
+    current-<platform>.json                              which installed tools the build uses
+    .lock                                                taken while installing
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from wasitool.errors import ToolchainError
+from wasitool.toolchain.lock import PlatformPin, SourceSpec
+from wasitool.toolchain.manifest import InstalledTool, read_tool_manifest
+
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+    import msvcrt
+
+    def _lock_file(handle) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+
+    def _unlock_file(handle) -> None:
+        handle.seek(0)
+        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock_file(handle) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+
+    def _unlock_file(handle) -> None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+class Store:
+    """One store root and the operations that keep it consistent."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.tools_dir = root / "tools"
+        self.tmp_dir = root / "tmp"
+
+    def install_dir(self, spec: SourceSpec, pin: PlatformPin, platform: str) -> Path:
+        """Where a pinned source installs: the name changes whenever the pin does."""
+        digest = (pin.sha256 or "")[:12]
+        return self.tools_dir / f"{spec.tool}-{spec.kind}-{spec.version}-{platform}-{digest}"
+
+    def installed(self, directory: Path) -> InstalledTool | None:
+        """The tool installed in `directory`, or None if absent or incomplete."""
+        if not (directory / "toolchain.json").is_file():
+            return None
+        try:
+            return read_tool_manifest(directory)
+        except (ToolchainError, TypeError, KeyError):
+            return None
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's install lock; a second process waits here, then sees the finished install."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "a+") as handle:
+            _lock_file(handle)
+            try:
+                self._clean_tmp()
+                yield
+            finally:
+                _unlock_file(handle)
+
+    @contextmanager
+    def staging(self, name: str) -> Iterator[Path]:
+        """A fresh directory beside the final location; removed unless committed."""
+        self.tmp_dir.mkdir(parents=True, exist_ok=True)
+        path = Path(tempfile.mkdtemp(prefix=f"{name}-", dir=self.tmp_dir))
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
+
+    def commit(self, staging: Path, final: Path) -> None:
+        """Move a finished staging dir into place with one atomic rename."""
+        final.parent.mkdir(parents=True, exist_ok=True)
+        if final.exists():  # an incomplete leftover (no manifest): replace it
+            shutil.rmtree(final)
+        os.replace(staging, final)
+
+    def _clean_tmp(self) -> None:
+        """Remove staging dirs left by an interrupted setup (safe: we hold the lock)."""
+        if self.tmp_dir.is_dir():
+            for leftover in self.tmp_dir.iterdir():
+                shutil.rmtree(leftover, ignore_errors=True)
