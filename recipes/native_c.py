@@ -1,0 +1,35 @@
+"""SCons tool `native_c`: the C examples as host programs, built with the host C compiler.
+
+Use with SCons' `default` tools (which find gcc, clang or MSVC); `$CC` from the environment wins,
+as C users expect. `env.NativeC(name, sources)` builds `<outdir>/<name>` (`.exe` on Windows), so a
+runtime's output can be compared with the same program run natively.
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def generate(env) -> None:
+    if os.environ.get("CC"):
+        env["CC"] = os.environ["CC"]
+    env.AppendUnique(CPPPATH=["#src/include"])
+    if env.get("CC") not in ("cl", "icl"):  # GCC-like drivers (gcc, clang, cc)
+        env["TOPDIR"] = env.Dir("#").abspath
+        # Same intent as the wasm build: fixed flags, no paths from this machine, stripped binaries.
+        env.AppendUnique(CFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "-ffile-prefix-map=${TOPDIR}=."],
+                         LINKFLAGS=["-s"])
+    env.SetDefault(CCCOMSTR="host-cc $SOURCE -> $TARGET", LINKCOMSTR="host-link $TARGET")
+    env.AddMethod(native_c, "NativeC")
+
+
+def native_c(env, name: str, sources, outdir: str = "#out/native", objdir: str = "#out/native/obj"):
+    """Compile and link `sources` into the host program `<outdir>/<name>`."""
+    objects = [
+        env.Object(f"{objdir}/{env.File(src).name[:-2]}", src)[0] for src in env.Flatten([sources])
+    ]
+    return env.Program(f"{outdir}/{name}", sorted(objects, key=str))
+
+
+def exists(env) -> bool:
+    return bool(env.Detect(env.get("CC") or "cc"))
