@@ -7,7 +7,8 @@ Measured (CPython 3.10, x86-64): a wasm -> Python host call costs ~0.3 us. For t
 `memoryview(memory.buffer)` costs ~0.40 us, `memory.uint8_view()` ~0.18 us (but is no memoryview),
 `memory.data_size` ~0.10 us; so the view is cached and rebuilt only when `data_size` changes.
 A Python exception raised in a host function (e.g. `ProcExit`) surfaces unchanged from the call
-into wasm; traps surface as `RuntimeError("RuntimeError: <trap>\\n    at ...")`.
+into wasm; traps surface as `RuntimeError("RuntimeError: <trap>\\n    at ...")` raised from the call
+itself (a host function's own RuntimeError keeps its frame in the traceback, which tells them apart).
 """
 
 from __future__ import annotations
@@ -108,9 +109,19 @@ class WasmerEngine(Engine):
 
     def _trap_message(self, exc: BaseException) -> str | None:
         text = str(exc)
-        if type(exc) is RuntimeError and text.startswith(_TRAP_PREFIX):
-            return canonical_trap(text.removeprefix(_TRAP_PREFIX).splitlines()[0])
-        return None
+        if type(exc) is not RuntimeError or not text.startswith(_TRAP_PREFIX) or _raised_in_python(exc):
+            return None
+        return canonical_trap(text.removeprefix(_TRAP_PREFIX).splitlines()[0])
+
+
+def _raised_in_python(exc: BaseException) -> bool:
+    """True if a host function raised `exc`: its innermost frame is not this adapter's call into wasm."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb.tb_frame.f_globals.get("__name__") != __name__
 
 
 ENGINE = WasmerEngine

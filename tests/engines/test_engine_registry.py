@@ -1,0 +1,55 @@
+"""The engine table, default choice and feature probing."""
+
+from __future__ import annotations
+
+import pytest
+import wasmtime
+
+from wasitool.engines import ENGINES, available_engines, choose_engine, default_engine, load_engine
+from wasitool.engines.features import FEATURE_PROBES, FEATURE_WAT
+from wasitool.errors import WasiError
+
+
+def test_default_is_wasmer_when_importable():
+    expected = "wasmer" if "wasmer" in available_engines() else "wasmtime"
+    assert default_engine() == expected
+    name, why = choose_engine()
+    assert name == expected and why.startswith("default")
+
+
+def test_requested_engine_reason():
+    name = available_engines()[0]
+    assert choose_engine(name) == (name, "requested with --engine")
+
+
+def test_unknown_or_missing_engine_is_one_line():
+    with pytest.raises(WasiError, match="engine nope is not available"):
+        choose_engine("nope")
+    for name in ENGINES:
+        if name not in available_engines():
+            with pytest.raises(WasiError, match=f"engine {name} is not available"):
+                load_engine(name)
+
+
+def test_load_engine_is_cached(engine_name):
+    assert load_engine(engine_name) is load_engine(engine_name)
+    assert load_engine(engine_name).name == engine_name
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURE_PROBES))
+def test_probe_bytes_match_their_wat(feature):
+    assert bytes(wasmtime.wat2wasm(FEATURE_WAT[feature])) == FEATURE_PROBES[feature]
+
+
+def test_features(engine_name):
+    features = load_engine(engine_name).features()
+    assert {"multi-value", "bulk-memory", "sign-ext", "nontrapping-float-to-int"} <= features
+    if engine_name == "wasmtime":
+        assert {"reference-types", "exceptions", "tail-call", "simd"} <= features
+    if engine_name == "wasmer":
+        assert "exceptions" not in features
+
+
+def test_unknown_feature(engine_name):
+    with pytest.raises(WasiError, match="unknown wasm feature `warp-drive`"):
+        load_engine(engine_name).supports("warp-drive")
