@@ -1,0 +1,76 @@
+"""`wasitool check [NAME...]`: every example on every runtime found, as a pass/fail/unsupported matrix."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from wasitool.runtimes.matrix import FAIL, NOT_FOUND, PASS, UNSUPPORTED, Matrix
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_STYLE = {PASS: "green", FAIL: "bold red", UNSUPPORTED: "yellow", NOT_FOUND: "dim"}
+
+
+def main(args: argparse.Namespace) -> int:
+    from wasitool.examples import get_example, load_examples
+    from wasitool.runtimes import all_runtimes
+    from wasitool.runtimes.matrix import ensure_built, run_matrix, to_junit
+
+    examples = [get_example(n) for n in args.names] if args.names else list(load_examples().values())
+    runtimes = all_runtimes(args.runtime)
+    ensure_built(examples)
+    matrix = run_matrix(examples, runtimes)
+    if args.junit:
+        Path(args.junit).write_text(to_junit(matrix), encoding="utf-8")
+    if args.json:
+        json.dump(matrix.to_json(), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        render(matrix)
+    return 1 if matrix.failed else 0
+
+
+def render(matrix: Matrix, console: Console | None = None) -> None:
+    """The matrix as a rich table, then the failures, unsupported cells and allowed differences."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console(highlight=False)
+    table = Table(title="wasitool check", title_justify="left")
+    table.add_column("example")
+    for runtime in matrix.runtimes:
+        table.add_column(runtime, justify="center")
+    for example in matrix.examples:
+        row = [example]
+        for runtime in matrix.runtimes:
+            cell = matrix.cell(example, runtime)
+            mark = "*" if cell.allowed and cell.status == PASS else ""
+            row.append(f"[{_STYLE[cell.status]}]{cell.status}{mark}[/]")
+        table.add_row(*row)
+    console.print(table)
+    for runtime, reason in matrix.unavailable.items():
+        console.print(f"[dim]{runtime}: not found ({reason})[/]" if reason != NOT_FOUND
+                      else f"[dim]{runtime}: not found on this machine[/]")
+    _section(console, "failures", "bold red",
+             [f"{c.example} on {c.runtime}: {c.detail}" for c in matrix.cells if c.status == FAIL])
+    _section(console, "unsupported", "yellow",
+             [f"{c.example} on {c.runtime}: {c.detail}" for c in matrix.cells if c.status == UNSUPPORTED])
+    allowed = sorted({f"{c.example} on {c.runtime}: {why}" for c in matrix.cells for why in c.allowed
+                      if c.status == PASS})
+    _section(console, "* passed with a declared legitimate difference", "cyan", allowed)
+    counts = {s: sum(c.status == s for c in matrix.cells) for s in _STYLE}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    console.print(f"[{'bold red' if matrix.failed else 'bold green'}]{summary}[/]")
+
+
+def _section(console: Console, title: str, style: str, lines: list[str]) -> None:
+    if not lines:
+        return
+    console.print(f"[{style}]{title}:[/]")
+    for line in lines:
+        console.print(f"  {line}", markup=False)

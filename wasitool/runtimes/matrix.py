@@ -1,0 +1,153 @@
+"""Run examples on runtimes and judge every cell of the (examples × runtimes) matrix.
+
+A cell is `pass`, `fail` (with the first differing line), `unsupported` (the runtime cannot run the
+example: a missing wasm feature, no native build, a declared skip) or `not found` (the runtime is not
+on this machine). Only `fail` cells make `wasitool check` fail.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from wasitool.errors import WasitoolError
+from wasitool.runtimes.base import Runtime
+
+PASS, FAIL, UNSUPPORTED, NOT_FOUND = "pass", "fail", "unsupported", "not found"
+
+
+@dataclass
+class Cell:
+    """The verdict of one example on one runtime."""
+
+    example: str
+    runtime: str
+    status: str
+    detail: str = ""  # the first differing line, or why it was not run
+    differences: list[str] = field(default_factory=list)  # every difference (wasitool.expect wording)
+    allowed: list[str] = field(default_factory=list)  # declared legitimate differences that applied
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Matrix:
+    examples: list[str]
+    runtimes: list[str]
+    unavailable: dict[str, str]  # runtime -> why it is not usable here
+    cells: list[Cell]
+
+    @property
+    def failed(self) -> list[Cell]:
+        return [c for c in self.cells if c.status == FAIL]
+
+    def cell(self, example: str, runtime: str) -> Cell:
+        return next(c for c in self.cells if c.example == example and c.runtime == runtime)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "ok": not self.failed,
+            "examples": self.examples,
+            "runtimes": {r: {"available": r not in self.unavailable, "reason": self.unavailable.get(r)}
+                         for r in self.runtimes},
+            "cells": [c.to_json() for c in self.cells],
+        }
+
+
+def judge(example: Any, runtime: Runtime) -> Cell:
+    """Run `example` once on `runtime` (fresh preopen copies) and judge the result."""
+    from wasitool.diffing import first_difference
+    from wasitool.expect import differences
+    from wasitool.legit_differences import adjust, skipped
+
+    name = runtime.name
+    skip = skipped(name, example.name)
+    if skip is not None:
+        return Cell(example.name, name, UNSUPPORTED, skip.why, allowed=[skip.why])
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix=f"wasitool-check-{example.name}-") as workdir:
+        try:
+            result = runtime.run(example.run_spec(Path(workdir)), example)
+        except WasitoolError as exc:
+            return Cell(example.name, name, FAIL, exc.one_line(), [exc.one_line()],
+                        seconds=time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    if result.unsupported:
+        return Cell(example.name, name, UNSUPPORTED, result.unsupported, seconds=seconds)
+    expectation, result, used = adjust(name, example.name, example.expect, result)
+    found = differences(expectation, result)
+    allowed = [d.why for d in used]
+    if not found:
+        return Cell(example.name, name, PASS, allowed=allowed, seconds=seconds)
+    detail = first_difference(expectation, result) or found[0]
+    return Cell(example.name, name, FAIL, detail, found, allowed, seconds)
+
+
+def run_matrix(examples: Sequence[Any], runtimes: Sequence[Runtime],
+               progress: Callable[[Cell], None] | None = None) -> Matrix:
+    """Judge every example on every runtime; unavailable runtimes give `not found` cells."""
+    unavailable: dict[str, str] = {}
+    for runtime in runtimes:
+        reason = runtime.available()
+        if reason is not None:
+            unavailable[runtime.name] = reason
+    cells = []
+    for example in examples:
+        for runtime in runtimes:
+            if runtime.name in unavailable:
+                cell = Cell(example.name, runtime.name, NOT_FOUND, unavailable[runtime.name])
+            else:
+                cell = judge(example, runtime)
+            cells.append(cell)
+            if progress is not None:
+                progress(cell)
+    return Matrix([e.name for e in examples], [r.name for r in runtimes], unavailable, cells)
+
+
+def to_junit(matrix: Matrix) -> str:
+    """JUnit XML: one testsuite per runtime, one testcase per example; unsupported/not found are skipped."""
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", name="wasitool check")
+    for runtime in matrix.runtimes:
+        cells = [c for c in matrix.cells if c.runtime == runtime]
+        suite = ET.SubElement(
+            root, "testsuite", name=runtime, tests=str(len(cells)),
+            failures=str(sum(c.status == FAIL for c in cells)),
+            skipped=str(sum(c.status in (UNSUPPORTED, NOT_FOUND) for c in cells)),
+            time=f"{sum(c.seconds for c in cells):.3f}",
+        )
+        for c in cells:
+            case = ET.SubElement(suite, "testcase", classname=runtime, name=c.example, time=f"{c.seconds:.3f}")
+            if c.status == FAIL:
+                failure = ET.SubElement(case, "failure", message=c.detail)
+                failure.text = "\n".join(c.differences)
+            elif c.status in (UNSUPPORTED, NOT_FOUND):
+                ET.SubElement(case, "skipped", message=f"{c.status}: {c.detail}")
+            if c.allowed:
+                ET.SubElement(case, "system-out").text = "\n".join(f"allowed: {w}" for w in c.allowed)
+    ET.indent(root)
+    return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def ensure_built(examples: Sequence[Any]) -> None:
+    """Build the examples' modules (and native binaries) through `wasitool.build` when it is there;
+    otherwise fail with a one-line BuildError naming the first module that is missing."""
+    from wasitool.errors import BuildError
+
+    try:
+        from wasitool.build import ensure_built as build
+    except ImportError:
+        build = None
+    if build is not None:
+        build([e.name for e in examples])
+    for example in examples:
+        if not Path(example.module).is_file():
+            raise BuildError(f"example {example.name} is not built ({example.module} is missing)",
+                             f"run `wasitool build {example.name}`")
