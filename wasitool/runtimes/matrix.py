@@ -77,6 +77,9 @@ def judge(example: Any, runtime: Runtime) -> Cell:
         except WasitoolError as exc:
             return Cell(example.name, name, FAIL, exc.one_line(), [exc.one_line()],
                         seconds=time.perf_counter() - started)
+        except Exception as exc:  # a broken runtime is one failed cell, not a crashed matrix
+            line = f"{name} crashed: {type(exc).__name__}: {' '.join(str(exc).split())}"
+            return Cell(example.name, name, FAIL, line, [line], seconds=time.perf_counter() - started)
     seconds = time.perf_counter() - started
     if result.unsupported:
         return Cell(example.name, name, UNSUPPORTED, result.unsupported, seconds=seconds)

@@ -12,11 +12,8 @@ from wasitool.runtimes.base import run_process
 
 def native_binary(example: Any) -> Path | None:
     """The native executable of an examples-table entry, if it has one."""
-    for attr in ("native", "native_path", "native_binary"):
-        value = getattr(example, attr, None)
-        if value:
-            return Path(value)
-    return None
+    value = getattr(example, "native_binary", None)
+    return Path(value) if isinstance(value, (str, Path)) else None
 
 
 class NativeRuntime:

@@ -42,9 +42,14 @@ async function main() {
   if (!config.invoke) {
     return wasi.start(instance);
   }
-  // A library module: initialize WASI as a reactor (a command's _start is simply not run).
-  const reactor = '_start' in exports ? { exports: { memory: exports.memory } } : instance;
-  wasi.initialize(reactor);
+  // A library module: initialize WASI as a reactor (a command's _start is simply not run). A module
+  // without an exported memory cannot use WASI at all, so there is nothing to initialize.
+  if (exports.memory instanceof WebAssembly.Memory) {
+    const reactor = '_start' in exports ? { exports: { memory: exports.memory } } : instance;
+    wasi.initialize(reactor);
+  } else if (typeof exports._initialize === 'function') {
+    exports._initialize();
+  }
   const fn = exports[config.invoke.export];
   if (typeof fn !== 'function') {
     process.stderr.write(`node_runner: no exported function \`${config.invoke.export}\`\n`);
