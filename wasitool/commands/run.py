@@ -1,0 +1,161 @@
+"""`wasitool run NAME|FILE.wasm`: run an example or a module in the Python WASI runtime.
+
+Only what the run needs is imported: the chosen engine, WASI, and (for a NAME) the example table.
+The exit status is the guest's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any, TextIO
+
+from wasitool.errors import WasiError, WasitoolError
+from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the target and return the guest's exit status."""
+    from wasitool.engines import choose_engine
+
+    engine, why = choose_engine(args.engine)
+    if args.verbose:
+        print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
+    example = None if _is_module_path(args.target) else _load_example(args.target)
+    if args.diff and example is None:
+        raise WasiError("--diff needs an example name (a .wasm file has no expected output)",
+                        "run `wasitool run NAME --diff`")
+    with ExitStack() as stack:
+        if example is None:
+            spec = _apply_flags(RunSpec(Path(args.target)), args)
+            requires: tuple[str, ...] = ()
+        else:
+            spec = _apply_flags(_example_spec(example, stack), args)
+            requires = tuple(getattr(example, "requires", ()))
+        trace = _trace_stream(args, stack)
+        if args.verbose:
+            print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
+        result = _run(spec, engine, example, args, trace, requires)
+    if args.diff:
+        return _diff(example, result, engine)
+    _print_results(result)
+    return result.exit_code
+
+
+def _run(spec: RunSpec, engine: str, example: Any, args: argparse.Namespace, trace: TextIO | None,
+         requires: tuple[str, ...]) -> RunResult:
+    from wasitool import pyruntime
+
+    try:
+        result = pyruntime.run(spec, engine, capture=args.diff, trace=trace, requires=requires)
+    except WasitoolError as exc:
+        if args.verbose and exc.__cause__ is not None:
+            import traceback
+
+            traceback.print_exception(exc.__cause__, file=sys.stderr)
+        raise
+    if result.unsupported:
+        name = example.name if example is not None else spec.module.name
+        raise WasiError(f"{name}: {result.unsupported}", "try another engine with --engine")
+    return result
+
+
+def _is_module_path(target: str) -> bool:
+    return target.endswith(".wasm") or "/" in target or "\\" in target or Path(target).is_file()
+
+
+def _load_example(name: str) -> Any:
+    try:
+        from wasitool.examples import load_examples
+    except ImportError:  # pragma: no cover - the example table module is optional
+        load_examples = None
+    examples = load_examples() if load_examples else {}
+    if name not in examples:
+        raise WasiError(f"unknown example `{name}` and no such .wasm file",
+                        "list the examples with `wasitool examples`, or pass a path to a .wasm file")
+    return examples[name]
+
+
+def _example_spec(example: Any, stack: ExitStack) -> RunSpec:
+    """The example's declared run; its preopens are materialised in a fresh temporary directory."""
+    _check_built(example)
+    workdir = Path(".")
+    if getattr(example, "dirs", ()):
+        import tempfile
+
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"wasitool-{example.name}-")))
+    return example.run_spec(workdir)
+
+
+def _check_built(example: Any) -> None:
+    """Build the example if the build offers it; else insist the module exists (and warn if stale)."""
+    try:
+        from wasitool.examples import ensure_built  # type: ignore[attr-defined]
+    except ImportError:
+        ensure_built = None
+    if ensure_built is not None:
+        ensure_built(example)
+        return
+    module: Path = example.module
+    if not module.is_file():
+        raise WasiError(f"example {example.name} is not built ({module} is missing)",
+                        f"run `wasitool build {example.name}`")
+    source: Path = example.source_path
+    if source.is_file() and source.stat().st_mtime > module.stat().st_mtime:
+        print(f"wasitool: warning: {module.name} is older than {source.name} "
+              f"(run `wasitool build {example.name}`)", file=sys.stderr)
+
+
+def _apply_flags(spec: RunSpec, args: argparse.Namespace) -> RunSpec:
+    """Command-line flags add to (--env, --dir) or replace (-- ARGS, --invoke) the spec's values."""
+    env = dict(spec.env)
+    env.update(_parse_env(item) for item in args.env)
+    guest_args = tuple(args.guest_args) if args.guest_args else spec.args
+    invoke = spec.invoke
+    if args.invoke:
+        from wasitool.engines.base import parse_number
+
+        invoke = Invoke(args.invoke[0], tuple(parse_number(a) for a in args.invoke[1:]))
+    dirs = spec.dirs + tuple(_parse_dir(d) for d in args.dir)
+    return RunSpec(spec.module, guest_args, tuple(env.items()), dirs, spec.stdin, invoke, spec.argv0)
+
+
+def _parse_env(item: str) -> tuple[str, str]:
+    key, sep, value = item.partition("=")
+    if not sep or not key:
+        raise WasiError(f"--env {item!r} is not K=V", "write --env NAME=VALUE (the host env is never passed)")
+    return key, value
+
+
+def _parse_dir(item: str) -> Preopen:
+    host, sep, guest = item.partition("::")
+    path = Path(host)
+    if not path.is_dir():
+        raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
+    return Preopen(path, guest if sep and guest else host)
+
+
+def _trace_stream(args: argparse.Namespace, stack: ExitStack) -> TextIO | None:
+    if args.trace_file:
+        try:
+            return stack.enter_context(open(args.trace_file, "w", encoding="utf-8"))
+        except OSError as exc:
+            raise WasiError(f"cannot write the trace to {args.trace_file}: {exc.strerror}") from None
+    return sys.stderr if args.trace else None
+
+
+def _print_results(result: RunResult) -> None:
+    """Values returned by an invoked export, one per line (after the guest's own output)."""
+    if result.results:
+        sys.stdout.write("".join(f"{value}\n" for value in result.results))
+        sys.stdout.flush()
+
+
+def _diff(example: Any, result: RunResult, engine: str) -> int:
+    try:
+        from wasitool.diffing import diff_run
+    except ImportError:
+        raise WasiError("--diff is not yet supported") from None
+    return diff_run(example, result, runtime=f"python-{engine}")
