@@ -1,0 +1,266 @@
+"""Running SCons for the CLI: build examples, `ensure_built(names)` for runners, reproducibility check.
+
+SCons runs as a subprocess of the current interpreter (`python -m SCons`), from the project root.
+`ensure_built` first compares content hashes of every build input with a stamp written after the
+last successful build (`out/.wasitool-stamp.json`), so an up-to-date run costs milliseconds instead of
+a SCons start-up; anything else falls through to SCons, which stays the judge of what to rebuild.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from wasitool.errors import BuildError
+from wasitool.examples import Example, load_examples
+from wasitool.project import project_root
+from wasitool.toolchain.manifest import write_json_atomic
+from wasitool.toolchain.paths import load_toolchain, pointer_path
+
+STAMP = ".wasitool-stamp.json"
+INPUTS = ("SConstruct", "recipes", "src")  # what a build reads from the checkout
+ALIASES = ("examples", "wasm", "native")
+_SKIP_DIRS = {"__pycache__", ".git"}
+
+
+def scons_argv(*args: str) -> list[str]:
+    """argv running the SCons that belongs to this interpreter."""
+    return [sys.executable, "-m", "SCons", *args]
+
+
+def run_scons(targets: Sequence[str], root: Path, *, jobs: int | None = None, capture: bool = False) -> str:
+    """Run SCons on `targets` in `root`; BuildError (with the last output lines) if it fails."""
+    argv = scons_argv("-Q", *(["-j", str(jobs)] if jobs else []), *targets)
+    proc = subprocess.run(
+        argv, cwd=root, text=True, capture_output=capture, stdin=subprocess.DEVNULL, check=False
+    )
+    output = (proc.stdout or "") + (proc.stderr or "") if capture else ""
+    if proc.returncode != 0:
+        errors = [line for line in output.splitlines() if line.startswith("scons: ***")]
+        tail = errors[-1] if errors else (output.strip().splitlines() or [""])[-1]
+        detail = f": {tail}" if tail else ""
+        raise BuildError(
+            f"scons {' '.join(targets) or '(default)'} failed (exit {proc.returncode}){detail}",
+            "fix the error above, then run `wasitool build` again",
+        )
+    return output
+
+
+def resolve_targets(names: Iterable[str], examples: dict[str, Example]) -> list[str]:
+    """SCons targets for CLI arguments: example names and aliases as they are, paths relative to root."""
+    targets = []
+    for name in names:
+        if name in examples or name in ALIASES or "/" in name or os.sep in name or "." in name:
+            targets.append(name)
+        else:
+            raise BuildError(f"no example or target named {name!r}", f"use one of: {', '.join(examples)}")
+    return targets
+
+
+def build(names: Sequence[str] = (), *, jobs: int | None = None, root: Path | None = None) -> None:
+    """Build the given examples or SCons targets (default: every example), showing SCons' output."""
+    root = root or project_root()
+    load_toolchain()  # the one-line "run `wasitool setup`" error, before SCons starts
+    examples = load_examples(root)
+    targets = resolve_targets(names, examples)
+    digest = inputs_digest(root)
+    with _build_lock(root):
+        run_scons(targets, root, jobs=jobs)
+        _record(root, digest, _outputs_of_targets(targets, examples, root))
+
+
+def ensure_built(names: Iterable[str], *, native: bool = False, root: Path | None = None) -> list[Path]:
+    """Make sure the modules of examples `names` (and their native builds if `native`) are current.
+
+    Returns the module paths in order. Quiet and fast when nothing changed since the last build;
+    otherwise runs SCons for just those targets (BuildError with SCons' last error line on failure).
+    """
+    root = root or project_root()
+    examples = load_examples(root)
+    wanted = []
+    for name in names:
+        if name not in examples:
+            raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
+        wanted.append(examples[name])
+    outputs = _outputs(wanted, native=native)
+    digest = inputs_digest(root)
+    if not _up_to_date(root, digest, outputs):
+        load_toolchain()
+        with _build_lock(root):
+            run_scons([str(p.relative_to(root).as_posix()) for p in outputs], root, capture=True)
+            _record(root, digest, outputs)
+    return [e.module for e in wanted]
+
+
+def inputs_digest(root: Path) -> str:
+    """sha256 over everything a build reads: sources, recipes, SConstruct, the toolchain pointer."""
+    h = hashlib.sha256()
+    for path in _input_files(root):
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + _sha256(path).encode() + b"\n")
+    pointer = pointer_path()
+    h.update(b"toolchain\0" + (_sha256(pointer).encode() if pointer.is_file() else b"-") + b"\n")
+    h.update(b"examples.py\0" + _sha256(Path(__file__).with_name("examples.py")).encode() + b"\n")
+    for var in ("CC", "SOURCE_DATE_EPOCH"):
+        h.update(f"{var}={os.environ.get(var, '')}\n".encode())
+    return h.hexdigest()
+
+
+def _input_files(root: Path) -> Iterator[Path]:
+    for name in INPUTS:
+        top = root / name
+        if top.is_file():
+            yield top
+            continue
+        for dirpath, dirnames, filenames in os.walk(top):
+            dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
+            for filename in sorted(filenames):
+                yield Path(dirpath) / filename
+
+
+def _outputs(examples: Iterable[Example], *, native: bool) -> list[Path]:
+    paths = []
+    for example in examples:
+        paths.append(example.module)
+        if native and example.native_binary is not None and _host_cc_available():
+            paths.append(example.native_binary)
+    return paths
+
+
+def _outputs_of_targets(targets: list[str], examples: dict[str, Example], root: Path) -> list[Path]:
+    """The example outputs a successful SCons run on `targets` has brought up to date."""
+    every = list(examples.values())
+    if not targets or "examples" in targets:
+        return _outputs(every, native=True)
+    paths = []
+    for target in targets:
+        if target == "wasm":
+            paths += _outputs(every, native=False)
+        elif target == "native":
+            paths += [p for p in _outputs(every, native=True) if p.parent.name == "native"]
+        elif target in examples:
+            paths += _outputs([examples[target]], native=True)
+        else:
+            known = {p.resolve() for p in _outputs(every, native=True)}
+            if (root / target).resolve() in known:
+                paths.append((root / target).resolve())
+    return paths
+
+
+def _host_cc_available() -> bool:
+    return bool(shutil.which(os.environ.get("CC") or "cc") or shutil.which("gcc") or shutil.which("clang"))
+
+
+def _up_to_date(root: Path, digest: str, outputs: list[Path]) -> bool:
+    try:
+        stamp = json.loads((root / "out" / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if stamp.get("inputs") != digest:
+        return False
+    recorded = stamp.get("outputs", {})
+    for path in outputs:
+        key = path.relative_to(root).as_posix()
+        if key not in recorded or not path.is_file() or _sha256(path) != recorded[key]:
+            return False
+    return True
+
+
+def _record(root: Path, digest: str, outputs: list[Path]) -> None:
+    """Remember that `outputs` were built from inputs with `digest` (merging with the last stamp)."""
+    stamp_path = root / "out" / STAMP
+    try:
+        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stamp = {}
+    recorded = stamp.get("outputs", {}) if stamp.get("inputs") == digest else {}
+    for path in outputs:
+        if path.is_file():
+            recorded[path.relative_to(root).as_posix()] = _sha256(path)
+    if digest == inputs_digest(root):  # an input edited during the build: record nothing
+        write_json_atomic(stamp_path, {"schema": 1, "inputs": digest, "outputs": recorded})
+
+
+@contextmanager
+def _build_lock(root: Path) -> Iterator[None]:
+    """One SCons run at a time per checkout (SCons' own state file is not shared-safe)."""
+    path = root / "out" / ".build.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as handle:
+        if sys.platform == "win32":  # pragma: no cover
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield  # closing the file releases the lock
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+# -- reproducibility ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReproReport:
+    """Two clean builds compared: `hashes` of the first, names of `differing` files (empty: identical)."""
+
+    hashes: dict[str, str]
+    differing: list[str]
+    trees: tuple[Path, Path]
+
+    @property
+    def identical(self) -> bool:
+        return not self.differing
+
+
+def check_reproducible(
+    root: Path | None = None,
+    *,
+    jobs: int | None = None,
+    prepare: Callable[[Path, int], None] | None = None,
+    keep: bool = False,
+) -> ReproReport:
+    """Copy the build inputs into two fresh directories at different paths, build `wasm` in each and
+    compare every `.wasm` and `SHA256SUMS` byte for byte.
+
+    `prepare(tree, index)` may alter a copy before its build (tests inject a difference this way).
+    The trees are removed afterwards unless `keep` or the builds differ. Raises BuildError only when
+    a build fails; the caller decides what a difference means.
+    """
+    root = root or project_root()
+    load_toolchain()
+    base = Path(tempfile.mkdtemp(prefix="wasitool-repro-"))
+    trees = (base / "first" / "checkout", base / "second-build" / "tree")
+    hashes: list[dict[str, str]] = []
+    for index, tree in enumerate(trees):
+        for name in INPUTS:
+            source = root / name
+            if source.is_dir():
+                shutil.copytree(source, tree / name, ignore=shutil.ignore_patterns(*_SKIP_DIRS))
+            else:
+                tree.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, tree / name)
+        if prepare is not None:
+            prepare(tree, index)
+        run_scons(["wasm"], tree, jobs=jobs, capture=True)
+        out = tree / "out"
+        hashes.append({p.name: _sha256(p) for p in [*sorted(out.glob("*.wasm")), out / "SHA256SUMS"]})
+    first, second = hashes
+    differing = sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
+    if not differing and not keep:
+        shutil.rmtree(base, ignore_errors=True)
+    return ReproReport(hashes=first, differing=differing, trees=trees)

@@ -1,0 +1,27 @@
+"""`wasitool build`: build examples with SCons, or check that two clean builds are byte-identical."""
+
+from __future__ import annotations
+
+import argparse
+
+from wasitool.errors import BuildError
+
+
+def main(args: argparse.Namespace) -> int:
+    from wasitool import build
+
+    if args.check_reproducible:
+        if args.targets:
+            raise BuildError("--check-reproducible builds every module; it takes no targets",
+                             "run `wasitool build --check-reproducible` alone")
+        report = build.check_reproducible(jobs=args.jobs)
+        if report.identical:
+            print(f"reproducible: two clean builds gave identical bytes for {len(report.hashes)} files")
+            return 0
+        raise BuildError(
+            f"not reproducible: {', '.join(report.differing)} differ between two clean builds "
+            f"(kept in {report.trees[0]} and {report.trees[1]})",
+            "remove timestamps and build paths from the outputs (see recipes/wasi_c.py)",
+        )
+    build.build(args.targets, jobs=args.jobs)
+    return 0
