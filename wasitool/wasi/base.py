@@ -1,0 +1,99 @@
+"""State and helpers shared by the families of host calls (mixed into `WasiContext`)."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+
+from .constants import ALL_FSTFLAGS, FILETYPE_DIRECTORY, FST_ATIM, FST_ATIM_NOW, FST_MTIM, FST_MTIM_NOW, M32, M64
+from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE, Errno, ErrnoError
+from .fdtable import FdTable, FileDesc, filetype_of
+from .layouts import FILESTAT
+from .memory import GuestMemory
+
+_ENOTDIR = int(Errno.ENOTDIR)
+
+
+class _NoMemory:
+    """Placeholder until `bind_memory`: every access is a fault."""
+
+    def view(self) -> memoryview:
+        raise ErrnoError(EFAULT)
+
+
+class ContextBase:
+    """The fd table and the bound memory; helpers raise `ErrnoError` for the guard to return."""
+
+    _memory: GuestMemory
+    _table: FdTable
+    _fds: dict[int, FileDesc]
+
+    def _init_base(self, table: FdTable) -> None:
+        self._memory = _NoMemory()
+        self._table = table
+        self._fds = table.fds
+
+    def bind_memory(self, memory: GuestMemory) -> None:
+        """Use `memory` (the instance's exported memory) for every later host call."""
+        self._memory = memory
+
+    def _desc(self, fd: int, rights: int) -> FileDesc:
+        """The open fd `fd` holding all of `rights` (EBADF / ENOTCAPABLE otherwise)."""
+        desc = self._fds.get(fd)
+        if desc is None:
+            raise ErrnoError(EBADF)
+        if desc.rights_base & rights != rights:
+            raise ErrnoError(ENOTCAPABLE)
+        return desc
+
+    def _dir(self, fd: int, rights: int) -> FileDesc:
+        """Like `_desc`, and the fd must be a directory (ENOTDIR)."""
+        desc = self._fds.get(fd)
+        if desc is None:
+            raise ErrnoError(EBADF)
+        if desc.filetype != FILETYPE_DIRECTORY:
+            raise ErrnoError(_ENOTDIR)
+        if desc.rights_base & rights != rights:
+            raise ErrnoError(ENOTCAPABLE)
+        return desc
+
+
+def span(mem: memoryview, ptr: int, length: int) -> memoryview:
+    """`mem[ptr:ptr+length]` for guest u32 values, EFAULT if out of bounds."""
+    ptr &= M32
+    length &= M32
+    end = ptr + length
+    if end > len(mem):
+        raise ErrnoError(EFAULT)
+    return mem[ptr:end]
+
+
+def read_str(mem: memoryview, ptr: int, length: int) -> str:
+    """A guest path/string (UTF-8; undecodable bytes kept via surrogateescape)."""
+    return bytes(span(mem, ptr, length)).decode("utf-8", "surrogateescape")
+
+
+def check_flags(value: int, allowed: int) -> int:
+    """`value` if it sets only `allowed` bits, else EINVAL."""
+    if value & ~allowed:
+        raise ErrnoError(EINVAL)
+    return value
+
+
+def write_filestat(mem: memoryview, ptr: int, st: os.stat_result) -> None:
+    """Pack a host stat result as a 64-byte WASI filestat at `ptr`."""
+    FILESTAT.pack_into(mem, ptr & M32, st.st_dev & M64, st.st_ino & M64, filetype_of(st.st_mode),
+                       st.st_nlink, st.st_size, st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def new_times(atim: int, mtim: int, fst_flags: int, current: Callable[[], os.stat_result]) -> tuple[int, int]:
+    """The (atime, mtime) ns pair for `utime` from WASI fstflags; `current` gives what to keep."""
+    check_flags(fst_flags, ALL_FSTFLAGS)
+    if (fst_flags & FST_ATIM and fst_flags & FST_ATIM_NOW) or (fst_flags & FST_MTIM and fst_flags & FST_MTIM_NOW):
+        raise ErrnoError(EINVAL)
+    now = time.time_ns()
+    keep = None if fst_flags & (FST_ATIM | FST_ATIM_NOW) and fst_flags & (FST_MTIM | FST_MTIM_NOW) else current()
+    a = atim & M64 if fst_flags & FST_ATIM else now if fst_flags & FST_ATIM_NOW else keep.st_atime_ns  # type: ignore[union-attr]
+    m = mtim & M64 if fst_flags & FST_MTIM else now if fst_flags & FST_MTIM_NOW else keep.st_mtime_ns  # type: ignore[union-attr]
+    return a, m

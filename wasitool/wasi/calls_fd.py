@@ -1,0 +1,362 @@
+"""The fd_* calls: stdio and file I/O, seeking, fdstat/filestat, prestat, readdir, renumber."""
+
+from __future__ import annotations
+
+import errno as host_errno
+import os
+import struct
+
+from .base import ContextBase, check_flags, new_times, span, write_filestat
+from .constants import (
+    ADVICE_MAX,
+    ALL_FDFLAGS,
+    ALL_RIGHTS,
+    FDFLAG_APPEND,
+    FDFLAG_DSYNC,
+    FDFLAG_NONBLOCK,
+    FDFLAG_RSYNC,
+    FDFLAG_SYNC,
+    FILETYPE_DIRECTORY,
+    I64_MAX,
+    M32,
+    M64,
+    PREOPENTYPE_DIR,
+    RIGHT_FD_ADVISE,
+    RIGHT_FD_ALLOCATE,
+    RIGHT_FD_DATASYNC,
+    RIGHT_FD_FDSTAT_SET_FLAGS,
+    RIGHT_FD_FILESTAT_GET,
+    RIGHT_FD_FILESTAT_SET_SIZE,
+    RIGHT_FD_FILESTAT_SET_TIMES,
+    RIGHT_FD_READ,
+    RIGHT_FD_READDIR,
+    RIGHT_FD_SEEK,
+    RIGHT_FD_SYNC,
+    RIGHT_FD_TELL,
+    RIGHT_FD_WRITE,
+)
+from .errno import EBADF, EFAULT, EINVAL, EIO, ENOTCAPABLE, Errno, ErrnoError, from_oserror
+from .layouts import FDSTAT, IOVEC, PRESTAT, U32, U64
+from .readdir import build_listing
+
+_iov = IOVEC.unpack_from
+_u32_pack = U32.pack_into
+_u64_pack = U64.pack_into
+_ENOTDIR = int(Errno.ENOTDIR)
+_ENOTSUP = int(Errno.ENOTSUP)
+_SYNC_FLAGS = FDFLAG_DSYNC | FDFLAG_RSYNC | FDFLAG_SYNC
+_ADVICE = tuple(getattr(os, n, None) for n in ("POSIX_FADV_NORMAL", "POSIX_FADV_SEQUENTIAL", "POSIX_FADV_RANDOM",
+                                                "POSIX_FADV_WILLNEED", "POSIX_FADV_DONTNEED", "POSIX_FADV_NOREUSE"))
+
+
+def _iov_views(mem: memoryview, iovs: int, iovs_len: int) -> list[memoryview]:
+    """The guest buffers of an iovec array, bounds-checked (EFAULT)."""
+    size = len(mem)
+    iovs &= M32
+    out = []
+    for i in range(iovs_len & M32):
+        ptr, length = _iov(mem, iovs + 8 * i)
+        if ptr + length > size:
+            raise ErrnoError(EFAULT)
+        out.append(mem[ptr:ptr + length])
+    return out
+
+
+def _u64_arg(value: int) -> int:
+    """A u64 (filesize) argument, EINVAL when it does not fit a host off_t."""
+    value &= M64
+    if value > I64_MAX:
+        raise ErrnoError(EINVAL)
+    return value
+
+
+class FdCalls(ContextBase):
+    """Operations on open fds."""
+
+    def fd_write(self, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
+        """Hot: guards itself. Writes each iovec fully with os.write (no Python buffering)."""
+        try:
+            desc = self._fds.get(fd)
+            if desc is None:
+                return EBADF
+            if not desc.rights_base & RIGHT_FD_WRITE:
+                return ENOTCAPABLE
+            mem = self._memory.view()
+            size = len(mem)
+            host_fd = desc.host_fd
+            total = 0
+            base = iovs & M32
+            write = os.write
+            for i in range(iovs_len & M32):
+                ptr, length = _iov(mem, base + 8 * i)
+                if not length:
+                    continue
+                if ptr + length > size:
+                    return EFAULT
+                chunk = mem[ptr:ptr + length]
+                try:
+                    while True:
+                        done = write(host_fd, chunk)
+                        total += done
+                        if done >= length or done == 0:
+                            break
+                        chunk = chunk[done:]
+                        length -= done
+                except BlockingIOError:
+                    if not total:
+                        raise
+                    break
+            _u32_pack(mem, nwritten & M32, total)
+            return 0
+        except OSError as exc:
+            return from_oserror(exc)
+        except ErrnoError as exc:
+            return exc.errno
+        except struct.error:
+            return EFAULT
+        except Exception:
+            return EIO
+
+    def fd_read(self, fd: int, iovs: int, iovs_len: int, nread: int) -> int:
+        """Hot: guards itself. One readv straight into guest memory."""
+        try:
+            desc = self._fds.get(fd)
+            if desc is None:
+                return EBADF
+            if not desc.rights_base & RIGHT_FD_READ:
+                return ENOTCAPABLE
+            mem = self._memory.view()
+            bufs = _iov_views(mem, iovs, iovs_len)
+            count = os.readv(desc.host_fd, bufs) if bufs else 0
+            _u32_pack(mem, nread & M32, count)
+            return 0
+        except OSError as exc:
+            return from_oserror(exc)
+        except ErrnoError as exc:
+            return exc.errno
+        except struct.error:
+            return EFAULT
+        except Exception:
+            return EIO
+
+    def fd_seek(self, fd: int, offset: int, whence: int, newoffset: int) -> int:
+        """Hot: guards itself. `offset` is a signed filedelta."""
+        try:
+            desc = self._fds.get(fd)
+            if desc is None:
+                return EBADF
+            if not 0 <= whence <= 2:
+                return EINVAL
+            if offset > I64_MAX:
+                offset -= 1 << 64
+            rights = desc.rights_base
+            if not (rights & RIGHT_FD_SEEK or (offset == 0 and whence == 1 and rights & RIGHT_FD_TELL)):
+                return ENOTCAPABLE
+            # WASI whence 0/1/2 are SEEK_SET/SEEK_CUR/SEEK_END, which POSIX numbers the same.
+            pos = os.lseek(desc.host_fd, offset, whence)
+            _u64_pack(self._memory.view(), newoffset & M32, pos)
+            return 0
+        except OSError as exc:
+            return from_oserror(exc)
+        except ErrnoError as exc:
+            return exc.errno
+        except struct.error:
+            return EFAULT
+        except Exception:
+            return EIO
+
+    def fd_tell(self, fd: int, offset: int) -> int:
+        """Hot: guards itself."""
+        try:
+            desc = self._fds.get(fd)
+            if desc is None:
+                return EBADF
+            if not desc.rights_base & RIGHT_FD_TELL:
+                return ENOTCAPABLE
+            _u64_pack(self._memory.view(), offset & M32, os.lseek(desc.host_fd, 0, os.SEEK_CUR))
+            return 0
+        except OSError as exc:
+            return from_oserror(exc)
+        except ErrnoError as exc:
+            return exc.errno
+        except struct.error:
+            return EFAULT
+        except Exception:
+            return EIO
+
+    def fd_pread(self, fd: int, iovs: int, iovs_len: int, offset: int, nread: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_READ | RIGHT_FD_SEEK)
+        offset = _u64_arg(offset)
+        mem = self._memory.view()
+        bufs = _iov_views(mem, iovs, iovs_len)
+        span(mem, nread, 4)
+        if hasattr(os, "preadv"):
+            count = os.preadv(desc.host_fd, bufs, offset) if bufs else 0
+        else:
+            count = 0
+            for buf in bufs:
+                data = os.pread(desc.host_fd, len(buf), offset + count)
+                buf[:len(data)] = data
+                count += len(data)
+                if len(data) < len(buf):
+                    break
+        _u32_pack(mem, nread & M32, count)
+        return 0
+
+    def fd_pwrite(self, fd: int, iovs: int, iovs_len: int, offset: int, nwritten: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_WRITE | RIGHT_FD_SEEK)
+        offset = _u64_arg(offset)
+        mem = self._memory.view()
+        bufs = _iov_views(mem, iovs, iovs_len)
+        span(mem, nwritten, 4)
+        total = 0
+        for buf in bufs:
+            while len(buf):
+                done = os.pwrite(desc.host_fd, buf, offset + total)
+                if not done:
+                    break
+                total += done
+                buf = buf[done:]
+        _u32_pack(mem, nwritten & M32, total)
+        return 0
+
+    def fd_close(self, fd: int) -> int:
+        desc = self._fds.pop(fd, None)
+        if desc is None:
+            return EBADF
+        desc.close()
+        return 0
+
+    def fd_renumber(self, fd: int, to: int) -> int:
+        fds = self._fds
+        if fd not in fds or to not in fds:
+            return EBADF
+        if fd != to:
+            fds[to].close()
+            fds[to] = fds.pop(fd)
+        return 0
+
+    def fd_fdstat_get(self, fd: int, stat: int) -> int:
+        desc = self._desc(fd, 0)
+        FDSTAT.pack_into(self._memory.view(), stat & M32, desc.filetype, desc.fdflags, desc.rights_base,
+                         desc.rights_inheriting)
+        return 0
+
+    def fd_fdstat_set_flags(self, fd: int, flags: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_FDSTAT_SET_FLAGS)
+        check_flags(flags, ALL_FDFLAGS)
+        if flags & _SYNC_FLAGS != desc.fdflags & _SYNC_FLAGS:
+            return _ENOTSUP
+        import fcntl
+
+        host = fcntl.fcntl(desc.host_fd, fcntl.F_GETFL) & ~(os.O_APPEND | os.O_NONBLOCK)
+        if flags & FDFLAG_APPEND:
+            host |= os.O_APPEND
+        if flags & FDFLAG_NONBLOCK:
+            host |= os.O_NONBLOCK
+        fcntl.fcntl(desc.host_fd, fcntl.F_SETFL, host)
+        desc.fdflags = flags
+        return 0
+
+    def fd_fdstat_set_rights(self, fd: int, fs_rights_base: int, fs_rights_inheriting: int) -> int:
+        desc = self._desc(fd, 0)
+        base = fs_rights_base & M64
+        inheriting = fs_rights_inheriting & M64
+        if base & ~desc.rights_base or inheriting & ~desc.rights_inheriting:
+            return ENOTCAPABLE
+        desc.rights_base = base & ALL_RIGHTS
+        desc.rights_inheriting = inheriting & ALL_RIGHTS
+        return 0
+
+    def fd_filestat_get(self, fd: int, buf: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_FILESTAT_GET)
+        mem = self._memory.view()
+        span(mem, buf, 64)
+        write_filestat(mem, buf, os.fstat(desc.host_fd))
+        return 0
+
+    def fd_filestat_set_size(self, fd: int, size: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_FILESTAT_SET_SIZE)
+        os.ftruncate(desc.host_fd, _u64_arg(size))
+        return 0
+
+    def fd_filestat_set_times(self, fd: int, atim: int, mtim: int, fst_flags: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_FILESTAT_SET_TIMES)
+        host_fd = desc.host_fd
+        os.utime(host_fd, ns=new_times(atim, mtim, fst_flags, lambda: os.fstat(host_fd)))
+        return 0
+
+    def fd_advise(self, fd: int, offset: int, len: int, advice: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_ADVISE)
+        if not 0 <= advice <= ADVICE_MAX:
+            return EINVAL
+        offset, length = _u64_arg(offset), _u64_arg(len)
+        host_advice = _ADVICE[advice]
+        if host_advice is not None and hasattr(os, "posix_fadvise") and desc.filetype != FILETYPE_DIRECTORY:
+            os.posix_fadvise(desc.host_fd, offset, length, host_advice)
+        return 0
+
+    def fd_allocate(self, fd: int, offset: int, len: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_ALLOCATE)
+        offset, length = _u64_arg(offset), _u64_arg(len)
+        if offset + length > I64_MAX:
+            return int(Errno.EFBIG)
+        try:
+            os.posix_fallocate(desc.host_fd, offset, length)
+        except (AttributeError, OSError) as exc:
+            if isinstance(exc, OSError) and exc.errno not in (host_errno.EOPNOTSUPP, host_errno.ENOSYS,
+                                                               host_errno.EINVAL):
+                raise
+            if os.fstat(desc.host_fd).st_size < offset + length:
+                os.ftruncate(desc.host_fd, offset + length)
+        return 0
+
+    def fd_datasync(self, fd: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_DATASYNC)
+        getattr(os, "fdatasync", os.fsync)(desc.host_fd)
+        return 0
+
+    def fd_sync(self, fd: int) -> int:
+        desc = self._desc(fd, RIGHT_FD_SYNC)
+        os.fsync(desc.host_fd)
+        return 0
+
+    def fd_prestat_get(self, fd: int, buf: int) -> int:
+        desc = self._fds.get(fd)
+        if desc is None or desc.guest_name is None:
+            return EBADF
+        PRESTAT.pack_into(self._memory.view(), buf & M32, PREOPENTYPE_DIR, len(desc.guest_name.encode()))
+        return 0
+
+    def fd_prestat_dir_name(self, fd: int, path: int, path_len: int) -> int:
+        desc = self._fds.get(fd)
+        if desc is None or desc.guest_name is None:
+            return EBADF
+        name = desc.guest_name.encode()
+        if path_len & M32 < len(name):
+            return int(Errno.ENAMETOOLONG)
+        span(self._memory.view(), path, len(name))[:] = name
+        return 0
+
+    def fd_readdir(self, fd: int, buf: int, buf_len: int, cookie: int, bufused: int) -> int:
+        desc = self._fds.get(fd)
+        if desc is None:
+            return EBADF
+        if desc.filetype != FILETYPE_DIRECTORY:
+            return _ENOTDIR
+        if not desc.rights_base & RIGHT_FD_READDIR:
+            return ENOTCAPABLE
+        mem = self._memory.view()
+        out = span(mem, buf, buf_len)
+        span(mem, bufused, 4)
+        cookie &= M64
+        cache = desc.dir_cache
+        if cache is None or cookie == 0:
+            cache = desc.dir_cache = build_listing(desc.host_fd)
+        blob, offsets = cache
+        start = offsets[cookie] if cookie < len(offsets) else len(blob)
+        chunk = blob[start:start + len(out)]
+        used = len(chunk)
+        out[:used] = chunk
+        _u32_pack(mem, bufused & M32, used)
+        return 0

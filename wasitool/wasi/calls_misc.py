@@ -1,0 +1,134 @@
+"""args_*, environ_*, clock_*, random_get, proc_*, sched_yield and the sock_* calls."""
+
+from __future__ import annotations
+
+import os
+import struct
+import time
+
+from .base import ContextBase, span
+from .config import ProcExit
+from .constants import M32
+from .errno import EBADF, EFAULT, EINVAL, Errno
+from .layouts import U32, U64
+
+_CLOCKS = (time.time_ns, time.monotonic_ns, time.process_time_ns, time.thread_time_ns)
+_ENOSYS = int(Errno.ENOSYS)
+_ENOTSOCK = int(Errno.ENOTSOCK)
+_u32_pack = U32.pack_into
+_u64_pack = U64.pack_into
+
+
+def _clock_resolutions() -> tuple[int, ...]:
+    names = ("CLOCK_REALTIME", "CLOCK_MONOTONIC", "CLOCK_PROCESS_CPUTIME_ID", "CLOCK_THREAD_CPUTIME_ID")
+    out = []
+    for name in names:
+        try:
+            out.append(max(1, round(time.clock_getres(getattr(time, name)) * 1e9)))
+        except (AttributeError, OSError):
+            out.append(1000)
+    return tuple(out)
+
+
+class StringBlock:
+    """NUL-terminated strings laid out for args_get / environ_get."""
+
+    def __init__(self, items: list[str]) -> None:
+        encoded = [s.encode("utf-8", "surrogateescape") + b"\0" for s in items]
+        self.count = len(encoded)
+        self.blob = b"".join(encoded)
+        self.offsets = []
+        pos = 0
+        for item in encoded:
+            self.offsets.append(pos)
+            pos += len(item)
+        self.pointers = struct.Struct(f"<{self.count}I")
+
+    def write(self, mem: memoryview, ptrs: int, buf: int) -> None:
+        """Write the pointer array at `ptrs` and the strings at `buf`."""
+        ptrs &= M32
+        buf &= M32
+        span(mem, ptrs, self.pointers.size)
+        span(mem, buf, len(self.blob))[:] = self.blob
+        self.pointers.pack_into(mem, ptrs, *[(buf + o) & M32 for o in self.offsets])
+
+    def sizes(self, mem: memoryview, count_ptr: int, size_ptr: int) -> None:
+        """Write the count and the total buffer size."""
+        _u32_pack(mem, count_ptr & M32, self.count)
+        _u32_pack(mem, size_ptr & M32, len(self.blob))
+
+
+class MiscCalls(ContextBase):
+    """Process-level calls that do not touch the filesystem."""
+
+    _args: StringBlock
+    _environ: StringBlock
+    _resolutions: tuple[int, ...]
+
+    def _init_misc(self, argv: list[str], env: list[tuple[str, str]]) -> None:
+        self._args = StringBlock(argv)
+        self._environ = StringBlock([f"{k}={v}" for k, v in env])
+        self._resolutions = _clock_resolutions()
+
+    def args_get(self, argv: int, argv_buf: int) -> int:
+        self._args.write(self._memory.view(), argv, argv_buf)
+        return 0
+
+    def args_sizes_get(self, argc: int, argv_buf_size: int) -> int:
+        self._args.sizes(self._memory.view(), argc, argv_buf_size)
+        return 0
+
+    def environ_get(self, environ: int, environ_buf: int) -> int:
+        self._environ.write(self._memory.view(), environ, environ_buf)
+        return 0
+
+    def environ_sizes_get(self, environc: int, environ_buf_size: int) -> int:
+        self._environ.sizes(self._memory.view(), environc, environ_buf_size)
+        return 0
+
+    def clock_res_get(self, clock_id: int, resolution: int) -> int:
+        if not 0 <= clock_id < 4:
+            return EINVAL
+        _u64_pack(self._memory.view(), resolution & M32, self._resolutions[clock_id])
+        return 0
+
+    def clock_time_get(self, clock_id: int, precision: int, time_ptr: int) -> int:
+        """Hot: guards itself (registered without the generic wrapper)."""
+        if not 0 <= clock_id < 4:
+            return EINVAL
+        try:
+            _u64_pack(self._memory.view(), time_ptr & M32, _CLOCKS[clock_id]())
+        except struct.error:
+            return EFAULT
+        return 0
+
+    def random_get(self, buf: int, buf_len: int) -> int:
+        target = span(self._memory.view(), buf, buf_len)
+        target[:] = os.urandom(len(target))
+        return 0
+
+    def proc_exit(self, rval: int) -> None:
+        raise ProcExit(rval & M32)
+
+    def proc_raise(self, sig: int) -> int:
+        return _ENOSYS
+
+    def sched_yield(self) -> int:
+        return 0
+
+    def _sock(self, fd: int) -> int:
+        # No socket is ever preopened, and none can be opened: an open fd is never a socket.
+        return _ENOTSOCK if fd in self._fds else EBADF
+
+    def sock_accept(self, fd: int, flags: int, fd_out: int) -> int:
+        return self._sock(fd)
+
+    def sock_recv(self, fd: int, ri_data: int, ri_data_len: int, ri_flags: int, ro_datalen: int,
+                  ro_flags: int) -> int:
+        return self._sock(fd)
+
+    def sock_send(self, fd: int, si_data: int, si_data_len: int, si_flags: int, so_datalen: int) -> int:
+        return self._sock(fd)
+
+    def sock_shutdown(self, fd: int, how: int) -> int:
+        return self._sock(fd)

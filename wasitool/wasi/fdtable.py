@@ -1,0 +1,126 @@
+"""The guest fd table: host fd, file type, rights and flags per guest fd; stdio and preopens."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+
+from wasitool.errors import WasiError
+from wasitool.runspec import Preopen
+
+from .constants import (
+    ALL_RIGHTS,
+    DIR_RIGHTS,
+    FDFLAG_APPEND,
+    FDFLAG_NONBLOCK,
+    FILE_RIGHTS,
+    FILETYPE_BLOCK_DEVICE,
+    FILETYPE_CHARACTER_DEVICE,
+    FILETYPE_DIRECTORY,
+    FILETYPE_REGULAR_FILE,
+    FILETYPE_SOCKET_STREAM,
+    FILETYPE_SYMBOLIC_LINK,
+    FILETYPE_UNKNOWN,
+)
+
+_FILETYPES = {
+    stat.S_IFREG: FILETYPE_REGULAR_FILE,
+    stat.S_IFDIR: FILETYPE_DIRECTORY,
+    stat.S_IFLNK: FILETYPE_SYMBOLIC_LINK,
+    stat.S_IFCHR: FILETYPE_CHARACTER_DEVICE,
+    stat.S_IFBLK: FILETYPE_BLOCK_DEVICE,
+    stat.S_IFSOCK: FILETYPE_SOCKET_STREAM,
+}
+
+DIR_OPEN_FLAGS = os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0)
+
+
+def filetype_of(mode: int) -> int:
+    """WASI filetype of a host `st_mode` (FIFOs and others are `unknown`)."""
+    return _FILETYPES.get(stat.S_IFMT(mode), FILETYPE_UNKNOWN)
+
+
+class FileDesc:
+    """One open guest fd."""
+
+    __slots__ = ("dir_cache", "fdflags", "filetype", "guest_name", "host_fd", "owned", "rights_base",
+                 "rights_inheriting")
+
+    def __init__(self, host_fd: int, filetype: int, rights_base: int, rights_inheriting: int,
+                 fdflags: int = 0, owned: bool = True, guest_name: str | None = None) -> None:
+        self.host_fd = host_fd
+        self.filetype = filetype
+        self.rights_base = rights_base
+        self.rights_inheriting = rights_inheriting
+        self.fdflags = fdflags
+        self.owned = owned  # False for stdio: the host fd belongs to the embedder
+        self.guest_name = guest_name  # set for preopens
+        self.dir_cache: tuple[bytes, list[int]] | None = None  # fd_readdir: (dirent blob, offsets)
+
+    def close(self) -> None:
+        """Close the host fd if this table opened it."""
+        if self.owned:
+            self.owned = False
+            os.close(self.host_fd)
+
+
+def _stdio(host_fd: int) -> FileDesc:
+    try:
+        mode = os.fstat(host_fd).st_mode
+        filetype = filetype_of(mode)
+    except OSError:
+        filetype = FILETYPE_UNKNOWN
+    flags = 0
+    try:
+        import fcntl
+
+        fl = fcntl.fcntl(host_fd, fcntl.F_GETFL)
+        flags = (FDFLAG_APPEND if fl & os.O_APPEND else 0) | (FDFLAG_NONBLOCK if fl & os.O_NONBLOCK else 0)
+    except (ImportError, OSError):
+        pass
+    return FileDesc(host_fd, filetype, FILE_RIGHTS, FILE_RIGHTS, flags, owned=False)
+
+
+def _open_preopen(pre: Preopen) -> FileDesc:
+    try:
+        host_fd = os.open(pre.host, DIR_OPEN_FLAGS)
+    except FileNotFoundError:
+        raise WasiError(f"preopened directory {pre.host} (guest {pre.guest!r}) does not exist",
+                        f"create {pre.host} or change the --dir mapping") from None
+    except NotADirectoryError:
+        raise WasiError(f"preopen {pre.host} (guest {pre.guest!r}) is not a directory",
+                        "map a directory, not a file") from None
+    except OSError as exc:
+        raise WasiError(f"cannot open preopened directory {pre.host}: {exc.strerror}",
+                        f"check the permissions of {pre.host}") from None
+    return FileDesc(host_fd, FILETYPE_DIRECTORY, DIR_RIGHTS, ALL_RIGHTS, guest_name=pre.guest)
+
+
+class FdTable:
+    """Guest fd number -> FileDesc; fds 0-2 are stdio, preopens follow from 3 in order."""
+
+    def __init__(self, stdio: tuple[int, int, int], preopens: list[Preopen]) -> None:
+        self.fds: dict[int, FileDesc] = {i: _stdio(h) for i, h in enumerate(stdio)}
+        try:
+            for pre in preopens:
+                self.fds[len(self.fds)] = _open_preopen(pre)
+        except BaseException:
+            self.close_all()
+            raise
+
+    def add(self, desc: FileDesc) -> int:
+        """Install `desc` at the lowest free fd number and return that number."""
+        fds = self.fds
+        n = 3
+        while n in fds:
+            n += 1
+        fds[n] = desc
+        return n
+
+    def close_all(self) -> None:
+        """Close every host fd this table opened; the table is empty afterwards."""
+        for desc in self.fds.values():
+            with contextlib.suppress(OSError):
+                desc.close()
+        self.fds.clear()

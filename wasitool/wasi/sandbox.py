@@ -1,0 +1,140 @@
+"""Path resolution that can never leave a preopened directory.
+
+Paths are walked component by component with `dir_fd`-relative calls: every intermediate
+directory is opened with O_NOFOLLOW, symlinks are read and spliced in by us, `..` pops the
+stack of opened directories, and the final operation is done on (parent fd, single name)
+without following symlinks on the host. So a symlink swapped in during resolution can at
+worst make the call fail; it cannot redirect it outside the preopen. Escapes (absolute
+paths, `..` above the root, symlinks to absolute paths or above the root) fail with EPERM,
+as in wasmtime.
+"""
+
+from __future__ import annotations
+
+import errno as host_errno
+import os
+import stat
+from collections import deque
+
+from .errno import Errno, ErrnoError
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+_MAX_SYMLINKS = 40
+_NOT_A_DIR = (host_errno.ELOOP, host_errno.ENOTDIR, host_errno.EMLINK)
+_EPERM = int(Errno.EPERM)
+
+
+class Resolved:
+    """The result of resolving a guest path: operate on `name` relative to `dir_fd`.
+
+    `depth` is how many directories `dir_fd` is below the preopen root; `must_dir` is set
+    when the guest path had a trailing slash. Call `close()` when done (a no-op for the root).
+    """
+
+    __slots__ = ("depth", "dir_fd", "must_dir", "name", "root_fd")
+
+    def __init__(self, root_fd: int, dir_fd: int, name: str, depth: int, must_dir: bool) -> None:
+        self.root_fd = root_fd
+        self.dir_fd = dir_fd
+        self.name = name
+        self.depth = depth
+        self.must_dir = must_dir
+
+    def close(self) -> None:
+        """Release the parent directory fd if resolution opened it."""
+        if self.dir_fd != self.root_fd:
+            os.close(self.dir_fd)
+            self.dir_fd = self.root_fd
+
+    def __enter__(self) -> Resolved:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _is_symlink(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return False
+
+
+def escapes(target: str, depth: int) -> bool:
+    """Whether a symlink body `target`, placed `depth` directories below the root, points outside."""
+    if target.startswith("/"):
+        return True
+    for comp in target.split("/"):
+        if comp == "..":
+            depth -= 1
+            if depth < 0:
+                return True
+        elif comp and comp != ".":
+            depth += 1
+    return False
+
+
+def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
+    """Resolve guest `path` under the directory `root_fd`; `follow` follows a final symlink.
+
+    Raises `ErrnoError` (EPERM on escape, ENOENT for "", ELOOP, EILSEQ/EINVAL) or `OSError`.
+    """
+    if not path:
+        raise ErrnoError(int(Errno.ENOENT))
+    if "\0" in path:
+        raise ErrnoError(int(Errno.EINVAL))
+    if path[0] == "/":
+        raise ErrnoError(_EPERM)
+    # Fast path: one plain component, not followed.
+    if "/" not in path and not follow and path != "..":
+        return Resolved(root_fd, root_fd, path, 0, False)
+
+    must_dir = path.endswith("/")
+    if must_dir:
+        follow = True
+    comps = deque(c for c in path.split("/") if c and c != ".")
+    stack = [root_fd]
+    links = 0
+    name = "."
+    try:
+        while comps:
+            comp = comps.popleft()
+            if comp == "..":
+                if len(stack) == 1:
+                    raise ErrnoError(_EPERM)
+                os.close(stack.pop())
+                continue
+            cur = stack[-1]
+            if not comps:  # final component
+                if follow and _is_symlink(comp, cur):
+                    links += 1
+                    if links > _MAX_SYMLINKS:
+                        raise ErrnoError(int(Errno.ELOOP))
+                    target = os.readlink(comp, dir_fd=cur)
+                    if target.startswith("/"):
+                        raise ErrnoError(_EPERM)
+                    comps.extend(c for c in target.split("/") if c and c != ".")
+                    continue
+                name = comp
+                break
+            try:
+                stack.append(os.open(comp, _DIR_FLAGS, dir_fd=cur))
+            except OSError as exc:
+                if exc.errno not in _NOT_A_DIR or not _is_symlink(comp, cur):
+                    raise
+                links += 1
+                if links > _MAX_SYMLINKS:
+                    raise ErrnoError(int(Errno.ELOOP)) from None
+                target = os.readlink(comp, dir_fd=cur)
+                if target.startswith("/"):
+                    raise ErrnoError(_EPERM) from None
+                comps.extendleft(reversed([c for c in target.split("/") if c and c != "."]))
+        else:
+            name = "."
+    except BaseException:
+        for fd in stack[1:]:
+            os.close(fd)
+        raise
+    for fd in stack[1:-1]:
+        os.close(fd)
+    return Resolved(root_fd, stack[-1], name, len(stack) - 1, must_dir)
