@@ -148,8 +148,8 @@ def ensure_built(examples: Sequence[Any]) -> None:
         from wasitool.build import ensure_built as build
     except ImportError:
         build = None
-    if build is not None:
-        build([e.name for e in examples])
+    if build is not None and examples:
+        build([e.name for e in examples], native=any(e.native for e in examples), root=examples[0].root)
     for example in examples:
         if not Path(example.module).is_file():
             raise BuildError(f"example {example.name} is not built ({example.module} is missing)",
