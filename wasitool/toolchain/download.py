@@ -119,8 +119,6 @@ def _download(url: str, dest: Path, reporter: Reporter, label: str, session: req
             return _stream_once(url, dest, reporter, label, session)
         except _Truncated as exc:
             problem = str(exc)
-        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ReadTimeout) as exc:
-            problem = f"connection broken during download of {label} ({_reason(exc)})"
         except requests.exceptions.ConnectionError as exc:
             raise ToolchainError(f"cannot connect to {_host(url)} ({_reason(exc)})") from None
         except requests.exceptions.RequestException as exc:
@@ -128,28 +126,36 @@ def _download(url: str, dest: Path, reporter: Reporter, label: str, session: req
         if attempt < STREAM_ATTEMPTS:
             reporter.note(f"{problem}; retrying ({attempt}/{STREAM_ATTEMPTS - 1})")
             time.sleep(BACKOFF * 2 ** (attempt - 1))
-    raise ToolchainError(f"{problem} after {STREAM_ATTEMPTS} attempts", "check the network and re-run setup")
+    raise ToolchainError(f"{problem}, after {STREAM_ATTEMPTS} attempts", "check the network and re-run setup")
 
 
 class _Truncated(Exception):
-    """The server closed the body before Content-Length bytes arrived."""
+    """The body ended before Content-Length bytes arrived (connection closed, reset or stalled)."""
 
 
 def _stream_once(url: str, dest: Path, reporter: Reporter, label: str, session: requests.Session) -> str:
+    import requests
+
     with session.get(url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)) as response:
         if response.status_code != 200:
             raise ToolchainError(f"HTTP {response.status_code} {response.reason} for {url}")
         expected = int(response.headers.get("Content-Length", 0)) or None
         digest = hashlib.sha256()
         received = 0
+        reason = ""
         with dest.open("wb") as out, reporter.task(f"download {label}", expected) as advance:
-            for chunk in response.iter_content(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-                received += len(chunk)
-                advance(len(chunk))
-    if expected is not None and received != expected:
-        raise _Truncated(f"download of {label} was cut short ({received} of {expected} bytes)")
+            try:
+                for chunk in response.iter_content(CHUNK):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    received += len(chunk)
+                    advance(len(chunk))
+            except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ConnectionError,
+                    requests.exceptions.Timeout) as exc:
+                reason = f": {_reason(exc)}"
+    if reason or (expected is not None and received != expected):
+        total = f" of {expected}" if expected else ""
+        raise _Truncated(f"download of {label} was cut short ({received}{total} bytes{reason})")
     return digest.hexdigest()
 
 

@@ -1,8 +1,9 @@
 """Safe unpacking of release archives (.tar.gz/.tar.xz/.zip) and wheels into a staging directory.
 
 Members that would land outside the target (absolute paths, `..`, links pointing out, device files)
-are refused, never silently renamed: tar members go through the standard library's `data` filter;
-zip names are checked here because `zipfile` would quietly sanitise them.
+are refused, never silently renamed: names are checked here (tarfile's filter strips a leading `/` and
+zipfile sanitises quietly), and tar members also go through the standard library's `data` filter,
+which refuses links that point outside and special files.
 """
 
 from __future__ import annotations
@@ -51,6 +52,8 @@ def _extract_tar(archive: Path, dest: Path, reporter: Reporter, only: tuple[str,
     try:
         with tarfile.open(archive) as tar:
             members = [m for m in tar.getmembers() if _selected(m.name, only)]
+            for member in members:
+                _check_member_name(member.name, archive.name)
             with reporter.task(f"extract {archive.name}", len(members), unit="files") as advance:
                 for member in members:
                     tar.extract(member, dest, filter="data")
@@ -66,7 +69,7 @@ def _extract_zip(archive: Path, dest: Path, reporter: Reporter, only: tuple[str,
         with zipfile.ZipFile(archive) as zf:
             members = [info for info in zf.infolist() if _selected(info.filename, only)]
             for info in members:
-                _check_zip_name(info.filename, archive.name)
+                _check_member_name(info.filename, archive.name)
             with reporter.task(f"extract {archive.name}", len(members), unit="files") as advance:
                 for info in members:
                     zf.extract(info, dest)
@@ -75,12 +78,13 @@ def _extract_zip(archive: Path, dest: Path, reporter: Reporter, only: tuple[str,
         raise ToolchainError(f"cannot unpack {archive.name} ({exc})", UNSAFE_FIX) from None
 
 
-def _check_zip_name(name: str, archive_name: str) -> None:
+def _check_member_name(name: str, archive_name: str) -> None:
+    """Refuse absolute names and `..` components (tarfile's filter would strip a leading `/` instead)."""
     posix = name.replace("\\", "/")
     path = PurePosixPath(posix)
     if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in path.parts:
         raise ToolchainError(
-            f"refused archive member of {archive_name}: {name!r} would land outside the target directory",
+            f"refused archive member of {archive_name}: {name!r} is absolute or climbs out with `..`; it would land outside the target directory",
             UNSAFE_FIX,
         )
 
