@@ -1,0 +1,90 @@
+"""The example table and its run specs (no toolchain needed)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from wasitool.errors import BuildError
+from wasitool.examples import load_examples
+
+from .conftest import ROOT
+
+EXAMPLES = load_examples(ROOT)
+REQUIRED = {
+    "fd_write", "args_sizes_get", "args_get", "environ_sizes_get", "environ_get", "clock_res_get",
+    "clock_time_get", "random_get", "fd_read", "files", "readdir", "first", "add", "multivalue", "anyref",
+    "exception",
+}
+
+
+def test_every_required_example_is_listed() -> None:
+    assert set(EXAMPLES) >= REQUIRED
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_source_exists_with_a_teaching_header(name: str) -> None:
+    example = EXAMPLES[name]
+    text = example.source_path.read_text(encoding="utf-8")
+    head = "\n".join(text.splitlines()[:4])
+    assert head.startswith(";;" if example.language == "wat" else "/*"), head
+    assert "Teaches" in head
+    assert example.teaches
+
+
+@pytest.mark.parametrize("name", list(EXAMPLES))
+def test_entry_is_consistent(name: str) -> None:
+    example = EXAMPLES[name]
+    if example.kind == "library":
+        assert example.invoke is not None and example.expect.results is not None
+    if example.native:
+        assert example.language == "c" and example.kind == "command"
+    for spec in example.dirs:
+        if spec.fixture:
+            assert (ROOT / "src" / spec.fixture).is_dir()
+
+
+@pytest.mark.parametrize("name", ["clock_res_get", "clock_time_get", "random_get", "readdir"])
+def test_varying_output_is_declared_not_unchecked(name: str) -> None:
+    check = EXAMPLES[name].expect.stdout
+    assert check.mode in ("regex", "sorted") and check.text.strip()
+
+
+def test_run_spec_copies_fixtures_and_creates_fresh_dirs(tmp_path: Path) -> None:
+    readdir = EXAMPLES["readdir"].run_spec(tmp_path / "a")
+    (host,) = readdir.dirs
+    assert host.guest == "." and sorted(p.name for p in host.host.iterdir()) == ["alpha.txt", "beta.txt", "subdir"]
+    files = EXAMPLES["files"].run_spec(tmp_path / "b")
+    assert list(files.dirs[0].host.iterdir()) == []
+    assert files.module == ROOT / "out" / "files.wasm"
+
+
+def test_run_spec_env_is_only_what_is_declared(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOST_SECRET", "x")
+    spec = EXAMPLES["environ_get"].run_spec(tmp_path)
+    assert dict(spec.env) == {"GREETING": "hello", "EMPTY": ""}
+    assert EXAMPLES["fd_write"].run_spec(tmp_path).env == ()
+    assert EXAMPLES["fd_read"].run_spec(tmp_path).stdin.startswith(b"first line\n")
+    add = EXAMPLES["add"].run_spec(tmp_path).invoke
+    assert (add.export, add.args) == ("add", (2, 40))
+
+
+def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
+    (tmp_path / "recipes").mkdir()
+    table = tmp_path / "recipes" / "examples.toml"
+    cases = {
+        '[examples.x]\nsource = "x.c"\n': "teaches",
+        '[examples.x]\nsource = "x.rs"\nteaches = "t"\n': "neither",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\nkind = "library"\n': "run.invoke",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\ncolour = 1\n': "colour",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.expect]\nstdout = { regex = "(" }\n': "regex",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\ndirs = [{ guest = "." }]\n': "fresh",
+        "not toml [": "cannot read",
+    }
+    for text, words in cases.items():
+        table.write_text(text)
+        with pytest.raises(BuildError, match=re.escape(words)) as info:
+            load_examples(tmp_path)
+        assert "\n" not in info.value.one_line()
