@@ -7,23 +7,7 @@ from pathlib import Path
 import pytest
 import wasmtime
 
-import wasitool.wasi
 from wasitool.engines import ENGINES, unavailable_reason
-
-REAL_WASI = hasattr(wasitool.wasi, "WasiContext")
-
-
-@pytest.fixture(scope="session", autouse=True)
-def wasi_api() -> None:
-    """Until `wasitool.wasi` exports its public API, install the tests' stand-in in its place."""
-    if REAL_WASI:
-        return
-    import engines_fake_wasi as fake_wasi
-
-    with pytest.MonkeyPatch.context() as mp:
-        for name in fake_wasi.__all__:
-            mp.setattr(wasitool.wasi, name, getattr(fake_wasi, name), raising=False)
-        yield
 
 
 @pytest.fixture(params=list(ENGINES))

@@ -4,26 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
-import conftest
 import pytest
 import wat_modules as M
 
-HERE = Path(__file__).resolve().parent
-# Until wasitool.wasi exports its API, the subprocess installs the tests' stand-in first.
-_PRELUDE = (
-    "import sys; sys.path.insert(0, {here!r}); import wasitool.wasi as w, engines_fake_wasi as f\n"
-    "[setattr(w, n, getattr(f, n)) for n in f.__all__]\n"
-)
-
 
 def wasitool(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:
-    if conftest.REAL_WASI:
-        cmd = [sys.executable, "-m", "wasitool", *argv]
-    else:
-        code = _PRELUDE.format(here=str(HERE)) + "from wasitool.cli import main; sys.exit(main())"
-        cmd = [sys.executable, "-c", code, *argv]
+    cmd = [sys.executable, "-m", "wasitool", *argv]
     return subprocess.run(cmd, input=stdin, capture_output=True, timeout=60)
 
 
