@@ -40,11 +40,16 @@ def render(matrix: Matrix, console: Console | None = None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(highlight=False)
+    if console is None:
+        # wide enough for every column without truncation (a pipe or CI log has no real width)
+        needed = max(map(len, matrix.examples), default=7) + 4 + sum(max(len(r), 11) + 3 for r in matrix.runtimes)
+        console = Console(highlight=False)
+        if not console.is_terminal:
+            console = Console(highlight=False, width=max(console.width, needed))
     table = Table(title="wasitool check", title_justify="left")
-    table.add_column("example")
+    table.add_column("example", no_wrap=True)
     for runtime in matrix.runtimes:
-        table.add_column(runtime, justify="center")
+        table.add_column(runtime, justify="center", no_wrap=True)
     for example in matrix.examples:
         row = [example]
         for runtime in matrix.runtimes:
