@@ -1,0 +1,87 @@
+"""`wasitool check` over the real example table: every example passes on the Python engines this
+interpreter has, on node and on the wasmtime CLI when found; a wrong expectation gives a readable diff."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from wasitool.cli import main
+from wasitool.runtimes import get_runtime
+
+# Cells that may be "unsupported", and why: anything else unsupported is a test failure.
+MAY_BE_UNSUPPORTED = {
+    ("exception", "python-wasmer"): "exceptions",  # wasmer 1.1 predates the exceptions proposal
+    ("exception", "node"): "exceptions",  # node 20's V8 has no try_table
+}
+
+
+@pytest.fixture(scope="module")
+def built():
+    from wasitool.errors import WasitoolError
+    from wasitool.examples import load_examples
+    from wasitool.runtimes.matrix import ensure_built
+
+    try:
+        examples = list(load_examples().values())
+        ensure_built(examples)
+    except WasitoolError as exc:
+        pytest.skip(f"examples cannot be built here: {exc.one_line()}")
+    return examples
+
+
+def test_all_examples_on_every_runtime(built, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    junit = tmp_path / "check.xml"
+    code = main(["check", "--json", "--junit", str(junit)])
+    data = json.loads(capsys.readouterr().out)
+    failed = [f"{c['example']} on {c['runtime']}: {c['detail']}" for c in data["cells"] if c["status"] == "fail"]
+    assert failed == [] and code == 0
+    assert data["runtimes"]["node"]["available"], "node must be installed on these machines"
+    engines = [r for r in ("python-wasmer", "python-wasmtime") if data["runtimes"][r]["available"]]
+    assert engines, "at least one Python engine must import"
+    for cell in data["cells"]:
+        if cell["runtime"] in (*engines, "node", "wasmtime-cli") and cell["status"] != "pass":
+            if cell["runtime"] == "wasmtime-cli" and cell["status"] == "not found":
+                continue
+            key = (cell["example"], cell["runtime"])
+            assert key in MAY_BE_UNSUPPORTED and MAY_BE_UNSUPPORTED[key] in cell["detail"], cell
+    for name, info in data["runtimes"].items():  # a runtime missing here is "not found", never "fail"
+        if not info["available"]:
+            assert {c["status"] for c in data["cells"] if c["runtime"] == name} == {"not found"}
+    suites = {s.get("name"): s.get("failures") for s in ET.parse(junit).getroot().iter("testsuite")}
+    assert set(suites.values()) == {"0"}
+
+
+def test_wrong_expectation_fails_check_and_diff(built, tmp_path: Path) -> None:
+    from wasitool.diffing import diff_run
+    from wasitool.examples import OutputCheck
+    from wasitool.runtimes.matrix import FAIL, run_matrix
+
+    example = next(e for e in built if e.name == "fd_write")
+    wrong = dataclasses.replace(example, expect=dataclasses.replace(
+        example.expect, stdout=OutputCheck("exact", "Hello, WASM!\n")))
+    runtimes = [get_runtime("node"), get_runtime("python-wasmtime")]
+    matrix = run_matrix([wrong], runtimes)
+    assert {c.status for c in matrix.cells} == {FAIL}
+    assert matrix.cells[0].detail == "stdout line 1: expected 'Hello, WASM!\\n', got 'Hello, WASI!\\n'"
+    result = runtimes[0].run(wrong.run_spec(tmp_path), wrong)
+    out = io.StringIO()
+    assert diff_run(wrong, result, runtime="node", console=Console(file=out, width=100)) == 1
+    assert "-Hello, WASM!\n+Hello, WASI!\n" in out.getvalue()
+
+
+def test_check_exit_status_is_1_on_failure(built, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    from wasitool.runspec import RunResult
+    from wasitool.runtimes.node import NodeRuntime
+
+    monkeypatch.setattr(NodeRuntime, "run", lambda self, spec, example=None: RunResult(0, b"nonsense\n"))
+    assert main(["check", "fd_write", "--runtime", "node"]) == 1
+    out = capsys.readouterr().out
+    assert "fd_write on node: stdout line 1: expected 'Hello, WASI!\\n', got 'nonsense\\n'" in out
