@@ -182,7 +182,9 @@ class Scenario:
     lock: Path
     store: Path
 
-    def lock_for(self, route: str = "", sha: str | None = None, name: str | None = None, strip: str | None = None) -> Path:
+    def lock_for(
+        self, route: str = "", sha: str | None = None, name: str | None = None, strip: str | None = None
+    ) -> Path:
         name = name or self.archive.name
         return write_lock(
             self.lock, f"{self.server.url}/{route}{name}", sha or sha256_of(self.server.root / name),

@@ -66,26 +66,33 @@ def fetch_verified(
     session: requests.Session | None = None,
 ) -> None:
     """Copy or download `location` to `dest` and check its sha256; on any failure `dest` is removed."""
-    label = dest.name
+    _check_digest(dest, fetch_file(location, dest, reporter, session), sha256, location)
+
+
+def fetch_file(location: str, dest: Path, reporter: Reporter, session: requests.Session | None = None) -> str:
+    """Copy or download `location` to `dest`; returns its sha256. `dest` is removed on failure."""
     try:
         path = local_path(location)
         if path is not None:
-            digest = _copy_local(path, dest, reporter, label)
-        else:
-            digest = _download(location, dest, reporter, label, session or new_session())
+            return _copy_local(path, dest, reporter, dest.name)
+        return _download(location, dest, reporter, dest.name, session or new_session())
     except BaseException:
         dest.unlink(missing_ok=True)
         raise
-    _check_digest(dest, digest, sha256, location)
 
 
 def verify_file(path: Path, sha256: str, origin: str) -> None:
     """Check the sha256 of a file already on disk; it is deleted if it does not match."""
+    _check_digest(path, sha256_file(path), sha256, origin)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file, read in chunks."""
     digest = hashlib.sha256()
     with path.open("rb") as f:
         while chunk := f.read(CHUNK):
             digest.update(chunk)
-    _check_digest(path, digest.hexdigest(), sha256, origin)
+    return digest.hexdigest()
 
 
 def _check_digest(path: Path, digest: str, sha256: str, origin: str) -> None:

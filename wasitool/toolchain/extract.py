@@ -84,7 +84,8 @@ def _check_member_name(name: str, archive_name: str) -> None:
     path = PurePosixPath(posix)
     if posix.startswith("/") or (len(posix) > 1 and posix[1] == ":") or ".." in path.parts:
         raise ToolchainError(
-            f"refused archive member of {archive_name}: {name!r} is absolute or climbs out with `..`; it would land outside the target directory",
+            f"refused archive member of {archive_name}: {name!r} is absolute or climbs out with `..`; "
+            "it would land outside the target directory",
             UNSAFE_FIX,
         )
 

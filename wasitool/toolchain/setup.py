@@ -139,7 +139,8 @@ def _fix_for(sources: list[SourceSpec], ctx: FetchContext) -> str:
     if ctx.offline:
         return "re-run without --offline, or pass --mirror DIR holding the pinned files"
     if "system" in kinds:
-        return "check the network and re-run `wasitool setup`, or install the tools and run `wasitool setup --source system`"
+        return ("check the network and re-run `wasitool setup`, "
+                "or install the tools and run `wasitool setup --source system`")
     return "check the network and re-run `wasitool setup`"
 
 
