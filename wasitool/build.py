@@ -96,6 +96,8 @@ def ensure_built(names: Iterable[str], *, native: bool = False, root: Path | Non
     if not _up_to_date(root, digest, outputs):
         load_toolchain()
         with _build_lock(root):
+            for path in _altered(root, digest, outputs):
+                path.unlink()  # SCons judges by the sources only: it would keep an edited output
             run_scons([str(p.relative_to(root).as_posix()) for p in outputs], root, capture=True)
             _record(root, digest, outputs)
     return [e.module for e in wanted]
@@ -159,11 +161,16 @@ def _host_cc_available() -> bool:
     return bool(shutil.which(os.environ.get("CC") or "cc") or shutil.which("gcc") or shutil.which("clang"))
 
 
-def _up_to_date(root: Path, digest: str, outputs: list[Path]) -> bool:
+def _read_stamp(root: Path) -> dict:
     try:
         stamp = json.loads((root / "out" / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
+        return {}
+    return stamp if isinstance(stamp, dict) else {}
+
+
+def _up_to_date(root: Path, digest: str, outputs: list[Path]) -> bool:
+    stamp = _read_stamp(root)
     if stamp.get("inputs") != digest:
         return False
     recorded = stamp.get("outputs", {})
@@ -174,13 +181,22 @@ def _up_to_date(root: Path, digest: str, outputs: list[Path]) -> bool:
     return True
 
 
+def _altered(root: Path, digest: str, outputs: list[Path]) -> list[Path]:
+    """Outputs changed since the build that made them from these very inputs."""
+    stamp = _read_stamp(root)
+    if stamp.get("inputs") != digest:
+        return []
+    recorded = stamp.get("outputs", {})
+    return [
+        path for path in outputs
+        if path.is_file() and recorded.get(path.relative_to(root).as_posix()) not in (None, _sha256(path))
+    ]
+
+
 def _record(root: Path, digest: str, outputs: list[Path]) -> None:
     """Remember that `outputs` were built from inputs with `digest` (merging with the last stamp)."""
     stamp_path = root / "out" / STAMP
-    try:
-        stamp = json.loads(stamp_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        stamp = {}
+    stamp = _read_stamp(root)
     recorded = stamp.get("outputs", {}) if stamp.get("inputs") == digest else {}
     for path in outputs:
         if path.is_file():
