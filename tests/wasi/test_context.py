@@ -1,0 +1,95 @@
+"""Construction, preopen numbering and errors, close(), and the never-raise guarantee."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from wasitool.errors import WasiError
+from wasitool.runspec import Preopen
+from wasitool.wasi import SIGNATURES, BytearrayMemory, Errno, ProcExit, WasiConfig, WasiContext
+
+
+def test_preopens_numbered_from_3(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(b, "/b"), Preopen(a, ".")]))
+    mem = BytearrayMemory()
+    ctx.bind_memory(mem)
+    funcs = ctx.host_functions()
+    assert funcs["fd_prestat_dir_name"](3, 0, 16) == 0
+    assert bytes(mem.data[:2]) == b"/b"
+    assert funcs["fd_prestat_dir_name"](4, 0, 16) == 0
+    assert bytes(mem.data[:1]) == b"."
+    assert funcs["fd_prestat_get"](5, 0) == Errno.EBADF
+    ctx.close()
+
+
+def test_missing_preopen_raises_with_fix(tmp_path: Path) -> None:
+    with pytest.raises(WasiError) as info:
+        WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path / "nope", "/data")]))
+    assert "nope" in info.value.problem
+    assert info.value.fix
+    (tmp_path / "file").write_bytes(b"")
+    with pytest.raises(WasiError):
+        WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path / "file", "/f")]))
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
+
+
+def test_close_releases_everything_but_stdio(tmp_path: Path) -> None:
+    (tmp_path / "f").write_bytes(b"x")
+    r, w = os.pipe()
+    before = _open_fds()
+    ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path, ".")], stdout=w))
+    mem = BytearrayMemory()
+    ctx.bind_memory(mem)
+    mem.data[100:101] = b"f"
+    funcs = ctx.host_functions()
+    assert funcs["path_open"](3, 0, 100, 1, 0, 2, 0, 0, 200) == 0
+    assert _open_fds() in (before + 2, -1)
+    ctx.close()
+    assert _open_fds() in (before, -1)
+    os.write(w, b"still open")
+    assert os.read(r, 20) == b"still open"
+    os.close(r)
+    os.close(w)
+
+
+def test_garbage_never_raises(tmp_path: Path) -> None:
+    """Every host function with hostile arguments returns an errno (or raises ProcExit)."""
+    (tmp_path / "f").write_bytes(b"x")
+    ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path, ".")]))
+    mem = BytearrayMemory(4096)
+    ctx.bind_memory(mem)
+    funcs = ctx.host_functions()
+    values = [0, 3, -1, 0xFFFFFFFF, 1 << 40, -(1 << 63), 4095]
+    for name, sig in SIGNATURES.items():
+        if name in ("proc_exit", "sched_yield"):
+            continue
+        for v in values:
+            args = [v if i % 2 else (3 if t == "i32" else v) for i, (_, t) in enumerate(sig.params)]
+            result = funcs[name](*args)
+            assert isinstance(result, int) and 0 <= result <= 76, (name, args, result)
+    with pytest.raises(ProcExit):
+        funcs["proc_exit"](-1)
+    ctx.close()
+
+
+def test_unexpected_exception_becomes_eio(tmp_path: Path) -> None:
+    class Broken:
+        def view(self) -> memoryview:
+            raise RuntimeError("engine bug")
+
+    ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path, ".")]))
+    ctx.bind_memory(Broken())
+    funcs = ctx.host_functions()
+    assert funcs["fd_write"](1, 0, 1, 0) == Errno.EIO
+    assert funcs["args_get"](0, 0) == Errno.EIO
+    assert funcs["fd_readdir"](3, 0, 10, 0, 0) == Errno.EIO
+    ctx.close()
