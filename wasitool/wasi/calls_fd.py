@@ -40,6 +40,7 @@ from .layouts import FDSTAT, IOVEC, PRESTAT, U32, U64
 from .readdir import build_listing
 
 _iov = IOVEC.unpack_from
+_write = os.write
 _u32_pack = U32.pack_into
 _u64_pack = U64.pack_into
 _ENOTDIR = int(Errno.ENOTDIR)
@@ -62,6 +63,39 @@ def _iov_views(mem: memoryview, iovs: int, iovs_len: int) -> list[memoryview]:
     return out
 
 
+def _write_rest(host_fd: int, chunk: memoryview, done: int) -> int:
+    """Finish a partial write of `chunk` (`done` bytes already written); returns the total written."""
+    total = len(chunk)
+    try:
+        while done < total:
+            count = _write(host_fd, chunk[done:])
+            if count == 0:
+                break
+            done += count
+    except BlockingIOError:
+        if not done:
+            raise
+    return done
+
+
+def _write_iovs(host_fd: int, mem: memoryview, iovs: int, iovs_len: int) -> int:
+    """Write every iovec in order; stops early only if a non-blocking fd would block."""
+    total = 0
+    for buf in _iov_views(mem, iovs, iovs_len):
+        if not len(buf):
+            continue
+        try:
+            done = _write_rest(host_fd, buf, 0)
+        except BlockingIOError:
+            if not total:
+                raise
+            break
+        total += done
+        if done < len(buf):
+            break
+    return total
+
+
 def _u64_arg(value: int) -> int:
     """A u64 (filesize) argument, EINVAL when it does not fit a host off_t."""
     value &= M64
@@ -76,38 +110,23 @@ class FdCalls(ContextBase):
     def fd_write(self, fd: int, iovs: int, iovs_len: int, nwritten: int) -> int:
         """Hot: guards itself. Writes each iovec fully with os.write (no Python buffering)."""
         try:
-            desc = self._fds.get(fd)
-            if desc is None:
-                return EBADF
+            desc = self._fds[fd]
             if not desc.rights_base & RIGHT_FD_WRITE:
                 return ENOTCAPABLE
             mem = self._memory.view()
-            size = len(mem)
-            host_fd = desc.host_fd
-            total = 0
-            base = iovs & M32
-            write = os.write
-            for i in range(iovs_len & M32):
-                ptr, length = _iov(mem, base + 8 * i)
-                if not length:
-                    continue
-                if ptr + length > size:
+            if iovs_len == 1:  # the common case, without the loop machinery
+                ptr, length = _iov(mem, iovs & M32)
+                if ptr + length > len(mem):
                     return EFAULT
-                chunk = mem[ptr:ptr + length]
-                try:
-                    while True:
-                        done = write(host_fd, chunk)
-                        total += done
-                        if done >= length or done == 0:
-                            break
-                        chunk = chunk[done:]
-                        length -= done
-                except BlockingIOError:
-                    if not total:
-                        raise
-                    break
-            _u32_pack(mem, nwritten & M32, total)
+                done = _write(desc.host_fd, mem[ptr:ptr + length]) if length else 0
+                if done < length:
+                    done = _write_rest(desc.host_fd, mem[ptr:ptr + length], done)
+            else:
+                done = _write_iovs(desc.host_fd, mem, iovs, iovs_len)
+            _u32_pack(mem, nwritten & M32, done)
             return 0
+        except KeyError:
+            return EBADF
         except OSError as exc:
             return from_oserror(exc)
         except ErrnoError as exc:
