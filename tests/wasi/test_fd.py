@@ -244,3 +244,44 @@ def test_directory_and_readonly_rights(guest: Guest, sandbox: Path) -> None:
     err, dfd = guest.open(3, ".", base=RIGHT_FD_READ)
     assert err == 0
     assert guest.read(dfd, 10)[0] == Errno.ENOTCAPABLE  # directory fds never carry fd_read
+
+
+def test_nonblocking_partial_write(guest: Guest, stdio: dict[str, int]) -> None:
+    os.set_blocking(stdio["stdout"], False)
+    chunk = b"a" * 40_000
+    err, written = guest.write(1, chunk, chunk, chunk, chunk)
+    assert err == 0
+    assert 0 < written < 160_000
+    got = b""
+    while True:
+        try:
+            data = os.read(stdio["stdout_r"], 1 << 20)
+        except BlockingIOError:
+            break
+        got += data
+        if len(got) >= written:
+            break
+    assert len(got) == written
+    os.set_blocking(stdio["stdout_r"], False)
+    err, written = guest.write(1, chunk, chunk, chunk, chunk)  # fill the pipe again
+    assert guest.write(1, b"x")[0] == Errno.EAGAIN
+
+
+def test_blocking_big_multi_iovec_write(guest: Guest, stdio: dict[str, int]) -> None:
+    import threading
+
+    received = bytearray()
+
+    def drain() -> None:
+        while len(received) < 600_000:
+            data = os.read(stdio["stdout_r"], 65536)
+            if not data:
+                break
+            received.extend(data)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    parts = [bytes([i]) * 200_000 for i in range(3)]
+    assert guest.write(1, *parts) == (0, 600_000)
+    reader.join(5)
+    assert bytes(received) == b"".join(parts)

@@ -79,18 +79,24 @@ def _write_rest(host_fd: int, chunk: memoryview, done: int) -> int:
 
 
 def _write_iovs(host_fd: int, mem: memoryview, iovs: int, iovs_len: int) -> int:
-    """Write every iovec in order; stops early only if a non-blocking fd would block."""
-    total = 0
-    for buf in _iov_views(mem, iovs, iovs_len):
-        if not len(buf):
+    """Write every iovec in order: one writev, then finish any partial write buffer by buffer."""
+    bufs = [b for b in _iov_views(mem, iovs, iovs_len) if len(b)]
+    if not bufs:
+        return 0
+    total = os.writev(host_fd, bufs)
+    if total == sum(len(b) for b in bufs):
+        return total
+    skipped = 0
+    for buf in bufs:
+        if skipped + len(buf) <= total:
+            skipped += len(buf)
             continue
         try:
-            done = _write_rest(host_fd, buf, 0)
+            done = _write_rest(host_fd, buf, total - skipped)
         except BlockingIOError:
-            if not total:
-                raise
             break
-        total += done
+        total = skipped + done
+        skipped = total
         if done < len(buf):
             break
     return total
