@@ -1,8 +1,7 @@
 """Fixtures for the build tests: a real toolchain, copies of the checkout, one shared full build.
 
-The toolchain: `$WASITOOL_HOME` if it already holds one; otherwise `wasitool setup --source pip`
-into a store kept in pytest's cache dir (reused by later sessions); if that cannot install (no
-network), the developers' store at /tmp/devstore when present; else the tests needing it skip.
+The toolchain is the suite's one (`wasitool setup --source pip` into a shared test store, see
+tests/conftest.py), exported as WASITOOL_HOME for the session so SCons subprocesses find it.
 Every build runs in a copy of SConstruct, recipes/ and src/, never in the checkout's own out/.
 """
 
@@ -11,53 +10,24 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from wasitool.build import INPUTS, scons_argv
-from wasitool.errors import WasitoolError
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.paths import load_toolchain
 
 ROOT = Path(__file__).resolve().parents[2]
-DEV_STORE = Path("/tmp/devstore")
-
-
-def _loads(home: Path) -> Toolchain | None:
-    try:
-        return load_toolchain(root=home)
-    except WasitoolError:
-        return None
-
-
-def _install_with_setup(home: Path) -> str | None:
-    """Run `wasitool setup --source pip` into `home`; None on success, else the reason."""
-    env = {**os.environ, "WASITOOL_HOME": str(home)}
-    proc = subprocess.run([sys.executable, "-m", "wasitool", "setup", "--source", "pip"], env=env,
-                          capture_output=True, text=True, cwd=ROOT, check=False)
-    return None if proc.returncode == 0 else (proc.stderr.strip().splitlines() or ["failed"])[-1]
 
 
 @pytest.fixture(scope="session")
-def toolchain_home(pytestconfig: pytest.Config) -> Path:
-    """A store holding a toolchain; exported as WASITOOL_HOME for the whole session."""
-    chosen = None
-    if os.environ.get("WASITOOL_HOME") and _loads(Path(os.environ["WASITOOL_HOME"])):
-        chosen = Path(os.environ["WASITOOL_HOME"])
-    else:
-        home = Path(pytestconfig.cache.mkdir("wasitool-store"))
-        reason = None if _loads(home) else _install_with_setup(home)
-        if reason is None and _loads(home):
-            chosen = home
-        elif _loads(DEV_STORE):
-            chosen = DEV_STORE
-        else:
-            pytest.skip(f"no toolchain and `wasitool setup --source pip` failed: {reason}")
+def toolchain_home(toolchain_home: Path) -> Iterator[Path]:
+    """The suite's store (tests/conftest.py), exported as WASITOOL_HOME for the whole session."""
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("WASITOOL_HOME", str(chosen))
-        yield chosen
+        mp.setenv("WASITOOL_HOME", str(toolchain_home))
+        yield toolchain_home
 
 
 @pytest.fixture(scope="session")
