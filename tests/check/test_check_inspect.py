@@ -64,18 +64,8 @@ def test_parse_canned_objdump_output() -> None:
     assert info.target_features == ["multivalue", "sign-ext"]
 
 
-def _toolchain() -> None:
-    from wasitool.errors import ToolchainError
-    from wasitool.toolchain.paths import load_toolchain
-
-    try:
-        load_toolchain().command("wasm-objdump")
-    except ToolchainError as exc:
-        pytest.skip(f"no installed wabt: {exc.one_line()}")
-
-
+@pytest.mark.usefixtures("use_toolchain")
 def test_inspect_a_file_with_the_installed_wabt(echo_wasm: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _toolchain()
     info = inspect(echo_wasm)
     assert [i.name for i in info.imports] == ["args_sizes_get", "args_get", "environ_sizes_get", "environ_get",
                                               "fd_write", "proc_exit"]
@@ -89,8 +79,8 @@ def test_inspect_a_file_with_the_installed_wabt(echo_wasm: Path, capsys: pytest.
     assert "imports (6)" in table and "fd_write" in table and "(i64, i64) -> i64" in table
 
 
+@pytest.mark.usefixtures("use_toolchain")
 def test_inspect_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    _toolchain()
     bad = tmp_path / "bad.wasm"
     bad.write_bytes(b"not wasm")
     assert main(["inspect", str(bad)]) == 2
