@@ -10,6 +10,15 @@ import wasmtime
 from wasitool.engines import ENGINES, unavailable_reason
 
 
+@pytest.fixture(scope="session", autouse=True)
+def compile_cache_dir(tmp_path_factory: pytest.TempPathFactory):
+    """Keep compiled modules out of the user's cache (subprocesses inherit the variable)."""
+    path = tmp_path_factory.mktemp("engine-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("WASITOOL_ENGINE_CACHE", str(path))
+        yield path
+
+
 @pytest.fixture(params=list(ENGINES))
 def engine_name(request: pytest.FixtureRequest) -> str:
     reason = unavailable_reason(request.param)

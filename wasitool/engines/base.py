@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -30,14 +29,18 @@ class GuestMemory(Protocol):
     def view(self) -> memoryview: ...
 
 
-@dataclass
+# Plain slotted classes rather than dataclasses: this module is on `wasitool run`'s startup path.
 class WasiHost:
     """What an engine needs from the WASI side: callables, their signatures and the exit exception."""
 
-    functions: Mapping[str, Callable[..., Any]]
-    signatures: Mapping[str, Any]  # name -> object with .params ((name, type), ...) and .results
-    bind_memory: Callable[[GuestMemory], None]
-    exit_type: type[BaseException]  # raised by proc_exit; carries `.code`
+    __slots__ = ("bind_memory", "exit_type", "functions", "signatures")
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]], signatures: Mapping[str, Any],
+                 bind_memory: Callable[[GuestMemory], None], exit_type: type[BaseException]) -> None:
+        self.functions = functions
+        self.signatures = signatures  # name -> object with .params ((name, type), ...) and .results
+        self.bind_memory = bind_memory
+        self.exit_type = exit_type  # raised by proc_exit; carries `.code`
 
     @classmethod
     def from_context(cls, ctx: Any) -> WasiHost:
@@ -53,45 +56,63 @@ class WasiHost:
         return params, tuple(str(r) for r in sig.results)
 
 
-@dataclass(frozen=True)
 class FuncSig:
     """A function type as value-type strings."""
 
-    params: tuple[str, ...]
-    results: tuple[str, ...]
+    __slots__ = ("params", "results")
+
+    def __init__(self, params: tuple[str, ...], results: tuple[str, ...]) -> None:
+        self.params = params
+        self.results = results
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FuncSig) and (self.params, self.results) == (other.params, other.results)
+
+    def __hash__(self) -> int:
+        return hash((self.params, self.results))
 
     def __str__(self) -> str:
         results = f" -> ({', '.join(self.results)})" if self.results else ""
         return f"({', '.join(self.params)}){results}"
 
+    __repr__ = __str__
 
-@dataclass(frozen=True)
+
 class ImportDesc:
     """One import of a module; `sig` is None for non-function imports."""
 
-    module: str
-    name: str
-    kind: str
-    sig: FuncSig | None = None
+    __slots__ = ("kind", "module", "name", "sig")
+
+    def __init__(self, module: str, name: str, kind: str, sig: FuncSig | None = None) -> None:
+        self.module = module
+        self.name = name
+        self.kind = kind
+        self.sig = sig
 
 
-@dataclass
 class CompiledModule:
     """A validated module plus its import and export types, ready to instantiate."""
 
-    label: str  # file name, for messages
-    native: Any
-    imports: list[ImportDesc]
-    exports: dict[str, FuncSig | str]  # function exports map to their type, others to their kind
+    __slots__ = ("exports", "imports", "label", "native")
+
+    def __init__(self, label: str, native: Any, imports: list[ImportDesc],
+                 exports: dict[str, FuncSig | str]) -> None:
+        self.label = label  # file name, for messages
+        self.native = native
+        self.imports = imports
+        self.exports = exports  # function exports map to their type, others to their kind
 
 
-@dataclass
 class Outcome:
     """How a run ended: the exit status, the values an invoked export returned, the trap if any."""
 
-    exit_code: int
-    results: list[int | float] = field(default_factory=list)
-    trap: str | None = None
+    __slots__ = ("exit_code", "results", "trap")
+
+    def __init__(self, exit_code: int, results: list[int | float] | None = None,
+                 trap: str | None = None) -> None:
+        self.exit_code = exit_code
+        self.results = results or []
+        self.trap = trap
 
 
 class Engine(ABC):
@@ -104,8 +125,22 @@ class Engine(ABC):
 
     # --- adapter hooks -------------------------------------------------------------------------
     @abstractmethod
-    def _compile(self, data: bytes) -> tuple[Any, list[ImportDesc], dict[str, FuncSig | str]]:
+    def _compile(self, data: bytes) -> Any:
         """Compile and validate; raise any exception on failure (its message is reported)."""
+
+    @abstractmethod
+    def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        """The imports and exports of a compiled module."""
+
+    def _cache_tag(self) -> str | None:
+        """Identifies the engine build and configuration for the compile cache; None: no caching."""
+        return None
+
+    def _serialize(self, native: Any) -> bytes:
+        raise NotImplementedError
+
+    def _deserialize(self, artifact: bytes) -> Any:
+        raise NotImplementedError
 
     @abstractmethod
     def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
@@ -139,12 +174,34 @@ class Engine(ABC):
             except OSError as exc:
                 raise WasiError(f"cannot read {path}: {exc.strerror or exc}") from None
         check_header(data, label)
+        native = self._load_cached(data, label)
+        return CompiledModule(label, native, *self._describe(native))
+
+    def _load_cached(self, data: bytes, label: str) -> Any:
+        tag = self._cache_tag()
+        path = None
+        if tag is not None:
+            from wasitool.engines import compile_cache as cache
+
+            path = cache.entry_path(tag, data)
+            artifact = cache.load(path)
+            if artifact is not None:
+                try:
+                    return self._deserialize(artifact)
+                except Exception:  # another engine build wrote it, or it is damaged: recompile
+                    pass
         try:
-            native, imports, exports = self._compile(data)
+            native = self._compile(data)
         except Exception as exc:
             raise WasiError(f"{label} is not a valid WebAssembly module: {first_line(exc)}",
                             "rebuild it, or check it with `wasm-validate`") from None
-        return CompiledModule(label, native, imports, exports)
+        if path is not None:
+            try:
+                artifact = self._serialize(native)
+            except Exception:
+                return native
+            cache.save(path, artifact)
+        return native
 
     def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None) -> Outcome:
         """Instantiate with WASI linked in and run `_start` (or the invoked export) to completion."""

@@ -61,7 +61,7 @@ def _sig(ftype: wasmer.FunctionType) -> FuncSig:
                    tuple(_TYPE_NAMES.get(t, str(t)) for t in ftype.results))
 
 
-def _describe(ty: Any) -> tuple[str, FuncSig | None]:
+def _kind_and_sig(ty: Any) -> tuple[str, FuncSig | None]:
     kind = _KINDS.get(type(ty), type(ty).__name__)
     return kind, (_sig(ty) if isinstance(ty, wasmer.FunctionType) else None)
 
@@ -79,14 +79,25 @@ class WasmerEngine(Engine):
         super().__init__()
         self._store = wasmer.Store(wasmer.engine.Universal(Compiler))
 
-    def _compile(self, data: bytes) -> tuple[Any, list[ImportDesc], dict[str, FuncSig | str]]:
-        module = wasmer.Module(self._store, data)
-        imports = [ImportDesc(i.module, i.name, *_describe(i.type)) for i in module.imports]
+    def _compile(self, data: bytes) -> Any:
+        return wasmer.Module(self._store, data)
+
+    def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        imports = [ImportDesc(i.module, i.name, *_kind_and_sig(i.type)) for i in native.imports]
         exports: dict[str, FuncSig | str] = {}
-        for e in module.exports:
-            kind, sig = _describe(e.type)
+        for e in native.exports:
+            kind, sig = _kind_and_sig(e.type)
             exports[e.name] = sig or kind
-        return module, imports, exports
+        return imports, exports
+
+    def _cache_tag(self) -> str | None:
+        return f"wasmer {wasmer.__version__} cranelift universal"
+
+    def _serialize(self, native: Any) -> bytes:
+        return bytes(native.serialize())
+
+    def _deserialize(self, artifact: bytes) -> Any:
+        return wasmer.Module.deserialize(self._store, artifact)
 
     def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
         functions = {}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,7 +78,7 @@ def _sig(ftype: wasmtime.FuncType) -> FuncSig:
     return FuncSig(tuple(str(t) for t in ftype.params), tuple(str(t) for t in ftype.results))
 
 
-def _describe(ty: Any) -> tuple[str, FuncSig | None]:
+def _kind_and_sig(ty: Any) -> tuple[str, FuncSig | None]:
     kind = _KINDS.get(type(ty), type(ty).__name__)
     return kind, (_sig(ty) if isinstance(ty, wasmtime.FuncType) else None)
 
@@ -95,14 +96,27 @@ class WasmtimeEngine(Engine):
         super().__init__()
         self._engine = wasmtime.Engine(_config())
 
-    def _compile(self, data: bytes) -> tuple[Any, list[ImportDesc], dict[str, FuncSig | str]]:
-        module = wasmtime.Module(self._engine, data)
-        imports = [ImportDesc(i.module, i.name or "", *_describe(i.type)) for i in module.imports]
+    def _compile(self, data: bytes) -> Any:
+        return wasmtime.Module(self._engine, data)
+
+    def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        imports = [ImportDesc(i.module, i.name or "", *_kind_and_sig(i.type)) for i in native.imports]
         exports: dict[str, FuncSig | str] = {}
-        for e in module.exports:
-            kind, sig = _describe(e.type)
+        for e in native.exports:
+            kind, sig = _kind_and_sig(e.type)
             exports[e.name] = sig or kind
-        return module, imports, exports
+        return imports, exports
+
+    def _cache_tag(self) -> str | None:
+        # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
+        # (importlib.metadata would cost milliseconds on every run).
+        return f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)}"
+
+    def _serialize(self, native: Any) -> bytes:
+        return bytes(native.serialize())
+
+    def _deserialize(self, artifact: bytes) -> Any:
+        return wasmtime.Module.deserialize(self._engine, artifact)
 
     def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
         store = wasmtime.Store(self._engine)
