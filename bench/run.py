@@ -21,6 +21,7 @@ import inspect
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import struct
@@ -99,9 +100,11 @@ class Row:
     label: str
     runtime: str
     times: list[float] = field(default_factory=list)
+    cpu_times: list[float] = field(default_factory=list)
     median: float | None = None
     min: float | None = None
     max: float | None = None
+    cpu_median: float | None = None
     ratio_native: float | None = None
     ratio_wasmtime_cli: float | None = None
     target: str = ""
@@ -112,6 +115,8 @@ class Row:
         if self.times:
             self.median = statistics.median(self.times)
             self.min, self.max = min(self.times), max(self.times)
+        if self.cpu_times:
+            self.cpu_median = statistics.median(self.cpu_times)
 
 
 # --- building the workloads ---------------------------------------------------------------------------
@@ -344,8 +349,9 @@ def runners(pythons: dict[str, Path]) -> list[Runner]:
 # --- timing -------------------------------------------------------------------------------------------
 
 
-def time_once(inv: Invocation, stdout_to_null: bool = False) -> tuple[float, int, bytes, bytes]:
-    """(wall seconds, exit status, stdout, stderr) of one whole process."""
+def time_once(inv: Invocation, stdout_to_null: bool = False) -> tuple[float, float, int, bytes, bytes]:
+    """(wall seconds, CPU seconds (user + system, all threads), exit status, stdout, stderr) of one process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.Popen(inv.argv, executable=inv.executable, env=inv.env, cwd=inv.cwd,
                             stdin=subprocess.DEVNULL,
@@ -356,27 +362,36 @@ def time_once(inv: Invocation, stdout_to_null: bool = False) -> tuple[float, int
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.communicate()
-        return RUN_TIMEOUT, 124, b"", b"timed out"
-    return time.perf_counter() - start, proc.returncode, out or b"", err
+        return RUN_TIMEOUT, 0.0, 124, b"", b"timed out"
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return wall, cpu, proc.returncode, out or b"", err
 
 
 def measure(inv: Invocation, runs: int, check: Callable[[bytes, bytes], str | None],
-            stdout_to_null: bool = False, prepare: Callable[[], None] | None = None) -> tuple[list[float], str | None]:
-    """One unrecorded warm-up run, then `runs` timed runs; every run must exit 0 and pass `check`."""
-    times = []
+            stdout_to_null: bool = False, prepare: Callable[[], None] | None = None
+            ) -> tuple[list[float], list[float], str | None]:
+    """One unrecorded warm-up run, then `runs` timed runs; every run must exit 0 and pass `check`.
+
+    Returns (wall times, CPU times, error).
+    """
+    times: list[float] = []
+    cpus: list[float] = []
     for i in range(runs + 1):
         if prepare is not None:
             prepare()
-        seconds, code, out, err = time_once(inv, stdout_to_null)
+        seconds, cpu, code, out, err = time_once(inv, stdout_to_null)
         if code != 0:
             tail = err.decode(errors="replace").strip().splitlines()[-1:] or [""]
-            return times, f"exit {code}: {tail[0][:120]}"
+            return times, cpus, f"exit {code}: {tail[0][:120]}"
         problem = check(out, err)
         if problem:
-            return times, problem
+            return times, cpus, problem
         if i:
             times.append(seconds)
-    return times, None
+            cpus.append(cpu)
+    return times, cpus, None
 
 
 # --- targets ------------------------------------------------------------------------------------------
@@ -445,10 +460,10 @@ def scons_rows(runs: int, python: Path) -> list[Row]:
 
     rows = []
     full = Row("build", "scons examples (full)", "scons")
-    full.times, full.error = measure(inv, max(1, min(runs, 3)), ok, prepare=clean)
+    full.times, full.cpu_times, full.error = measure(inv, max(1, min(runs, 3)), ok, prepare=clean)
     rows.append(full)
     noop = Row("build", "scons examples (no-op)", "scons")
-    noop.times, noop.error = measure(inv, runs, ok)
+    noop.times, noop.cpu_times, noop.error = measure(inv, runs, ok)
     rows.append(noop)
     return rows
 
@@ -457,7 +472,7 @@ def setup_row(runs: int, python: Path) -> Row:
     """A warm `wasitool setup` (the store already holds the pinned toolchain)."""
     row = Row("setup", "wasitool setup (warm)", "wasitool")
     inv = Invocation([str(python), "-m", "wasitool", "setup"], dict(os.environ), ROOT)
-    row.times, row.error = measure(inv, runs, lambda out, err: None)
+    row.times, row.cpu_times, row.error = measure(inv, runs, lambda out, err: None)
     return row
 
 
@@ -530,12 +545,12 @@ def _fmt_pass(r: Row) -> str:
 def table_lines(rows: list[Row]) -> list[list[str]]:
     """The table as strings: workload, runtime, median, min-max, x native, x wasmtime-cli, target, result."""
     return [[r.label, r.runtime, _fmt_s(r.median),
-             f"{_fmt_s(r.min)}-{_fmt_s(r.max)}" if r.min is not None else "-",
+             f"{_fmt_s(r.min)}-{_fmt_s(r.max)}" if r.min is not None else "-", _fmt_s(r.cpu_median),
              _fmt_ratio(r.ratio_native), _fmt_ratio(r.ratio_wasmtime_cli), r.target,
              _fmt_pass(r) + (f": {r.error}" if r.error else "")] for r in rows]
 
 
-HEADERS = ["workload", "runtime", "median", "min-max", "x native", "x wasmtime-cli", "target", "result"]
+HEADERS = ["workload", "runtime", "median", "min-max", "cpu", "x native", "x wasmtime-cli", "target", "result"]
 
 
 def print_table(rows: list[Row]) -> None:
@@ -548,8 +563,9 @@ def print_table(rows: list[Row]) -> None:
             print(" | ".join(line))
         return
     table = Table(title="wasitool bench")
+    numeric = ("median", "min-max", "cpu", "x native", "x wasmtime-cli")
     for h in HEADERS:
-        table.add_column(h, justify="right" if h in ("median", "min-max", "x native", "x wasmtime-cli") else "left")
+        table.add_column(h, justify="right" if h in numeric else "left")
     for line in table_lines(rows):
         style = "red" if line[-1].startswith(("FAIL", "ERROR")) else None
         table.add_row(*line, style=style)
@@ -612,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             row = Row("baseline", f"import {engine}", f"python ({engine} venv)")
             inv = Invocation([str(py), "-c", f"import {ENGINE_PACKAGES[engine]}"], {"PATH": os.environ["PATH"]})
-            row.times, row.error = measure(inv, runs, lambda out, err: None)
+            row.times, row.cpu_times, row.error = measure(inv, runs, lambda out, err: None)
             rows.append(row)
     for case in cases:
         wasm, native = built[case.program]
@@ -623,7 +639,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             except RuntimeError as exc:
                 row.error = str(exc)
             else:
-                row.times, row.error = measure(inv, runs, case.check, case.stdout_to_null)
+                row.times, row.cpu_times, row.error = measure(inv, runs, case.check, case.stdout_to_null)
             row.settle()
             print(f"bench: {case.label:<24} {r.name:<16} {_fmt_s(row.median):>9}"
                   + (f"  ERROR {row.error}" if row.error else ""), file=sys.stderr)
