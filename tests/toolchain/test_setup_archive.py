@@ -134,7 +134,7 @@ def test_killed_setup_leaves_nothing_and_rerun_succeeds(scenario: Scenario) -> N
 
 def test_offline_with_empty_store_fails_without_network(scenario: Scenario) -> None:
     proc = scenario.run("setup", "--lock", str(scenario.lock), "--offline")
-    _assert_clean_failure(proc, "could not install wasi-sdk", "offline, and no mirror holds", "--mirror")
+    _assert_clean_failure(proc, "could not install wasi-sdk", "offline, and neither the store nor a mirror holds", "--mirror")
     assert scenario.server.requests == []
 
 
@@ -170,3 +170,46 @@ def test_failing_source_falls_back_to_the_next(scenario: Scenario) -> None:
     assert proc.returncode == 0, proc.stderr
     assert "wasi-sdk archive: HTTP 404 File not found for" in proc.stderr and "trying archive" in proc.stderr
     assert json.loads(proc.stdout)["tools"]["wasi-sdk"]["version"] == "33.0"
+
+
+def test_store_keeps_verified_downloads_for_offline_reinstalls(scenario: Scenario) -> None:
+    assert scenario.run("setup", "--lock", str(scenario.lock), "--mirror", str(scenario.mirror)).returncode == 0
+    downloads = scenario.store / "downloads"
+    assert sorted(p.name for p in downloads.iterdir()) == sorted([scenario.archive.name, scenario.wheel.name])
+    again = scenario.run("setup", "--lock", str(scenario.lock), "--offline", "--force", "--json")
+    assert again.returncode == 0, again.stderr
+    assert not any(tool["reused"] for tool in json.loads(again.stdout)["tools"].values())
+    assert scenario.server.count(scenario.archive.name) == 1
+
+
+def test_a_stores_downloads_serve_as_a_mirror(scenario: Scenario, tmp_path) -> None:
+    assert scenario.run("setup", "--lock", str(scenario.lock), "--mirror", str(scenario.mirror)).returncode == 0
+    other = Scenario(scenario.server, scenario.archive, scenario.mirror, scenario.wheel, scenario.lock,
+                     tmp_path / "other-store")
+    proc = other.run("setup", "--lock", str(scenario.lock), "--offline", "--mirror", str(scenario.store / "downloads"))
+    assert proc.returncode == 0, proc.stderr
+    assert scenario.server.count(scenario.archive.name) == 1
+
+
+def test_corrupt_kept_download_is_fetched_again(scenario: Scenario) -> None:
+    assert scenario.run("setup", "--lock", str(scenario.lock), "--mirror", str(scenario.mirror)).returncode == 0
+    (scenario.store / "downloads" / scenario.archive.name).write_bytes(b"corrupt")
+    proc = scenario.run("setup", "--lock", str(scenario.lock), "--mirror", str(scenario.mirror), "--force")
+    assert proc.returncode == 0, proc.stderr
+    assert scenario.server.count(scenario.archive.name) == 2
+
+
+def test_terminated_setup_cleans_its_staging(scenario: Scenario) -> None:
+    scenario.lock_for(route="slow/")
+    command = [sys.executable, "-m", "wasitool", "setup", "--lock", str(scenario.lock), "--tool", "wasi-sdk"]
+    proc = subprocess.Popen(command, env={"WASITOOL_HOME": str(scenario.store), "PATH": "/usr/bin:/bin"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while scenario.server.count(scenario.archive.name) == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.2)
+    proc.terminate()
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 143 and "Traceback" not in err
+    assert scenario.installed_dirs() == [] and scenario.leftovers() == []
+    assert not (scenario.store / "downloads").exists() or list((scenario.store / "downloads").iterdir()) == []

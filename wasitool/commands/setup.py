@@ -10,6 +10,7 @@ from wasitool.toolchain.setup import SetupOptions, SetupResult, default_lock_pat
 
 
 def main(args: argparse.Namespace) -> int:
+    _exit_cleanly_on_sigterm()
     options = SetupOptions(
         lock_path=Path(args.lock) if args.lock else default_lock_path(),
         source_kind=args.source,
@@ -52,3 +53,12 @@ def _print_summary(result: SetupResult, reporter) -> None:
             f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}", highlight=False
         )
     console.print(f"build toolchain for {result.toolchain.platform}: {result.pointer}", highlight=False)
+
+
+def _exit_cleanly_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit so staging dirs are removed on the way out, as on Ctrl-C."""
+    import signal
+    import sys
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))

@@ -2,6 +2,7 @@
 
 Layout (root = `$WASITOOL_HOME` or the platformdirs user cache dir):
     tools/<tool>-<kind>-<version>-<platform>-<sha12>/   one installed tool, with its toolchain.json
+    downloads/<file name>                                verified pinned files: a ready `--mirror` dir
     tmp/                                                 staging dirs; only the lock holder writes here
     cache/                                               caches tools keep in the store (zig's)
     current-<platform>.json                              which installed tools the build uses
@@ -49,6 +50,7 @@ class Store:
         self.root = root
         self.tools_dir = root / "tools"
         self.tmp_dir = root / "tmp"
+        self.downloads_dir = root / "downloads"
 
     def install_dir(self, spec: SourceSpec, pin: PlatformPin, platform: str) -> Path:
         """Where a pinned source installs: the name changes whenever the pin does."""
@@ -63,6 +65,26 @@ class Store:
             return read_tool_manifest(directory)
         except (ToolchainError, TypeError, KeyError):
             return None
+
+    def cached_download(self, file_name: str, sha256: str) -> Path | None:
+        """A kept download that still matches its pin (a corrupt one is removed)."""
+        path = self.downloads_dir / file_name
+        if not path.is_file():
+            return None
+        from wasitool.toolchain.download import sha256_file
+
+        if sha256_file(path) == sha256:
+            return path
+        path.unlink()
+        return None
+
+    def keep_download(self, verified: Path) -> Path:
+        """Move a verified file into the downloads (one rename); returns its new path."""
+        self.downloads_dir.mkdir(parents=True, exist_ok=True)
+        kept = self.downloads_dir / verified.name
+        if verified != kept:
+            os.replace(verified, kept)
+        return kept
 
     @contextmanager
     def locked(self) -> Iterator[None]:

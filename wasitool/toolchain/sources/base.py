@@ -100,3 +100,56 @@ def install_pinned(
         write_tool_manifest(installed, content)
         ctx.store.commit(content, final)
     return installed
+
+
+def fetch_pinned_file(
+    pin: PlatformPin,
+    staging: Path,
+    ctx: FetchContext,
+    upstream: str | None = None,
+    download: Callable[[Path], Path] | None = None,
+) -> Path:
+    """The verified file `pin.file_name`, kept in the store's downloads (which can serve as a mirror).
+
+    Tried in order: the store's downloads, the mirror, then (unless offline) `upstream` (a URL) or
+    `download` (a function saving the file into the given dir, e.g. through pip).
+    """
+    assert pin.sha256 is not None
+    cached = ctx.store.cached_download(pin.file_name, pin.sha256)
+    if cached is not None:
+        return cached
+    dest = staging / pin.file_name
+    attempts: list[Callable[[], Path]] = []
+    if (mirrored := ctx.mirror_location(pin.file_name)) is not None:
+        attempts.append(lambda: _fetch(mirrored, pin.sha256, dest, ctx))
+    if not ctx.offline and upstream:
+        attempts.append(lambda: _fetch(upstream, pin.sha256, dest, ctx))
+    if not ctx.offline and download:
+        attempts.append(lambda: _verified(download(staging), pin.sha256))
+    if not attempts:
+        raise ToolchainError(
+            f"offline, and neither the store nor a mirror holds {pin.file_name}",
+            "drop --offline, or pass --mirror DIR holding that file",
+        )
+    for i, attempt in enumerate(attempts):
+        try:
+            return ctx.store.keep_download(attempt())
+        except ToolchainError as exc:
+            if i == len(attempts) - 1:
+                raise
+            ctx.reporter.note(f"mirror: {exc.problem}; trying upstream")
+    raise AssertionError("unreachable")
+
+
+def _fetch(location: str, sha256: str, dest: Path, ctx: FetchContext) -> Path:
+    from wasitool.toolchain.download import fetch_verified, local_path
+
+    fetch_verified(location, sha256, dest, ctx.reporter, None if local_path(location) else ctx.session)
+    return dest
+
+
+def _verified(path: Path, sha256: str) -> Path:
+    from wasitool.toolchain.download import verify_file
+
+    verify_file(path, sha256, origin="pip")
+    return path

