@@ -82,7 +82,8 @@ def test_interrupted_body_is_retried_then_refused(scenario: Scenario, route: str
     [
         ("wasi-sdk-33.0-x86_64-linux/../../evil", "file", b"x", "climbs out with `..`"),
         ("/tmp/wasitool-evil-absolute", "file", b"x", "is absolute"),
-        ("wasi-sdk-33.0-x86_64-linux/bin/escape", tarfile.SYMTYPE, "../../../../etc/passwd", "outside the destination"),
+        ("wasi-sdk-33.0-x86_64-linux/bin/escape", tarfile.SYMTYPE, "../../../../etc/passwd",
+         "outside the destination"),
     ],
 )
 def test_unsafe_members_are_refused(scenario: Scenario, member: str, kind, target, needle: str) -> None:
