@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
-from wasitool.engines.features import FEATURE_PROBES
 from wasitool.engines.traps import TRAP_EXIT_CODE
 from wasitool.errors import WasiError, WasitoolError
 from wasitool.runspec import Invoke
@@ -226,6 +225,8 @@ class Engine(ABC):
 
     def supports(self, feature: str) -> bool:
         """Whether this engine compiles modules using a post-MVP proposal (probed once, cached)."""
+        from wasitool.engines.features import FEATURE_PROBES  # only when features are asked about
+
         if feature not in FEATURE_PROBES:
             raise WasiError(f"unknown wasm feature `{feature}`",
                             f"known features: {', '.join(sorted(FEATURE_PROBES))}")
@@ -235,6 +236,8 @@ class Engine(ABC):
 
     def features(self) -> frozenset[str]:
         """Every known proposal this engine supports."""
+        from wasitool.engines.features import FEATURE_PROBES
+
         return frozenset(f for f in FEATURE_PROBES if self.supports(f))
 
 
