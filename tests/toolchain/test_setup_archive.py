@@ -135,7 +135,8 @@ def test_killed_setup_leaves_nothing_and_rerun_succeeds(scenario: Scenario) -> N
 
 def test_offline_with_empty_store_fails_without_network(scenario: Scenario) -> None:
     proc = scenario.run("setup", "--lock", str(scenario.lock), "--offline")
-    _assert_clean_failure(proc, "could not install wasi-sdk", "offline, and neither the store nor a mirror holds", "--mirror")
+    _assert_clean_failure(proc, "could not install wasi-sdk", "offline, and neither the store nor a mirror holds",
+                          "--mirror")
     assert scenario.server.requests == []
 
 
