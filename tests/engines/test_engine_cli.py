@@ -82,3 +82,51 @@ def test_verbose_names_the_engine(engine_name, wat_file):
 def test_bad_env_flag(engine_name, wat_file):
     assert "is not K=V" in _one_line_error(wasitool("run", str(wat_file(M.RETURNS)), "--engine", engine_name,
                                                     "--env", "NOEQUALS"))
+
+
+def test_stdin_is_the_processes(engine_name, wat_file):
+    proc = wasitool("run", str(wat_file(M.CAT)), "--engine", engine_name, stdin=b"piped\n")
+    assert (proc.returncode, proc.stdout) == (0, b"piped\n")
+
+
+def test_dir_flag(engine_name, wat_file, tmp_path):
+    proc = wasitool("run", str(wat_file(M.PREOPEN_NAME)), "--engine", engine_name,
+                    "--dir", f"{tmp_path}::/data")
+    assert (proc.returncode, proc.stdout) == (0, b"/data")
+    assert "is not a directory" in _one_line_error(
+        wasitool("run", str(wat_file(M.PREOPEN_NAME)), "--engine", engine_name, "--dir", str(tmp_path / "no")))
+
+
+def test_trace_file(engine_name, wat_file, tmp_path):
+    trace = tmp_path / "trace.txt"
+    proc = wasitool("run", str(wat_file(M.HELLO)), "--engine", engine_name, "--trace-file", str(trace))
+    assert proc.stdout == b"Hello, WASI!\n"
+    assert "fd_write" in trace.read_text()
+
+
+def _project(tmp_path, wat_file):
+    """A checkout with one example, `greet`, whose recipe passes args and env; its module is prebuilt."""
+    root = tmp_path / "proj"
+    (root / "recipes").mkdir(parents=True)
+    (root / "src").mkdir()
+    (root / "out").mkdir()
+    (root / "wasitool.lock").write_text("")
+    (root / "SConstruct").write_text("")
+    (root / "src" / "greet.wat").write_text(M.strings_dump("args"))
+    (root / "out" / "greet.wasm").write_bytes(wat_file(M.strings_dump("args")).read_bytes())
+    (root / "recipes" / "examples.toml").write_text(
+        '[examples.greet]\nsource = "greet.wat"\nteaches = "args"\n'
+        '[examples.greet.run]\nargs = ["from-recipe"]\nargv0 = "greet"\n'
+        '[examples.greet.expect]\nstdout = "greet\\u0000from-recipe\\u0000"\nexit_code = 2\n')
+    return root
+
+
+def test_example_by_name_with_recipe_and_overrides(engine_name, wat_file, tmp_path, monkeypatch):
+    monkeypatch.setenv("WASITOOL_PROJECT", str(_project(tmp_path, wat_file)))
+    monkeypatch.setenv("WASITOOL_HOME", str(tmp_path / "store"))  # no toolchain: the prebuilt module runs
+    proc = wasitool("run", "greet", "--engine", engine_name)
+    assert (proc.returncode, proc.stdout) == (2, b"greet\0from-recipe\0")
+    proc = wasitool("run", "greet", "--engine", engine_name, "--", "x", "y")
+    assert (proc.returncode, proc.stdout) == (3, b"greet\0x\0y\0")
+    proc = wasitool("run", "greet", "--engine", engine_name, "--diff")
+    assert proc.returncode == 0, proc.stdout

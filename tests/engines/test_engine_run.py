@@ -109,3 +109,26 @@ def test_unsupported_feature_is_reported(engine_name, wat_file):
     assert (result.unsupported is None) == engine_has
     if not engine_has:
         assert result.unsupported == f"memory64 not supported by engine {engine_name}"
+
+
+def test_stdin_bytes_reach_fd_read(engine_name, wat_file):
+    data = b"first line\nsecond, longer than the 7-byte buffer\n"
+    result = run(RunSpec(wat_file(M.CAT), stdin=data), engine_name, capture=True)
+    assert (result.exit_code, result.stdout) == (0, data)
+
+
+def test_preopen_is_visible_under_its_guest_name(engine_name, wat_file, tmp_path):
+    from wasitool.runspec import Preopen
+
+    spec = RunSpec(wat_file(M.PREOPEN_NAME), dirs=(Preopen(tmp_path, "/sandbox"),))
+    result = run(spec, engine_name, capture=True)
+    assert (result.exit_code, result.stdout) == (0, b"/sandbox")
+    assert run(RunSpec(wat_file(M.PREOPEN_NAME)), engine_name, capture=True).exit_code == 1
+
+
+def test_trace_stream_gets_the_calls(engine_name, wat_file):
+    import io
+
+    trace = io.StringIO()
+    run(RunSpec(wat_file(M.HELLO)), engine_name, capture=True, trace=trace)
+    assert "fd_write" in trace.getvalue()

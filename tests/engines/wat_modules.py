@@ -74,3 +74,27 @@ UNKNOWN_IMPORT = '(module (import "env" "host_log" (func (param i32))) (func (ex
 UNKNOWN_WASI = f'(module (import "{W}" "no_such_call" (func)) (func (export "_start")))'
 WRONG_SIG = f'(module (import "{W}" "proc_exit" (func (param i64))) (func (export "_start")))'
 NO_START = '(module (func (export "main")))'
+
+# cat: copies stdin to stdout with fd_read/fd_write until fd_read reads 0 bytes.
+CAT = f"""(module {FD_WRITE}
+  (import "{W}" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (loop $more
+      (i32.store (i32.const 0) (i32.const 64)) (i32.store (i32.const 4) (i32.const 7))
+      (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (if (i32.load (i32.const 8)) (then
+        (i32.store (i32.const 16) (i32.const 64)) (i32.store (i32.const 20) (i32.load (i32.const 8)))
+        (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))
+        (br $more))))))"""
+
+# Prints the guest name of the preopen at fd 3 (fd_prestat_get + fd_prestat_dir_name); exit 1 if none.
+PREOPEN_NAME = f"""(module {FD_WRITE} {PROC_EXIT}
+  (import "{W}" "fd_prestat_get" (func $get (param i32 i32) (result i32)))
+  (import "{W}" "fd_prestat_dir_name" (func $name (param i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (if (call $get (i32.const 3) (i32.const 0)) (then (call $proc_exit (i32.const 1))))
+    (drop (call $name (i32.const 3) (i32.const 64) (i32.load (i32.const 4))))
+    (i32.store (i32.const 16) (i32.const 64)) (i32.store (i32.const 20) (i32.load (i32.const 4)))
+    (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))))"""
