@@ -114,7 +114,7 @@ def test_system_source_checks_versions(tmp_path: Path) -> None:
     proc = _wasitool("setup", "--source", "system", "--tool", "wabt", home=tmp_path / "store",
                      env={"PATH": f"{bindir}:/bin"})
     assert proc.returncode == 2
-    assert "is version 1.0.13; wasitool.lock needs >= 1.0.30" in proc.stderr
+    assert "is version 1.0.13; wasitool.lock needs >= 1.0.36" in proc.stderr
 
 
 def test_lock_refresh_rewrites_only_changed_checksums(scenario: Scenario) -> None:
