@@ -593,11 +593,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p.add_argument("--python", action="append", default=[], metavar="ENGINE=PATH",
                    help="the interpreter that runs `wasitool run --engine ENGINE`")
     p.add_argument("--markdown", action="store_true", help="also print the table as markdown")
+    p.add_argument("--work", type=Path, default=BUILD, help=f"build and data directory (default {BUILD})")
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Build, time, judge; print the table and write the JSON. Exit 1 if any run failed its check."""
+    global BUILD
     args = parse_args(argv)
+    BUILD = args.work.resolve()
     sizes = QUICK if args.quick else Sizes()
     runs = args.runs or (2 if args.quick else 5)
     only = set(args.only) if args.only else None
