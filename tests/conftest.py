@@ -17,6 +17,30 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
+def importable_engines() -> list[str]:
+    """The Python-runtime engines this interpreter can import (wasmer needs CPython <= 3.10)."""
+    from wasitool.engines import ENGINES, unavailable_reason
+
+    return [name for name in ENGINES if unavailable_reason(name) is None]
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    from wasitool.engines import ENGINES, unavailable_reason
+
+    missing = [f"{name} ({unavailable_reason(name)})" for name in ENGINES if name not in importable_engines()]
+    return f"wasitool engines tested here: {', '.join(importable_engines()) or 'none'}" + (
+        f"; not importable, tested by the other Python's run: {', '.join(missing)}" if missing else ""
+    )
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """WASITOOL_REQUIRE_ENGINES=wasmer,wasmtime makes a missing engine an error, not a silent gap."""
+    required = [e for e in os.environ.get("WASITOOL_REQUIRE_ENGINES", "").split(",") if e]
+    missing = [e for e in required if e not in importable_engines()]
+    if missing:
+        pytest.exit(f"required engines not importable in this Python: {', '.join(missing)}", returncode=1)
+
+
 def shared_store_path() -> Path:
     return Path(os.environ.get("WASITOOL_TEST_STORE") or REPO / "build" / "test-store").resolve()
 
