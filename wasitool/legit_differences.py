@@ -89,5 +89,5 @@ def _drop_lines(
     actual: bytes = getattr(result, stream)
     kept = b"".join(line for line in actual.splitlines(True) if not optional(line))
     if kept != actual:
-        result = dataclasses.replace(result, **{stream: kept})
+        result = result.replace(**{stream: kept})
     return expectation, result

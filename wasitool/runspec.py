@@ -1,29 +1,30 @@
-"""What every runtime (Python engines, native, node, CLIs) is asked to run, and what it reports back."""
+"""What every runtime (Python engines, native, node, CLIs) is asked to run, and what it reports back.
+
+These types sit on `wasitool run`'s start-up path, so they are NamedTuples and a slotted class rather
+than dataclasses: importing `dataclasses` (and with it `inspect`) costs about 7 ms per process.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class Preopen:
+class Preopen(NamedTuple):
     """A host directory made visible to the guest under `guest` (e.g. `.` or `/sandbox`)."""
 
     host: Path
     guest: str
 
 
-@dataclass(frozen=True)
-class Invoke:
+class Invoke(NamedTuple):
     """Call an exported function of a library module instead of `_start`."""
 
     export: str
     args: tuple[int | float, ...] = ()
 
 
-@dataclass(frozen=True)
-class RunSpec:
+class RunSpec(NamedTuple):
     """One run of a module: argv[1:], environment, preopens and stdin are all explicit."""
 
     module: Path
@@ -40,12 +41,39 @@ class RunSpec:
         return [self.argv0 or self.module.name, *self.args]
 
 
-@dataclass
 class RunResult:
     """Outcome of one run. `unsupported` is set (and the rest ignored) when a runtime cannot run it."""
 
-    exit_code: int
-    stdout: bytes = b""
-    stderr: bytes = b""
-    results: list[int | float] = field(default_factory=list)  # values returned by an invoked export
-    unsupported: str | None = None
+    __slots__ = ("exit_code", "results", "stderr", "stdout", "unsupported")
+
+    def __init__(
+        self,
+        exit_code: int,
+        stdout: bytes = b"",
+        stderr: bytes = b"",
+        results: list[int | float] | None = None,
+        unsupported: str | None = None,
+    ) -> None:
+        self.exit_code = exit_code
+        self.stdout = stdout
+        self.stderr = stderr
+        self.results: list[int | float] = results if results is not None else []
+        self.unsupported = unsupported
+
+    def _fields(self) -> tuple:
+        return (self.exit_code, self.stdout, self.stderr, self.results, self.unsupported)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RunResult) and self._fields() == other._fields()
+
+    __hash__ = None  # mutable
+
+    def __repr__(self) -> str:
+        return "RunResult({})".format(", ".join(f"{name}={getattr(self, name)!r}" for name in (
+            "exit_code", "stdout", "stderr", "results", "unsupported")))
+
+    def replace(self, **changes: object) -> RunResult:
+        """A copy with some fields changed."""
+        values = {name: getattr(self, name) for name in self.__slots__}
+        values.update(changes)
+        return RunResult(**values)  # type: ignore[arg-type]

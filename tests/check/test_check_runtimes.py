@@ -113,7 +113,7 @@ def test_native_runs_in_the_dot_preopen_with_only_declared_env(examples, tmp_pat
     binary.chmod(0o755)
     fixture = tmp_path / "fixture"
     fixture.mkdir()
-    spec = dataclasses.replace(example.run_spec(example.root), dirs=(Preopen(fixture, "."),))
+    spec = example.run_spec(example.root)._replace(dirs=(Preopen(fixture, "."),))
     result = get_runtime("native").run(spec, example)
     lines = result.stdout.decode().splitlines()
     assert result.exit_code == 0

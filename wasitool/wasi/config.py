@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from wasitool.runspec import Preopen
 
 
-@dataclass
-class WasiConfig:
-    """argv, environment, preopened directories and the host fds behind guest fds 0, 1, 2."""
+class WasiConfig(NamedTuple):
+    """argv, environment, preopened directories and the host fds behind guest fds 0, 1, 2.
 
-    argv: list[str] = field(default_factory=list)
-    env: list[tuple[str, str]] = field(default_factory=list)
-    preopens: list[Preopen] = field(default_factory=list)
+    A NamedTuple, not a dataclass: this module is on `wasitool run`'s start-up path.
+    """
+
+    argv: list[str] = []  # noqa: RUF012 - never mutated; NamedTuple defaults are shared values
+    env: list[tuple[str, str]] = []  # noqa: RUF012
+    preopens: list[Preopen] = []  # noqa: RUF012
     stdin: int = 0
     stdout: int = 1
     stderr: int = 2

@@ -6,15 +6,17 @@ pointers in hex and decode what the call wrote through its out-pointers.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Out-pointer kinds: scalar widths or a named struct (decoded by the tracer).
 OUT_KINDS = frozenset({"u16", "u32", "u64", "fdstat", "filestat", "prestat"})
 
 
-@dataclass(frozen=True)
-class Signature:
-    """One preview1 function: `params` are (name, "i32"|"i64"), `results` ("i32",) or ()."""
+class Signature(NamedTuple):
+    """One preview1 function: `params` are (name, "i32"|"i64"), `results` ("i32",) or ().
+
+    A NamedTuple, not a dataclass: this module is on `wasitool run`'s start-up path.
+    """
 
     name: str
     params: tuple[tuple[str, str], ...]
