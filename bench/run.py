@@ -662,6 +662,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report = {
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(started)),
         "mode": "quick" if args.quick else "full",
+        "commit": _first_line(["git", "-C", str(ROOT), "describe", "--always", "--dirty"]),
         "runs": runs,
         "sizes": asdict(sizes),
         "machine": machine_info(),
