@@ -12,9 +12,9 @@ import pytest
 
 from wasitool.examples import load_examples
 from wasitool.toolchain.manifest import Toolchain
+from wasitool.wasmbin import read_interface
 
 from .conftest import ROOT, copy_checkout, scons
-from .wasmbin import interface
 
 EXAMPLES = load_examples(ROOT)
 C_WITH_HEADER = sorted(
@@ -51,7 +51,7 @@ def test_module_validates(built: Path, toolchain: Toolchain, name: str) -> None:
 @pytest.mark.parametrize("name", list(EXAMPLES))
 def test_module_imports_only_wasi_and_exports_its_entry(built: Path, name: str) -> None:
     example = EXAMPLES[name]
-    module = interface((built / "out" / f"{name}.wasm").read_bytes())
+    module = read_interface((built / "out" / f"{name}.wasm").read_bytes())
     assert all(m == "wasi_snapshot_preview1" and kind == "func" for m, _, kind in module.imports), module.imports
     imported = {field for _, field, _ in module.imports}
     assert set(example.calls) <= imported, f"{name} should import {set(example.calls) - imported}"
