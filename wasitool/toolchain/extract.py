@@ -12,12 +12,15 @@ import fnmatch
 import stat
 import tarfile
 import zipfile
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 from wasitool.errors import ToolchainError
 from wasitool.toolchain.reporter import Reporter
 
 TAR_SUFFIXES = (".tar.gz", ".tgz", ".tar.xz", ".tar.bz2", ".tar")
+M = TypeVar("M")
 UNSAFE_FIX = "the archive is malformed or malicious; check the pin in wasitool.lock"
 
 
@@ -51,13 +54,8 @@ def _extract_tar(archive: Path, dest: Path, reporter: Reporter, only: tuple[str,
         raise ToolchainError("this Python lacks tarfile's safe extraction filter", "use Python >= 3.10.12")
     try:
         with tarfile.open(archive) as tar:
-            members = [m for m in tar.getmembers() if _selected(m.name, only)]
-            for member in members:
-                _check_member_name(member.name, archive.name)
-            with reporter.task(f"extract {archive.name}", len(members), unit="files") as advance:
-                for member in members:
-                    tar.extract(member, dest, filter="data")
-                    advance(1)
+            members = {m.name: m for m in tar.getmembers() if _selected(m.name, only)}
+            _extract_each(archive.name, members, lambda m: tar.extract(m, dest, filter="data"), reporter)
     except tarfile.FilterError as exc:
         raise ToolchainError(f"refused archive member of {archive.name}: {exc}", UNSAFE_FIX) from None
     except (tarfile.TarError, EOFError, OSError) as exc:
@@ -67,15 +65,20 @@ def _extract_tar(archive: Path, dest: Path, reporter: Reporter, only: tuple[str,
 def _extract_zip(archive: Path, dest: Path, reporter: Reporter, only: tuple[str, ...]) -> None:
     try:
         with zipfile.ZipFile(archive) as zf:
-            members = [info for info in zf.infolist() if _selected(info.filename, only)]
-            for info in members:
-                _check_member_name(info.filename, archive.name)
-            with reporter.task(f"extract {archive.name}", len(members), unit="files") as advance:
-                for info in members:
-                    zf.extract(info, dest)
-                    advance(1)
+            members = {i.filename: i for i in zf.infolist() if _selected(i.filename, only)}
+            _extract_each(archive.name, members, lambda i: zf.extract(i, dest), reporter)
     except zipfile.BadZipFile as exc:
         raise ToolchainError(f"cannot unpack {archive.name} ({exc})", UNSAFE_FIX) from None
+
+
+def _extract_each(archive_name: str, members: dict[str, M], extract: Callable[[M], object], reporter: Reporter) -> None:
+    """Check every member name first (nothing is written if one is unsafe), then extract with progress."""
+    for name in members:
+        _check_member_name(name, archive_name)
+    with reporter.task(f"extract {archive_name}", len(members), unit="files") as advance:
+        for member in members.values():
+            extract(member)
+            advance(1)
 
 
 def _check_member_name(name: str, archive_name: str) -> None:
