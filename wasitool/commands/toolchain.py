@@ -10,25 +10,31 @@ from wasitool.toolchain.paths import load_toolchain, pointer_path
 
 def main(args: argparse.Namespace) -> int:
     toolchain = load_toolchain(args.platform)
+    pointer = pointer_path(args.platform)
     if args.json:
-        print(json.dumps({"platform": toolchain.platform, "pointer": str(pointer_path(args.platform)),
+        print(json.dumps({"platform": toolchain.platform, "pointer": str(pointer),
                           "tools": {n: t.to_json() for n, t in toolchain.tools.items()},
                           "env": toolchain.env()}, indent=2, sort_keys=True))
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title=f"toolchain for {toolchain.platform}", title_justify="left")
-    for column in ("tool", "source", "version", "role", "command"):
-        table.add_column(column, overflow="fold")
-    for name, tool in sorted(toolchain.tools.items()):
-        source = tool.source + ("" if tool.pinned else " (unpinned)")
-        for i, (role, argv) in enumerate(sorted(tool.commands.items())):
-            first = i == 0
-            table.add_row(name if first else "", source if first else "", tool.version if first else "",
-                          role, " ".join(argv))
     console = Console()
-    console.print(table)
+    console.print(f"[bold]toolchain for {toolchain.platform}[/] (recorded in {pointer})", highlight=False,
+                  soft_wrap=True)
+    for name, tool in sorted(toolchain.tools.items()):
+        trust = "sha256-pinned" if tool.pinned else "detected, not pinned"
+        origin = f"{tool.source} package {tool.package}" if tool.package else tool.source
+        console.print(f"\n[bold]{name}[/] {tool.version} from {origin} ({trust})", highlight=False)
+        console.print(f"  root: {tool.root}", highlight=False, soft_wrap=True)
+        table = Table(show_header=False, box=None, padding=(0, 1, 0, 2))
+        table.add_column("role", style="cyan", no_wrap=True)
+        table.add_column("command", overflow="fold")
+        for role, argv in sorted(tool.commands.items()):
+            table.add_row(role, " ".join(part.replace(tool.root, "{root}") for part in argv))
+        if tool.sysroot:
+            table.add_row("sysroot", tool.sysroot.replace(tool.root, "{root}"))
+        console.print(table)
     for key, value in sorted(toolchain.env().items()):
-        console.print(f"env {key}={value}", highlight=False)
+        console.print(f"env {key}={value}", highlight=False, soft_wrap=True)
     return 0

@@ -36,6 +36,7 @@ class InstalledTool:
     env: dict[str, str] = field(default_factory=dict)
     sysroot: str | None = None
     pinned: bool = True  # False for `system` sources, which are detected, not hash-pinned
+    package: str | None = None  # the wheel's project name for `pip` sources (e.g. ziglang)
 
     def to_json(self) -> dict:
         return asdict(self)

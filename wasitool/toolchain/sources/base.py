@@ -96,6 +96,7 @@ def install_pinned(
             env={k: expand(v, final, ctx) for k, v in spec.env.items()},
             sysroot=expand(f"{{root}}/{spec.sysroot}", final, ctx) if spec.sysroot else None,
             pinned=True,
+            package=spec.package,
         )
         write_tool_manifest(installed, content)
         ctx.store.commit(content, final)
