@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import struct
-import time
 from pathlib import Path
 
 from wasi_guest import Guest
@@ -111,12 +110,9 @@ def test_ten_thousand_files(guest: Guest, sandbox: Path) -> None:
         os.close(os.open(big / f"file-{i:05d}-{'x' * (i % 37)}", flags, 0o644))
     err, dfd = guest.open(3, "big", OFLAG_DIRECTORY)
     assert err == 0
-    start = time.process_time()
-    names = guest.readdir_names(dfd, buf_len=4096)  # ~ 190 refills, like wasi-libc
-    elapsed = time.process_time() - start
+    names = guest.readdir_names(dfd, buf_len=4096)  # ~ 190 refills, like wasi-libc (bench/ times it)
     assert len(names) == 10_002
     assert sorted(names) == sorted([".", "..", *os.listdir(big)])
-    assert elapsed < 0.2, f"listing took {elapsed:.3f}s"
 
 
 def test_small_buffers_resume_exactly(guest: Guest, sandbox: Path) -> None:
