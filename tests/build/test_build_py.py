@@ -5,7 +5,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -29,10 +28,8 @@ def test_ensure_built_builds_then_skips_scons(tree: Path, toolchain_home: Path,
     assert module == tree / "out" / "first.wasm" and module.is_file()
     assert not (tree / "out" / "readdir.wasm").exists()
     with monkeypatch.context() as m:
-        _forbid_scons(m)
-        start = time.perf_counter()
+        _forbid_scons(m)  # up to date: answered from the stamp, SCons does not start
         build.ensure_built(["first"], root=tree)
-        assert time.perf_counter() - start < 0.2
     # a changed source, a deleted or altered output: SCons runs again
     source = tree / "src" / "first.c"
     source.write_text(source.read_text().replace("Hello from C", "Hi from C"))
