@@ -117,7 +117,7 @@ def make_sdk_archive(path: Path, top: str = "wasi-sdk-33.0-x86_64-linux", extra:
         _add(tar, f"{top}/lib/filler.bin", random.Random(0).randbytes(300_000))  # big enough to stream in chunks
         for name, kind, target in extra or []:
             if kind == "file":
-                _add(tar, name, target)
+                _add(tar, name, target, 0o755 if target.startswith(b"#!") else 0o644)
             else:
                 _add(tar, name, type=kind, target=target)
     return path

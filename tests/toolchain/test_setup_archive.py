@@ -9,9 +9,11 @@ import subprocess
 import sys
 import tarfile
 import time
+from pathlib import Path
 
 import pytest
 
+from tests.toolchain.conftest import HOST as HOST_PLATFORM
 from tests.toolchain.conftest import Scenario, make_sdk_archive, sha256_of
 
 
@@ -215,3 +217,24 @@ def test_terminated_setup_cleans_its_staging(scenario: Scenario) -> None:
     assert proc.returncode == 143 and "Traceback" not in err
     assert scenario.installed_dirs() == [] and scenario.leftovers() == []
     assert not (scenario.store / "downloads").exists() or list((scenario.store / "downloads").iterdir()) == []
+
+
+def test_wabt_archive_layout(scenario: Scenario) -> None:
+    """wabt's release layout: wabt-<ver>/bin/<tool>, commands derived from `bin` for every role."""
+    tools = ("wat2wasm", "wasm2wat", "wasm-objdump", "wasm-validate", "wasm-interp", "wasm-strip")
+    name = "wabt-1.0.41-linux-x64.tar.gz"
+    make_sdk_archive(scenario.server.root / name, top="unused",
+                     extra=[(f"wabt-1.0.41/bin/{t}", "file", f"#!/bin/sh\necho {t}\n".encode()) for t in tools])
+    lock = scenario.lock.read_text().split("[tools.wabt]")[0] + (
+        '[tools.wabt]\nprovides = ["' + '", "'.join(tools) + '"]\n[[tools.wabt.sources]]\nkind = "archive"\n'
+        f'version = "1.0.41"\nbin = "bin"\nplatforms.{HOST_PLATFORM} = {{ url = "{scenario.server.url}/{name}", '
+        f'sha256 = "{sha256_of(scenario.server.root / name)}", strip = "wabt-1.0.41" }}\n'
+    )
+    scenario.lock.write_text(lock)
+    proc = scenario.run("setup", "--lock", str(scenario.lock), "--tool", "wabt", "--json")
+    assert proc.returncode == 0, proc.stderr
+    wabt = json.loads(proc.stdout)["tools"]["wabt"]
+    assert set(wabt["commands"]) == set(tools)
+    assert wabt["commands"]["wat2wasm"] == [f"{wabt['root']}/bin/wat2wasm"]
+    assert sorted(p.name for p in Path(wabt["root"]).iterdir()) == ["bin", "toolchain.json"]
+    assert subprocess.run(wabt["commands"]["wasm-strip"], capture_output=True, text=True).stdout == "wasm-strip\n"
