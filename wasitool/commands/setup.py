@@ -37,6 +37,7 @@ def result_json(result: SetupResult) -> dict:
     return {
         "platform": result.toolchain.platform,
         "pointer": str(result.pointer),
+        "downloads": str(result.pointer.parent / "downloads"),
         "tools": {
             name: {**outcome.tool.to_json(), "reused": outcome.reused, "failed_sources": outcome.failures}
             for name, outcome in result.outcomes.items()
@@ -53,6 +54,9 @@ def _print_summary(result: SetupResult, reporter) -> None:
             f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}", highlight=False
         )
     console.print(f"build toolchain for {result.toolchain.platform}: {result.pointer}", highlight=False)
+    downloads = result.pointer.parent / "downloads"
+    if downloads.is_dir():
+        console.print(f"verified downloads (usable as --mirror): {downloads}", highlight=False)
 
 
 def _exit_cleanly_on_sigterm() -> None:
