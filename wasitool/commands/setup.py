@@ -53,10 +53,10 @@ def _print_summary(result: SetupResult, reporter) -> None:
         console.print(
             f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}", highlight=False
         )
-    console.print(f"build toolchain for {result.toolchain.platform}: {result.pointer}", highlight=False)
+    console.print(f"build toolchain for {result.toolchain.platform}: {result.pointer}", highlight=False, soft_wrap=True)
     downloads = result.pointer.parent / "downloads"
     if downloads.is_dir():
-        console.print(f"verified downloads (usable as --mirror): {downloads}", highlight=False)
+        console.print(f"verified downloads (usable as --mirror): {downloads}", highlight=False, soft_wrap=True)
 
 
 def _exit_cleanly_on_sigterm() -> None:
