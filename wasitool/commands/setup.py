@@ -50,9 +50,8 @@ def _print_summary(result: SetupResult, reporter) -> None:
     for name, outcome in result.outcomes.items():
         tool = outcome.tool
         state = "already installed" if outcome.reused else "installed"
-        console.print(
-            f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}", highlight=False
-        )
+        console.print(f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}",
+                      highlight=False, soft_wrap=True)
     console.print(f"build toolchain for {result.toolchain.platform}: {result.pointer}", highlight=False, soft_wrap=True)
     downloads = result.pointer.parent / "downloads"
     if downloads.is_dir():
