@@ -1,5 +1,9 @@
 """Fixtures: every test taking `engine_name` runs once per engine importable in this venv.
 
+wasmtime runs twice: with its default host-call path (the unchecked fast path where available,
+`WASITOOL_WASMTIME_HOSTCALL=unchecked`) and with wasmtime-py's public `Func` (`...=func`, id
+`wasmtime-func`); subprocesses inherit the setting.
+
 Engines that cannot import here are not collected (CI runs the suite under Python 3.10 for wasmer and
 3.11 for wasmtime; tests/conftest.py reports the engines covered and enforces WASITOOL_REQUIRE_ENGINES).
 """
@@ -23,9 +27,38 @@ def compile_cache_dir(tmp_path_factory: pytest.TempPathFactory):
         yield path
 
 
+def engine_variants() -> list:
+    """(engine, wasmtime host-call path or None) for every engine importable here."""
+    variants = []
+    for name in importable_engines():
+        if name == "wasmtime":
+            variants += [pytest.param(("wasmtime", "unchecked"), id="wasmtime"),
+                         pytest.param(("wasmtime", "func"), id="wasmtime-func")]
+        else:
+            variants.append(pytest.param((name, None), id=name))
+    return variants
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "engine_name" in metafunc.fixturenames:
-        metafunc.parametrize("engine_name", importable_engines())
+    if "engine_variant" in metafunc.fixturenames:
+        metafunc.parametrize("engine_variant", engine_variants(), indirect=True)
+
+
+@pytest.fixture
+def engine_variant(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> tuple[str, str | None]:
+    name, hostcall = request.param
+    if hostcall is not None:
+        from wasitool.engines import wasmtime_unchecked
+
+        if hostcall == "unchecked" and wasmtime_unchecked.unavailable_reason() is not None:
+            pytest.skip(f"wasmtime fast path unavailable: {wasmtime_unchecked.unavailable_reason()}")
+        monkeypatch.setenv("WASITOOL_WASMTIME_HOSTCALL", hostcall)
+    return name, hostcall
+
+
+@pytest.fixture
+def engine_name(engine_variant: tuple[str, str | None]) -> str:
+    return engine_variant[0]
 
 
 @pytest.fixture

@@ -1,11 +1,16 @@
 """wasmtime-py adapter.
 
-Host functions are plain `Func`s without caller access; the WASI context reaches memory through
-the instance's exported memory and the run's `Store`, via a ctypes view rebuilt only when
-`data_len` changes (a grow may move the memory, and only a grow changes its length).
+Host functions: by default each import is created through wasmtime's unchecked C entry point with a
+ctypes callback (`wasitool.engines.wasmtime_unchecked`: ~0.43 us per call on Python 3.11 instead of
+~10 us through `Func`; it uses non-public wasmtime-py API and is only enabled on the verified major
+version). `Func` is the fallback, and can be selected with `WASITOOL_WASMTIME_HOSTCALL=func`
+(`unchecked` forces the fast path, `auto` or unset picks it when available). Neither path gives the
+host function caller access; the WASI context reaches memory through the instance's exported memory
+and the run's `Store`, via a ctypes view rebuilt only when `data_len` changes (a grow may move the
+memory, and only a grow changes its length).
 
-Measured per wasm -> Python host call with fd_write's shape (4 x i32 -> i32), wasmtime 50.0.1, x86-64,
-best of 3 x 500k calls (tests/engines/bench_hostcall.py; the machine was shared, so +-10%):
+Measured per wasm -> Python host call through the public API with fd_write's shape (4 x i32 -> i32),
+wasmtime 50.0.1, x86-64, best of 3 x 500k calls (tests/engines/bench_hostcall.py; shared machine, +-10%):
 
     path                        Python 3.11   Python 3.10
     Func                        ~10.0 us      ~14.1 us
@@ -13,7 +18,7 @@ best of 3 x 500k calls (tests/engines/bench_hostcall.py; the machine was shared,
     Linker.define_func          ~10.6 us      ~13.9 us
 
 All three go through wasmtime-py's one ctypes trampoline (which boxes every parameter in a `Val`), so
-they are within noise of each other; plain `Func` needs no `Caller` object and is what we use.
+they are within noise of each other; plain `Func` needs no `Caller` object and is the fallback.
 Memory: `WasmtimeMemory.view()` with an unchanged size costs ~0.8 us (the `data_len` check).
 """
 
@@ -27,8 +32,12 @@ from typing import Any
 
 import wasmtime
 
+from wasitool.engines import wasmtime_unchecked as unchecked
 from wasitool.engines.base import ENOSYS, CompiledModule, Engine, FuncSig, ImportDesc, WasiHost
 from wasitool.engines.traps import canonical_trap
+from wasitool.errors import WasiError
+
+HOSTCALL_ENV = "WASITOOL_WASMTIME_HOSTCALL"  # auto (default) | unchecked | func
 
 # Proposals switched on when the Config exposes them; `features()` reports what actually compiles.
 _PROPOSALS = ("wasm_multi_value", "wasm_reference_types", "wasm_bulk_memory", "wasm_simd",
@@ -87,6 +96,22 @@ def _enosys(*_args: int) -> int:
     return ENOSYS
 
 
+def hostcall_path() -> str:
+    """How host functions are created: "unchecked" (the fast path) or "func" (wasmtime-py's `Func`)."""
+    wanted = os.environ.get(HOSTCALL_ENV) or "auto"
+    if wanted == "func":
+        return "func"
+    if wanted not in ("auto", "unchecked"):
+        raise WasiError(f"{HOSTCALL_ENV}={wanted} is not a host-call path", "use auto, unchecked or func")
+    reason = unchecked.unavailable_reason()
+    if reason is None:
+        return "unchecked"
+    if wanted == "unchecked":
+        raise WasiError(f"{HOSTCALL_ENV}=unchecked, but the fast path is unavailable: {reason}",
+                        f"unset {HOSTCALL_ENV} to fall back to wasmtime.Func")
+    return "func"
+
+
 class WasmtimeEngine(Engine):
     """Runs modules on wasmtime with every proposal its Config exposes enabled."""
 
@@ -119,15 +144,24 @@ class WasmtimeEngine(Engine):
         return wasmtime.Module.deserialize(self._engine, artifact)
 
     def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
-        store = wasmtime.Store(self._engine)
+        store = unchecked.HostStore(self._engine)  # owns the fast path's callbacks
+        calls = store.host_calls if hostcall_path() == "unchecked" else None
         externs = []
         for imp in module.imports:
             params, results = host.signature(imp.name)
             ftype = wasmtime.FuncType([_VALTYPES[p]() for p in params], [_VALTYPES[r]() for r in results])
-            externs.append(wasmtime.Func(store, ftype, host.functions.get(imp.name, _enosys)))
+            fn = host.functions.get(imp.name, _enosys)
+            if calls is not None and unchecked.supports(params, results):
+                externs.append(calls.func(store, ftype, params, results, fn))
+            else:
+                externs.append(wasmtime.Func(store, ftype, fn))
         memory = WasmtimeMemory(store)
         host.bind_memory(memory)
-        instance = wasmtime.Instance(store, module.native, externs)
+        try:
+            instance = wasmtime.Instance(store, module.native, externs)  # may run a start function
+        except Exception:
+            store.host_calls.reraise()
+            raise
         exports = instance.exports(store)
         if module.exports.get("memory") == "memory":
             memory.attach(exports["memory"])
@@ -135,7 +169,11 @@ class WasmtimeEngine(Engine):
 
     def _call(self, instance: Any, export: str, args: Sequence[int | float]) -> list[int | float]:
         store, exports = instance
-        result = exports[export](store, *args)
+        try:
+            result = exports[export](store, *args)
+        except Exception:
+            store.host_calls.reraise()  # a host function's exception (e.g. ProcExit) rather than its trap
+            raise
         if result is None:
             return []
         return list(result) if isinstance(result, list) else [result]
