@@ -19,15 +19,17 @@ wasmtime 50.0.1, x86-64, best of 3 x 500k calls (tests/engines/bench_hostcall.py
 
 All three go through wasmtime-py's one ctypes trampoline (which boxes every parameter in a `Val`), so
 they are within noise of each other; plain `Func` needs no `Caller` object and is the fallback.
-Memory: `WasmtimeMemory.view()` with an unchanged size costs ~0.8 us (the `data_len` check).
+Memory: `WasmtimeMemory.view()` with an unchanged size costs ~0.8 us through `data_len`, ~0.2 us with
+the fast path's direct `wasmtime_memory_data_size` call.
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import wasmtime
@@ -59,25 +61,34 @@ def _config() -> wasmtime.Config:
 
 
 class WasmtimeMemory:
-    """GuestMemory over a wasmtime Memory: a ctypes array at the memory's base as a memoryview."""
+    """GuestMemory over a wasmtime Memory: a ctypes array at the memory's base as a memoryview.
 
-    __slots__ = ("_len", "_memory", "_store", "_view")
+    `view()` asks for the current size on every call and rebuilds the view when it changed. With the
+    verified bindings (`direct_size`, default: when available) that is one direct C call (~0.2 us),
+    else the public `Memory.data_len` (~0.65 us on Python 3.11).
+    """
 
-    def __init__(self, store: wasmtime.Store) -> None:
+    __slots__ = ("_direct", "_len", "_memory", "_size", "_store", "_view")
+
+    def __init__(self, store: wasmtime.Store, direct_size: bool | None = None) -> None:
         self._store = store
+        self._direct = unchecked.unavailable_reason() is None if direct_size is None else direct_size
         self._memory: wasmtime.Memory | None = None
+        self._size: Callable[[], int] | None = None
         self._len = -1
         self._view = memoryview(bytearray())
 
     def attach(self, memory: wasmtime.Memory) -> None:
         self._memory = memory
+        self._size = (unchecked.data_size_function(self._store, memory) if self._direct
+                      else functools.partial(memory.data_len, self._store))
 
     def view(self) -> memoryview:
-        memory = self._memory
-        if memory is not None:
-            length = memory.data_len(self._store)
+        size = self._size
+        if size is not None:
+            length = size()
             if length != self._len:
-                address = ctypes.cast(memory.data_ptr(self._store), ctypes.c_void_p).value
+                address = ctypes.cast(self._memory.data_ptr(self._store), ctypes.c_void_p).value  # type: ignore[union-attr]
                 self._view = memoryview((ctypes.c_ubyte * length).from_address(address or 0)).cast("B")
                 self._len = length
         return self._view
@@ -145,7 +156,8 @@ class WasmtimeEngine(Engine):
 
     def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
         store = unchecked.HostStore(self._engine)  # owns the fast path's callbacks
-        calls = store.host_calls if hostcall_path() == "unchecked" else None
+        fast = hostcall_path() == "unchecked"
+        calls = store.host_calls if fast else None
         externs = []
         for imp in module.imports:
             params, results = host.signature(imp.name)
@@ -155,7 +167,7 @@ class WasmtimeEngine(Engine):
                 externs.append(calls.func(store, ftype, params, results, fn))
             else:
                 externs.append(wasmtime.Func(store, ftype, fn))
-        memory = WasmtimeMemory(store)
+        memory = WasmtimeMemory(store, direct_size=fast)
         host.bind_memory(memory)
         try:
             instance = wasmtime.Instance(store, module.native, externs)  # may run a start function

@@ -34,6 +34,7 @@ Lifetime: wasmtime keeps a raw pointer to each ctypes callback thunk, so the thu
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 import struct
 from collections.abc import Callable, Sequence
@@ -50,6 +51,7 @@ _CALLBACK = ctypes.CFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p, 
 _PARAM_FORMATS = {"i32": "i12x", "i64": "q8x"}  # one slot: the value, then the rest of the 16 bytes
 _RESULT_TYPES = {"i32": ctypes.c_int32, "i64": ctypes.c_int64}
 _TRAP_MESSAGE = b"python exception"
+_DATA_SIZE = ctypes.PYFUNCTYPE(ctypes.c_size_t, ctypes.c_void_p, ctypes.c_void_p)
 _NO_FINALIZER = ctypes.cast(0, ctypes.CFUNCTYPE(None, ctypes.c_void_p))
 _FRAMES: dict[tuple[tuple[str, ...], tuple[str, ...]], tuple[Callable[..., tuple[int, ...]], Any]] = {}
 
@@ -183,6 +185,22 @@ class HostCalls:
         if exc is not None:
             self.pending = None
             raise exc
+
+
+def data_size_function(store: wasmtime.Store, memory: wasmtime.Memory) -> Callable[[], int]:
+    """`memory.data_len(store)` as one direct C call: ~0.2 us instead of ~0.65 us (Python 3.11).
+
+    `wasmtime_memory_data_size(const wasmtime_context_t*, const wasmtime_memory_t*)` is public C API; the
+    pointers come from wasmtime-py internals (`Store._context`, `Memory._memory`), valid while both
+    objects live: the caller must keep them. Called without releasing the GIL (it cannot block).
+    """
+    from wasmtime import _ffi as ffi
+
+    address = ctypes.cast(ffi.dll.wasmtime_memory_data_size, ctypes.c_void_p).value
+    data_size = _DATA_SIZE(address)
+    context = ctypes.c_void_p(ctypes.cast(store._context(), ctypes.c_void_p).value)
+    raw_memory = ctypes.c_void_p(ctypes.addressof(memory._memory))  # type: ignore[attr-defined]
+    return functools.partial(data_size, context, raw_memory)
 
 
 class HostStore(wasmtime.Store):
