@@ -10,10 +10,13 @@ import argparse
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from wasitool.errors import WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
+
+if TYPE_CHECKING:
+    from wasitool.examples import Example
 
 
 def main(args: argparse.Namespace) -> int:
@@ -33,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
             requires: tuple[str, ...] = ()
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
-            requires = tuple(getattr(example, "requires", ()))
+            requires = tuple(example.requires)
         trace = _trace_stream(args, stack)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
@@ -44,7 +47,7 @@ def main(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
-def _run(spec: RunSpec, engine: str, example: Any, args: argparse.Namespace, trace: TextIO | None,
+def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: TextIO | None,
          requires: tuple[str, ...]) -> RunResult:
     from wasitool import pyruntime
 
@@ -66,50 +69,39 @@ def _is_module_path(target: str) -> bool:
     return target.endswith(".wasm") or "/" in target or "\\" in target or Path(target).is_file()
 
 
-def _load_example(name: str) -> Any:
-    try:
-        from wasitool.examples import load_examples
-    except ImportError:  # pragma: no cover - the example table module is optional
-        load_examples = None
-    examples = load_examples() if load_examples else {}
+def _load_example(name: str) -> Example:
+    from wasitool.examples import load_examples
+
+    examples = load_examples()
     if name not in examples:
         raise WasiError(f"unknown example `{name}` and no such .wasm file",
                         "list the examples with `wasitool examples`, or pass a path to a .wasm file")
     return examples[name]
 
 
-def _example_spec(example: Any, stack: ExitStack, verbose: bool) -> RunSpec:
+def _example_spec(example: Example, stack: ExitStack, verbose: bool) -> RunSpec:
     """The example's declared run; its preopens are materialised in a fresh temporary directory."""
     _check_built(example, verbose)
     workdir = Path(".")
-    if getattr(example, "dirs", ()):
+    if example.dirs:
         import tempfile
 
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=f"wasitool-{example.name}-")))
     return example.run_spec(workdir)
 
 
-def _check_built(example: Any, verbose: bool) -> None:
+def _check_built(example: Example, verbose: bool) -> None:
     """Rebuild the example if stale (through `wasitool.build`); an existing module still runs if that fails."""
-    module: Path = example.module
+    from wasitool.build import ensure_built
+
     try:
-        from wasitool.build import ensure_built
-    except ImportError:  # pragma: no cover - the build room is optional
-        ensure_built = None
-    if ensure_built is not None:
-        try:
-            ensure_built([example.name], root=example.root)
-            return
-        except WasitoolError as exc:
-            if not module.is_file():
-                raise
-            if verbose:
-                print(f"wasitool: warning: cannot rebuild {example.name} ({exc.one_line()}); "
-                      f"running the existing {module.name}", file=sys.stderr)
-            return
-    if not module.is_file():
-        raise WasiError(f"example {example.name} is not built ({module} is missing)",
-                        f"run `wasitool build {example.name}`")
+        ensure_built([example.name], root=example.root)
+    except WasitoolError as exc:
+        if not example.module.is_file():
+            raise
+        if verbose:
+            print(f"wasitool: warning: cannot rebuild {example.name} ({exc.one_line()}); "
+                  f"running the existing {example.module.name}", file=sys.stderr)
 
 
 def _apply_flags(spec: RunSpec, args: argparse.Namespace) -> RunSpec:
@@ -157,9 +149,7 @@ def _print_results(result: RunResult) -> None:
         sys.stdout.flush()
 
 
-def _diff(example: Any, result: RunResult, engine: str) -> int:
-    try:
-        from wasitool.diffing import diff_run
-    except ImportError:
-        raise WasiError("--diff is not yet supported") from None
+def _diff(example: Example, result: RunResult, engine: str) -> int:
+    from wasitool.diffing import diff_run
+
     return diff_run(example, result, runtime=f"python-{engine}")
