@@ -7,9 +7,12 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from wasitool.runspec import RunResult, RunSpec
+
+if TYPE_CHECKING:
+    from wasitool.examples import Example
 
 DEFAULT_TIMEOUT = 60.0
 TIMEOUT_EXIT = 124  # what coreutils' timeout(1) reports; shown with a one-line reason on stderr
@@ -26,7 +29,7 @@ class Runtime(Protocol):
         """None when usable on this machine, else why not (e.g. "not found")."""
         ...
 
-    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
         """Run `spec`; `example` (an examples-table entry) is given for runtimes that need more (native)."""
         ...
 
@@ -95,9 +98,9 @@ def run_process(
     return RunResult(code, proc.stdout, proc.stderr)
 
 
-def lacking(example: Any, supported: set[str] | frozenset[str]) -> RunResult | None:
+def lacking(example: Example | None, supported: set[str] | frozenset[str]) -> RunResult | None:
     """An `unsupported` result naming the features `example.requires` that `supported` lacks, else None."""
-    missing = [f for f in getattr(example, "requires", ()) if f not in supported]
+    missing = [f for f in (example.requires if example else ()) if f not in supported]
     if not missing:
         return None
     return RunResult(0, unsupported=f"lacks wasm feature(s): {', '.join(missing)}")

@@ -9,11 +9,14 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, lacking, run_process
 from wasitool.runtimes.signature import export_signature
+
+if TYPE_CHECKING:
+    from wasitool.examples import Example
 
 TRAP_EXIT = 134
 _TRAP_LINE = re.compile(r"(wasm trap|RuntimeError): ?(.*)")
@@ -121,7 +124,7 @@ class CliRuntime:
         """Flags (inserted after `run`) that turn on a wasm feature the example requires."""
         return []
 
-    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
         binary = self.executable()
         if binary is None:
             return RunResult(127, unsupported=NOT_FOUND)
@@ -129,7 +132,7 @@ class CliRuntime:
         if missing is not None:
             return missing
         argv = self.argv(binary, spec)
-        for feature in getattr(example, "requires", ()):
+        for feature in (example.requires if example else ()):
             argv[2:2] = self.feature_flags(feature)
         result = run_process(argv, stdin=spec.stdin, env=host_process_env())
         if spec.invoke is not None and result.exit_code == 0:
@@ -192,7 +195,7 @@ class WasmerCli(CliRuntime):
             argv += [str(spec.module), "--", *spec.args]
         return argv
 
-    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
         if spec.argv0 is not None and spec.argv0 != Path(spec.module).name:
             return RunResult(0, unsupported="the wasmer CLI cannot set argv[0]")
         return super().run(spec, example)

@@ -12,10 +12,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from wasitool.errors import WasitoolError
 from wasitool.runtimes.base import Runtime
+
+if TYPE_CHECKING:
+    from wasitool.examples import Example
 
 PASS, FAIL, UNSUPPORTED, NOT_FOUND = "pass", "fail", "unsupported", "not found"
 
@@ -60,7 +63,7 @@ class Matrix:
         }
 
 
-def judge(example: Any, runtime: Runtime) -> Cell:
+def judge(example: Example, runtime: Runtime) -> Cell:
     """Run `example` once on `runtime` (fresh preopen copies) and judge the result."""
     from wasitool.diffing import first_difference
     from wasitool.expect import differences
@@ -92,7 +95,7 @@ def judge(example: Any, runtime: Runtime) -> Cell:
     return Cell(example.name, name, FAIL, detail, found, allowed, seconds)
 
 
-def run_matrix(examples: Sequence[Any], runtimes: Sequence[Runtime],
+def run_matrix(examples: Sequence[Example], runtimes: Sequence[Runtime],
                progress: Callable[[Cell], None] | None = None) -> Matrix:
     """Judge every example on every runtime; unavailable runtimes give `not found` cells."""
     unavailable: dict[str, str] = {}
@@ -139,16 +142,13 @@ def to_junit(matrix: Matrix) -> str:
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
 
 
-def ensure_built(examples: Sequence[Any]) -> None:
-    """Build the examples' modules (and native binaries) through `wasitool.build` when it is there;
-    otherwise fail with a one-line BuildError naming the first module that is missing."""
+def ensure_built(examples: Sequence[Example]) -> None:
+    """Build the examples' modules (and native binaries) through `wasitool.build`; a module that is
+    still missing afterwards is a one-line BuildError."""
+    from wasitool.build import ensure_built as build
     from wasitool.errors import BuildError
 
-    try:
-        from wasitool.build import ensure_built as build
-    except ImportError:
-        build = None
-    if build is not None and examples:
+    if examples:
         build([e.name for e in examples], native=any(e.native for e in examples), root=examples[0].root)
     for example in examples:
         if not Path(example.module).is_file():

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import run_process
 
-
-def native_binary(example: Any) -> Path | None:
-    """The native executable of an examples-table entry, if it has one."""
-    value = getattr(example, "native_binary", None)
-    return Path(value) if isinstance(value, (str, Path)) else None
+if TYPE_CHECKING:
+    from wasitool.examples import Example
 
 
 class NativeRuntime:
@@ -28,8 +25,8 @@ class NativeRuntime:
     def available(self) -> str | None:
         return None
 
-    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
-        binary = native_binary(example)
+    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
+        binary = example.native_binary if example else None
         if binary is None:
             return RunResult(0, unsupported="no native build")
         if not binary.is_file():

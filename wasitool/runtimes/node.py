@@ -6,11 +6,14 @@ import json
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, lacking, run_process
 from wasitool.runtimes.signature import export_signature
+
+if TYPE_CHECKING:
+    from wasitool.examples import Example
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 MIN_MAJOR = 20  # node:wasi's `version: 'preview1'` option and returnOnExit
@@ -73,7 +76,7 @@ class NodeRuntime:
             self._features = frozenset(f for f in out.strip().split(",") if f)
         return self._features or frozenset()
 
-    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
         node = self.executable()
         if node is None:
             return RunResult(127, unsupported=NOT_FOUND)

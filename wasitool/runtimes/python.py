@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 from wasitool.runspec import RunResult, RunSpec
+
+if TYPE_CHECKING:
+    from wasitool.examples import Example
 
 
 class PythonRuntime:
@@ -19,7 +22,7 @@ class PythonRuntime:
 
         return unavailable_reason(self.engine)
 
-    def run(self, spec: RunSpec, example: Any = None) -> RunResult:
+    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
         from wasitool import pyruntime
 
-        return pyruntime.run(spec, self.engine, capture=True, requires=getattr(example, "requires", ()))
+        return pyruntime.run(spec, self.engine, capture=True, requires=(example.requires if example else ()))
