@@ -169,3 +169,29 @@ def test_bindings_check(wasmtime_engine, monkeypatch):
     assert wasmtime_unchecked._check_bindings() is None  # the installed wasmtime-py is the verified one
     monkeypatch.setattr(wasmtime_unchecked, "VERIFIED_MAJOR", 49)
     assert "is not the verified 49.x" in (wasmtime_unchecked._check_bindings() or "")
+
+
+# Writes "a\n" from the first page (so the memory's view is built), grows by 2 pages, writes "grown!\n"
+# with its iovec, buffer and nwritten in the new pages, and exits with the nwritten it got back.
+GROW_BETWEEN_CALLS = f"""(module {M.FD_WRITE} {M.PROC_EXIT}
+  (memory (export "memory") 1)
+  (data (i32.const 0) "a\\ngrown!\\n")
+  (func (export "_start") (local $base i32)
+    (i32.store (i32.const 16) (i32.const 0)) (i32.store (i32.const 20) (i32.const 2))
+    (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))
+    (local.set $base (i32.mul (memory.grow (i32.const 2)) (i32.const 65536)))
+    (memory.copy (i32.add (local.get $base) (i32.const 65530)) (i32.const 2) (i32.const 7))
+    (i32.store (i32.add (local.get $base) (i32.const 70000)) (i32.add (local.get $base) (i32.const 65530)))
+    (i32.store (i32.add (local.get $base) (i32.const 70004)) (i32.const 7))
+    (drop (call $fd_write (i32.const 1) (i32.add (local.get $base) (i32.const 70000)) (i32.const 1)
+                          (i32.add (local.get $base) (i32.const 70008))))
+    (call $proc_exit (i32.load (i32.add (local.get $base) (i32.const 70008))))))"""
+
+
+def test_memory_grown_between_host_calls_is_seen(engine_name, wat_file):
+    result = run(RunSpec(wat_file(GROW_BETWEEN_CALLS)), engine_name, capture=True)
+    assert (result.exit_code, result.stdout) == (7, b"a\ngrown!\n")
+
+
+def test_wasmtime_memories_keep_their_base(wasmtime_engine):
+    assert load_engine("wasmtime")._fixed_base  # what WasmtimeMemory.view_to's reuse of a view relies on

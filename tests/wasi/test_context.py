@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 
@@ -39,6 +40,7 @@ def test_missing_preopen_raises_with_fix(tmp_path: Path) -> None:
 
 
 def _open_fds() -> int:
+    gc.collect()  # earlier tests' unreachable file objects would otherwise close their fds at a random moment
     return len(os.listdir("/proc/self/fd")) if os.path.isdir("/proc/self/fd") else -1
 
 

@@ -23,7 +23,11 @@ VALUE_TYPES = ("i32", "i64", "f32", "f64")
 
 
 class GuestMemory(Protocol):
-    """What the WASI context is given: a writable view of the whole linear memory."""
+    """What the WASI context is given: a writable view of the whole linear memory.
+
+    Adapters may also provide `view_to(end)` (see `wasitool.wasi.memory.GuestMemory`): a view covering
+    `[0, end)`, allowed to reuse an older, shorter view only if the memory's base never moves.
+    """
 
     def view(self) -> memoryview: ...
 

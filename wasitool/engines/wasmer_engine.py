@@ -55,6 +55,19 @@ class WasmerMemory:
                 self._size = size
         return self._view
 
+    def view_to(self, end: int) -> memoryview:
+        """Always `view()`: wasmer's Python API does not promise that a grow keeps the memory's base.
+
+        The same body as `view()` rather than a call to it: this is on every hot host call.
+        """
+        memory = self._memory
+        if memory is not None:
+            size = memory.data_size
+            if size != self._size:
+                self._view = memoryview(memory.buffer)
+                self._size = size
+        return self._view
+
 
 def _sig(ftype: wasmer.FunctionType) -> FuncSig:
     return FuncSig(tuple(_TYPE_NAMES.get(t, str(t)) for t in ftype.params),

@@ -52,12 +52,19 @@ _VALTYPES = {"i32": wasmtime.ValType.i32, "i64": wasmtime.ValType.i64, "f32": wa
 _TRAP_MARK = "wasm trap: "
 
 
-def _config() -> wasmtime.Config:
+def _config() -> tuple[wasmtime.Config, bool]:
+    """The engine's Config, and whether linear memories keep their base address when they grow."""
     config = wasmtime.Config()
     for option in _PROPOSALS:
         with contextlib.suppress(AttributeError, wasmtime.WasmtimeError):
             setattr(config, option, True)
-    return config
+    # A memory then grows in place within its reservation (4 GiB on 64-bit hosts: all of wasm32's address
+    # space, so no wasm32 grow that would have succeeded fails), and an older view stays a live prefix.
+    try:
+        config.memory_may_move = False
+    except (AttributeError, wasmtime.WasmtimeError):
+        return config, False
+    return config, True
 
 
 class WasmtimeMemory:
@@ -65,14 +72,16 @@ class WasmtimeMemory:
 
     `view()` asks for the current size on every call and rebuilds the view when it changed. With the
     verified bindings (`direct_size`, default: when available) that is one direct C call (~0.2 us),
-    else the public `Memory.data_len` (~0.65 us on Python 3.11).
+    else the public `Memory.data_len` (~0.65 us on Python 3.11). `view_to(end)` skips even that when
+    the engine keeps memories in place (`fixed_base`) and the last view already covers `end`.
     """
 
-    __slots__ = ("_direct", "_len", "_memory", "_size", "_store", "_view")
+    __slots__ = ("_direct", "_fixed_base", "_len", "_memory", "_size", "_store", "_view")
 
-    def __init__(self, store: wasmtime.Store, direct_size: bool | None = None) -> None:
+    def __init__(self, store: wasmtime.Store, direct_size: bool | None = None, fixed_base: bool = False) -> None:
         self._store = store
         self._direct = unchecked.unavailable_reason() is None if direct_size is None else direct_size
+        self._fixed_base = fixed_base  # only if the engine's Config has memory_may_move = False
         self._memory: wasmtime.Memory | None = None
         self._size: Callable[[], int] | None = None
         self._len = -1
@@ -92,6 +101,14 @@ class WasmtimeMemory:
                 self._view = memoryview((ctypes.c_ubyte * length).from_address(address or 0)).cast("B")
                 self._len = length
         return self._view
+
+    def view_to(self, end: int) -> memoryview:
+        """A view covering `[0, end)` if the memory is that large: the last view when it does (with a
+        fixed base a grow only extends the memory in place, so it is a live prefix), else `view()`."""
+        view = self._view
+        if end <= len(view) and self._fixed_base:
+            return view
+        return self.view()
 
 
 def _sig(ftype: wasmtime.FuncType) -> FuncSig:
@@ -130,7 +147,8 @@ class WasmtimeEngine(Engine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._engine = wasmtime.Engine(_config())
+        config, self._fixed_base = _config()
+        self._engine = wasmtime.Engine(config)
 
     def _compile(self, data: bytes) -> Any:
         return wasmtime.Module(self._engine, data)
@@ -146,7 +164,8 @@ class WasmtimeEngine(Engine):
     def _cache_tag(self) -> str | None:
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
         # (importlib.metadata would cost milliseconds on every run).
-        return f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)}"
+        return (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
+                f"fixed-base={self._fixed_base}")
 
     def _serialize(self, native: Any) -> bytes:
         return bytes(native.serialize())
@@ -167,7 +186,7 @@ class WasmtimeEngine(Engine):
                 externs.append(calls.func(store, ftype, params, results, fn))
             else:
                 externs.append(wasmtime.Func(store, ftype, fn))
-        memory = WasmtimeMemory(store, direct_size=fast)
+        memory = WasmtimeMemory(store, direct_size=fast, fixed_base=self._fixed_base)
         host.bind_memory(memory)
         try:
             instance = wasmtime.Instance(store, module.native, externs)  # may run a start function

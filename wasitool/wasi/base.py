@@ -21,22 +21,28 @@ class _NoMemory:
     def view(self) -> memoryview:
         raise ErrnoError(EFAULT)
 
+    def view_to(self, end: int) -> memoryview:
+        raise ErrnoError(EFAULT)
+
 
 class ContextBase:
     """The fd table and the bound memory; helpers raise `ErrnoError` for the guard to return."""
 
     _memory: GuestMemory
+    _view_to: Callable[[int], memoryview]  # the memory's `view_to`, or `view()` for memories without it
     _table: FdTable
     _fds: dict[int, FileDesc]
 
     def _init_base(self, table: FdTable) -> None:
-        self._memory = _NoMemory()
+        self.bind_memory(_NoMemory())
         self._table = table
         self._fds = table.fds
 
     def bind_memory(self, memory: GuestMemory) -> None:
         """Use `memory` (the instance's exported memory) for every later host call."""
         self._memory = memory
+        view_to = getattr(memory, "view_to", None)
+        self._view_to = view_to if view_to is not None else lambda _end: memory.view()
 
     def _desc(self, fd: int, rights: int) -> FileDesc:
         """The open fd `fd` holding all of `rights` (EBADF / ENOTCAPABLE otherwise)."""

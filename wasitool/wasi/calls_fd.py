@@ -119,17 +119,26 @@ class FdCalls(ContextBase):
             desc = self._fds[fd]
             if not desc.rights_base & RIGHT_FD_WRITE:
                 return ENOTCAPABLE
-            mem = self._memory.view()
+            iovs &= M32
+            nwritten &= M32
             if iovs_len == 1:  # the common case, without the loop machinery
-                ptr, length = _iov(mem, iovs & M32)
-                if ptr + length > len(mem):
-                    return EFAULT
-                done = _write(desc.host_fd, mem[ptr:ptr + length]) if length else 0
+                # A view covering the iovec (8 bytes) and nwritten (4); then the buffer, refreshing the
+                # view if the buffer lies beyond it (the last view may predate a memory.grow).
+                mem = self._view_to((iovs if iovs > nwritten else nwritten) + 8)
+                ptr, length = _iov(mem, iovs)
+                end = ptr + length
+                if end > len(mem):
+                    mem = self._view_to(end)
+                    if end > len(mem):
+                        return EFAULT
+                host_fd = desc.host_fd
+                done = _write(host_fd, mem[ptr:end]) if length else 0
                 if done < length:
-                    done = _write_rest(desc.host_fd, mem[ptr:ptr + length], done)
+                    done = _write_rest(host_fd, mem[ptr:end], done)
             else:
+                mem = self._memory.view()
                 done = _write_iovs(desc.host_fd, mem, iovs, iovs_len)
-            _u32_pack(mem, nwritten & M32, done)
+            _u32_pack(mem, nwritten, done)
             return 0
         except KeyError:
             return EBADF
@@ -150,10 +159,22 @@ class FdCalls(ContextBase):
                 return EBADF
             if not desc.rights_base & RIGHT_FD_READ:
                 return ENOTCAPABLE
-            mem = self._memory.view()
-            bufs = _iov_views(mem, iovs, iovs_len)
-            count = os.readv(desc.host_fd, bufs) if bufs else 0
-            _u32_pack(mem, nread & M32, count)
+            iovs &= M32
+            nread &= M32
+            if iovs_len == 1:  # as in fd_write
+                mem = self._view_to((iovs if iovs > nread else nread) + 8)
+                ptr, length = _iov(mem, iovs)
+                end = ptr + length
+                if end > len(mem):
+                    mem = self._view_to(end)
+                    if end > len(mem):
+                        return EFAULT
+                count = os.readv(desc.host_fd, [mem[ptr:end]])
+            else:
+                mem = self._memory.view()
+                bufs = _iov_views(mem, iovs, iovs_len)
+                count = os.readv(desc.host_fd, bufs) if bufs else 0
+            _u32_pack(mem, nread, count)
             return 0
         except OSError as exc:
             return from_oserror(exc)
@@ -179,7 +200,8 @@ class FdCalls(ContextBase):
                 return ENOTCAPABLE
             # WASI whence 0/1/2 are SEEK_SET/SEEK_CUR/SEEK_END, which POSIX numbers the same.
             pos = os.lseek(desc.host_fd, offset, whence)
-            _u64_pack(self._memory.view(), newoffset & M32, pos)
+            newoffset &= M32
+            _u64_pack(self._view_to(newoffset + 8), newoffset, pos)
             return 0
         except OSError as exc:
             return from_oserror(exc)
@@ -198,7 +220,8 @@ class FdCalls(ContextBase):
                 return EBADF
             if not desc.rights_base & RIGHT_FD_TELL:
                 return ENOTCAPABLE
-            _u64_pack(self._memory.view(), offset & M32, os.lseek(desc.host_fd, 0, os.SEEK_CUR))
+            offset &= M32
+            _u64_pack(self._view_to(offset + 8), offset, os.lseek(desc.host_fd, 0, os.SEEK_CUR))
             return 0
         except OSError as exc:
             return from_oserror(exc)

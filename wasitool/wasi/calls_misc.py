@@ -97,7 +97,8 @@ class MiscCalls(ContextBase):
         if not 0 <= clock_id < 4:
             return EINVAL
         try:
-            _u64_pack(self._memory.view(), time_ptr & M32, _CLOCKS[clock_id]())
+            time_ptr &= M32
+            _u64_pack(self._view_to(time_ptr + 8), time_ptr, _CLOCKS[clock_id]())
         except struct.error:
             return EFAULT
         return 0

@@ -1,0 +1,97 @@
+"""Hot calls with a memory whose `view_to` may hand back a view shorter than the memory (after a grow)."""
+
+from __future__ import annotations
+
+import os
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from wasitool.wasi import BytearrayMemory, Errno, WasiConfig, WasiContext
+from wasitool.wasi.constants import ALL_RIGHTS, FILETYPE_REGULAR_FILE
+from wasitool.wasi.fdtable import FileDesc
+
+PAGE = 65536
+
+
+class GrownMemory(BytearrayMemory):
+    """Two pages; `view_to` returns the one-page view taken before the "grow" unless `end` lies beyond it."""
+
+    def __init__(self) -> None:
+        super().__init__(2 * PAGE)
+        self.refreshes = 0
+
+    def view_to(self, end: int) -> memoryview:
+        if end <= PAGE:
+            return memoryview(self.data)[:PAGE]
+        self.refreshes += 1
+        return memoryview(self.data)
+
+
+@pytest.fixture
+def grown(tmp_path: Path) -> Iterator[tuple[WasiContext, GrownMemory, dict, int, int]]:
+    out_r, out_w = os.pipe()
+    in_r, in_w = os.pipe()
+    (tmp_path / "f").write_bytes(b"0123456789")
+    ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[], stdin=in_r, stdout=out_w, stderr=2))
+    mem = GrownMemory()
+    ctx.bind_memory(mem)
+    yield ctx, mem, ctx.host_functions(), out_r, in_w
+    ctx.close()
+    for fd in (out_r, out_w, in_r, in_w):
+        os.close(fd)
+
+
+# (iovec, buffer, nwritten/nread) addresses: all below the old size, or each one above it.
+# The last one straddles the old end with the buffer.
+PLACES = [(16, 64, 8), (PAGE + 16, 64, 8), (16, PAGE + 64, 8), (16, 64, PAGE + 8), (PAGE - 16, PAGE - 2, PAGE - 8)]
+
+
+@pytest.mark.parametrize(("iov", "buf", "out"), PLACES)
+def test_fd_write_sees_the_grown_memory(grown, iov, buf, out):
+    _, mem, fn, out_r, _ = grown
+    mem.data[buf:buf + 3] = b"abc"
+    struct.pack_into("<II", mem.data, iov, buf, 3)
+    assert fn["fd_write"](1, iov, 1, out) == 0
+    assert (os.read(out_r, 10), struct.unpack_from("<I", mem.data, out)[0]) == (b"abc", 3)
+    assert (mem.refreshes > 0) == (max(iov + 8, buf + 3, out + 4) > PAGE)
+
+
+@pytest.mark.parametrize(("iov", "buf", "out"), PLACES)
+def test_fd_read_sees_the_grown_memory(grown, iov, buf, out):
+    _, mem, fn, _, in_w = grown
+    os.write(in_w, b"xyz")
+    struct.pack_into("<II", mem.data, iov, buf, 3)
+    assert fn["fd_read"](0, iov, 1, out) == 0
+    assert (bytes(mem.data[buf:buf + 3]), struct.unpack_from("<I", mem.data, out)[0]) == (b"xyz", 3)
+
+
+def test_no_refresh_when_everything_is_in_the_old_view(grown):
+    _, mem, fn, _, _ = grown
+    struct.pack_into("<II", mem.data, 16, 64, 1)
+    for _ in range(3):
+        assert fn["fd_write"](1, 16, 1, 8) == 0
+        assert fn["clock_time_get"](0, 0, 32) == 0
+    assert mem.refreshes == 0
+
+
+def test_out_pointers_beyond_the_old_view(grown, tmp_path):
+    ctx, mem, fn, _, _ = grown
+    assert fn["clock_time_get"](0, 0, PAGE + 8) == 0
+    assert struct.unpack_from("<Q", mem.data, PAGE + 8)[0] > 0
+    ctx._fds[5] = FileDesc(os.open(tmp_path / "f", os.O_RDONLY), FILETYPE_REGULAR_FILE, ALL_RIGHTS, ALL_RIGHTS)
+    assert fn["fd_seek"](5, 4, 0, PAGE + 200) == 0
+    assert struct.unpack_from("<Q", mem.data, PAGE + 200)[0] == 4
+    assert fn["fd_tell"](5, PAGE + 208) == 0
+    assert struct.unpack_from("<Q", mem.data, PAGE + 208)[0] == 4
+
+
+def test_beyond_the_whole_memory_is_still_efault(grown):
+    _, mem, fn, _, _ = grown
+    struct.pack_into("<II", mem.data, 16, 2 * PAGE - 2, 3)
+    assert fn["fd_write"](1, 16, 1, 8) == Errno.EFAULT
+    assert fn["fd_read"](0, 16, 1, 8) == Errno.EFAULT
+    assert fn["fd_write"](1, 2 * PAGE - 4, 1, 8) == Errno.EFAULT
+    assert fn["clock_time_get"](0, 0, 2 * PAGE - 4) == Errno.EFAULT
