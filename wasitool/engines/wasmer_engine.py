@@ -3,7 +3,7 @@
 Host functions get no caller, so the WASI context reaches memory through a holder that is filled
 with the instance's exported memory right after instantiation (a start function sees no memory).
 
-Measured (CPython 3.10, x86-64, tests/engines/bench_hostcall.py): a wasm -> Python host call with
+Measured (CPython 3.10, x86-64, bench/hostcall.py): a wasm -> Python host call with
 fd_write's shape (4 x i32 -> i32) costs ~0.35 us, some 30x less than wasmtime-py's ctypes trampoline.
 For the memory view, `memoryview(memory.buffer)` costs ~0.4-1.8 us, `memory.uint8_view()` ~0.18 us
 (but is no memoryview), `memory.data_size` ~0.10 us; so the view is cached and rebuilt only when

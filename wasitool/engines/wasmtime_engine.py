@@ -10,7 +10,7 @@ and the run's `Store`, via a ctypes view rebuilt only when `data_len` changes (a
 memory, and only a grow changes its length).
 
 Measured per wasm -> Python host call through the public API with fd_write's shape (4 x i32 -> i32),
-wasmtime 50.0.1, x86-64, best of 3 x 500k calls (tests/engines/bench_hostcall.py; shared machine, +-10%):
+wasmtime 50.0.1, x86-64, best of 3 x 500k calls (bench/hostcall.py; shared machine, +-10%):
 
     path                        Python 3.11   Python 3.10
     Func                        ~10.0 us      ~14.1 us
