@@ -131,9 +131,19 @@ class Engine(ABC):
     def _compile(self, data: bytes) -> Any:
         """Compile and validate; raise any exception on failure (its message is reported)."""
 
+    @staticmethod
     @abstractmethod
+    def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
+        """The kind (`func`, `memory`, ...) of an engine's import/export type, and a function's signature."""
+
     def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
-        """The imports and exports of a compiled module."""
+        """The imports and exports of a compiled module (both engines expose `.imports`/`.exports`)."""
+        imports = [ImportDesc(i.module, i.name or "", *self._kind_and_sig(i.type)) for i in native.imports]
+        exports: dict[str, FuncSig | str] = {}
+        for e in native.exports:
+            kind, sig = self._kind_and_sig(e.type)
+            exports[e.name] = sig or kind
+        return imports, exports
 
     def _cache_tag(self) -> str | None:
         """Identifies the engine build and configuration for the compile cache; None: no caching."""

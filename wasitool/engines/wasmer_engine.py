@@ -21,7 +21,7 @@ from typing import Any
 import wasmer
 from wasmer_compiler_cranelift import Compiler
 
-from wasitool.engines.base import ENOSYS, WASI_MODULE, CompiledModule, Engine, FuncSig, ImportDesc, WasiHost
+from wasitool.engines.base import ENOSYS, WASI_MODULE, CompiledModule, Engine, FuncSig, WasiHost
 from wasitool.engines.traps import canonical_trap
 
 _TYPE_NAMES = {wasmer.Type.I32: "i32", wasmer.Type.I64: "i64", wasmer.Type.F32: "f32",
@@ -46,7 +46,8 @@ class WasmerMemory:
     def attach(self, memory: wasmer.Memory) -> None:
         self._memory = memory
 
-    def view(self) -> memoryview:
+    def view(self, end: int = 0) -> memoryview:
+        """The whole memory, re-wrapped only when its size changed."""
         memory = self._memory
         if memory is not None:
             size = memory.data_size
@@ -55,18 +56,9 @@ class WasmerMemory:
                 self._size = size
         return self._view
 
-    def view_to(self, end: int) -> memoryview:
-        """Always `view()`: wasmer's Python API does not promise that a grow keeps the memory's base.
-
-        The same body as `view()` rather than a call to it: this is on every hot host call.
-        """
-        memory = self._memory
-        if memory is not None:
-            size = memory.data_size
-            if size != self._size:
-                self._view = memoryview(memory.buffer)
-                self._size = size
-        return self._view
+    # wasmer's Python API does not promise that a grow keeps the memory's base, so `view_to` is `view`
+    # itself (an alias, not a wrapper: it is called on every hot host call).
+    view_to = view
 
 
 def _sig(ftype: wasmer.FunctionType) -> FuncSig:
@@ -95,13 +87,7 @@ class WasmerEngine(Engine):
     def _compile(self, data: bytes) -> Any:
         return wasmer.Module(self._store, data)
 
-    def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
-        imports = [ImportDesc(i.module, i.name, *_kind_and_sig(i.type)) for i in native.imports]
-        exports: dict[str, FuncSig | str] = {}
-        for e in native.exports:
-            kind, sig = _kind_and_sig(e.type)
-            exports[e.name] = sig or kind
-        return imports, exports
+    _kind_and_sig = staticmethod(_kind_and_sig)
 
     def _cache_tag(self) -> str | None:
         return f"wasmer {wasmer.__version__} cranelift universal"

@@ -35,7 +35,7 @@ from typing import Any
 import wasmtime
 
 from wasitool.engines import wasmtime_unchecked as unchecked
-from wasitool.engines.base import ENOSYS, CompiledModule, Engine, FuncSig, ImportDesc, WasiHost
+from wasitool.engines.base import ENOSYS, CompiledModule, Engine, FuncSig, WasiHost
 from wasitool.engines.traps import canonical_trap
 from wasitool.errors import WasiError
 
@@ -153,13 +153,7 @@ class WasmtimeEngine(Engine):
     def _compile(self, data: bytes) -> Any:
         return wasmtime.Module(self._engine, data)
 
-    def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
-        imports = [ImportDesc(i.module, i.name or "", *_kind_and_sig(i.type)) for i in native.imports]
-        exports: dict[str, FuncSig | str] = {}
-        for e in native.exports:
-            kind, sig = _kind_and_sig(e.type)
-            exports[e.name] = sig or kind
-        return imports, exports
+    _kind_and_sig = staticmethod(_kind_and_sig)
 
     def _cache_tag(self) -> str | None:
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
