@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno as host_errno
 import os
-import struct
 
 from .base import ContextBase, check_flags, new_times, span, write_filestat
 from .constants import (
@@ -35,7 +34,8 @@ from .constants import (
     RIGHT_FD_TELL,
     RIGHT_FD_WRITE,
 )
-from .errno import EBADF, EFAULT, EINVAL, EIO, ENOTCAPABLE, Errno, ErrnoError, from_oserror
+from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE, Errno, ErrnoError
+from .guard import errno_of
 from .layouts import FDSTAT, IOVEC, PRESTAT, U32, U64
 from .readdir import build_listing
 
@@ -142,14 +142,8 @@ class FdCalls(ContextBase):
             return 0
         except KeyError:
             return EBADF
-        except OSError as exc:
-            return from_oserror(exc)
-        except ErrnoError as exc:
-            return exc.errno
-        except struct.error:
-            return EFAULT
-        except Exception:
-            return EIO
+        except Exception as exc:
+            return errno_of(exc)
 
     def fd_read(self, fd: int, iovs: int, iovs_len: int, nread: int) -> int:
         """Hot: guards itself. One readv straight into guest memory."""
@@ -176,14 +170,8 @@ class FdCalls(ContextBase):
                 count = os.readv(desc.host_fd, bufs) if bufs else 0
             _u32_pack(mem, nread, count)
             return 0
-        except OSError as exc:
-            return from_oserror(exc)
-        except ErrnoError as exc:
-            return exc.errno
-        except struct.error:
-            return EFAULT
-        except Exception:
-            return EIO
+        except Exception as exc:
+            return errno_of(exc)
 
     def fd_seek(self, fd: int, offset: int, whence: int, newoffset: int) -> int:
         """Hot: guards itself. `offset` is a signed filedelta."""
@@ -203,14 +191,8 @@ class FdCalls(ContextBase):
             newoffset &= M32
             _u64_pack(self._view_to(newoffset + 8), newoffset, pos)
             return 0
-        except OSError as exc:
-            return from_oserror(exc)
-        except ErrnoError as exc:
-            return exc.errno
-        except struct.error:
-            return EFAULT
-        except Exception:
-            return EIO
+        except Exception as exc:
+            return errno_of(exc)
 
     def fd_tell(self, fd: int, offset: int) -> int:
         """Hot: guards itself."""
@@ -223,14 +205,8 @@ class FdCalls(ContextBase):
             offset &= M32
             _u64_pack(self._view_to(offset + 8), offset, os.lseek(desc.host_fd, 0, os.SEEK_CUR))
             return 0
-        except OSError as exc:
-            return from_oserror(exc)
-        except ErrnoError as exc:
-            return exc.errno
-        except struct.error:
-            return EFAULT
-        except Exception:
-            return EIO
+        except Exception as exc:
+            return errno_of(exc)
 
     def fd_pread(self, fd: int, iovs: int, iovs_len: int, offset: int, nread: int) -> int:
         desc = self._desc(fd, RIGHT_FD_READ | RIGHT_FD_SEEK)

@@ -14,22 +14,28 @@ HostFunction = Callable[..., "int | None"]
 SELF_GUARDED = frozenset({"fd_write", "fd_read", "fd_seek", "fd_tell", "clock_time_get", "proc_exit"})
 
 
+def errno_of(exc: Exception) -> int:
+    """The errno a failed host call returns: ErrnoError -> its errno, OSError -> mapped, struct.error
+    (a pointer outside memory) -> EFAULT, anything else -> EIO. Self-guarded calls use it too."""
+    if isinstance(exc, ErrnoError):
+        return exc.errno
+    if isinstance(exc, OSError):
+        return from_oserror(exc)
+    if isinstance(exc, struct.error):
+        return EFAULT
+    return EIO
+
+
 def guard(fn: HostFunction) -> HostFunction:
-    """Wrap `fn`: ErrnoError -> its errno, OSError -> mapped errno, struct.error -> EFAULT, else EIO."""
+    """Wrap `fn` so that every exception but ProcExit becomes an errno (`errno_of`)."""
 
     def guarded(*args: int) -> int | None:
         try:
             return fn(*args)
-        except ErrnoError as exc:
-            return exc.errno
-        except OSError as exc:
-            return from_oserror(exc)
-        except struct.error:
-            return EFAULT
         except ProcExit:
             raise
-        except Exception:
-            return EIO
+        except Exception as exc:
+            return errno_of(exc)
 
     guarded.__name__ = getattr(fn, "__name__", "host_call")
     guarded.__doc__ = fn.__doc__
