@@ -53,3 +53,19 @@ def test_features(engine_name):
 def test_unknown_feature(engine_name):
     with pytest.raises(WasiError, match="unknown wasm feature `warp-drive`"):
         load_engine(engine_name).supports("warp-drive")
+
+
+def test_wasmer_on_a_too_new_python_says_why_and_what_to_do(monkeypatch: pytest.MonkeyPatch) -> None:
+    import types
+
+    import wasitool.engines as engines
+
+    monkeypatch.setattr(engines, "sys", types.SimpleNamespace(version_info=(3, 12, 1)))
+    reason = engines.unavailable_reason.__wrapped__("wasmer")
+    assert reason == "wasmer has binary wheels only up to CPython 3.10 (this is 3.12)"
+    monkeypatch.setattr(engines, "unavailable_reason", lambda name: reason if name == "wasmer" else None)
+    with pytest.raises(WasiError) as info:
+        engines.choose_engine("wasmer")
+    assert info.value.one_line() == (
+        f"engine wasmer is not available: {reason} "
+        "(fix: use --engine wasmtime, or under Python 3.10: pip install 'wasitool[wasmer]')")

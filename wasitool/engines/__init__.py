@@ -7,6 +7,7 @@ native Python ints: i32/i64 arguments arrive signed (pointers above 2 GiB are ne
 from __future__ import annotations
 
 import importlib
+import sys
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,12 @@ ENGINES: dict[str, tuple[str, tuple[str, ...]]] = {
     "wasmtime": ("wasitool.engines.wasmtime_engine", ("wasmtime",)),
 }
 DEFAULT_ORDER = ("wasmer", "wasmtime")
+# The newest CPython each engine has binary wheels for (wasmer 1.1.0: 3.10; newer ones get an import stub).
+NEWEST_PYTHON = {"wasmer": (3, 10)}
+INSTALL_HINT = {
+    "wasmer": "under Python 3.10: pip install 'wasitool[wasmer]'",
+    "wasmtime": "pip install 'wasitool[wasmtime]'",
+}
 
 
 @cache
@@ -28,6 +35,10 @@ def unavailable_reason(name: str) -> str | None:
     """None if the engine's packages import, else why not (one line)."""
     if name not in ENGINES:
         return f"unknown engine `{name}`"
+    newest = NEWEST_PYTHON.get(name)
+    if newest and sys.version_info[:2] > newest:
+        running = "{}.{}".format(*sys.version_info[:2])
+        return f"{name} has binary wheels only up to CPython {newest[0]}.{newest[1]} (this is {running})"
     for package in ENGINES[name][1]:
         try:
             importlib.import_module(package)
@@ -46,8 +57,11 @@ def choose_engine(requested: str | None = None) -> tuple[str, str]:
     if requested:
         reason = unavailable_reason(requested)
         if reason is not None:
-            raise WasiError(f"engine {requested} is not available: {reason}",
-                            f"pick one of: {', '.join(ENGINES)}, or install it")
+            others = [e for e in ENGINES if e != requested and unavailable_reason(e) is None]
+            fix = f"use --engine {others[0]}" if others else ""
+            hint = INSTALL_HINT.get(requested)
+            fix = f"{fix}, or {hint}" if fix and hint else (fix or hint or f"pick one of: {', '.join(ENGINES)}")
+            raise WasiError(f"engine {requested} is not available: {reason}", fix)
         return requested, "requested with --engine"
     skipped = []
     for name in DEFAULT_ORDER:
