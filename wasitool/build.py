@@ -16,12 +16,13 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from wasitool.errors import BuildError
 from wasitool.examples import Example, load_examples
+from wasitool.filelock import exclusive_lock
 from wasitool.project import project_root
 from wasitool.toolchain.manifest import write_json_atomic
 from wasitool.toolchain.paths import load_toolchain, pointer_path
@@ -205,22 +206,9 @@ def _record(root: Path, digest: str, outputs: list[Path]) -> None:
         write_json_atomic(stamp_path, {"schema": 1, "inputs": digest, "outputs": recorded})
 
 
-@contextmanager
-def _build_lock(root: Path) -> Iterator[None]:
+def _build_lock(root: Path) -> AbstractContextManager[None]:
     """One SCons run at a time per checkout (SCons' own state file is not shared-safe)."""
-    path = root / "out" / ".build.lock"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+b") as handle:
-        if sys.platform == "win32":  # pragma: no cover
-            import msvcrt
-
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        yield  # closing the file releases the lock
+    return exclusive_lock(root / "out" / ".build.lock")
 
 
 def _sha256(path: Path) -> str:

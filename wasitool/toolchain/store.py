@@ -13,34 +13,15 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from wasitool.errors import ToolchainError
+from wasitool.filelock import exclusive_lock
 from wasitool.toolchain.lock import PlatformPin, SourceSpec
 from wasitool.toolchain.manifest import InstalledTool, read_tool_manifest
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
-    import msvcrt
-
-    def _lock_file(handle) -> None:
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)
-
-    def _unlock_file(handle) -> None:
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock_file(handle) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-
-    def _unlock_file(handle) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 class Store:
@@ -89,14 +70,9 @@ class Store:
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the store's install lock; a second process waits here, then sees the finished install."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "a+") as handle:
-            _lock_file(handle)
-            try:
-                self._clean_tmp()
-                yield
-            finally:
-                _unlock_file(handle)
+        with exclusive_lock(self.root / ".lock"):
+            self._clean_tmp()
+            yield
 
     @contextmanager
     def staging(self, name: str) -> Iterator[Path]:
