@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+from wasitool.digest import sha256_file
 from wasitool.errors import BuildError
 from wasitool.examples import Example, load_examples
 from wasitool.filelock import exclusive_lock
@@ -108,10 +109,10 @@ def inputs_digest(root: Path) -> str:
     """sha256 over everything a build reads: sources, recipes, SConstruct, the toolchain pointer."""
     h = hashlib.sha256()
     for path in _input_files(root):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + _sha256(path).encode() + b"\n")
+        h.update(path.relative_to(root).as_posix().encode() + b"\0" + sha256_file(path).encode() + b"\n")
     pointer = pointer_path()
-    h.update(b"toolchain\0" + (_sha256(pointer).encode() if pointer.is_file() else b"-") + b"\n")
-    h.update(b"examples.py\0" + _sha256(Path(__file__).with_name("examples.py")).encode() + b"\n")
+    h.update(b"toolchain\0" + (sha256_file(pointer).encode() if pointer.is_file() else b"-") + b"\n")
+    h.update(b"examples.py\0" + sha256_file(Path(__file__).with_name("examples.py")).encode() + b"\n")
     for var in ("CC", "SOURCE_DATE_EPOCH"):
         h.update(f"{var}={os.environ.get(var, '')}\n".encode())
     return h.hexdigest()
@@ -177,7 +178,7 @@ def _up_to_date(root: Path, digest: str, outputs: list[Path]) -> bool:
     recorded = stamp.get("outputs", {})
     for path in outputs:
         key = path.relative_to(root).as_posix()
-        if key not in recorded or not path.is_file() or _sha256(path) != recorded[key]:
+        if key not in recorded or not path.is_file() or sha256_file(path) != recorded[key]:
             return False
     return True
 
@@ -190,7 +191,7 @@ def _altered(root: Path, digest: str, outputs: list[Path]) -> list[Path]:
     recorded = stamp.get("outputs", {})
     return [
         path for path in outputs
-        if path.is_file() and recorded.get(path.relative_to(root).as_posix()) not in (None, _sha256(path))
+        if path.is_file() and recorded.get(path.relative_to(root).as_posix()) not in (None, sha256_file(path))
     ]
 
 
@@ -201,7 +202,7 @@ def _record(root: Path, digest: str, outputs: list[Path]) -> None:
     recorded = stamp.get("outputs", {}) if stamp.get("inputs") == digest else {}
     for path in outputs:
         if path.is_file():
-            recorded[path.relative_to(root).as_posix()] = _sha256(path)
+            recorded[path.relative_to(root).as_posix()] = sha256_file(path)
     if digest == inputs_digest(root):  # an input edited during the build: record nothing
         write_json_atomic(stamp_path, {"schema": 1, "inputs": digest, "outputs": recorded})
 
@@ -209,10 +210,6 @@ def _record(root: Path, digest: str, outputs: list[Path]) -> None:
 def _build_lock(root: Path) -> AbstractContextManager[None]:
     """One SCons run at a time per checkout (SCons' own state file is not shared-safe)."""
     return exclusive_lock(root / "out" / ".build.lock")
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 # -- reproducibility ------------------------------------------------------------------------------------
@@ -262,7 +259,7 @@ def check_reproducible(
             prepare(tree, index)
         run_scons(["wasm"], tree, jobs=jobs, capture=True)
         out = tree / "out"
-        hashes.append({p.name: _sha256(p) for p in [*sorted(out.glob("*.wasm")), out / "SHA256SUMS"]})
+        hashes.append({p.name: sha256_file(p) for p in [*sorted(out.glob("*.wasm")), out / "SHA256SUMS"]})
     first, second = hashes
     differing = sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
     if not differing and not keep:

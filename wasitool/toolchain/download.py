@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlparse
 
+from wasitool.digest import sha256_file
 from wasitool.errors import ToolchainError
 from wasitool.toolchain.reporter import Reporter
 
@@ -84,15 +85,6 @@ def fetch_file(location: str, dest: Path, reporter: Reporter, session: requests.
 def verify_file(path: Path, sha256: str, origin: str) -> None:
     """Check the sha256 of a file already on disk; it is deleted if it does not match."""
     _check_digest(path, sha256_file(path), sha256, origin)
-
-
-def sha256_file(path: Path) -> str:
-    """Hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        while chunk := f.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _check_digest(path: Path, digest: str, sha256: str, origin: str) -> None:

@@ -9,8 +9,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from wasitool.digest import sha256_file
 from wasitool.errors import ToolchainError
-from wasitool.toolchain.download import fetch_file, sha256_file
+from wasitool.toolchain.download import fetch_file
 from wasitool.toolchain.lock import PlatformPin, SourceSpec, load_lock
 from wasitool.toolchain.reporter import Reporter
 from wasitool.toolchain.sources.base import FetchContext

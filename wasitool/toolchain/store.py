@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from wasitool.digest import sha256_file
 from wasitool.errors import ToolchainError
 from wasitool.filelock import exclusive_lock
 from wasitool.toolchain.lock import PlatformPin, SourceSpec
@@ -52,8 +53,6 @@ class Store:
         path = self.downloads_dir / file_name
         if not path.is_file():
             return None
-        from wasitool.toolchain.download import sha256_file
-
         if sha256_file(path) == sha256:
             return path
         path.unlink()
