@@ -16,6 +16,7 @@ from rich.progress import (
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
+from rich.table import Column
 
 from wasitool.toolchain.reporter import Advance
 
@@ -32,7 +33,8 @@ class RichReporter:
     @contextmanager
     def task(self, description: str, total: int | None, unit: str = "bytes") -> Iterator[Advance]:
         counter = (DownloadColumn(), TransferSpeedColumn()) if unit == "bytes" else (MofNCompleteColumn(),)
-        columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), *counter, TimeElapsedColumn())
+        label = TextColumn("{task.description}", table_column=Column(max_width=48, no_wrap=True, overflow="ellipsis"))
+        columns = (SpinnerColumn(), label, BarColumn(), *counter, TimeElapsedColumn())
         with Progress(*columns, console=self.console, disable=not self.console.is_terminal) as progress:
             task_id = progress.add_task(description, total=total)
             yield lambda n: progress.advance(task_id, n)
