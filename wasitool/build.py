@@ -22,7 +22,7 @@ from pathlib import Path
 
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError
-from wasitool.examples import Example, load_examples
+from wasitool.examples import Example, load_examples, select_examples
 from wasitool.filelock import exclusive_lock
 from wasitool.project import project_root
 from wasitool.toolchain.manifest import write_json_atomic
@@ -87,12 +87,7 @@ def ensure_built(names: Iterable[str], *, native: bool = False, root: Path | Non
     otherwise runs SCons for just those targets (BuildError with SCons' last error line on failure).
     """
     root = root or project_root()
-    examples = load_examples(root)
-    wanted = []
-    for name in names:
-        if name not in examples:
-            raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
-        wanted.append(examples[name])
+    wanted = select_examples(names, load_examples(root))
     outputs = _outputs(wanted, native=native)
     digest = inputs_digest(root)
     if not _up_to_date(root, digest, outputs):

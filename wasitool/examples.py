@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,12 +148,19 @@ def load_examples(root: Path | None = None) -> dict[str, Example]:
     return {name: _parse_example(name, entry, root) for name, entry in entries.items()}
 
 
+def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
+    """The examples called `names`, in that order; BuildError listing the known names for an unknown one."""
+    selected = []
+    for name in names:
+        if name not in examples:
+            raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
+        selected.append(examples[name])
+    return selected
+
+
 def get_example(name: str, root: Path | None = None) -> Example:
     """One example by name; BuildError listing the known names if there is none."""
-    examples = load_examples(root)
-    if name not in examples:
-        raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
-    return examples[name]
+    return select_examples([name], load_examples(root))[0]
 
 
 _EXAMPLE_KEYS = {"source", "teaches", "kind", "features", "requires", "native", "calls", "run", "expect"}

@@ -17,11 +17,12 @@ _STYLE = {PASS: "green", FAIL: "bold red", UNSUPPORTED: "yellow", NOT_FOUND: "di
 
 
 def main(args: argparse.Namespace) -> int:
-    from wasitool.examples import get_example, load_examples
+    from wasitool.examples import load_examples, select_examples
     from wasitool.runtimes import all_runtimes
     from wasitool.runtimes.matrix import ensure_built, run_matrix, to_junit
 
-    examples = [get_example(n) for n in args.names] if args.names else list(load_examples().values())
+    table = load_examples()
+    examples = select_examples(args.names, table) if args.names else list(table.values())
     runtimes = all_runtimes(args.runtime)
     ensure_built(examples)
     matrix = run_matrix(examples, runtimes)

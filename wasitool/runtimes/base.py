@@ -54,11 +54,7 @@ def host_process_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
 def find_executable(name: str, env_var: str) -> Path | None:
     """`$env_var` if set (a path or a command name), else `name` on PATH."""
-    override = os.environ.get(env_var)
-    if override:
-        found = shutil.which(override)
-        return Path(found) if found else None
-    found = shutil.which(name)
+    found = shutil.which(os.environ.get(env_var) or name)
     return Path(found) if found else None
 
 
