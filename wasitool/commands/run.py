@@ -126,11 +126,14 @@ def _parse_env(item: str) -> tuple[str, str]:
 
 
 def _parse_dir(item: str) -> Preopen:
-    host, sep, guest = item.partition("::")
+    """`HOST`, `HOST::GUEST`, either followed by `:ro` (read-only) or `:rw` (the default)."""
+    readonly = item.endswith(":ro")
+    spec = item[:-3] if readonly or item.endswith(":rw") else item
+    host, sep, guest = spec.partition("::")
     path = Path(host)
     if not path.is_dir():
         raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
-    return Preopen(path, guest if sep and guest else host)
+    return Preopen(path, guest if sep and guest else host, readonly)
 
 
 def _trace_stream(args: argparse.Namespace, stack: ExitStack) -> TextIO | None:

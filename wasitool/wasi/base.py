@@ -6,13 +6,26 @@ import os
 import time
 from collections.abc import Callable
 
-from .constants import ALL_FSTFLAGS, FILETYPE_DIRECTORY, FST_ATIM, FST_ATIM_NOW, FST_MTIM, FST_MTIM_NOW, M32, M64
+from .constants import (
+    ALL_FSTFLAGS,
+    FILETYPE_DIRECTORY,
+    FST_ATIM,
+    FST_ATIM_NOW,
+    FST_MTIM,
+    FST_MTIM_NOW,
+    M32,
+    M64,
+    RIGHT_FD_SEEK,
+    RIGHT_FD_TELL,
+)
 from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE, Errno, ErrnoError
 from .fdtable import FdTable, FileDesc, filetype_of
 from .layouts import FILESTAT
 from .memory import GuestMemory
 
 _ENOTDIR = int(Errno.ENOTDIR)
+ESPIPE = Errno.ESPIPE
+_SEEKING = RIGHT_FD_SEEK | RIGHT_FD_TELL
 
 
 class _NoMemory:
@@ -45,24 +58,33 @@ class ContextBase:
         self._view_to = view_to if view_to is not None else lambda _end: memory.view()
 
     def _desc(self, fd: int, rights: int) -> FileDesc:
-        """The open fd `fd` holding all of `rights` (EBADF / ENOTCAPABLE otherwise)."""
+        """The open fd `fd` holding all of `rights` (EBADF / ENOTCAPABLE otherwise, `denied`)."""
         desc = self._fds.get(fd)
         if desc is None:
             raise ErrnoError(EBADF)
         if desc.rights_base & rights != rights:
-            raise ErrnoError(ENOTCAPABLE)
+            raise ErrnoError(denied(desc, rights))
         return desc
 
     def _dir(self, fd: int, rights: int) -> FileDesc:
         """Like `_desc`, and the fd must be a directory (ENOTDIR)."""
         desc = self._fds.get(fd)
-        if desc is None:
+        if desc is None or desc.inherited:  # stdio is no directory: EBADF, as the wasmtime CLI
             raise ErrnoError(EBADF)
         if desc.filetype != FILETYPE_DIRECTORY:
             raise ErrnoError(_ENOTDIR)
         if desc.rights_base & rights != rights:
             raise ErrnoError(ENOTCAPABLE)
         return desc
+
+
+def denied(desc: FileDesc, rights: int) -> int:
+    """The errno for a call needing `rights` that `desc` lacks: ENOTCAPABLE, except on an inherited stdio
+    stream, which answers as the wasmtime CLI does: ESPIPE when only seeking is missing, else EBADF."""
+    if not desc.inherited:
+        return ENOTCAPABLE
+    missing = rights & ~desc.rights_base
+    return ESPIPE if missing and not missing & ~_SEEKING else EBADF
 
 
 def span(mem: memoryview, ptr: int, length: int) -> memoryview:

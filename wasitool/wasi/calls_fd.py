@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno as host_errno
 import os
 
-from .base import ContextBase, check_flags, new_times, span, write_filestat
+from .base import ContextBase, check_flags, denied, new_times, span, write_filestat
 from .constants import (
     ADVICE_MAX,
     ALL_FDFLAGS,
@@ -36,7 +36,7 @@ from .constants import (
 )
 from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE, Errno, ErrnoError
 from .guard import errno_of
-from .layouts import FDSTAT, IOVEC, PRESTAT, U32, U64
+from .layouts import FDSTAT, FILESTAT, IOVEC, PRESTAT, U32, U64
 from .readdir import build_listing
 
 _iov = IOVEC.unpack_from
@@ -118,7 +118,7 @@ class FdCalls(ContextBase):
         try:
             desc = self._fds[fd]
             if not desc.rights_base & RIGHT_FD_WRITE:
-                return ENOTCAPABLE
+                return denied(desc, RIGHT_FD_WRITE)
             iovs &= M32
             nwritten &= M32
             if iovs_len == 1:  # the common case, without the loop machinery
@@ -152,7 +152,7 @@ class FdCalls(ContextBase):
             if desc is None:
                 return EBADF
             if not desc.rights_base & RIGHT_FD_READ:
-                return ENOTCAPABLE
+                return denied(desc, RIGHT_FD_READ)
             iovs &= M32
             nread &= M32
             if iovs_len == 1:  # as in fd_write
@@ -185,7 +185,7 @@ class FdCalls(ContextBase):
                 offset -= 1 << 64
             rights = desc.rights_base
             if not (rights & RIGHT_FD_SEEK or (offset == 0 and whence == 1 and rights & RIGHT_FD_TELL)):
-                return ENOTCAPABLE
+                return denied(desc, RIGHT_FD_SEEK)
             # WASI whence 0/1/2 are SEEK_SET/SEEK_CUR/SEEK_END, which POSIX numbers the same.
             pos = os.lseek(desc.host_fd, offset, whence)
             newoffset &= M32
@@ -201,7 +201,7 @@ class FdCalls(ContextBase):
             if desc is None:
                 return EBADF
             if not desc.rights_base & RIGHT_FD_TELL:
-                return ENOTCAPABLE
+                return denied(desc, RIGHT_FD_TELL)
             offset &= M32
             _u64_pack(self._view_to(offset + 8), offset, os.lseek(desc.host_fd, 0, os.SEEK_CUR))
             return 0
@@ -284,6 +284,8 @@ class FdCalls(ContextBase):
 
     def fd_fdstat_set_rights(self, fd: int, fs_rights_base: int, fs_rights_inheriting: int) -> int:
         desc = self._desc(fd, 0)
+        if desc.inherited:  # as the wasmtime CLI: stdio rights are fixed
+            return EBADF
         base = fs_rights_base & M64
         inheriting = fs_rights_inheriting & M64
         if base & ~desc.rights_base or inheriting & ~desc.rights_inheriting:
@@ -293,10 +295,15 @@ class FdCalls(ContextBase):
         return 0
 
     def fd_filestat_get(self, fd: int, buf: int) -> int:
-        desc = self._desc(fd, RIGHT_FD_FILESTAT_GET)
+        desc = self._fds.get(fd)
+        if desc is None or not desc.inherited:
+            desc = self._desc(fd, RIGHT_FD_FILESTAT_GET)
         mem = self._memory.view()
         span(mem, buf, 64)
-        write_filestat(mem, buf, os.fstat(desc.host_fd))
+        if desc.inherited:  # the host's stream: its filetype, nothing of the file behind it (as wasmtime)
+            FILESTAT.pack_into(mem, buf & M32, 0, 0, desc.filetype, 0, 0, 0, 0, 0)
+        else:
+            write_filestat(mem, buf, os.fstat(desc.host_fd))
         return 0
 
     def fd_filestat_set_size(self, fd: int, size: int) -> int:
@@ -364,7 +371,7 @@ class FdCalls(ContextBase):
 
     def fd_readdir(self, fd: int, buf: int, buf_len: int, cookie: int, bufused: int) -> int:
         desc = self._fds.get(fd)
-        if desc is None:
+        if desc is None or desc.inherited:
             return EBADF
         if desc.filetype != FILETYPE_DIRECTORY:
             return _ENOTDIR

@@ -82,7 +82,7 @@ class PollCalls(ContextBase):
                 desc = self._fds.get(fd)
                 if desc is None:
                     events.append((userdata, EBADF, tag, 0, 0))
-                elif not desc.rights_base & RIGHT_POLL_FD_READWRITE:
+                elif not desc.rights_base & RIGHT_POLL_FD_READWRITE and not desc.inherited:
                     events.append((userdata, ENOTCAPABLE, tag, 0, 0))
                 elif desc.filetype in (FILETYPE_REGULAR_FILE, FILETYPE_DIRECTORY):
                     events.append((userdata, 0, tag, self._file_nbytes(desc.host_fd, tag), 0))

@@ -12,9 +12,6 @@ from wasitool.runspec import Preopen
 from .constants import (
     ALL_RIGHTS,
     DIR_RIGHTS,
-    FDFLAG_APPEND,
-    FDFLAG_NONBLOCK,
-    FILE_RIGHTS,
     FILETYPE_BLOCK_DEVICE,
     FILETYPE_CHARACTER_DEVICE,
     FILETYPE_DIRECTORY,
@@ -22,6 +19,9 @@ from .constants import (
     FILETYPE_SOCKET_STREAM,
     FILETYPE_SYMBOLIC_LINK,
     FILETYPE_UNKNOWN,
+    STDIN_RIGHTS,
+    STDOUT_RIGHTS,
+    WRITE_RIGHTS,
 )
 
 _FILETYPES = {
@@ -44,17 +44,22 @@ def filetype_of(mode: int) -> int:
 class FileDesc:
     """One open guest fd."""
 
-    __slots__ = ("dir_cache", "fdflags", "filetype", "guest_name", "host_fd", "owned", "rights_base",
-                 "rights_inheriting")
+    __slots__ = ("dir_cache", "fdflags", "filetype", "guest_name", "host_fd", "inherited", "owned",
+                 "rights_base", "rights_inheriting")
 
     def __init__(self, host_fd: int, filetype: int, rights_base: int, rights_inheriting: int,
-                 fdflags: int = 0, owned: bool = True, guest_name: str | None = None) -> None:
+                 fdflags: int = 0, owned: bool = True, guest_name: str | None = None,
+                 inherited: bool = False) -> None:
         self.host_fd = host_fd
         self.filetype = filetype
         self.rights_base = rights_base
         self.rights_inheriting = rights_inheriting
         self.fdflags = fdflags
         self.owned = owned  # False for stdio: the host fd belongs to the embedder
+        # True for stdio: the host's own stream (its file description, and the file behind it, are the
+        # host's). The guest may read or write it, nothing more: calls that would change it answer as
+        # the wasmtime CLI does (EBADF; ESPIPE for seeking), fd_filestat_get reports only the filetype.
+        self.inherited = inherited
         self.guest_name = guest_name  # set for preopens
         self.dir_cache: tuple[bytes, list[int]] | None = None  # fd_readdir: (dirent blob, offsets)
 
@@ -65,21 +70,16 @@ class FileDesc:
             os.close(self.host_fd)
 
 
-def _stdio(host_fd: int) -> FileDesc:
+def _stdio(guest_fd: int, host_fd: int) -> FileDesc:
+    """Guest fd 0, 1 or 2 over the embedder's `host_fd`, as the wasmtime CLI presents it: a character
+    device if it is a terminal, else `unknown` (so wasi-libc's isatty() holds only for terminals), no
+    fdflags, and only the right to read (stdin) or write (stdout, stderr)."""
     try:
-        mode = os.fstat(host_fd).st_mode
-        filetype = filetype_of(mode)
+        filetype = FILETYPE_CHARACTER_DEVICE if os.isatty(host_fd) else FILETYPE_UNKNOWN
     except OSError:
         filetype = FILETYPE_UNKNOWN
-    flags = 0
-    try:
-        import fcntl
-
-        fl = fcntl.fcntl(host_fd, fcntl.F_GETFL)
-        flags = (FDFLAG_APPEND if fl & os.O_APPEND else 0) | (FDFLAG_NONBLOCK if fl & os.O_NONBLOCK else 0)
-    except (ImportError, OSError):
-        pass
-    return FileDesc(host_fd, filetype, FILE_RIGHTS, FILE_RIGHTS, flags, owned=False)
+    rights = STDIN_RIGHTS if guest_fd == 0 else STDOUT_RIGHTS
+    return FileDesc(host_fd, filetype, rights, rights, owned=False, inherited=True)
 
 
 def _open_preopen(pre: Preopen) -> FileDesc:
@@ -94,6 +94,9 @@ def _open_preopen(pre: Preopen) -> FileDesc:
     except OSError as exc:
         raise WasiError(f"cannot open preopened directory {pre.host}: {exc.strerror}",
                         f"check the permissions of {pre.host}") from None
+    if pre.readonly:
+        return FileDesc(host_fd, FILETYPE_DIRECTORY, DIR_RIGHTS & ~WRITE_RIGHTS, ALL_RIGHTS & ~WRITE_RIGHTS,
+                        guest_name=pre.guest)
     return FileDesc(host_fd, FILETYPE_DIRECTORY, DIR_RIGHTS, ALL_RIGHTS, guest_name=pre.guest)
 
 
@@ -101,7 +104,7 @@ class FdTable:
     """Guest fd number -> FileDesc; fds 0-2 are stdio, preopens follow from 3 in order."""
 
     def __init__(self, stdio: tuple[int, int, int], preopens: list[Preopen]) -> None:
-        self.fds: dict[int, FileDesc] = {i: _stdio(h) for i, h in enumerate(stdio)}
+        self.fds: dict[int, FileDesc] = {i: _stdio(i, h) for i, h in enumerate(stdio)}
         try:
             for pre in preopens:
                 self.fds[len(self.fds)] = _open_preopen(pre)
