@@ -52,7 +52,9 @@ def _args_build(p: argparse.ArgumentParser) -> None:
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
-    p.epilog = "Arguments after `--` go to the guest: wasitool run first -- a b"
+    p.epilog = ("Arguments after `--` go to the guest: wasitool run first -- a b. "
+                "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
+                "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps.")
     p.add_argument("target", help="example name or path to a .wasm file")
     p.add_argument("--engine", choices=ENGINES, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",

@@ -153,3 +153,16 @@ def test_parse_dir(tmp_path: Path) -> None:
     assert _parse_dir(str(tmp_path)) == Preopen(tmp_path, str(tmp_path), False)
     with pytest.raises(WasiError, match="not a directory"):
         _parse_dir(f"{tmp_path}/missing::/x")
+
+
+@pytest.mark.parametrize("item", ["", "::/x", "::", ":ro", "::/x:ro"])
+def test_parse_dir_refuses_an_empty_host(item: str) -> None:
+    with pytest.raises(WasiError) as info:
+        _parse_dir(item)
+    assert info.value.problem == f"--dir {item!r} names no host directory"
+    assert "\n" not in info.value.one_line()
+
+
+def test_parse_dir_refuses_an_empty_guest(tmp_path: Path) -> None:
+    with pytest.raises(WasiError, match="no guest path"):
+        _parse_dir(f"{tmp_path}::")

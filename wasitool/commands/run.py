@@ -130,10 +130,16 @@ def _parse_dir(item: str) -> Preopen:
     readonly = item.endswith(":ro")
     spec = item[:-3] if readonly or item.endswith(":rw") else item
     host, sep, guest = spec.partition("::")
+    if not host:  # `--dir ''`, `--dir ::/x`, `--dir "$UNSET::/x"`: never the current directory by accident
+        raise WasiError(f"--dir {item!r} names no host directory",
+                        "write --dir HOST::GUEST, e.g. --dir ./data::/data, or --dir .::/x for the current directory")
+    if sep and not guest:
+        raise WasiError(f"--dir {item!r} names no guest path after `::`",
+                        "write --dir HOST::GUEST, or --dir HOST to use the same name in the guest")
     path = Path(host)
     if not path.is_dir():
         raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
-    return Preopen(path, guest if sep and guest else host, readonly)
+    return Preopen(path, guest if sep else host, readonly)
 
 
 def _trace_stream(args: argparse.Namespace, stack: ExitStack) -> TextIO | None:

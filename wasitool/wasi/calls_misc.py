@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import time
 
 from .base import ContextBase, span
-from .config import ProcExit
+from .config import EXIT_CODE_MAX, ProcExit, exit_status
 from .constants import M32
 from .errno import EBADF, EFAULT, EINVAL, Errno
 from .layouts import U32, U64
@@ -64,8 +65,10 @@ class MiscCalls(ContextBase):
     _args: StringBlock
     _environ: StringBlock
     _resolutions: tuple[int, ...]
+    _host_stderr: int
 
-    def _init_misc(self, argv: list[str], env: list[tuple[str, str]]) -> None:
+    def _init_misc(self, argv: list[str], env: list[tuple[str, str]], host_stderr: int = 2) -> None:
+        self._host_stderr = host_stderr  # where wasitool's own notes go (not the guest's fd 2, which may move)
         self._args = StringBlock(argv)
         self._environ = StringBlock([f"{k}={v}" for k, v in env])
         self._resolutions = _clock_resolutions()
@@ -109,7 +112,14 @@ class MiscCalls(ContextBase):
         return 0
 
     def proc_exit(self, rval: int) -> None:
-        raise ProcExit(rval & M32)
+        """Exit status `exit_status(rval)`; a code outside 0..125 also gets one line on the host's stderr."""
+        rval &= M32
+        status = exit_status(rval)
+        if status != rval:
+            with contextlib.suppress(OSError):
+                os.write(self._host_stderr, f"wasitool: proc_exit({rval}): exit code outside 0..{EXIT_CODE_MAX}, "
+                                            f"exiting with status {status}\n".encode())
+        raise ProcExit(status, rval)
 
     def proc_raise(self, sig: int) -> int:
         return _ENOSYS

@@ -22,7 +22,7 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
     def __init__(self, config: WasiConfig, trace: TextIO | None = None) -> None:
         table = FdTable((config.stdin, config.stdout, config.stderr), list(config.preopens))
         self._init_base(table)
-        self._init_misc(list(config.argv), list(config.env))
+        self._init_misc(list(config.argv), list(config.env), config.stderr)
         self._trace = trace
 
     def host_functions(self) -> dict[str, Callable[..., int | None]]:
