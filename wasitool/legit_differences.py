@@ -1,4 +1,5 @@
-"""The one place declaring where a runtime may legitimately differ from an example's expectation.
+"""The one place declaring where a runtime may legitimately differ from an example's expectation, and
+where wasitool's WASI calls deliberately differ from the wasmtime CLI's (`CALL_DIFFERENCES`).
 
 Every entry names the runtime and the example it applies to and says *why* the difference is
 allowed by the spec (or why the runtime cannot run the example at all). `wasitool check` applies the
@@ -42,6 +43,32 @@ DIFFERENCES: tuple[LegitDifference, ...] = (
         why="preview1 leaves the `.` and `..` entries of fd_readdir to the implementation; node:wasi "
         "(uvwasi) omits them while other runtimes list them",
         optional_lines=(("stdout", r"\.{1,2}/?"),),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class CallDifference:
+    """A preview1 call where wasitool's runtime deliberately answers otherwise than the wasmtime CLI.
+
+    Not applied to any result: the comparison tests (tests/engines/test_wasi_*.py) measure both sides,
+    and this list says which differences are intended and why.
+    """
+
+    calls: tuple[str, ...]
+    wasitool: str
+    wasmtime_cli: str
+    why: str
+
+
+CALL_DIFFERENCES: tuple[CallDifference, ...] = (
+    CallDifference(
+        calls=("fd_write", "fd_read", "fd_pwrite", "fd_pread"),
+        wasitool="moves the non-empty iovecs in order, up to 1024 of them (IOV_MAX) and 0x7ffff000 bytes, in one "
+        "readv/writev; EFAULT (nothing moved) if one of those lies outside memory",
+        wasmtime_cli="moves only the first non-empty iovec and ignores the others",
+        why="both are short transfers, which preview1 (like POSIX readv/writev) allows and every libc handles; "
+        "moving all iovecs keeps writev's one-call semantics (a line and its newline reach a pipe together)",
     ),
 )
 

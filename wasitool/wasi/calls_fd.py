@@ -36,6 +36,7 @@ from .constants import (
 )
 from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE, Errno, ErrnoError
 from .guard import errno_of
+from .iovec import MAX_TRANSFER, iov_buffers, pread_buffers, pwrite_buffers, write_buffers, write_rest
 from .layouts import FDSTAT, FILESTAT, IOVEC, PRESTAT, U32, U64
 from .readdir import build_listing
 
@@ -48,58 +49,6 @@ _ENOTSUP = int(Errno.ENOTSUP)
 _SYNC_FLAGS = FDFLAG_DSYNC | FDFLAG_RSYNC | FDFLAG_SYNC
 _ADVICE = tuple(getattr(os, n, None) for n in ("POSIX_FADV_NORMAL", "POSIX_FADV_SEQUENTIAL", "POSIX_FADV_RANDOM",
                                                 "POSIX_FADV_WILLNEED", "POSIX_FADV_DONTNEED", "POSIX_FADV_NOREUSE"))
-
-
-def _iov_views(mem: memoryview, iovs: int, iovs_len: int) -> list[memoryview]:
-    """The guest buffers of an iovec array, bounds-checked (EFAULT)."""
-    size = len(mem)
-    iovs &= M32
-    out = []
-    for i in range(iovs_len & M32):
-        ptr, length = _iov(mem, iovs + 8 * i)
-        if ptr + length > size:
-            raise ErrnoError(EFAULT)
-        out.append(mem[ptr:ptr + length])
-    return out
-
-
-def _write_rest(host_fd: int, chunk: memoryview, done: int) -> int:
-    """Finish a partial write of `chunk` (`done` bytes already written); returns the total written."""
-    total = len(chunk)
-    try:
-        while done < total:
-            count = _write(host_fd, chunk[done:])
-            if count == 0:
-                break
-            done += count
-    except BlockingIOError:
-        if not done:
-            raise
-    return done
-
-
-def _write_iovs(host_fd: int, mem: memoryview, iovs: int, iovs_len: int) -> int:
-    """Write every iovec in order: one writev, then finish any partial write buffer by buffer."""
-    bufs = [b for b in _iov_views(mem, iovs, iovs_len) if len(b)]
-    if not bufs:
-        return 0
-    total = os.writev(host_fd, bufs)
-    if total == sum(len(b) for b in bufs):
-        return total
-    skipped = 0
-    for buf in bufs:
-        if skipped + len(buf) <= total:
-            skipped += len(buf)
-            continue
-        try:
-            done = _write_rest(host_fd, buf, total - skipped)
-        except BlockingIOError:
-            break
-        total = skipped + done
-        skipped = total
-        if done < len(buf):
-            break
-    return total
 
 
 def _u64_arg(value: int) -> int:
@@ -126,18 +75,21 @@ class FdCalls(ContextBase):
                 # view if the buffer lies beyond it (the last view may predate a memory.grow).
                 mem = self._view_to((iovs if iovs > nwritten else nwritten) + 8)
                 ptr, length = _iov(mem, iovs)
-                end = ptr + length
-                if end > len(mem):
-                    mem = self._view_to(end)
+                done = 0
+                if length:  # an empty iovec's pointer is not looked at (as in iov_buffers)
+                    length = min(length, MAX_TRANSFER)
+                    end = ptr + length
                     if end > len(mem):
-                        return EFAULT
-                host_fd = desc.host_fd
-                done = _write(host_fd, mem[ptr:end]) if length else 0
-                if done < length:
-                    done = _write_rest(host_fd, mem[ptr:end], done)
+                        mem = self._view_to(end)
+                        if end > len(mem):
+                            return EFAULT
+                    host_fd = desc.host_fd
+                    done = _write(host_fd, mem[ptr:end])
+                    if done < length:
+                        done = write_rest(host_fd, mem[ptr:end], done)
             else:
                 mem = self._memory.view()
-                done = _write_iovs(desc.host_fd, mem, iovs, iovs_len)
+                done = write_buffers(desc.host_fd, iov_buffers(mem, iovs, iovs_len))
             _u32_pack(mem, nwritten, done)
             return 0
         except KeyError:
@@ -158,15 +110,17 @@ class FdCalls(ContextBase):
             if iovs_len == 1:  # as in fd_write
                 mem = self._view_to((iovs if iovs > nread else nread) + 8)
                 ptr, length = _iov(mem, iovs)
-                end = ptr + length
-                if end > len(mem):
-                    mem = self._view_to(end)
+                count = 0
+                if length:  # an empty iovec's pointer is not looked at (as in iov_buffers)
+                    end = ptr + min(length, MAX_TRANSFER)
                     if end > len(mem):
-                        return EFAULT
-                count = os.readv(desc.host_fd, [mem[ptr:end]])
+                        mem = self._view_to(end)
+                        if end > len(mem):
+                            return EFAULT
+                    count = os.readv(desc.host_fd, [mem[ptr:end]])
             else:
                 mem = self._memory.view()
-                bufs = _iov_views(mem, iovs, iovs_len)
+                bufs = iov_buffers(mem, iovs, iovs_len)
                 count = os.readv(desc.host_fd, bufs) if bufs else 0
             _u32_pack(mem, nread, count)
             return 0
@@ -212,40 +166,22 @@ class FdCalls(ContextBase):
         desc = self._desc(fd, RIGHT_FD_READ | RIGHT_FD_SEEK)
         offset = _u64_arg(offset)
         mem = self._memory.view()
-        bufs = _iov_views(mem, iovs, iovs_len)
+        bufs = iov_buffers(mem, iovs, iovs_len)
         span(mem, nread, 4)
-        if hasattr(os, "preadv"):
-            count = os.preadv(desc.host_fd, bufs, offset) if bufs else 0
-        else:
-            count = 0
-            for buf in bufs:
-                data = os.pread(desc.host_fd, len(buf), offset + count)
-                buf[:len(data)] = data
-                count += len(data)
-                if len(data) < len(buf):
-                    break
-        _u32_pack(mem, nread & M32, count)
+        _u32_pack(mem, nread & M32, pread_buffers(desc.host_fd, bufs, offset))
         return 0
 
     def fd_pwrite(self, fd: int, iovs: int, iovs_len: int, offset: int, nwritten: int) -> int:
         desc = self._desc(fd, RIGHT_FD_WRITE | RIGHT_FD_SEEK)
         offset = _u64_arg(offset)
         mem = self._memory.view()
-        bufs = _iov_views(mem, iovs, iovs_len)
+        bufs = iov_buffers(mem, iovs, iovs_len)
         span(mem, nwritten, 4)
-        total = 0
-        for buf in bufs:
-            while len(buf):
-                done = os.pwrite(desc.host_fd, buf, offset + total)
-                if not done:
-                    break
-                total += done
-                buf = buf[done:]
-        _u32_pack(mem, nwritten & M32, total)
+        _u32_pack(mem, nwritten & M32, pwrite_buffers(desc.host_fd, bufs, offset))
         return 0
 
     def fd_close(self, fd: int) -> int:
-        desc = self._fds.pop(fd, None)
+        desc = self._table.remove(fd)
         if desc is None:
             return EBADF
         desc.close()
@@ -255,9 +191,7 @@ class FdCalls(ContextBase):
         fds = self._fds
         if fd not in fds or to not in fds:
             return EBADF
-        if fd != to:
-            fds[to].close()
-            fds[to] = fds.pop(fd)
+        self._table.renumber(fd, to)
         return 0
 
     def fd_fdstat_get(self, fd: int, stat: int) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import heapq
 import os
 import stat
 
@@ -101,25 +102,51 @@ def _open_preopen(pre: Preopen) -> FileDesc:
 
 
 class FdTable:
-    """Guest fd number -> FileDesc; fds 0-2 are stdio, preopens follow from 3 in order."""
+    """Guest fd number -> FileDesc; fds 0-2 are stdio, preopens follow from 3 in order.
+
+    A new fd gets the lowest free number, as POSIX and the wasmtime CLI (which reuses even a closed
+    0, 1 or 2): a heap of the numbers freed below the high-water mark `_next` finds it in O(log n).
+    Every change of membership goes through `add`, `remove` and `renumber` so the heap stays exact.
+    `probes` counts the candidate numbers `add` examined (for tests and the benchmark).
+    """
 
     def __init__(self, stdio: tuple[int, int, int], preopens: list[Preopen]) -> None:
         self.fds: dict[int, FileDesc] = {i: _stdio(i, h) for i, h in enumerate(stdio)}
+        self._free: list[int] = []  # heap of free numbers below _next
+        self._next = len(self.fds)
+        self.probes = 0
         try:
             for pre in preopens:
-                self.fds[len(self.fds)] = _open_preopen(pre)
+                self.add(_open_preopen(pre))
         except BaseException:
             self.close_all()
             raise
 
     def add(self, desc: FileDesc) -> int:
         """Install `desc` at the lowest free fd number and return that number."""
-        fds = self.fds
-        n = 3
-        while n in fds:
-            n += 1
-        fds[n] = desc
-        return n
+        self.probes += 1
+        if self._free:
+            fd = heapq.heappop(self._free)
+        else:
+            fd = self._next
+            self._next += 1
+        self.fds[fd] = desc
+        return fd
+
+    def remove(self, fd: int) -> FileDesc | None:
+        """Take `fd` out of the table (None if it is not open); the caller closes the FileDesc."""
+        desc = self.fds.pop(fd, None)
+        if desc is not None:
+            heapq.heappush(self._free, fd)
+        return desc
+
+    def renumber(self, fd: int, to: int) -> None:
+        """Move open `fd` onto open `to` (closing what `to` held); `fd` becomes free."""
+        if fd == to:
+            return
+        old = self.fds[to]
+        self.fds[to] = self.remove(fd)  # type: ignore[assignment]
+        old.close()
 
     def close_all(self) -> None:
         """Close every host fd this table opened; the table is empty afterwards."""
@@ -127,3 +154,5 @@ class FdTable:
             with contextlib.suppress(OSError):
                 desc.close()
         self.fds.clear()
+        self._free.clear()
+        self._next = 0
