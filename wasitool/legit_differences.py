@@ -70,6 +70,37 @@ CALL_DIFFERENCES: tuple[CallDifference, ...] = (
         why="both are short transfers, which preview1 (like POSIX readv/writev) allows and every libc handles; "
         "moving all iovecs keeps writev's one-call semantics (a line and its newline reach a pipe together)",
     ),
+    CallDifference(
+        calls=("path_remove_directory",),
+        wasitool="`dir/` (a trailing slash) removes the directory",
+        wasmtime_cli="EINVAL",
+        why="POSIX rmdir(\"dir/\") succeeds, and so must it in the WebAssembly wasi-testsuite "
+        "(remove_directory_trailing_slashes)",
+    ),
+    CallDifference(
+        calls=("path_filestat_get",),
+        wasitool="`file/` (a trailing slash on a non-directory) is ENOTDIR",
+        wasmtime_cli="stats the file when `file/` is a single component (ENOTDIR for `dir/file/`)",
+        why="a trailing slash names a directory (POSIX pathname resolution; Linux and node say ENOTDIR, and the "
+        "wasmtime CLI itself says ENOTDIR for path_open and path_filestat_set_times of the same path)",
+    ),
+    CallDifference(
+        calls=("path_create_directory", "path_remove_directory", "path_unlink_file", "path_rename", "path_link",
+               "path_symlink", "path_readlink", "path_filestat_set_times"),
+        wasitool="a path of 4096 bytes or more is ENAMETOOLONG in every path call",
+        wasmtime_cli="ENAMETOOLONG in path_open and path_filestat_get only",
+        why="PATH_MAX (4096 with the NUL) is Linux's limit for every path; one rule for all calls, and it "
+        "bounds the work a single call can ask for (a path of 35,000 `./` is 35,000 lookups)",
+    ),
+    CallDifference(
+        calls=("*",),
+        wasitool="a pointer outside memory is EFAULT; an invalid enum or flag value is EINVAL (returned to "
+        "the guest)",
+        wasmtime_cli="ends the run with exit status 1 and an error (\"Pointer out of bounds\", \"Invalid enum "
+        "value\", \"Invalid flag value\", \"Pointer not aligned\")",
+        why="preview1 defines EFAULT and EINVAL for these; returning them lets the guest report its own error "
+        "(both runtimes refuse the call before acting)",
+    ),
 )
 
 

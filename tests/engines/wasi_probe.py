@@ -34,7 +34,7 @@ class Probe:
     """Build a probe: `bytes()` places data, `call()` appends a call, `wat()` gives the module text."""
 
     OUT = 0x100  # a scratch area (256 bytes) for out-pointers
-    _REPORT = 0x8000  # errnos, then the iovec array of the report write
+    _REPORT = 0x18000  # errnos, then the dumps, then the iovec of the report write (up to 0x20000)
     _DATA = 0x1000  # where `bytes()` places data
 
     def __init__(self, pages: int = 2, report_fd: int = 1) -> None:

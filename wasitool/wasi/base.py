@@ -24,6 +24,7 @@ from .layouts import FILESTAT
 from .memory import GuestMemory
 
 _ENOTDIR = int(Errno.ENOTDIR)
+EILSEQ = Errno.EILSEQ
 ESPIPE = Errno.ESPIPE
 _SEEKING = RIGHT_FD_SEEK | RIGHT_FD_TELL
 
@@ -98,8 +99,12 @@ def span(mem: memoryview, ptr: int, length: int) -> memoryview:
 
 
 def read_str(mem: memoryview, ptr: int, length: int) -> str:
-    """A guest path/string (UTF-8; undecodable bytes kept via surrogateescape)."""
-    return bytes(span(mem, ptr, length)).decode("utf-8", "surrogateescape")
+    """A guest path or string: UTF-8, else EILSEQ (as the wasmtime CLI, which reads every path as a
+    string before anything else, so EILSEQ comes before a bad fd)."""
+    try:
+        return str(span(mem, ptr, length), "utf-8")
+    except UnicodeDecodeError:
+        raise ErrnoError(EILSEQ) from None
 
 
 def check_flags(value: int, allowed: int) -> int:

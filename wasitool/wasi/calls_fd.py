@@ -317,7 +317,7 @@ class FdCalls(ContextBase):
         cookie &= M64
         cache = desc.dir_cache
         if cache is None or cookie == 0:
-            cache = desc.dir_cache = build_listing(desc.host_fd)
+            cache = desc.dir_cache = build_listing(desc.host_fd, desc.root_id)
         blob, offsets = cache
         start = offsets[cookie] if cookie < len(offsets) else len(blob)
         chunk = blob[start:start + len(out)]

@@ -24,6 +24,8 @@ from .layouts import EVENT, SUB_CLOCK, SUB_FD, SUB_HEAD, SUBSCRIPTION_SIZE, U32
 
 _CLOCKS = (time.time_ns, time.monotonic_ns, time.process_time_ns, time.thread_time_ns)
 
+MAX_WAIT = 3600.0  # seconds per select() or sleep(); longer waits take several
+
 # (userdata, error, type, nbytes, flags)
 Event = tuple[int, int, int, int, int]
 
@@ -108,25 +110,32 @@ class PollCalls(ContextBase):
 
     @staticmethod
     def _block(events: list[Event], clocks: list[tuple[int, int]], waits: list[tuple[int, int, int]]) -> None:
-        """Wait for the first stream to become ready or the first clock to expire; append events."""
+        """Wait for the first stream to become ready or the first clock to expire; append events.
+
+        Any timeout is honoured, up to 2**64 ns: the host waits in steps of at most MAX_WAIT seconds
+        (Python's select and sleep refuse huge timeouts), so a far deadline sleeps instead of failing.
+        """
         deadline = min(d for d, _ in clocks) if clocks else None
         if waits:
-            timeout = None
-            if events:
-                timeout = 0.0
-            elif deadline is not None:
-                timeout = max(0, deadline - time.monotonic_ns()) / 1e9
             reads = [h for _, t, h in waits if t == EVENTTYPE_FD_READ]
             writes = [h for _, t, h in waits if t == EVENTTYPE_FD_WRITE]
-            ready_r, ready_w = _wait(reads, writes, timeout)
-            for userdata, tag, host_fd in waits:
-                if tag == EVENTTYPE_FD_READ and host_fd in ready_r:
-                    events.append((userdata, 0, tag, *_pending_bytes(host_fd)))
-                elif tag == EVENTTYPE_FD_WRITE and host_fd in ready_w:
-                    events.append((userdata, 0, tag, 0, 0))
+            while True:
+                timeout = MAX_WAIT
+                if events:
+                    timeout = 0.0
+                elif deadline is not None:
+                    timeout = min(MAX_WAIT, max(0, deadline - time.monotonic_ns()) / 1e9)
+                ready_r, ready_w = _wait(reads, writes, timeout)
+                for userdata, tag, host_fd in waits:
+                    if tag == EVENTTYPE_FD_READ and host_fd in ready_r:
+                        events.append((userdata, 0, tag, *_pending_bytes(host_fd)))
+                    elif tag == EVENTTYPE_FD_WRITE and host_fd in ready_w:
+                        events.append((userdata, 0, tag, 0, 0))
+                if events or (deadline is not None and deadline <= time.monotonic_ns()):
+                    break
         elif not events and deadline is not None:
             while (left := deadline - time.monotonic_ns()) > 0:
-                time.sleep(left / 1e9)
+                time.sleep(min(left / 1e9, MAX_WAIT))
         now = time.monotonic_ns()
         for due, userdata in clocks:
             if due <= now:

@@ -46,11 +46,11 @@ class FileDesc:
     """One open guest fd."""
 
     __slots__ = ("dir_cache", "fdflags", "filetype", "guest_name", "host_fd", "inherited", "owned",
-                 "rights_base", "rights_inheriting")
+                 "rights_base", "rights_inheriting", "root_id")
 
     def __init__(self, host_fd: int, filetype: int, rights_base: int, rights_inheriting: int,
                  fdflags: int = 0, owned: bool = True, guest_name: str | None = None,
-                 inherited: bool = False) -> None:
+                 inherited: bool = False, root_id: tuple[int, int] | None = None) -> None:
         self.host_fd = host_fd
         self.filetype = filetype
         self.rights_base = rights_base
@@ -62,6 +62,7 @@ class FileDesc:
         # the wasmtime CLI does (EBADF; ESPIPE for seeking), fd_filestat_get reports only the filetype.
         self.inherited = inherited
         self.guest_name = guest_name  # set for preopens
+        self.root_id = root_id  # (st_dev, st_ino) of the preopen this fd was opened under
         self.dir_cache: tuple[bytes, list[int]] | None = None  # fd_readdir: (dirent blob, offsets)
 
     def close(self) -> None:
@@ -95,10 +96,11 @@ def _open_preopen(pre: Preopen) -> FileDesc:
     except OSError as exc:
         raise WasiError(f"cannot open preopened directory {pre.host}: {exc.strerror}",
                         f"check the permissions of {pre.host}") from None
-    if pre.readonly:
-        return FileDesc(host_fd, FILETYPE_DIRECTORY, DIR_RIGHTS & ~WRITE_RIGHTS, ALL_RIGHTS & ~WRITE_RIGHTS,
-                        guest_name=pre.guest)
-    return FileDesc(host_fd, FILETYPE_DIRECTORY, DIR_RIGHTS, ALL_RIGHTS, guest_name=pre.guest)
+    st = os.fstat(host_fd)
+    base, inheriting = (DIR_RIGHTS & ~WRITE_RIGHTS, ALL_RIGHTS & ~WRITE_RIGHTS) if pre.readonly else (
+        DIR_RIGHTS, ALL_RIGHTS)
+    return FileDesc(host_fd, FILETYPE_DIRECTORY, base, inheriting, guest_name=pre.guest,
+                    root_id=(st.st_dev, st.st_ino))
 
 
 class FdTable:

@@ -20,6 +20,7 @@ from .errno import Errno, ErrnoError
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _MAX_SYMLINKS = 40
+PATH_MAX = 4096  # bytes, with the terminating NUL: a longer guest path is ENAMETOOLONG, as on Linux
 _NOT_A_DIR = (host_errno.ELOOP, host_errno.ENOTDIR, host_errno.EMLINK)
 _EPERM = int(Errno.EPERM)
 
@@ -74,15 +75,20 @@ def escapes(target: str, depth: int) -> bool:
     return False
 
 
-def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
+def resolve(root_fd: int, path: str, follow: bool, slash_follows: bool = True) -> Resolved:
     """Resolve guest `path` under the directory `root_fd`; `follow` follows a final symlink.
 
-    Raises `ErrnoError` (EPERM on escape, ENOENT for "", ELOOP, EILSEQ/EINVAL) or `OSError`.
+    A trailing slash (`must_dir`) follows a final symlink too when `slash_follows` (lookups: open,
+    stat, readlink, as POSIX); calls that act on the entry itself (unlink, rmdir, rename, link) pass
+    False and check that the entry is a directory. Raises `ErrnoError` (EPERM on escape, ENOENT for "",
+    EINVAL for a NUL, ENAMETOOLONG for PATH_MAX bytes or more, ELOOP) or `OSError`.
     """
     if not path:
         raise ErrnoError(int(Errno.ENOENT))
     if "\0" in path:
         raise ErrnoError(int(Errno.EINVAL))
+    if len(path) >= PATH_MAX // 4 and len(path.encode()) >= PATH_MAX:
+        raise ErrnoError(int(Errno.ENAMETOOLONG))
     if path[0] == "/":
         raise ErrnoError(_EPERM)
     # Fast path: one plain component, not followed.
@@ -90,7 +96,7 @@ def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
         return Resolved(root_fd, root_fd, path, 0, False)
 
     must_dir = path.endswith("/")
-    if must_dir:
+    if must_dir and slash_follows:
         follow = True
     comps = deque(c for c in path.split("/") if c and c != ".")
     stack = [root_fd]
