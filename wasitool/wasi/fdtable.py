@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import heapq
 import os
 import stat
 
@@ -128,6 +127,8 @@ class FdTable:
         """Install `desc` at the lowest free fd number and return that number."""
         self.probes += 1
         if self._free:
+            import heapq  # here, not at the top: off `wasitool run`'s start-up path
+
             fd = heapq.heappop(self._free)
         else:
             fd = self._next
@@ -139,6 +140,8 @@ class FdTable:
         """Take `fd` out of the table (None if it is not open); the caller closes the FileDesc."""
         desc = self.fds.pop(fd, None)
         if desc is not None:
+            import heapq
+
             heapq.heappush(self._free, fd)
         return desc
 
