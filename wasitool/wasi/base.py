@@ -18,14 +18,10 @@ from .constants import (
     RIGHT_FD_SEEK,
     RIGHT_FD_TELL,
 )
-from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE, Errno, ErrnoError
+from .errno import EBADF, EFAULT, EILSEQ, EINVAL, ENOTCAPABLE, ENOTDIR, ESPIPE, ErrnoError
 from .fdtable import FdTable, FileDesc, filetype_of
-from .layouts import FILESTAT
 from .memory import GuestMemory
 
-_ENOTDIR = int(Errno.ENOTDIR)
-EILSEQ = Errno.EILSEQ
-ESPIPE = Errno.ESPIPE
 _SEEKING = RIGHT_FD_SEEK | RIGHT_FD_TELL
 
 
@@ -73,7 +69,7 @@ class ContextBase:
         if desc is None or desc.inherited:  # stdio is no directory: EBADF, as the wasmtime CLI
             raise ErrnoError(EBADF)
         if desc.filetype != FILETYPE_DIRECTORY:
-            raise ErrnoError(_ENOTDIR)
+            raise ErrnoError(ENOTDIR)
         if desc.rights_base & rights != rights:
             raise ErrnoError(ENOTCAPABLE)
         return desc
@@ -114,10 +110,10 @@ def check_flags(value: int, allowed: int) -> int:
     return value
 
 
-def write_filestat(mem: memoryview, ptr: int, st: os.stat_result) -> None:
-    """Pack a host stat result as a 64-byte WASI filestat at `ptr`."""
-    FILESTAT.pack_into(mem, ptr & M32, st.st_dev & M64, st.st_ino & M64, filetype_of(st.st_mode),
-                       st.st_nlink, st.st_size, st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns)
+def filestat(st: os.stat_result) -> tuple[int, ...]:
+    """A host stat result as the fields of a WASI filestat (dev, ino, filetype, nlink, size, a/m/ctim)."""
+    return (st.st_dev & M64, st.st_ino & M64, filetype_of(st.st_mode), st.st_nlink, st.st_size,
+            st.st_atime_ns & M64, st.st_mtime_ns & M64, st.st_ctime_ns & M64)
 
 
 def new_times(atim: int, mtim: int, fst_flags: int, current: Callable[[], os.stat_result]) -> tuple[int, int]:

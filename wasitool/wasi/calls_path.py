@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import stat
 
-from .base import ContextBase, check_flags, new_times, read_str, span, write_filestat
+from .base import ContextBase, check_flags, filestat, new_times, read_str, span
 from .constants import (
     ALL_FDFLAGS,
     ALL_OFLAGS,
@@ -19,7 +19,6 @@ from .constants import (
     FILE_RIGHTS,
     FILETYPE_DIRECTORY,
     LOOKUP_SYMLINK_FOLLOW,
-    M32,
     M64,
     OFLAG_CREAT,
     OFLAG_DIRECTORY,
@@ -45,9 +44,8 @@ from .constants import (
     RIGHT_PATH_SYMLINK,
     RIGHT_PATH_UNLINK_FILE,
 )
-from .errno import EINVAL, ENOTCAPABLE, Errno, ErrnoError
+from .errno import EEXIST, EINVAL, EISDIR, ENOENT, ENOTCAPABLE, ENOTDIR, EPERM, ErrnoError
 from .fdtable import FileDesc, filetype_of
-from .layouts import U32
 from .sandbox import Resolved, escapes, resolve
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -60,11 +58,6 @@ _FDFLAG_HOST = (
 )
 _WRITE_RIGHTS = RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE
 _READ_RIGHTS = RIGHT_FD_READ | RIGHT_FD_READDIR
-_EPERM = int(Errno.EPERM)
-_EEXIST = int(Errno.EEXIST)
-_EISDIR = int(Errno.EISDIR)
-_ENOENT = int(Errno.ENOENT)
-_ENOTDIR = int(Errno.ENOTDIR)
 
 
 def _host_open_flags(oflags: int, rights: int, fdflags: int) -> int:
@@ -100,7 +93,7 @@ def _check_dir_entry(where: Resolved) -> None:
     if where.must_dir:
         st = _lstat(where)
         if st is not None and not stat.S_ISDIR(st.st_mode):
-            raise ErrnoError(_ENOTDIR)
+            raise ErrnoError(ENOTDIR)
 
 
 def _check_new_name(where: Resolved) -> None:
@@ -108,12 +101,12 @@ def _check_new_name(where: Resolved) -> None:
     link): ENOENT if nothing is there, EEXIST for a directory, ENOTDIR otherwise (as the wasmtime CLI)."""
     if where.must_dir:
         if _lstat(where) is None:
-            raise ErrnoError(_ENOENT)
+            raise ErrnoError(ENOENT)
         try:
             is_dir = stat.S_ISDIR(os.stat(where.name, dir_fd=where.dir_fd).st_mode)
         except OSError:
             is_dir = False
-        raise ErrnoError(_EEXIST if is_dir else _ENOTDIR)
+        raise ErrnoError(EEXIST if is_dir else ENOTDIR)
 
 
 class PathCalls(ContextBase):
@@ -124,10 +117,8 @@ class PathCalls(ContextBase):
     """
 
     def path_open(self, fd: int, dirflags: int, path: int, path_len: int, oflags: int, fs_rights_base: int,
-                  fs_rights_inheriting: int, fdflags: int, opened_fd: int) -> int:
-        mem = self._memory.view()
-        guest_path = read_str(mem, path, path_len)
-        span(mem, opened_fd, 4)
+                  fs_rights_inheriting: int, fdflags: int) -> int | tuple[int]:
+        guest_path = read_str(self._memory.view(), path, path_len)
         desc = self._dir(fd, RIGHT_PATH_OPEN)
         check_flags(oflags, ALL_OFLAGS)
         check_flags(fdflags, ALL_FDFLAGS)
@@ -142,7 +133,7 @@ class PathCalls(ContextBase):
         if base & ~desc.rights_inheriting or inheriting & ~desc.rights_inheriting:
             return ENOTCAPABLE
         if oflags & OFLAG_CREAT and guest_path.endswith("/"):
-            return _EISDIR  # `name/` can only be a directory, which path_open never creates (wasmtime, Linux)
+            return EISDIR  # `name/` can only be a directory, which path_open never creates (wasmtime, Linux)
         exclusive = oflags & OFLAG_CREAT and oflags & OFLAG_EXCL
         follow = bool(dirflags & LOOKUP_SYMLINK_FOLLOW) and not exclusive
         flags = _host_open_flags(oflags, base, fdflags)
@@ -156,21 +147,16 @@ class PathCalls(ContextBase):
             os.close(host_fd)
             raise
         base &= DIR_RIGHTS if filetype == FILETYPE_DIRECTORY else FILE_RIGHTS
-        new_fd = self._table.add(FileDesc(host_fd, filetype, base, inheriting, fdflags, root_id=desc.root_id))
-        U32.pack_into(mem, opened_fd & M32, new_fd)
-        return 0
+        return (self._table.add(FileDesc(host_fd, filetype, base, inheriting, fdflags, root_id=desc.root_id)),)
 
-    def path_filestat_get(self, fd: int, flags: int, path: int, path_len: int, buf: int) -> int:
-        mem = self._memory.view()
-        guest_path = read_str(mem, path, path_len)
-        span(mem, buf, 64)
+    def path_filestat_get(self, fd: int, flags: int, path: int, path_len: int) -> int | tuple[tuple[int, ...]]:
+        guest_path = read_str(self._memory.view(), path, path_len)
         desc = self._dir(fd, RIGHT_PATH_FILESTAT_GET)
         with resolve(desc.host_fd, guest_path, bool(flags & LOOKUP_SYMLINK_FOLLOW)) as where:
             st = os.stat(where.name, dir_fd=where.dir_fd, follow_symlinks=False)
         if where.must_dir and not stat.S_ISDIR(st.st_mode):
-            return _ENOTDIR
-        write_filestat(mem, buf, st)
-        return 0
+            return ENOTDIR
+        return (filestat(st),)
 
     def path_filestat_set_times(self, fd: int, flags: int, path: int, path_len: int, atim: int, mtim: int,
                                 fst_flags: int) -> int:
@@ -180,7 +166,7 @@ class PathCalls(ContextBase):
             name, dir_fd = where.name, where.dir_fd
             current = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
             if where.must_dir and not stat.S_ISDIR(current.st_mode):
-                return _ENOTDIR
+                return ENOTDIR
             times = new_times(atim, mtim, fst_flags, lambda: current)
             os.utime(name, ns=times, dir_fd=dir_fd, follow_symlinks=False)
         return 0
@@ -205,27 +191,25 @@ class PathCalls(ContextBase):
         with resolve(desc.host_fd, guest_path, False, slash_follows=False) as where:
             if where.must_dir:
                 st = os.stat(where.name, dir_fd=where.dir_fd, follow_symlinks=False)
-                return _EISDIR if stat.S_ISDIR(st.st_mode) else _ENOTDIR
+                return EISDIR if stat.S_ISDIR(st.st_mode) else ENOTDIR
             os.unlink(where.name, dir_fd=where.dir_fd)
         return 0
 
-    def path_readlink(self, fd: int, path: int, path_len: int, buf: int, buf_len: int, bufused: int) -> int:
+    def path_readlink(self, fd: int, path: int, path_len: int, buf: int, buf_len: int) -> int | tuple[int]:
         mem = self._memory.view()
         guest_path = read_str(mem, path, path_len)
         out = span(mem, buf, buf_len)
-        span(mem, bufused, 4)
         desc = self._dir(fd, RIGHT_PATH_READLINK)
         with resolve(desc.host_fd, guest_path, False) as where:
             if where.must_dir:  # `link/` names what the link points to: a directory (EINVAL) or ENOTDIR
                 st = os.stat(where.name, dir_fd=where.dir_fd, follow_symlinks=False)
-                return EINVAL if stat.S_ISDIR(st.st_mode) else _ENOTDIR
+                return EINVAL if stat.S_ISDIR(st.st_mode) else ENOTDIR
             target = os.fsencode(os.readlink(where.name, dir_fd=where.dir_fd))
         if target.startswith(b"/"):
-            return _EPERM  # an absolute target is the host's path: never shown (as the wasmtime CLI)
+            return EPERM  # an absolute target is the host's path: never shown (as the wasmtime CLI)
         used = min(len(target), len(out))
         out[:used] = target[:used]
-        U32.pack_into(mem, bufused & M32, used)
-        return 0
+        return (used,)
 
     def path_rename(self, fd: int, old_path: int, old_path_len: int, new_fd: int, new_path: int,
                     new_path_len: int) -> int:
@@ -238,7 +222,7 @@ class PathCalls(ContextBase):
             if src.must_dir or dst.must_dir:  # a trailing slash on either side: the source must be a directory
                 st = os.stat(src.name, dir_fd=src.dir_fd, follow_symlinks=False)
                 if not stat.S_ISDIR(st.st_mode):
-                    return _ENOTDIR
+                    return ENOTDIR
             os.rename(src.name, dst.name, src_dir_fd=src.dir_fd, dst_dir_fd=dst.dir_fd)
         return 0
 
@@ -265,6 +249,6 @@ class PathCalls(ContextBase):
         with resolve(desc.host_fd, new, False, slash_follows=False) as where:
             _check_new_name(where)
             if escapes(target, where.depth):
-                return _EPERM
+                return EPERM
             os.symlink(target, where.name, dir_fd=where.dir_fd)
         return 0

@@ -12,6 +12,7 @@ from .calls_poll import PollCalls
 from .config import WasiConfig
 from .fdtable import FdTable
 from .guard import SELF_GUARDED, guard
+from .outputs import with_outputs
 from .signatures import SIGNATURES
 from .trace import traced
 
@@ -26,11 +27,17 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
         self._trace = trace
 
     def host_functions(self) -> dict[str, Callable[..., int | None]]:
-        """One callable per SIGNATURES entry: ints in wasm param order in, errno out."""
+        """One callable per SIGNATURES entry: ints in wasm param order in, errno out.
+
+        A call with out-pointers is its implementation (inputs in, outputs or an errno out) made whole by
+        `outputs.with_outputs`, except the hand-written hot calls of `guard.SELF_GUARDED`.
+        """
         funcs: dict[str, Callable[..., int | None]] = {}
         for name, sig in SIGNATURES.items():
             fn: Callable[..., int | None] = getattr(self, name)
             if name not in SELF_GUARDED:
+                if sig.outputs:
+                    fn = with_outputs(fn, sig, self._view)  # type: ignore[arg-type]
                 fn = guard(fn)
             if self._trace is not None:
                 fn = traced(fn, sig, self._view, self._trace)

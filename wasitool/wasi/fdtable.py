@@ -62,7 +62,7 @@ class FileDesc:
         self.inherited = inherited
         self.guest_name = guest_name  # set for preopens
         self.root_id = root_id  # (st_dev, st_ino) of the preopen this fd was opened under
-        self.dir_cache: tuple[bytes, list[int]] | None = None  # fd_readdir: (dirent blob, offsets)
+        self.dir_cache: tuple[memoryview, list[int]] | None = None  # fd_readdir: (dirent blob, offsets)
 
     def close(self) -> None:
         """Close the host fd if this table opened it."""

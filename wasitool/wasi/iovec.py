@@ -34,7 +34,7 @@ def iov_buffers(mem: memoryview, iovs: int, iovs_len: int) -> list[memoryview]:
     count = iovs_len & M32
     end = iovs + 8 * count
     size = len(mem)
-    if end > size:
+    if end > size or iovs & 3:  # inside memory, aligned as its u32 fields (wasmtime fails a misaligned one)
         raise ErrnoError(EFAULT)
     if not _LITTLE_ENDIAN:
         return _iov_buffers_portable(mem, iovs, end)
