@@ -203,6 +203,23 @@ def test_path_max(engine_name: str, tmp_path: Path, length: int, errno: int) -> 
         assert run_probe_cli(probe, tmp_path / "p.wasm", dirs=(Preopen(tmp_path, "/d"),))[0] == report
 
 
+def test_no_preallocation_no_sync_flags(engine_name: str, tmp_path: Path) -> None:
+    """fd_allocate is ENOTSUP (a guest cannot reserve the host's disk); sync fdflags: ENOTSUP / EINVAL."""
+    (tmp_path / "f").write_bytes(b"")
+    probe = Probe()
+    f = probe.bytes(b"f")
+    probe.call("path_open", 3, 0, f, 1, 0, ALL_RIGHTS, 0, 0, Probe.OUT)  # fd 4
+    probe.call("fd_allocate", 4, 0, 1 << 30)
+    for flag in (2, 8, 16):  # dsync, rsync, sync
+        probe.call("fd_fdstat_set_flags", 4, flag)
+        probe.call("path_open", 3, 0, f, 1, 0, ALL_RIGHTS, 0, flag, Probe.OUT)
+    report, _ = run_probe(probe, engine_name, tmp_path / "p.wasm", dirs=(Preopen(tmp_path, "/d"),))
+    assert report.errnos == [0, E.ENOTSUP, *[E.EINVAL, E.ENOTSUP] * 3]
+    assert (tmp_path / "f").stat().st_size == 0
+    if wasmtime_cli_available():
+        assert run_probe_cli(probe, tmp_path / "p.wasm", dirs=(Preopen(tmp_path, "/d"),))[0] == report
+
+
 def _dirents(blob: bytes, used: int) -> dict[str, int]:
     out, pos = {}, 0
     while pos + 24 <= used:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import errno as host_errno
 import os
 
 from .base import ContextBase, check_flags, denied, filestat, new_times, span
@@ -34,7 +33,7 @@ from .constants import (
     RIGHT_FD_TELL,
     RIGHT_FD_WRITE,
 )
-from .errno import EBADF, EFAULT, EFBIG, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTDIR, ENOTSUP, ErrnoError
+from .errno import EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTDIR, ENOTSUP, ErrnoError
 from .guard import errno_of
 from .iovec import MAX_TRANSFER, iov_buffers, pread_buffers, pwrite_buffers, write_buffers, write_rest
 from .layouts import IOVEC, U32, U64
@@ -210,7 +209,7 @@ class FdCalls(ContextBase):
         desc = self._desc(fd, RIGHT_FD_FDSTAT_SET_FLAGS)
         check_flags(flags, ALL_FDFLAGS)
         if flags & _SYNC_FLAGS != desc.fdflags & _SYNC_FLAGS:
-            return ENOTSUP
+            return EINVAL  # as the wasmtime CLI: the sync flags are fixed when the file is opened
         import fcntl
 
         host = fcntl.fcntl(desc.host_fd, fcntl.F_GETFL) & ~(os.O_APPEND | os.O_NONBLOCK)
@@ -264,19 +263,11 @@ class FdCalls(ContextBase):
         return 0
 
     def fd_allocate(self, fd: int, offset: int, len: int) -> int:
-        desc = self._desc(fd, RIGHT_FD_ALLOCATE)
-        offset, length = _u64_arg(offset), _u64_arg(len)
-        if offset + length > I64_MAX:
-            return EFBIG
-        try:
-            os.posix_fallocate(desc.host_fd, offset, length)
-        except (AttributeError, OSError) as exc:
-            if isinstance(exc, OSError) and exc.errno not in (host_errno.EOPNOTSUPP, host_errno.ENOSYS,
-                                                               host_errno.EINVAL):
-                raise
-            if os.fstat(desc.host_fd).st_size < offset + length:
-                os.ftruncate(desc.host_fd, offset + length)
-        return 0
+        """ENOTSUP after the checks, as the wasmtime CLI: preallocation would let a guest fill the host's
+        disk with one call (posix_fallocate reserves real blocks; fd_filestat_set_size makes a sparse file)."""
+        self._desc(fd, RIGHT_FD_ALLOCATE)
+        _u64_arg(offset), _u64_arg(len)
+        return ENOTSUP
 
     def fd_datasync(self, fd: int) -> int:
         desc = self._desc(fd, RIGHT_FD_DATASYNC)

@@ -44,18 +44,12 @@ from .constants import (
     RIGHT_PATH_SYMLINK,
     RIGHT_PATH_UNLINK_FILE,
 )
-from .errno import EEXIST, EINVAL, EISDIR, ENOENT, ENOTCAPABLE, ENOTDIR, EPERM, ErrnoError
+from .errno import EEXIST, EINVAL, EISDIR, ENOENT, ENOTCAPABLE, ENOTDIR, ENOTSUP, EPERM, ErrnoError
 from .fdtable import FileDesc, filetype_of
 from .sandbox import Resolved, escapes, resolve
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
-_FDFLAG_HOST = (
-    (FDFLAG_APPEND, os.O_APPEND),
-    (FDFLAG_DSYNC, getattr(os, "O_DSYNC", 0)),
-    (FDFLAG_NONBLOCK, os.O_NONBLOCK),
-    (FDFLAG_RSYNC, getattr(os, "O_RSYNC", 0)),
-    (FDFLAG_SYNC, getattr(os, "O_SYNC", 0)),
-)
+_FDFLAG_HOST = ((FDFLAG_APPEND, os.O_APPEND), (FDFLAG_NONBLOCK, os.O_NONBLOCK))  # the sync ones: ENOTSUP
 _WRITE_RIGHTS = RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE
 _READ_RIGHTS = RIGHT_FD_READ | RIGHT_FD_READDIR
 
@@ -122,6 +116,8 @@ class PathCalls(ContextBase):
         desc = self._dir(fd, RIGHT_PATH_OPEN)
         check_flags(oflags, ALL_OFLAGS)
         check_flags(fdflags, ALL_FDFLAGS)
+        if fdflags & (FDFLAG_DSYNC | FDFLAG_RSYNC | FDFLAG_SYNC):
+            return ENOTSUP  # as the wasmtime CLI
         if oflags & OFLAG_DIRECTORY and oflags & (OFLAG_CREAT | OFLAG_EXCL | OFLAG_TRUNC):
             return EINVAL  # as the wasmtime CLI (and Linux for O_CREAT|O_DIRECTORY)
         base = fs_rights_base & M64 & ALL_RIGHTS
