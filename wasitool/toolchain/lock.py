@@ -98,6 +98,7 @@ class Lock:
 
     path: Path
     tools: dict[str, ToolSpec]
+    digest: str = ""  # sha256 of the parsed content: comments and layout do not change it
 
     def tool(self, name: str) -> ToolSpec:
         try:
@@ -130,7 +131,16 @@ def parse_lock(text: str, path: Path) -> Lock:
         where.fail("tools", "lists no tools")
     tools = {name: _parse_tool(name, _as_table(body, where.at(f"tools.{name}")), where.at(f"tools.{name}"))
              for name, body in tools_data.items()}
-    return Lock(path=path, tools=tools)
+    return Lock(path=path, tools=tools, digest=content_digest(data))
+
+
+def content_digest(data: dict[str, Any]) -> str:
+    """sha256 of a parsed lock, independent of comments, key order and layout (`wasitool lock hash`)."""
+    import json
+
+    from wasitool.digest import sha256_text
+
+    return sha256_text(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str))
 
 
 class _Where:

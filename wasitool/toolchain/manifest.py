@@ -1,7 +1,7 @@
 """`toolchain.json`: what an installed toolchain offers the build, whatever source installed it.
 
-The store keeps one manifest per installed tool (inside its directory) and one pointer per host
-platform (`<store>/current-<platform>.json`) that lists which installed tool the build uses.
+The store keeps one manifest per installed tool (inside its directory) and one record per lock and
+platform (`wasitool.toolchain.records`) that lists which installed tools that lock's builds use.
 Commands are argv prefixes so a wrapper such as `zig cc -target wasm32-wasi` fits the same slot as
 wasi-sdk's `clang --target=wasm32-wasip1 --sysroot=...`.
 """
@@ -87,11 +87,12 @@ def read_tool_manifest(directory: Path) -> InstalledTool:
     return InstalledTool.from_json(data["tool"])
 
 
-def write_pointer(path: Path, toolchain: Toolchain) -> None:
-    """Record which installed tools the build uses."""
+def write_pointer(path: Path, toolchain: Toolchain, extra: dict | None = None) -> None:
+    """Record which installed tools the build uses (`extra`: more keys for the record)."""
     write_json_atomic(
         path,
         {
+            **(extra or {}),
             "schema": SCHEMA,
             "platform": toolchain.platform,
             "tools": {name: tool.to_json() for name, tool in sorted(toolchain.tools.items())},
