@@ -33,6 +33,7 @@ def _args_setup(p: argparse.ArgumentParser) -> None:
 
 def _args_toolchain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("--json", action="store_true")
 
 
