@@ -97,11 +97,12 @@ def _example_spec(example: Example, stack: ExitStack, verbose: bool) -> RunSpec:
 def _check_built(example: Example, verbose: bool) -> None:
     """Rebuild the example if stale (through `wasitool.build`); an existing module still runs if that fails."""
     from wasitool.build import ensure_built
+    from wasitool.toolchain.records import LockChanged
 
     try:
         ensure_built([example.name], root=example.root)
     except WasitoolError as exc:
-        if not example.module.is_file():
+        if not example.module.is_file() or isinstance(exc, LockChanged):
             raise
         if verbose:
             print(f"wasitool: warning: cannot rebuild {example.name} ({exc.one_line()}); "

@@ -24,6 +24,10 @@ from wasitool.toolchain.store import Store
 SETUP_FIX = "run `wasitool setup`"
 
 
+class LockChanged(ToolchainError):
+    """The lock was edited since its last setup and the store lacks what it now pins."""
+
+
 def record_path(store: Path, digest: str, platform: str) -> Path:
     """The record of the lock with content `digest` on `platform`."""
     return store / "records" / f"{digest[:16]}-{platform}.json"
@@ -94,5 +98,5 @@ def _not_set_up(store_root: Path, lock: Lock, platform: str) -> ToolchainError:
     except (OSError, ValueError, AttributeError):
         previous = None
     if previous and previous != lock.digest:
-        return ToolchainError(f"{lock.path.name} changed since setup ({lock.path})", SETUP_FIX)
+        return LockChanged(f"{lock.path.name} changed since setup ({lock.path})", SETUP_FIX)
     return ToolchainError(f"no toolchain installed for {lock.path} on {platform}", SETUP_FIX)
