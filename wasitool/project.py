@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -134,13 +133,11 @@ def export_project(project: Project, dest: Path) -> None:
 
 
 def _project_settings(table_path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    from wasitool import tomlread
+
     try:
-        data = tomllib.loads(table_path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomlread.loads(table_path.read_text(encoding="utf-8"))
+    except (OSError, tomlread.TOMLDecodeError) as exc:
         raise WasitoolError(f"cannot read {table_path} ({exc})", f"correct {table_path}") from None
     settings = data.get("project", {})
     if not isinstance(settings, dict) or set(settings) - _PROJECT_KEYS or not all(
