@@ -20,7 +20,7 @@ import shutil
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from wasitool.errors import WasitoolError
+from wasitool.errors import BuildError, WasitoolError
 
 TABLE_NAME = "wasitool.toml"
 LOCK_NAME = "wasitool.lock"
@@ -138,12 +138,12 @@ def _project_settings(table_path: Path) -> dict[str, Any]:
     try:
         data = tomlread.loads(table_path.read_text(encoding="utf-8"))
     except (OSError, tomlread.TOMLDecodeError) as exc:
-        raise WasitoolError(f"cannot read {table_path} ({exc})", f"correct {table_path}") from None
+        raise BuildError(f"cannot read {table_path} ({exc})", f"correct {table_path}") from None
     settings = data.get("project", {})
     if not isinstance(settings, dict) or set(settings) - _PROJECT_KEYS or not all(
         isinstance(v, str) and v for v in settings.values()
     ):
-        raise WasitoolError(f"{table_path}: [project] takes only {', '.join(sorted(_PROJECT_KEYS))} (strings)",
+        raise BuildError(f"{table_path}: [project] takes only {', '.join(sorted(_PROJECT_KEYS))} (strings)",
                             f"correct {table_path}")
     return settings
 
