@@ -13,6 +13,7 @@ import dataclasses
 import re
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
+from typing import Any
 
 from wasitool.examples import Expectation, OutputCheck
 from wasitool.runspec import RunResult
@@ -144,7 +145,8 @@ def _drop_lines(
     check: OutputCheck = getattr(expectation, stream)
     if check.mode in ("exact", "sorted"):
         text = "".join(line for line in check.text.splitlines(True) if not optional(line.encode()))
-        expectation = dataclasses.replace(expectation, **{stream: OutputCheck(check.mode, text)})
+        changed: dict[str, Any] = {stream: OutputCheck(check.mode, text)}
+        expectation = dataclasses.replace(expectation, **changed)
     actual: bytes = getattr(result, stream)
     kept = b"".join(line for line in actual.splitlines(True) if not optional(line))
     if kept != actual:

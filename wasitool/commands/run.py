@@ -41,7 +41,7 @@ def main(args: argparse.Namespace) -> int:
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
         result = _run(spec, engine, example, args, trace, requires)
-    if args.diff:
+    if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     _print_results(result)
     return result.exit_code
