@@ -191,3 +191,24 @@ def test_dir_flag_readonly(engine_name: str, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert probe.parse(proc.stdout).errnos == _READONLY_ERRNOS
     assert (root / "f").read_bytes() == b"keep"
+
+
+@pytest.mark.parametrize("runtime", ["wasmtime-cli", "node", "native"])
+def test_other_runtimes_say_they_cannot_preopen_read_only(tmp_path: Path, runtime: str) -> None:
+    from wasitool.runspec import RunSpec
+    from wasitool.runtimes import get_runtime
+
+    module = tmp_path / "m.wasm"
+    module.write_bytes(b"\0asm\1\0\0\0")
+    result = get_runtime(runtime).run(RunSpec(module, dirs=(Preopen(tmp_path, "/d", readonly=True),)),
+                                      None if runtime != "native" else _NativeExample(tmp_path))
+    assert result.unsupported and ("read-only" in result.unsupported or result.unsupported == "not found")
+
+
+class _NativeExample:
+    """Just enough of an Example for the native runtime to get past "no native build"."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        self.native_binary = tmp_path / "prog"
+        self.native_binary.write_bytes(b"")
+        self.requires = ()

@@ -18,6 +18,7 @@ from wasitool.wasi.calls_misc import _CLOCKS
 from wasitool.wasi.constants import I64_MAX, RIGHT_FD_READ, RIGHT_FD_SEEK, RIGHT_FD_TELL, RIGHT_FD_WRITE
 from wasitool.wasi.errno import EINVAL
 from wasitool.wasi.iovec import iov_buffers, write_buffers
+from wasitool.wasi.layouts import OUT_LAYOUTS
 from wasitool.wasi.outputs import with_outputs
 from wasitool.wasi.signatures import OUT_KINDS
 
@@ -29,6 +30,8 @@ def test_signature_table_declares_every_out_pointer() -> None:
     for sig in SIGNATURES.values():
         for name, kind in sig.outputs:
             assert kind in OUT_KINDS and name in sig.pointers
+    for kind, (size, align) in OUT_KINDS.items():
+        assert OUT_LAYOUTS[kind].size == size and size % align == 0
 
 
 def _args_for(guest: Guest, name: str, out: int) -> list[int]:
