@@ -30,13 +30,15 @@ def generate(env) -> None:
         # Fixed flags for reproducible output: no debug info, source paths relative to the top dir
         # (SCons runs every command from there), no build path in __FILE__.
         WASI_CFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "-ffile-prefix-map=${TOPDIR}=."],
-        # `-s` (strip) is what makes zig's output byte-identical: unstripped, libc's debug info
-        # names the compiler cache. clang turns `-s` into wasm-ld's --strip-all too.
-        WASI_LINKFLAGS=["-s"],
+        # No `-s`: the `name` section stays, so `wasitool inspect` can name functions (`readdir`,
+        # `__multi3`). The DWARF sections (libc's debug info names the compiler cache, so they are
+        # not reproducible) are removed after linking by `strip_debug`, which keeps the output
+        # byte-identical across builds. zig cc takes `-Wl,--strip-debug` as a full strip.
+        WASI_LINKFLAGS=[],
         # Library modules are linked with the toolchain's own wasm-ld rather than through the
         # compiler driver: `zig cc` rejects `-Wl,--export-all`, while wasm-ld accepts the same
         # flags whichever compiler made the objects. -nostdlib is implied: nothing but our objects.
-        WASI_LIBFLAGS=["--no-entry", "--export-all", "--strip-all"],
+        WASI_LIBFLAGS=["--no-entry", "--export-all", "--strip-debug"],
         WASI_CCCOMSTR="wasm-cc $SOURCE -> $TARGET",
         WASI_LINKCOMSTR="wasm-link $TARGET",
         WASI_LIBCOMSTR="wasm-ld (library) $TARGET",
@@ -52,18 +54,34 @@ def generate(env) -> None:
         source_scanner=SCons.Scanner.C.CScanner(),
     )
     env["BUILDERS"]["WasiProgram"] = SCons.Builder.Builder(
-        action=Action("$WASI_CC $WASI_LINKFLAGS -o $TARGET $SOURCES", "$WASI_LINKCOMSTR", varlist=varlist),
+        action=[Action("$WASI_CC $WASI_LINKFLAGS -o $TARGET $SOURCES", "$WASI_LINKCOMSTR", varlist=varlist),
+                Action(strip_debug, None)],
         suffix=".wasm",
         src_suffix=".o",
         src_builder="WasiObject",
     )
     env["BUILDERS"]["WasiLibrary"] = SCons.Builder.Builder(
-        action=Action("$WASI_LD $WASI_LIBFLAGS -o $TARGET $SOURCES", "$WASI_LIBCOMSTR", varlist=varlist),
+        action=[Action("$WASI_LD $WASI_LIBFLAGS -o $TARGET $SOURCES", "$WASI_LIBCOMSTR", varlist=varlist),
+                Action(strip_debug, None)],
         suffix=".wasm",
         src_suffix=".o",
         src_builder="WasiObject",
     )
     env.AddMethod(wasi_c, "WasiC")
+
+
+def strip_debug(target, source, env) -> int:
+    """Drop the DWARF custom sections of each linked module in place (the `name` section stays)."""
+    from wasitool.wasmbin import strip_debug_sections
+
+    for node in target:
+        with open(node.abspath, "rb") as f:
+            data = f.read()
+        stripped = strip_debug_sections(data)
+        if stripped != data:
+            with open(node.abspath, "wb") as f:
+                f.write(stripped)
+    return 0
 
 
 def wasi_c(env, name: str, sources, library: bool = False, outdir: str = "#out", objdir: str = "#out/obj"):

@@ -73,7 +73,19 @@ def _args_check(p: argparse.ArgumentParser) -> None:
 
 def _args_inspect(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", help="example name or .wasm file")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--callers", metavar="FUNC", help="every call chain from FUNC (import, export, name or "
+                      "index) up to the exports")
+    view.add_argument("--disasm", metavar="FUNC", help="the code of one function, calls annotated")
+    view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
+    p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
     p.add_argument("--json", action="store_true")
+
+
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
 
 
 def _args_examples(p: argparse.ArgumentParser) -> None:
@@ -87,7 +99,7 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "build": ("build the examples with SCons (same as `scons examples`)", _args_build),
     "run": ("run an example or a .wasm file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
-    "inspect": ("show a module's imports, exports, memory and sections", _args_inspect),
+    "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
     "examples": ("list the examples and what each teaches", _args_examples),
 }
 
