@@ -59,9 +59,26 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
     p.add_argument("--invoke", nargs="+", metavar=("EXPORT", "ARGS"), help="call an export instead of _start")
     p.add_argument("--diff", action="store_true", help="compare with the example's expected output")
-    p.add_argument("--trace", action="store_true", help="print every WASI call (to stderr)")
+    p.add_argument("--trace", nargs="?", const="all", metavar="CALLS",
+                   help="print every WASI call, decoded, to stderr; --trace=path_open,fd_* only those (`!x` drops x)")
     p.add_argument("--trace-file", metavar="FILE", help="write the trace here instead of stderr")
+    p.add_argument("--trace-bytes", type=_count, metavar="N",
+                   help="show at most N bytes of each buffer and argument string (default 32)")
+    p.add_argument("--trace-format", choices=("text", "json"), help="text (default), or json: one object per line")
+    p.add_argument("--trace-summary", action="store_true",
+                   help="at exit, a table per call: count, errors, time (like strace -c); alone, only the table")
     p.add_argument("-v", "--verbose", action="store_true")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes")
+    return int(text)
+
+
+# Options whose value may only be attached with `=`: alone they take their default, so
+# `wasitool run --trace readdir` traces readdir instead of reading `readdir` as the option's value.
+ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}}
 
 
 def _args_check(p: argparse.ArgumentParser) -> None:
@@ -146,6 +163,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if "--" in argv:
         cut = argv.index("--")
         argv, guest_args = argv[:cut], argv[cut + 1 :]
+    if argv and argv[0] in ATTACHED_ONLY:
+        argv = [ATTACHED_ONLY[argv[0]].get(item, item) for item in argv]
     if argv and argv[0] in COMMANDS:
         args = command_parser(argv[0]).parse_args(argv[1:])
     else:

@@ -17,6 +17,7 @@ from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 
 if TYPE_CHECKING:
     from wasitool.examples import Example
+    from wasitool.wasi.trace import Tracer
 
 
 def main(args: argparse.Namespace) -> int:
@@ -37,17 +38,19 @@ def main(args: argparse.Namespace) -> int:
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
             requires = tuple(example.requires)
-        trace = _trace_stream(args, stack)
+        trace = _tracer(args, stack)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
         result = _run(spec, engine, example, args, trace, requires)
+        if trace is not None:
+            trace.write_summary()
     if args.diff:
         return _diff(example, result, engine)
     _print_results(result)
     return result.exit_code
 
 
-def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: TextIO | None,
+def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: Tracer | None,
          requires: tuple[str, ...]) -> RunResult:
     from wasitool import pyruntime
 
@@ -133,13 +136,32 @@ def _parse_dir(item: str) -> Preopen:
     return Preopen(path, guest if sep and guest else host)
 
 
-def _trace_stream(args: argparse.Namespace, stack: ExitStack) -> TextIO | None:
-    if args.trace_file:
-        try:
-            return stack.enter_context(open(args.trace_file, "w", encoding="utf-8"))
-        except OSError as exc:
-            raise WasiError(f"cannot write the trace to {args.trace_file}: {exc.strerror}") from None
-    return sys.stderr if args.trace else None
+def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
+    """The tracer the --trace* options ask for (None: no tracing, nothing wrapped).
+
+    Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end.
+    """
+    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None)
+    if not (lines or args.trace_summary):
+        return None
+    from wasitool.wasi.trace import DEFAULT_MAX_BYTES, Tracer, select_calls
+
+    try:
+        calls = select_calls(args.trace or "all")
+    except ValueError as exc:
+        raise WasiError(f"--trace={args.trace}: {exc}",
+                        "name preview1 functions or globs, e.g. --trace=path_open,fd_read*") from None
+    stream = _trace_file(args.trace_file, stack) if args.trace_file else sys.stderr
+    max_bytes = DEFAULT_MAX_BYTES if args.trace_bytes is None else args.trace_bytes
+    return Tracer(stream, calls, max_bytes=max_bytes, fmt=args.trace_format or "text", lines=lines,
+                  summary=args.trace_summary)
+
+
+def _trace_file(path: str, stack: ExitStack) -> TextIO:
+    try:
+        return stack.enter_context(open(path, "w", encoding="utf-8"))
+    except OSError as exc:
+        raise WasiError(f"cannot write the trace to {path}: {exc.strerror}") from None
 
 
 def _print_results(result: RunResult) -> None:
