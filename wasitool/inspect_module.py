@@ -192,6 +192,8 @@ def resolve_function(m: Module, spec: str) -> int:
         [i for i, imp in imports if text in (imp.name, f"{imp.module}.{imp.name}")],
         [e.index for e in m.exports if e.kind == "func" and e.name == text],
         [i for i, name in sorted(m.names.functions.items()) if name == text],
+        # zig names its compiler-rt and libc functions by module path: compiler_rt.udivmod.__udivti3
+        [i for i, name in sorted(m.names.functions.items()) if name.rsplit(".", 1)[-1] == text],
     ]
     for found in candidates:
         unique = sorted(set(found))

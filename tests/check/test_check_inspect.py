@@ -192,3 +192,18 @@ def test_readdir_example_chain_and_disassembly(capsys: pytest.CaptureFixture[str
     code = capsys.readouterr().out
     assert f"call {wrapper.split('func[')[1].rstrip('])')} <__wasi_fd_readdir>" in code
     assert "i32.load offset=28" in code  # struct _DIR's buffer_used, as the notes found
+
+
+@pytest.mark.usefixtures("use_toolchain")
+def test_compiler_rt_builtins_are_inside_the_module(capsys: pytest.CaptureFixture[str]) -> None:
+    """The 128-bit and quad-float operations of the compiler_rt example are functions of the module."""
+    from wasitool.commands.inspect import resolve
+    from wasitool.inspect_module import resolve_function
+
+    m = load(resolve("compiler_rt"))
+    for builtin in ("__multi3", "__udivti3", "__divti3", "__floatunditf", "__divtf3", "__multf3", "__fixunstfdi"):
+        index = resolve_function(m, builtin)
+        assert m.func_import(index) is None and m.body(index) is not None, builtin
+    assert main(["inspect", "compiler_rt", "--callers", "__fixunstfdi"]) == 0
+    chains = capsys.readouterr().out.splitlines()
+    assert any(" <- main (func[" in c and " <- _start (export func[" in c for c in chains), chains
