@@ -188,8 +188,9 @@ directory entries is whatever the host's filesystem gives.
 
 ## 1. The module
 
-`src/readdir.c` is an ordinary C program: `opendir(".")`, then `readdir` until it returns NULL.
-`wasitool build readdir` compiles it with the pinned toolchain into `out/readdir.wasm`; the build
+`readdir.c`, one of the examples bundled with wasitool (`wasitool/bundled/src/`), is an ordinary C
+program: `opendir(".")`, then `readdir` until it returns NULL. In this checkout (a wasitool project
+too), `wasitool build readdir` compiles it with the pinned toolchain into `out/readdir.wasm`; the build
 keeps the module's `name` section (only the debug info is stripped), so functions have names.
 `wasitool inspect` reads the module itself, no wabt needed:
 """
@@ -270,7 +271,7 @@ the `d_next` of the last entry it returned. The final call returns less than 409
 The notes' section on compiler-rt ends with "TODO: Add an example of this". wasm32 has 64-bit
 integers and doubles, but no 128-bit integers and no quad-precision floats; `__int128` arithmetic
 and `long double` (IEEE quad on wasm32) become calls to compiler-rt builtins that the linker copies
-into the module. `src/compiler_rt.c` multiplies and divides 128-bit numbers and converts a
+into the module. The `compiler_rt` example multiplies and divides 128-bit numbers and converts a
 `long double`, with operands from its arguments so that nothing is computed at compile time:
 """
 
@@ -281,7 +282,7 @@ are functions of the module. `__divti3`, signed 128-bit division, is called from
 
 ARGS_LAYOUT = """
 The notes also drew how `args_get` lays out the arguments: an array of pointers, one per
-argument, pointing into one buffer of NUL-terminated strings. `src/args_layout.c` calls
+argument, pointing into one buffer of NUL-terminated strings. The `args_layout` example calls
 `args_sizes_get` and `args_get` itself and prints the layout; the trace shows the same from the
 host's side, each pointer with the string it points at:
 """

@@ -33,6 +33,7 @@ def _args_setup(p: argparse.ArgumentParser) -> None:
 
 def _args_toolchain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("--json", action="store_true")
 
 
@@ -46,7 +47,7 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
 
 
 def _args_build(p: argparse.ArgumentParser) -> None:
-    p.add_argument("targets", nargs="*", help="example names or SCons targets (default: all examples)")
+    p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project)")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
 
@@ -106,18 +107,26 @@ def _positive_int(text: str) -> int:
 
 
 def _args_examples(p: argparse.ArgumentParser) -> None:
-    """No options."""
+    p.add_argument("--copy", metavar="DIR", help="copy the examples into DIR as a project to change")
+    p.add_argument("--force", action="store_true", help="with --copy: write into a non-empty directory")
+
+
+def _args_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", nargs="?", default=".", help="where to create the project (default: here)")
+    p.add_argument("--force", action="store_true", help="write into a non-empty directory")
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "init": ("create a project: wasitool.lock, SConstruct, wasitool.toml, src/hello.c and src/hello.wat",
+             _args_init),
     "setup": ("download, verify and install the pinned toolchain", _args_setup),
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
-    "build": ("build the examples with SCons (same as `scons examples`)", _args_build),
+    "build": ("build the project's programs with SCons (same as `scons`)", _args_build),
     "run": ("run an example or a .wasm file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
     "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
-    "examples": ("list the examples and what each teaches", _args_examples),
+    "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
 }
 
 

@@ -1,6 +1,7 @@
-"""SCons tool `wat`: WebAssembly text to `.wasm` with the installed toolchain's `wat2wasm`.
+"""SCons tool `wat`: WebAssembly text to `.wasm` with the `wat2wasm` wasitool.lock pins.
 
-`env.Wat(name, source, features=[...])` builds `<outdir>/<name>.wasm`. Features are wasm proposal
+`env.Wat(name, source, features=[...])` builds `<outdir>/<name>.wasm`; the command line is `$WATCOM`
+(`$WAT2WASM $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE`), printed as `$WATCOMSTR`. Features are wasm proposal
 names (`exceptions`, `reference-types`, `multi-value`, ...). wabt versions disagree on which are on
 by default (1.0.42 enables exceptions and rejects `--enable-exceptions`; 1.0.32 needs the flag), so
 the flags come from the installed `wat2wasm --help`: `--enable-<f>` where it offers that option,
@@ -11,32 +12,37 @@ from __future__ import annotations
 
 import re
 import subprocess
+from typing import Any
 
 import SCons.Builder
 from SCons.Errors import UserError
 from SCons.Script import Action
 
-PLACEHOLDER = ["wat2wasm-not-installed"]
+from wasitool.scons.wasi_c import load_project_toolchain, role_command
 
 
-def generate(env) -> None:
-    toolchain = env.get("WASITOOL_TOOLCHAIN")
-    env["WAT2WASM"] = toolchain.command("wat2wasm") if toolchain else PLACEHOLDER
-    env.SetDefault(WAT2WASM_FLAGS=[], WAT_FEATURE_FLAGS=[], WAT2WASMCOMSTR="wat2wasm $SOURCE -> $TARGET",
-                   WASITOOL_TOOLCHAIN_ID="")
+def generate(env: Any) -> None:
+    if "WASITOOL_TOOLCHAIN" not in env:
+        env["WASITOOL_TOOLCHAIN"] = load_project_toolchain(None, required=False)
+    toolchain = env["WASITOOL_TOOLCHAIN"]
+    if toolchain is not None:
+        from wasitool.scons.project import toolchain_id
+
+        env["ENV"].update(toolchain.env())
+        env["WASITOOL_TOOLCHAIN_ID"] = toolchain_id(toolchain)
+    env["WAT2WASM"] = role_command(toolchain, "wat2wasm")
+    env.SetDefault(WAT2WASM_FLAGS=[], WAT_FEATURE_FLAGS=[], WASITOOL_TOOLCHAIN_ID="",
+                   WATCOM="$WAT2WASM $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE",
+                   WATCOMSTR="wat2wasm $SOURCE -> $TARGET")
     env["BUILDERS"]["WatProgram"] = SCons.Builder.Builder(
-        action=Action(
-            "$WAT2WASM $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE",
-            "$WAT2WASMCOMSTR",
-            varlist=["WASITOOL_TOOLCHAIN_ID"],
-        ),
+        action=Action("$WATCOM", "$WATCOMSTR", varlist=["WASITOOL_TOOLCHAIN_ID"]),
         suffix=".wasm",
         src_suffix=".wat",
     )
     env.AddMethod(wat, "Wat")
 
 
-def wat(env, name: str, source, features=(), outdir: str = "#out"):
+def wat(env: Any, name: str, source: Any, features: Any = (), outdir: str = "#out") -> Any:
     """Assemble `source` into `<outdir>/<name>.wasm` with the flags `features` need."""
     flags = feature_flags(env, tuple(features)) if env.get("WASITOOL_TOOLCHAIN") else []
     return env.WatProgram(f"{outdir}/{name}.wasm", source, WAT_FEATURE_FLAGS=flags)
@@ -45,7 +51,7 @@ def wat(env, name: str, source, features=(), outdir: str = "#out"):
 _HELP_CACHE: dict[tuple[str, ...], str] = {}
 
 
-def feature_flags(env, features: tuple[str, ...]) -> list[str]:
+def feature_flags(env: Any, features: tuple[str, ...]) -> list[str]:
     """The wat2wasm options that turn `features` on for the installed wat2wasm."""
     command = tuple(env["WAT2WASM"])
     if command not in _HELP_CACHE:
@@ -69,5 +75,6 @@ def _offers(help_text: str, option: str) -> bool:
     return re.search(rf"{re.escape(option)}(?![\w-])", help_text) is not None
 
 
-def exists(env) -> bool:
-    return True
+def exists(env: Any) -> bool:
+    """True when the toolchain wasitool.lock selects is installed."""
+    return load_project_toolchain(None, required=False) is not None
