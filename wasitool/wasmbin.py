@@ -122,9 +122,6 @@ class Reader:
         return [self.valtype() for _ in range(self.uleb())]
 
 
-_Reader = Reader  # the name used before the full parser existed
-
-
 def read_interface(data: bytes) -> ModuleInterface:
     """Parse the type, import, function and export sections; ValueError if `data` is not a module."""
     if data[:8] != b"\0asm\x01\0\0\0":
@@ -276,6 +273,7 @@ class Module:
     data_segments: list[DataSegment] = field(default_factory=list)
     names: Names = field(default_factory=Names)
     target_features: list[str] = field(default_factory=list)
+    _func_imports: list[Import] = field(default_factory=list, repr=False)
 
     def func_type(self, index: int) -> tuple[list[str], list[str]] | None:
         """(params, results) of function `index`, or None if out of range."""
@@ -285,9 +283,11 @@ class Module:
 
     def func_import(self, index: int) -> Import | None:
         """The import behind function `index`, or None for a function defined in the module."""
-        if index >= self.num_imported_funcs:
+        if not 0 <= index < self.num_imported_funcs:
             return None
-        return [imp for imp in self.imports if imp.kind == "func"][index]
+        if len(self._func_imports) != self.num_imported_funcs:
+            self._func_imports = [imp for imp in self.imports if imp.kind == "func"]
+        return self._func_imports[index]
 
     def body(self, index: int) -> Body | None:
         """The code of function `index` (None for imports and out-of-range indices)."""
@@ -476,7 +476,7 @@ _SECTION_READERS = {1: _read_type, 2: _read_import, 3: _read_function, 4: _read_
 
 def const_expr(r: Reader) -> tuple[str, int | float | None]:
     """A constant expression up to its `end`: (text, value if it is a single constant or ref.func)."""
-    from wasitool.wasmcode import decode_const_expr
+    from wasitool.wasmcode import decode_const_expr  # wasmcode imports this module: import at call time
 
     return decode_const_expr(r)
 
