@@ -199,10 +199,15 @@ def install(built: Path, out: Path) -> None:
 
 
 def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Path:
-    """`source` (WebAssembly text) assembled by the engine's own parser, kept as `<sha256>.wasm`."""
-    from wasitool.engines.base import WatSyntaxError
+    """`source` (WebAssembly text) assembled by the engine's own parser, kept as `<sha256>.wasm`.
+
+    A binary module named `.wat` is used as it is, as `wasmtime run` does.
+    """
+    from wasitool.engines.base import WASM_MAGIC, WatSyntaxError
 
     data = _read_source(source)
+    if data.startswith(WASM_MAGIC):
+        return source
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:

@@ -57,6 +57,14 @@ def test_run_wat_needs_no_toolchain(engine: str, store: Path, tmp_path: Path):
     assert not list(store.glob("current-*"))  # nothing was set up
 
 
+def test_run_wat_holding_a_binary_module(engine: str, store: Path, tmp_path: Path):
+    import wasmtime
+
+    (tmp_path / "binary.wat").write_bytes(wasmtime.wat2wasm(ARGC_WAT))
+    proc = wasitool("run", "binary.wat", "--engine", engine, "--", "a", cwd=tmp_path)
+    assert (proc.returncode, proc.stdout) == (2, "hi\n")
+
+
 def test_run_wat_syntax_error_is_the_parsers(engine: str, store: Path, tmp_path: Path):
     (tmp_path / "bad.wat").write_text("(module\n  (func i32.const))\n")
     proc = wasitool("run", "bad.wat", "--engine", engine, cwd=tmp_path)
