@@ -33,6 +33,7 @@ def _args_setup(p: argparse.ArgumentParser) -> None:
 
 def _args_toolchain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("--json", action="store_true")
 
 
@@ -76,8 +77,8 @@ def _args_compile(p: argparse.ArgumentParser) -> None:
 
 def _args_build(p: argparse.ArgumentParser) -> None:
     p.epilog = "A source file builds alone, cached: wasitool build hello.c -o hello.wasm"
-    p.add_argument("targets", nargs="*",
-                   help="example names or SCons targets (default: all examples), or one FILE.c|FILE.cc|FILE.wat")
+    p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project), "
+                   "or one FILE.c|FILE.cc|FILE.wat")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
     p.add_argument("-o", dest="output", metavar="OUT.wasm", help="with a source file: where to write the module "
@@ -112,18 +113,26 @@ def _args_inspect(p: argparse.ArgumentParser) -> None:
 
 
 def _args_examples(p: argparse.ArgumentParser) -> None:
-    """No options."""
+    p.add_argument("--copy", metavar="DIR", help="copy the examples into DIR as a project to change")
+    p.add_argument("--force", action="store_true", help="with --copy: write into a non-empty directory")
+
+
+def _args_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", nargs="?", default=".", help="where to create the project (default: here)")
+    p.add_argument("--force", action="store_true", help="write into a non-empty directory")
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "init": ("create a project: wasitool.lock, SConstruct, wasitool.toml, src/hello.c and src/hello.wat",
+             _args_init),
     "setup": ("download, verify and install the pinned toolchain", _args_setup),
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
-    "build": ("build the examples with SCons (same as `scons examples`), or one source file", _args_build),
+    "build": ("build the project's programs with SCons (same as `scons`), or one source file", _args_build),
     "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
     "inspect": ("show a module's imports, exports, memory and sections", _args_inspect),
-    "examples": ("list the examples and what each teaches", _args_examples),
+    "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
 }
 
 

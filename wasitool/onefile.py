@@ -8,10 +8,10 @@ after compiling: the entry lists every file the compiler's depfile (`-MD -MF`) n
 and a lookup rebuilds when one of them changed. Headers inside a pinned tool's own directory are
 covered by the tool's identity and are not hashed (libc++ alone has some 700).
 
-The output is stripped and reproducible with the examples' flags (`recipes/wasi_c.py`): `-g0`, `-s`, the
-source's directory mapped to `.` in `__FILE__`, SOURCE_DATE_EPOCH=0, and compilers started with a
-fixed environment (no CPATH and friends), so the bytes depend neither on where the file nor on where
-the store lives.
+The output is stripped and reproducible with the examples' flags (`wasitool/scons/wasi_c.py`): `-g0`,
+`-s`, the source's directory mapped to `.` in `__FILE__`, SOURCE_DATE_EPOCH=0, and compilers started
+with a fixed environment (no CPATH and friends), so the bytes depend neither on where the file nor on
+where the store lives.
 
 `engine_module(source, engine)` is the `wasitool run x.wat` path: the engine's own text parser, no
 toolchain needed, the binary kept under its own sha256.
@@ -39,8 +39,8 @@ if TYPE_CHECKING:
 SCHEMA = 1
 LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".c++": "c++", ".C": "c++", ".wat": "wat"}
 DEFAULT_OPTIMIZE = "2"
-# The examples' flags (recipes/wasi_c.py): no debug info, warnings on; `-s` strips at link time, which
-# is what makes zig's output byte-identical across cache directories.
+# The examples' flags (wasitool/scons/wasi_c.py): no debug info, warnings on; `-s` strips at link time,
+# which is what makes zig's output byte-identical across cache directories.
 CFLAGS = ("-g0", "-Wall", "-Wextra")
 STRIP = "-s"
 # zig's libc++/libc++abi for wasm32-wasi are built without exception support (a `throw` fails to link:

@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from wasitool.platforms import host_platform
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, write_pointer
-from wasitool.toolchain.paths import pointer_path
+from wasitool.project import default_lock_path
+from wasitool.toolchain.lock import load_lock
+from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.records import write_record
 
 FAKECC = Path(__file__).with_name("fakecc.py")
 
@@ -77,6 +79,7 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def fake_store(store: Path, fake: FakeToolchain) -> FakeToolchain:
-    """The store records the fake toolchain, as `wasitool setup` would record a real one."""
-    write_pointer(pointer_path(root=store), fake.toolchain)
+    """The store records the fake toolchain for the default lock (the one used outside any project), as
+    `wasitool setup` would record a real one."""
+    write_record(store, load_lock(default_lock_path()), fake.toolchain)
     return fake

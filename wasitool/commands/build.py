@@ -34,8 +34,12 @@ def main(args: argparse.Namespace) -> int:
         raise BuildError(
             f"not reproducible: {', '.join(report.differing)} differ between two clean builds "
             f"(kept in {report.trees[0]} and {report.trees[1]})",
-            "remove timestamps and build paths from the outputs (see recipes/wasi_c.py)",
+            "remove timestamps and build paths from the outputs (see wasitool/scons/wasi_c.py)",
         )
+    if not args.targets:
+        from wasitool.project import require_project
+
+        require_project()  # outside a project, say so rather than build something else
     build.build(args.targets, jobs=args.jobs)
     return 0
 

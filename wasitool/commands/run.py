@@ -104,13 +104,17 @@ def _is_module_path(target: str) -> bool:
 
 
 def _load_example(name: str) -> Example:
+    """A program of the current project, else a bundled example of that name."""
     from wasitool.examples import load_examples
+    from wasitool.project import bundled_project, find_project
 
-    examples = load_examples()
-    if name not in examples:
-        raise WasiError(f"unknown example `{name}` and no such .wasm file",
-                        "list the examples with `wasitool examples`, or pass a path to a .wasm file")
-    return examples[name]
+    project = find_project()
+    for candidate in (project, bundled_project()) if project is not None else (bundled_project(),):
+        examples = load_examples(project=candidate)
+        if name in examples:
+            return examples[name]
+    raise WasiError(f"unknown program or example `{name}` and no such file",
+                    "list them with `wasitool examples`, or pass a path to a .wasm, .wat or .c file")
 
 
 def _example_spec(example: Example, stack: ExitStack, verbose: bool) -> RunSpec:
@@ -127,11 +131,12 @@ def _example_spec(example: Example, stack: ExitStack, verbose: bool) -> RunSpec:
 def _check_built(example: Example, verbose: bool) -> None:
     """Rebuild the example if stale (through `wasitool.build`); an existing module still runs if that fails."""
     from wasitool.build import ensure_built
+    from wasitool.toolchain.records import LockChanged
 
     try:
         ensure_built([example.name], root=example.root)
     except WasitoolError as exc:
-        if not example.module.is_file():
+        if not example.module.is_file() or isinstance(exc, LockChanged):
             raise
         if verbose:
             print(f"wasitool: warning: cannot rebuild {example.name} ({exc.one_line()}); "

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
-from wasitool.toolchain.paths import load_toolchain, pointer_path
+from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
 
 
 def main(args: argparse.Namespace) -> int:
-    toolchain = load_toolchain(args.platform)
-    pointer = pointer_path(args.platform)
+    lock = Path(args.lock) if args.lock else active_lock_path()
+    toolchain = load_toolchain(args.platform, lock=lock)
+    record = record_of(lock, platform=args.platform)
     if args.json:
-        print(json.dumps({"platform": toolchain.platform, "pointer": str(pointer),
+        print(json.dumps({"platform": toolchain.platform, "record": str(record), "lock": str(lock),
                           "tools": {n: t.to_json() for n, t in toolchain.tools.items()},
                           "env": toolchain.env()}, indent=2, sort_keys=True))
         return 0
@@ -20,8 +22,8 @@ def main(args: argparse.Namespace) -> int:
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]toolchain for {toolchain.platform}[/] (recorded in {pointer})", highlight=False,
-                  soft_wrap=True)
+    console.print(f"[bold]toolchain of {lock} for {toolchain.platform}[/] (recorded in {record})",
+                  highlight=False, soft_wrap=True)
     for name, tool in sorted(toolchain.tools.items()):
         trust = "sha256-pinned" if tool.pinned else "detected, not pinned"
         origin = f"{tool.source} package {tool.package}" if tool.package else tool.source

@@ -88,7 +88,10 @@ class WasmerEngine(Engine):
         return wasmer.Module(self._store, data)
 
     _kind_and_sig = staticmethod(_kind_and_sig)
-    _wat2wasm = staticmethod(wasmer.wat2wasm)
+
+    @staticmethod
+    def _wat2wasm(text: str) -> bytes | bytearray:
+        return bytes(wasmer.wat2wasm(text))
 
     def _cache_tag(self) -> str | None:
         return f"wasmer {wasmer.__version__} cranelift universal"

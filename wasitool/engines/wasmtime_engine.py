@@ -154,7 +154,10 @@ class WasmtimeEngine(Engine):
         return wasmtime.Module(self._engine, data)
 
     _kind_and_sig = staticmethod(_kind_and_sig)
-    _wat2wasm = staticmethod(wasmtime.wat2wasm)
+
+    @staticmethod
+    def _wat2wasm(text: str) -> bytes | bytearray:
+        return wasmtime.wat2wasm(text)
 
     def _cache_tag(self) -> str | None:
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
