@@ -131,6 +131,7 @@ def test_compile_error_exits_1_after_the_compilers_words(fake_store: FakeToolcha
     ["build", "hello.c", "--check-reproducible"],
     ["run", "x.wasm", "-O3"],
     ["build", "hello.c", "--export", "add"],
+    ["build", "hello.c", "-o", "hello.c"],
 ])
 def test_misused_options_are_one_line(fake_store: FakeToolchain, work: Path, argv: list[str]):
     proc = wasitool(*argv, cwd=work)

@@ -53,7 +53,9 @@ def _build_source(args: argparse.Namespace, sources: list[str]) -> int:
     if args.check_reproducible or args.jobs:
         raise BuildError("-j and --check-reproducible apply to the examples", "drop them for a source file")
     source = Path(sources[0])
+    output = Path(args.output) if args.output else Path(f"{source.stem}.wasm")
+    if output.resolve() == source.resolve():
+        raise BuildError(f"-o {output} is the source file itself", "name the output OUT.wasm")
     options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export))
-    built = onefile.build(source, options)
-    onefile.install(built, Path(args.output) if args.output else Path(f"{source.stem}.wasm"))
+    onefile.install(onefile.build(source, options), output)
     return 0
