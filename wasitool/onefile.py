@@ -22,10 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import subprocess
-import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -55,10 +52,13 @@ EXPORT_ALL = ("--no-entry", "--export-all", "--strip-all")
 PASSED_ENV = ("PATH", "PATHEXT", "SYSTEMROOT", "SYSTEMDRIVE", "TEMP", "TMP", "TMPDIR", "TERM")
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(NamedTuple):
     """How to build: `optimize` (0-3, s, z; None means 2), extra compiler `flags` (one argument each),
-    a `library` module (no `_start`) exporting `exports` (none: every function, without libc)."""
+    a `library` module (no `_start`) exporting `exports` (none: every function, without libc).
+
+    A NamedTuple, and subprocess/tempfile imported only to compile: a cached `wasitool run x.c` stays
+    close to `wasitool run x.wasm` in start-up time.
+    """
 
     optimize: str | None = None
     flags: tuple[str, ...] = ()
@@ -76,6 +76,9 @@ class Options:
         if language == "wat" and (self.optimize is not None or self.library):
             raise BuildError(f"{label}: -O, --lib and --export apply to C and C++ sources",
                              "a .wat module's exports and code are as written; drop those options")
+
+
+DEFAULT_OPTIONS = Options()
 
 
 class _Paths(NamedTuple):
@@ -143,7 +146,7 @@ def provider(toolchain: Toolchain, role: str) -> InstalledTool:
     raise ToolchainError(f"the installed toolchain has no `{role}` command", "run `wasitool setup`")
 
 
-def build(source: Path, options: Options = Options(), *, toolchain: Toolchain | None = None,
+def build(source: Path, options: Options = DEFAULT_OPTIONS, *, toolchain: Toolchain | None = None,
           cache: Path | None = None) -> Path:
     """The module built from `source`, from the cache when nothing it was made from changed.
 
@@ -261,6 +264,8 @@ def _steps(language: str, options: Options, tools: Sequence[_Tool], paths: _Path
 
 def _compile(language: str, source: Path, options: Options, tools: Sequence[_Tool], toolchain: Toolchain,
              cache: Path, key: str) -> Path:
+    import tempfile
+
     cache.mkdir(parents=True, exist_ok=True)
     env = _tool_env(toolchain)
     srcdir = os.path.dirname(os.path.abspath(source))
@@ -282,6 +287,8 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
 
 def _run_step(argv: list[str], env: dict[str, str], source: Path, doing: str) -> None:
     """Run one compiler, assembler or linker command; its output goes to our stderr, untouched."""
+    import subprocess
+
     try:
         proc = subprocess.run(argv, env=env, stdin=subprocess.DEVNULL, stdout=2, check=False)
     except OSError as exc:
@@ -299,6 +306,8 @@ def _wat_feature_flags(wat2wasm: list[str], env: dict[str, str]) -> list[str]:
 
     Not `--enable-all`: it includes encodings such as compact imports that no engine here loads.
     """
+    import subprocess
+
     from wasitool.engines.features import FEATURE_PROBES
     from wasitool.watflags import feature_flags, knows
 
