@@ -46,15 +46,49 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
     r.add_argument("--lock", metavar="FILE")
 
 
+class _SplitFlags(argparse.Action):
+    """`--cflags "-Wall -DX=1"`: shell-split words, appended to the same list as `-X FLAG`."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        import shlex
+
+        try:
+            words = shlex.split(str(values))
+        except ValueError as exc:
+            parser.error(f"{option_string} {values!r}: {exc}")
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), *words])
+
+
+def _args_compile(p: argparse.ArgumentParser) -> None:
+    """Options for compiling one source file (FILE.c, FILE.cc, FILE.wat)."""
+    g = p.add_argument_group("one source file (FILE.c, FILE.cc/.cpp, FILE.wat)")
+    g.add_argument("-O", dest="optimize", choices=("0", "1", "2", "3", "s", "z"), metavar="LEVEL",
+                   help="optimization, attached: -O0 ... -O3, -Os, -Oz (default -O2)")
+    g.add_argument("-X", dest="cflags", action="append", default=[], metavar="FLAG",
+                   help="one extra compiler argument, attached: -X-DDEBUG -X-Wl,--stack-size=65536 (repeatable)")
+    g.add_argument("--cflags", dest="cflags", action=_SplitFlags, metavar="'FLAGS'",
+                   help="extra compiler arguments, split like a shell: --cflags '-DN=3 -Iinclude'")
+    g.add_argument("--lib", action="store_true", help="a library module: no _start, exports instead")
+    g.add_argument("--export", action="append", default=[], metavar="NAME",
+                   help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
+                        "first); without it every function is exported and libc is not linked")
+
+
 def _args_build(p: argparse.ArgumentParser) -> None:
-    p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project)")
+    p.epilog = "A source file builds alone, cached: wasitool build hello.c -o hello.wasm"
+    p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project), "
+                   "or one FILE.c|FILE.cc|FILE.wat")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
+    p.add_argument("-o", dest="output", metavar="OUT.wasm", help="with a source file: where to write the module "
+                   "(default: its name with .wasm, in the current directory)")
+    _args_compile(p)
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
     p.epilog = "Arguments after `--` go to the guest: wasitool run first -- a b"
-    p.add_argument("target", help="example name or path to a .wasm file")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
     p.add_argument("--engine", choices=ENGINES, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]", help="preopen a directory")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
@@ -69,6 +103,7 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trace-summary", action="store_true",
                    help="at exit, a table per call: count, errors, time (like strace -c); alone, only the table")
     p.add_argument("-v", "--verbose", action="store_true")
+    _args_compile(p)
 
 
 def _count(text: str) -> int:
@@ -122,8 +157,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "setup": ("download, verify and install the pinned toolchain", _args_setup),
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
-    "build": ("build the project's programs with SCons (same as `scons`)", _args_build),
-    "run": ("run an example or a .wasm file in the Python WASI runtime", _args_run),
+    "build": ("build the project's programs with SCons (same as `scons`), or one source file", _args_build),
+    "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
     "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
     "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),

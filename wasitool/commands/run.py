@@ -1,7 +1,9 @@
-"""`wasitool run NAME|FILE.wasm`: run an example or a module in the Python WASI runtime.
+"""`wasitool run NAME|FILE.wasm|FILE.c|FILE.wat`: run an example, a module or a source file in the Python
+WASI runtime.
 
-Only what the run needs is imported: the chosen engine, WASI, and (for a NAME) the example table.
-The exit status is the guest's.
+Only what the run needs is imported: the chosen engine, WASI, (for a NAME) the example table and (for a
+source file) `wasitool.onefile`, which builds C and C++ with the toolchain (cached) and assembles WebAssembly
+text with the engine's own parser. The exit status is the guest's.
 """
 
 from __future__ import annotations
@@ -27,14 +29,21 @@ def main(args: argparse.Namespace) -> int:
     engine, why = choose_engine(args.engine)
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
-    example = None if _is_module_path(args.target) else _load_example(args.target)
+    source = _source_file(args.target)
+    if source is None and (args.optimize or args.cflags or args.lib or args.export):
+        raise WasiError("-O, -X/--cflags, --lib and --export apply to a source file (FILE.c, FILE.cc)",
+                        "drop them, or run the source file")
+    example = None if source is not None or _is_module_path(args.target) else _load_example(args.target)
     if args.diff and example is None:
-        raise WasiError("--diff needs an example name (a .wasm file has no expected output)",
+        raise WasiError("--diff needs an example name (a file has no expected output)",
                         "run `wasitool run NAME --diff`")
     with ExitStack() as stack:
-        if example is None:
-            spec = _apply_flags(RunSpec(Path(args.target)), args)
+        if source is not None:
+            spec = _apply_flags(RunSpec(_build_source(source, engine, args), argv0=source.name), args)
             requires: tuple[str, ...] = ()
+        elif example is None:
+            spec = _apply_flags(RunSpec(Path(args.target)), args)
+            requires = ()
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
             requires = tuple(example.requires)
@@ -66,6 +75,31 @@ def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Nam
         name = example.name if example is not None else spec.module.name
         raise WasiError(f"{name}: {result.unsupported}", "try another engine with --engine")
     return result
+
+
+def _source_file(target: str) -> Path | None:
+    """A target named like a source file (`.c`, `.cc`, `.cpp`, `.wat`, ...): a path, never an example."""
+    if target.endswith(".wasm") or "." not in Path(target).name:  # modules and examples: no import
+        return None
+    from wasitool.onefile import language_of
+
+    return Path(target) if language_of(target) else None
+
+
+def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
+    """The module to run for a source file: C/C++ built with the toolchain (cached), text assembled by
+    the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
+    from wasitool import onefile
+
+    options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export))
+    if onefile.language_of(source) != "wat":
+        return onefile.build(source, options)
+    if options != onefile.Options():
+        raise WasiError(f"{source} is assembled by the engine as it is: compile options do not apply",
+                        f"build it with `wasitool build {source} -X...`, then run the .wasm")
+    from wasitool.engines import load_engine
+
+    return onefile.engine_module(source, load_engine(engine))
 
 
 def _is_module_path(target: str) -> bool:
