@@ -251,14 +251,22 @@ def check_reproducible(
     trees = (base / "first" / "checkout", base / "second-build" / "tree")
     hashes: list[dict[str, str]] = []
     for index, tree in enumerate(trees):
-        export_project(project, tree)
-        if prepare is not None:
-            prepare(tree, index)
-        run_scons(["wasm"], tree, jobs=jobs, capture=True)
-        out = tree / "out"
+        out = build_clean(project, tree, jobs=jobs,
+                          prepare=None if prepare is None else (lambda t, i=index: prepare(t, i)))
         hashes.append({p.name: sha256_file(p) for p in [*sorted(out.glob("*.wasm")), out / "SHA256SUMS"]})
     first, second = hashes
     differing = sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
     if not differing and not keep:
         shutil.rmtree(base, ignore_errors=True)
     return ReproReport(hashes=first, differing=differing, trees=trees)
+
+
+def build_clean(project: Project, tree: Path, *, jobs: int | None = None,
+                prepare: Callable[[Path], None] | None = None) -> Path:
+    """Copy `project` into the fresh directory `tree`, build its modules there (`wasm`, never from a
+    build cache) and return the out dir. `prepare(tree)` may alter the copy first."""
+    export_project(project, tree)
+    if prepare is not None:
+        prepare(tree)
+    run_scons(["--cache-disable", "wasm"], tree, jobs=jobs, capture=True)
+    return tree / "out"

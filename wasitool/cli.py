@@ -50,6 +50,14 @@ def _args_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project)")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
+    p.add_argument("--write-sums", action="store_true",
+                   help="build every module and write SHA256SUMS (+ build-info) at the project root for `verify`")
+
+
+def _args_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sums", nargs="?", metavar="SUMS", help="checksum file (default: SHA256SUMS at the project root)")
+    p.add_argument("-j", "--jobs", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
@@ -94,6 +102,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
     "build": ("build the project's programs with SCons (same as `scons`)", _args_build),
+    "verify": ("build from clean and compare with the committed SHA256SUMS; exit 1 naming what differs",
+               _args_verify),
     "run": ("run an example or a .wasm file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
     "inspect": ("show a module's imports, exports, memory and sections", _args_inspect),

@@ -113,3 +113,37 @@ def _skip_import_desc(r: _Reader, kind: int, functions: list[int]) -> None:
     else:
         r.byte()
         r.uleb()
+
+
+SECTION_NAMES = {0: "custom", 1: "type", 2: "import", 3: "function", 4: "table", 5: "memory", 6: "global",
+                 7: "export", 8: "start", 9: "element", 10: "code", 11: "data", 12: "datacount", 13: "tag"}
+
+
+class RawSection(NamedTuple):
+    """One section of a module: its id, a name (`code`, or `custom:<name>` for custom sections) and bytes."""
+
+    id: int
+    name: str
+    payload: bytes
+
+
+def split_sections(data: bytes) -> list[RawSection]:
+    """Every section of a module, in order; ValueError if `data` is not a whole module."""
+    if data[:8] != b"\0asm\x01\0\0\0":
+        raise ValueError("not a wasm module (bad magic or version)")
+    r = _Reader(data, 8)
+    sections = []
+    try:
+        while r.pos < len(data):
+            section_id, size = r.byte(), r.uleb()
+            start, end = r.pos, r.pos + size
+            if end > len(data):
+                raise ValueError("truncated wasm module")
+            name = SECTION_NAMES.get(section_id, f"unknown-{section_id}")
+            if section_id == 0:
+                name = f"custom:{r.name()}"
+            sections.append(RawSection(section_id, name, data[start:end]))
+            r.pos = end
+    except IndexError:
+        raise ValueError("truncated wasm module") from None
+    return sections

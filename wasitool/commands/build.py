@@ -23,9 +23,26 @@ def main(args: argparse.Namespace) -> int:
             f"(kept in {report.trees[0]} and {report.trees[1]})",
             "remove timestamps and build paths from the outputs (see wasitool/scons/wasi_c.py)",
         )
+    if args.write_sums:
+        return _write_sums(args)
     if not args.targets:
         from wasitool.project import require_project
 
         require_project()  # outside a project, say so rather than build something else
     build.build(args.targets, jobs=args.jobs)
+    return 0
+
+
+def _write_sums(args: argparse.Namespace) -> int:
+    from wasitool.project import require_project
+    from wasitool.sums import buildinfo_path
+    from wasitool.verify import write_project_sums
+
+    if args.targets or args.check_reproducible:
+        raise BuildError("--write-sums builds every module; it takes no targets",
+                         "run `wasitool build --write-sums` alone")
+    require_project()
+    sums, count, identity = write_project_sums(jobs=args.jobs)
+    used = ", ".join(t.describe() for t in identity.values())
+    print(f"wrote {sums} ({count} modules) and {buildinfo_path(sums).name}, made with {used}")
     return 0
