@@ -16,6 +16,7 @@ from typing import Any
 
 from wasitool.sums import SUMS_NAME, BuildInfo, read_buildinfo, read_sums, record_module
 from wasitool.toolchain.identity import ToolIdentity, differences
+from wasitool.toolchain.lock import Lock
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class VerifyReport:
     current: dict[str, ToolIdentity]
     recorded: dict[str, ToolIdentity] | None  # None: no build-info beside the checksums
     toolchain_changes: tuple[str, ...] = field(default=())  # empty: the same toolchain (or unknown)
+    toolchain_fix: str = "install the toolchain the checksums were made with"
 
     @property
     def identical(self) -> bool:
@@ -86,14 +88,29 @@ def verify(sums: Path | None = None, *, root: Path | None = None, jobs: int | No
     sums = sums if sums is not None else project.root / SUMS_NAME
     expected = read_sums(sums)  # a missing file is a one-line error before any build
     info = read_buildinfo(sums)
-    current = toolchain_identity(load_lock(project.lock), load_toolchain(lock=project.lock))
+    lock = load_lock(project.lock)
+    current = toolchain_identity(lock, load_toolchain(lock=project.lock))
     with tempfile.TemporaryDirectory(prefix="wasitool-verify-") as tmp:
         out = build_clean(project, Path(tmp) / "tree", jobs=jobs, prepare=prepare)
         built = {path.name: path for path in sorted(out.glob("*.wasm"))}
         matched, differing = compare(expected, built, info)
     changes = tuple(differences(info.toolchain, current)) if info is not None else ()
     return VerifyReport(sums=sums, matched=matched, differing=differing, current=current,
-                        recorded=None if info is None else info.toolchain, toolchain_changes=changes)
+                        recorded=None if info is None else info.toolchain, toolchain_changes=changes,
+                        toolchain_fix=_toolchain_fix(lock, info))
+
+
+def _toolchain_fix(lock: Lock, info: BuildInfo | None) -> str:
+    """How to get the toolchain the checksums were made with."""
+    if info is None:
+        return "run `wasitool build --write-sums` to record the toolchain"
+    recorded = {t.source for t in info.toolchain.values()}
+    if all(name in lock.tools and lock.tools[name].reproducible_source == identity.source
+           for name, identity in info.toolchain.items()):
+        return "run `wasitool setup --frozen` (it installs the lock's reproducible sources), then verify again"
+    if len(recorded) == 1 and recorded != {"system"}:
+        return f"run `wasitool setup --source {recorded.pop()}`, then verify again"
+    return "install the toolchain the checksums were made with, then verify again"
 
 
 def compare(expected: dict[str, str], built: dict[str, Path],

@@ -111,7 +111,8 @@ def _report(tmp_path: Path, recorded: dict[str, ToolIdentity] | None, changes: l
     sums = tmp_path / "SHA256SUMS"
     write_sums(sums, write_modules(tmp_path / "then", a=module("a")), recorded or {}, "t")
     matched, diff = compare(read_sums(sums), built, read_buildinfo(sums))
-    return VerifyReport(sums, matched, diff, {"wasi-sdk": ZIG}, recorded, tuple(changes))
+    return VerifyReport(sums, matched, diff, {"wasi-sdk": ZIG}, recorded, tuple(changes),
+                        "run `wasitool setup --frozen`, then verify again")
 
 
 def test_the_report_says_same_toolchain_or_which_one_differs(tmp_path: Path) -> None:

@@ -96,3 +96,4 @@ def test_another_toolchain_is_named(toolchain_home: Path, tmp_path: Path) -> Non
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "built with another toolchain (wasi-sdk pip ziglang 0.17.0.post0 (" in proc.stdout
     assert "you have wasi-sdk system clang-" in proc.stdout
+    assert "fix: run `wasitool setup --source pip`, then verify again" in proc.stdout

@@ -42,6 +42,6 @@ def render(report: VerifyReport) -> list[str]:
                      "and its build-info; otherwise find what makes the build differ")
     else:
         lines.append(f"built with another toolchain ({'; '.join(report.toolchain_changes)})")
-        lines.append("fix: install the toolchain the checksums were made with (`wasitool setup --frozen` installs "
-                     "the lock's reproducible source), or refresh them with `wasitool build --write-sums`")
+        lines.append(f"fix: {report.toolchain_fix}; or, if the new toolchain is intended, "
+                     "refresh the checksums with `wasitool build --write-sums`")
     return lines

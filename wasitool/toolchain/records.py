@@ -82,7 +82,7 @@ def toolchain_for(lock: Lock, platform: str, store_root: Path) -> Toolchain:
     store = Store(store_root)
     tools = {}
     for name, tool in lock.tools.items():
-        found = installed_pinned(tool.sources, store, platform)
+        found = installed_pinned(tool.ordered_sources, store, platform)
         if found is None:
             raise _not_set_up(store_root, lock, platform)
         tools[name] = found
