@@ -44,12 +44,16 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
     r.add_argument("--version", required=True)
     r.add_argument("--mirror", metavar="DIR_OR_URL", help="read the archives from here instead of upstream")
     r.add_argument("--lock", metavar="FILE")
+    h = lsub.add_parser("hash", help="print the lock's content digest (a cache key for CI: store, build cache)")
+    h.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
 
 def _args_build(p: argparse.ArgumentParser) -> None:
     p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project)")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
+    p.add_argument("--build-cache", metavar="DIR",
+                   help="read and write built targets in this shared cache (default: $WASITOOL_BUILD_CACHE)")
     p.add_argument("--write-sums", action="store_true",
                    help="build every module and write SHA256SUMS (+ build-info) at the project root for `verify`")
 

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import os
 
 from wasitool.errors import BuildError
 
 
 def main(args: argparse.Namespace) -> int:
     from wasitool import build
+
+    if args.build_cache:  # SCons reads it (wasitool.scons.project.use_build_cache)
+        os.environ["WASITOOL_BUILD_CACHE"] = os.path.abspath(os.path.expanduser(args.build_cache))
 
     if args.check_reproducible:
         if args.targets:

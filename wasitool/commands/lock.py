@@ -1,4 +1,4 @@
-"""`wasitool lock refresh`: recompute checksums for maintainers."""
+"""`wasitool lock`: recompute checksums (`refresh`) and print the cache key (`hash`)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,20 @@ from wasitool.toolchain.setup import default_lock_path
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.lock_command == "hash":
+        return _hash(args)
+    return _refresh(args)
+
+
+def _hash(args: argparse.Namespace) -> int:
+    """The lock's content digest: what CI keys its caches on (comments and layout do not change it)."""
+    from wasitool.toolchain.lock import load_lock
+
+    print(load_lock(Path(args.lock) if args.lock else default_lock_path()).digest)
+    return 0
+
+
+def _refresh(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.table import Table
 
