@@ -99,12 +99,26 @@ def _args_init(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="write into a non-empty directory")
 
 
+def _args_store(p: argparse.ArgumentParser) -> None:
+    ssub = p.add_subparsers(dest="store_command", required=True)
+    listing = ssub.add_parser("list", help="installed toolchains: size, the locks using them, last use")
+    listing.add_argument("--json", action="store_true")
+    gc = ssub.add_parser("gc", help="remove what no known lock uses; prune the engine compile cache to its cap")
+    gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    gc.add_argument("--json", action="store_true")
+    clean = ssub.add_parser("clean", help="remove every toolchain, download and cache of the store")
+    clean.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    clean.add_argument("--json", action="store_true")
+    ssub.add_parser("path", help="print the store's directory")
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "init": ("create a project: wasitool.lock, SConstruct, wasitool.toml, src/hello.c and src/hello.wat",
              _args_init),
     "setup": ("download, verify and install the pinned toolchain", _args_setup),
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
+    "store": ("list, garbage-collect or clean the store of toolchains and caches", _args_store),
     "build": ("build the project's programs with SCons (same as `scons`)", _args_build),
     "verify": ("build from clean and compare with the committed SHA256SUMS; exit 1 naming what differs",
                _args_verify),
