@@ -194,12 +194,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler.main(args) or 0)
     except WasitoolError as exc:
         print(f"wasitool: error: {exc.one_line()}", file=sys.stderr)
+        if getattr(args, "json", False):  # machines get the failure on stdout too, as JSON
+            print(error_json(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         print("wasitool: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 141
+
+
+def error_json(exc: WasitoolError) -> str:
+    """`{"ok": false, "error": ..., "fix": ...}` (+ `details`, one line per failed source, when there are)."""
+    import json
+
+    data: dict[str, object] = {"ok": False, "error": " ".join(exc.problem.split()), "fix": exc.fix}
+    details = getattr(exc, "failures", None)
+    if details:
+        data["details"] = list(details)
+    return json.dumps(data, indent=2)
 
 
 if __name__ == "__main__":

@@ -193,8 +193,10 @@ def test_after_gc_every_project_lock_still_builds_offline(tmp_path: Path, toolch
     assert {"records", "locks", "tmp"} <= removed and "tools" not in removed  # the tools are shared
     listing = json.loads(wasitool("store", "list", "--json", store=store).stdout)
     assert all(len(t["used_by"]) == 2 for t in listing["tools"]), listing
-    for root in projects.values():  # offline: no mirror, no network, nothing to install
+    first_use = "building the C library for wasm32-wasi, first use only"
+    for index, root in enumerate(projects.values()):  # offline: no mirror, no network, nothing to install
         for argv in (["setup", "--offline"], ["build"]):
             proc = wasitool(*argv, store=store, cwd=root)
             assert proc.returncode == 0, (root, argv, proc.stdout, proc.stderr)
         assert (root / "out" / "hello.wasm").is_file()
+        assert (first_use in proc.stdout) == (index == 0)  # zig's libc is built once, and says so

@@ -88,6 +88,9 @@ def declare_project() -> None:
             show_full_commands(env)
     have_host_cc = bool(native.get("CC")) and bool(native.Detect(native["CC"]))
 
+    if not only_listing:
+        announce_libc_build(toolchain, examples, out)
+
     wasm_nodes: list[Any] = []
     native_nodes: list[Any] = []
     for name, example in examples.items():
@@ -112,6 +115,20 @@ def declare_project() -> None:
     Default("examples")
     Clean("examples", [Dir(f"#{out}/obj"), Dir(f"#{out}/native")])  # -c leaves no empty build dirs
     Help(_help_text(examples, project, toolchain, native.get("CC") if have_host_cc else None, cache))
+
+
+def announce_libc_build(toolchain: Any, examples: dict[str, Any], out: str) -> None:
+    """Say that zig is about to build its C library (silent otherwise for a minute or two), when the
+    targets asked for include a C program."""
+    from SCons.Script import COMMAND_LINE_TARGETS
+
+    from wasitool.toolchain.firstuse import MESSAGE, libc_pending
+
+    c_programs = {name for name, example in examples.items() if example.language != "wat"}
+    wanted = {str(t).replace(os.sep, "/").lstrip("#") for t in COMMAND_LINE_TARGETS} or {"examples"}
+    c_targets = {"examples", "wasm", *c_programs, *(f"{out}/{name}.wasm" for name in c_programs)}
+    if c_programs and wanted & c_targets and libc_pending(toolchain):
+        print(MESSAGE, flush=True)
 
 
 def show_full_commands(env: Any) -> None:

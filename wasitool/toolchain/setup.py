@@ -113,7 +113,8 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
     preferred = sources[:1] if tool.reproducible_source else sources
     if not force and (found := _already_installed(preferred, ctx)):
         return ToolOutcome(found, reused=True)
-    with ctx.store.locked():
+    waiting = f"waiting for another wasitool setup to finish with the store ({ctx.store.root / '.lock'})"
+    with ctx.store.locked(on_wait=lambda: ctx.reporter.note(waiting)):
         if not force and (found := _already_installed(preferred, ctx)):
             return ToolOutcome(found, reused=True)
         failures: list[str] = []
