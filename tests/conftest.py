@@ -46,6 +46,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"required engines not importable in this Python: {', '.join(missing)}", returncode=1)
 
 
+REAL_TOOLCHAIN_FIXTURES = {"toolchain_home", "use_toolchain"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the real toolchain (downloaded once, then real compiles) is slow, whatever its file
+    says: `-m 'not slow'` runs no download and no real compiler."""
+    for item in items:
+        if REAL_TOOLCHAIN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def shared_store_path() -> Path:
     return Path(os.environ.get("WASITOOL_TEST_STORE") or REPO / "build" / "test-store").resolve()
 

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError
@@ -164,7 +165,7 @@ def _host_cc_available() -> bool:
     return bool(shutil.which(os.environ.get("CC") or "cc") or shutil.which("gcc") or shutil.which("clang"))
 
 
-def _read_stamp(project: Project) -> dict:
+def _read_stamp(project: Project) -> dict[str, Any]:
     try:
         stamp = json.loads((project.out / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):

@@ -10,22 +10,18 @@ the field reference.
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wasitool import tomlread
 from wasitool.errors import BuildError
 from wasitool.runspec import Invoke, Preopen, RunSpec
 
 if TYPE_CHECKING:
     from wasitool.project import Project
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
 
 TABLE = "wasitool.toml"
 CHECK_MODES = ("exact", "regex", "sorted")
@@ -154,8 +150,8 @@ def load_examples(root: Path | None = None, *, project: Project | None = None) -
         project = load_project(Path(root)) if root is not None else current_or_bundled()
     path = project.table
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomlread.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomlread.TOMLDecodeError) as exc:
         raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
     entries = data.get("examples")
     if not isinstance(entries, dict) or not entries:

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from wasitool.errors import WasitoolError
+from wasitool.errors import BuildError, WasitoolError
 
 TABLE_NAME = "wasitool.toml"
 LOCK_NAME = "wasitool.lock"
@@ -134,19 +133,17 @@ def export_project(project: Project, dest: Path) -> None:
 
 
 def _project_settings(table_path: Path) -> dict[str, Any]:
-    if sys.version_info >= (3, 11):
-        import tomllib
-    else:  # pragma: no cover - Python 3.10
-        import tomli as tomllib
+    from wasitool import tomlread
+
     try:
-        data = tomllib.loads(table_path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise WasitoolError(f"cannot read {table_path} ({exc})", f"correct {table_path}") from None
+        data = tomlread.loads(table_path.read_text(encoding="utf-8"))
+    except (OSError, tomlread.TOMLDecodeError) as exc:
+        raise BuildError(f"cannot read {table_path} ({exc})", f"correct {table_path}") from None
     settings = data.get("project", {})
     if not isinstance(settings, dict) or set(settings) - _PROJECT_KEYS or not all(
         isinstance(v, str) and v for v in settings.values()
     ):
-        raise WasitoolError(f"{table_path}: [project] takes only {', '.join(sorted(_PROJECT_KEYS))} (strings)",
+        raise BuildError(f"{table_path}: [project] takes only {', '.join(sorted(_PROJECT_KEYS))} (strings)",
                             f"correct {table_path}")
     return settings
 

@@ -9,7 +9,6 @@ never in the checkout's own out/.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path

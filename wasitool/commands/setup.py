@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wasitool.commands._progress import RichReporter
 
 from wasitool.toolchain.setup import SetupOptions, SetupResult, default_lock_path, run_setup
 
@@ -32,7 +36,7 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def result_json(result: SetupResult) -> dict:
+def result_json(result: SetupResult) -> dict[str, Any]:
     """The machine-readable form of a setup run."""
     return {
         "platform": result.toolchain.platform,
@@ -46,7 +50,7 @@ def result_json(result: SetupResult) -> dict:
     }
 
 
-def _print_summary(result: SetupResult, reporter) -> None:
+def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
     console = reporter.console
     for name, outcome in result.outcomes.items():
         tool = outcome.tool

@@ -33,14 +33,7 @@ _VARLIST = ["WASITOOL_TOOLCHAIN_ID"]  # a toolchain change rebuilds everything
 
 
 def generate(env: Any) -> None:
-    if "WASITOOL_TOOLCHAIN" not in env:
-        env["WASITOOL_TOOLCHAIN"] = load_project_toolchain(None, required=False)
-    toolchain = env["WASITOOL_TOOLCHAIN"]
-    if toolchain is not None:
-        from wasitool.scons.project import toolchain_id
-
-        env["ENV"].update(toolchain.env())
-        env["WASITOOL_TOOLCHAIN_ID"] = toolchain_id(toolchain)
+    toolchain = use_toolchain(env)
     env["WASI_CC"] = role_command(toolchain, "cc")
     env["WASI_CXX"] = role_command(toolchain, "c++")
     env["WASI_LD"] = role_command(toolchain, "wasm-ld")
@@ -103,6 +96,20 @@ def wasi_c(env: Any, name: str, sources: Any, library: bool = False, outdir: str
         return env.WasiLibrary(f"{outdir}/{name}", objects)
     cxx = any(SCons.Util.splitext(f.name)[1] in CXX_SUFFIXES for f in files)
     return env.WasiProgram(f"{outdir}/{name}", objects, **({"WASI_LINK": "$WASI_CXX"} if cxx else {}))
+
+
+def use_toolchain(env: Any) -> Any:
+    """The toolchain of `env` (loaded from the project's lock when unset), its environment variables and
+    identity applied to `env`; None when none is installed (then commands name the missing role)."""
+    if "WASITOOL_TOOLCHAIN" not in env:
+        env["WASITOOL_TOOLCHAIN"] = load_project_toolchain(None, required=False)
+    toolchain = env["WASITOOL_TOOLCHAIN"]
+    if toolchain is not None:
+        from wasitool.scons.project import toolchain_id
+
+        env["ENV"].update(toolchain.env())
+        env["WASITOOL_TOOLCHAIN_ID"] = toolchain_id(toolchain)
+    return toolchain
 
 
 def role_command(toolchain: Any, role: str) -> list[str]:

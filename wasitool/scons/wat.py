@@ -18,19 +18,11 @@ import SCons.Builder
 from SCons.Errors import UserError
 from SCons.Script import Action
 
-from wasitool.scons.wasi_c import load_project_toolchain, role_command
+from wasitool.scons.wasi_c import load_project_toolchain, role_command, use_toolchain
 
 
 def generate(env: Any) -> None:
-    if "WASITOOL_TOOLCHAIN" not in env:
-        env["WASITOOL_TOOLCHAIN"] = load_project_toolchain(None, required=False)
-    toolchain = env["WASITOOL_TOOLCHAIN"]
-    if toolchain is not None:
-        from wasitool.scons.project import toolchain_id
-
-        env["ENV"].update(toolchain.env())
-        env["WASITOOL_TOOLCHAIN_ID"] = toolchain_id(toolchain)
-    env["WAT2WASM"] = role_command(toolchain, "wat2wasm")
+    env["WAT2WASM"] = role_command(use_toolchain(env), "wat2wasm")
     env.SetDefault(WAT2WASM_FLAGS=[], WAT_FEATURE_FLAGS=[], WASITOOL_TOOLCHAIN_ID="",
                    WATCOM="$( $WAT2WASM $) $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE",
                    WATCOMSTR="wat2wasm $SOURCE -> $TARGET")

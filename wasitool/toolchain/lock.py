@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from wasitool import tomlread
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10
-    import tomli as tomllib
 
 SCHEMA = 1
 SOURCE_KINDS = ("archive", "pip", "system")
@@ -129,8 +124,8 @@ def load_lock(path: Path) -> Lock:
 def parse_lock(text: str, path: Path) -> Lock:
     """Validate lock-file text; every problem is one ToolchainError naming the TOML key at fault."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomlread.loads(text)
+    except tomlread.TOMLDecodeError as exc:
         raise ToolchainError(f"{path.name} is not valid TOML ({exc})", LOCK_FIX) from None
     where = _Where(path.name)
     if data.get("schema") != SCHEMA:
@@ -161,7 +156,7 @@ class _Where:
     def at(self, key: str) -> _Where:
         return _Where(f"{self.prefix}: {key}" if ": " not in self.prefix else f"{self.prefix}.{key}")
 
-    def fail(self, key: str, problem: str) -> None:
+    def fail(self, key: str, problem: str) -> NoReturn:
         location = self.at(key).prefix if key else self.prefix
         raise ToolchainError(f"{location} {problem}", LOCK_FIX)
 

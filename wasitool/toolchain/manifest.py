@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wasitool.errors import ToolchainError
 
@@ -38,11 +39,11 @@ class InstalledTool:
     pinned: bool = True  # False for `system` sources, which are detected, not hash-pinned
     package: str | None = None  # the wheel's project name for `pip` sources (e.g. ziglang)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> InstalledTool:
+    def from_json(cls, data: dict[str, Any]) -> InstalledTool:
         return cls(**data)
 
 
@@ -68,7 +69,7 @@ class Toolchain:
         return merged
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write `data` as JSON to `path` via a temporary file and one `os.replace`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -87,7 +88,7 @@ def read_tool_manifest(directory: Path) -> InstalledTool:
     return InstalledTool.from_json(data["tool"])
 
 
-def write_pointer(path: Path, toolchain: Toolchain, extra: dict | None = None) -> None:
+def write_pointer(path: Path, toolchain: Toolchain, extra: dict[str, Any] | None = None) -> None:
     """Record which installed tools the build uses (`extra`: more keys for the record)."""
     write_json_atomic(
         path,
@@ -116,7 +117,7 @@ def read_pointer(path: Path) -> Toolchain:
     return toolchain
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

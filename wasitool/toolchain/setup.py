@@ -83,8 +83,7 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     tools = _previous_tools(record) if options.tools else {}
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
     toolchain = Toolchain(platform=platform, tools=tools)
-    if set(tools) == set(lock.tools):  # a partial setup (--tool) records nothing until every tool is there
-        write_record(store.root, lock, toolchain)
+    write_record(store.root, lock, toolchain)  # after --tool T: T's choice merged into the earlier record
     return SetupResult(toolchain=toolchain, outcomes=outcomes, record=record, store=store.root,
                        lock=lock.path)
 
