@@ -262,14 +262,17 @@ def check_reproducible(
     trees = (base / "first" / "checkout", base / "second-build" / "tree")
     hashes: list[dict[str, str]] = []
     for index, tree in enumerate(trees):
-        out = build_clean(project, tree, jobs=jobs,
-                          prepare=None if prepare is None else (lambda t, i=index: prepare(t, i)))
+        out = build_clean(project, tree, jobs=jobs, prepare=None if prepare is None else _with_index(prepare, index))
         hashes.append({p.name: sha256_file(p) for p in [*sorted(out.glob("*.wasm")), out / "SHA256SUMS"]})
     first, second = hashes
     differing = sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
     if not differing and not keep:
         shutil.rmtree(base, ignore_errors=True)
     return ReproReport(hashes=first, differing=differing, trees=trees)
+
+
+def _with_index(prepare: Callable[[Path, int], None], index: int) -> Callable[[Path], None]:
+    return lambda tree: prepare(tree, index)
 
 
 def build_clean(project: Project, tree: Path, *, jobs: int | None = None,

@@ -37,8 +37,8 @@ def _list(root: Path, as_json: bool) -> int:
     engine_cache = compile_cache.cache_dir()
     extras = {name: tree_size(root / name) for name in ("downloads", "cache", "records", "examples")
               if (root / name).exists()}
-    engine = {"path": str(engine_cache) if engine_cache else None,
-              "size": tree_size(engine_cache) if engine_cache and engine_cache.is_dir() else 0,
+    engine_size = tree_size(engine_cache) if engine_cache and engine_cache.is_dir() else 0
+    engine = {"path": str(engine_cache) if engine_cache else None, "size": engine_size,
               "cap": compile_cache.max_bytes()}
     if as_json:
         print(json.dumps({"ok": True, "store": str(root), "tools": [t.to_json() for t in tools],
@@ -59,7 +59,7 @@ def _list(root: Path, as_json: bool) -> int:
     console.print(table)
     for name, size in extras.items():
         console.print(f"{name}: {_size(size)}", highlight=False)
-    console.print(f"engine compile cache: {_size(engine['size'])} of {_size(engine['cap'])} "
+    console.print(f"engine compile cache: {_size(engine_size)} of {_size(compile_cache.max_bytes())} "
                   f"({engine['path'] or 'off'})", highlight=False)
     return 0
 

@@ -230,7 +230,7 @@ def _unused_tool_caches(root: Path, used: dict[Path, set[str]]) -> list[Removal]
     cache = root / "cache"
     if not cache.is_dir():
         return []
-    referenced = set()
+    referenced: set[Path] = set()
     for directory in used:
         env = (_read_json(directory / "toolchain.json").get("tool") or {}).get("env") or {}
         referenced.update(Path(str(value)) for value in env.values())
