@@ -62,3 +62,13 @@ def test_from_the_wheel_outside_any_checkout(wheel_python: Path, tmp_path: Path,
     check = run(wheel_python, "-m", "wasitool", "check", "fd_write", "--json", "--runtime", "python-wasmtime",
                 cwd=tmp_path)
     assert [c["status"] for c in json.loads(check.stdout)["cells"]] == ["pass"]
+
+
+def test_one_file_from_the_wheel(wheel_python: Path, tmp_path: Path, use_toolchain: Path) -> None:
+    """`wasitool run own.c -- x` and `wasitool run own.wat` outside any project (the default lock's toolchain)."""
+    (tmp_path / "own.c").write_text('#include <stdio.h>\nint main(int c, char **v) { printf("own %s\\n", v[1]); }\n')
+    (tmp_path / "own.wat").write_text('(module (func (export "_start")))\n')
+    own_c = run(wheel_python, "-m", "wasitool", "run", "own.c", "--", "x", cwd=tmp_path)
+    assert (own_c.returncode, own_c.stdout) == (0, "own x\n"), own_c.stderr
+    own_wat = run(wheel_python, "-m", "wasitool", "run", "own.wat", cwd=tmp_path)
+    assert (own_wat.returncode, own_wat.stdout, own_wat.stderr) == (0, "", "")

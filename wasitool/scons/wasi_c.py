@@ -54,14 +54,16 @@ def generate(env: Any) -> None:
         WASI_CCCOM="$( $WASI_CC $) $WASI_CFLAGS $_CPPINCFLAGS -c -o $TARGET $SOURCES",
         WASI_CXXCOM="$( $WASI_CXX $) $WASI_CXXFLAGS $_CPPINCFLAGS -c -o $TARGET $SOURCES",
         WASI_LINK="$WASI_CC",
-        # `-s` (strip) is what makes zig's output byte-identical: unstripped, libc's debug info
-        # names the compiler cache. clang turns `-s` into wasm-ld's --strip-all too.
-        WASI_LINKFLAGS=["-s"],
+        # No `-s`: the `name` section stays, so `wasitool inspect` can name functions (`readdir`,
+        # `__multi3`). The DWARF sections (libc's debug info names the compiler cache, so they are
+        # not reproducible) are removed after linking by `strip_debug`, which keeps the output
+        # byte-identical across builds. zig cc takes `-Wl,--strip-debug` as a full strip.
+        WASI_LINKFLAGS=[],
         WASI_LINKCOM="$( $WASI_LINK $) $WASI_LINKFLAGS -o $TARGET $SOURCES",
         # Library modules are linked with the toolchain's own wasm-ld rather than through the
         # compiler driver: `zig cc` rejects `-Wl,--export-all`, while wasm-ld accepts the same
         # flags whichever compiler made the objects. -nostdlib is implied: nothing but our objects.
-        WASI_LIBFLAGS=["--no-entry", "--export-all", "--strip-all"],
+        WASI_LIBFLAGS=["--no-entry", "--export-all", "--strip-debug"],
         WASI_LIBCOM="$( $WASI_LD $) $WASI_LIBFLAGS -o $TARGET $SOURCES",
         WASI_CCCOMSTR="wasm-cc $SOURCE -> $TARGET",
         WASI_CXXCOMSTR="wasm-c++ $SOURCE -> $TARGET",
@@ -76,14 +78,28 @@ def generate(env: Any) -> None:
         action=compile_actions, suffix=".o", source_scanner=SCons.Scanner.C.CScanner(),
     )
     env["BUILDERS"]["WasiProgram"] = SCons.Builder.Builder(
-        action=Action("$WASI_LINKCOM", "$WASI_LINKCOMSTR", varlist=_VARLIST),
+        action=[Action("$WASI_LINKCOM", "$WASI_LINKCOMSTR", varlist=_VARLIST), Action(strip_debug, None)],
         suffix=".wasm", src_suffix=".o", src_builder="WasiObject",
     )
     env["BUILDERS"]["WasiLibrary"] = SCons.Builder.Builder(
-        action=Action("$WASI_LIBCOM", "$WASI_LIBCOMSTR", varlist=_VARLIST),
+        action=[Action("$WASI_LIBCOM", "$WASI_LIBCOMSTR", varlist=_VARLIST), Action(strip_debug, None)],
         suffix=".wasm", src_suffix=".o", src_builder="WasiObject",
     )
     env.AddMethod(wasi_c, "WasiC")
+
+
+def strip_debug(target: Any, source: Any, env: Any) -> int:
+    """Drop the DWARF custom sections of each linked module in place (the `name` section stays)."""
+    from wasitool.wasmbin import strip_debug_sections
+
+    for node in target:
+        with open(node.abspath, "rb") as f:
+            data = f.read()
+        stripped = strip_debug_sections(data)
+        if stripped != data:
+            with open(node.abspath, "wb") as f:
+                f.write(stripped)
+    return 0
 
 
 def wasi_c(env: Any, name: str, sources: Any, library: bool = False, outdir: str = "#out",

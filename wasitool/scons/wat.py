@@ -1,16 +1,13 @@
 """SCons tool `wat`: WebAssembly text to `.wasm` with the `wat2wasm` wasitool.lock pins.
 
 `env.Wat(name, source, features=[...])` builds `<outdir>/<name>.wasm`; the command line is `$WATCOM`
-(`$WAT2WASM $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE`), printed as `$WATCOMSTR`. Features are wasm proposal
-names (`exceptions`, `reference-types`, `multi-value`, ...). wabt versions disagree on which are on
-by default (1.0.42 enables exceptions and rejects `--enable-exceptions`; 1.0.32 needs the flag), so
-the flags come from the installed `wat2wasm --help`: `--enable-<f>` where it offers that option,
-nothing where it only offers `--disable-<f>` (already on), an error where it knows neither.
+(`$WAT2WASM $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE`), printed as `$WATCOMSTR`. Features are wasm
+proposal names (`exceptions`, `reference-types`, `multi-value`, ...); the flags that turn them on come from
+the installed `wat2wasm --help` (`wasitool.watflags`), an error where it knows neither way.
 """
 
 from __future__ import annotations
 
-import re
 import subprocess
 from typing import Any
 
@@ -19,6 +16,8 @@ from SCons.Errors import UserError
 from SCons.Script import Action
 
 from wasitool.scons.wasi_c import load_project_toolchain, role_command, use_toolchain
+from wasitool.watflags import UnknownFeature
+from wasitool.watflags import feature_flags as flags_for
 
 
 def generate(env: Any) -> None:
@@ -53,18 +52,10 @@ def feature_flags(env: Any, features: tuple[str, ...]) -> list[str]:
         except OSError as exc:
             raise UserError(f"cannot run {command[0]} ({exc}); run `wasitool setup`") from None
         _HELP_CACHE[command] = proc.stdout + proc.stderr
-    text = _HELP_CACHE[command]
-    flags = []
-    for feature in features:
-        if _offers(text, f"--enable-{feature}"):
-            flags.append(f"--enable-{feature}")
-        elif not _offers(text, f"--disable-{feature}"):
-            raise UserError(f"wat2wasm ({command[0]}) does not know the wasm feature {feature!r}")
-    return flags
-
-
-def _offers(help_text: str, option: str) -> bool:
-    return re.search(rf"{re.escape(option)}(?![\w-])", help_text) is not None
+    try:
+        return flags_for(_HELP_CACHE[command], features)
+    except UnknownFeature as exc:
+        raise UserError(f"wat2wasm ({command[0]}) does not know the wasm feature {exc.feature!r}") from None
 
 
 def exists(env: Any) -> bool:

@@ -16,12 +16,12 @@ import os
 import stat
 from collections import deque
 
-from .errno import Errno, ErrnoError
+from .errno import EINVAL, ELOOP, ENAMETOOLONG, ENOENT, EPERM, ErrnoError
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _MAX_SYMLINKS = 40
+PATH_MAX = 4096  # bytes, with the terminating NUL: a longer guest path is ENAMETOOLONG, as on Linux
 _NOT_A_DIR = (host_errno.ELOOP, host_errno.ENOTDIR, host_errno.EMLINK)
-_EPERM = int(Errno.EPERM)
 
 
 class Resolved:
@@ -74,23 +74,28 @@ def escapes(target: str, depth: int) -> bool:
     return False
 
 
-def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
+def resolve(root_fd: int, path: str, follow: bool, slash_follows: bool = True) -> Resolved:
     """Resolve guest `path` under the directory `root_fd`; `follow` follows a final symlink.
 
-    Raises `ErrnoError` (EPERM on escape, ENOENT for "", ELOOP, EILSEQ/EINVAL) or `OSError`.
+    A trailing slash (`must_dir`) follows a final symlink too when `slash_follows` (lookups: open,
+    stat, readlink, as POSIX); calls that act on the entry itself (unlink, rmdir, rename, link) pass
+    False and check that the entry is a directory. Raises `ErrnoError` (EPERM on escape, ENOENT for "",
+    EINVAL for a NUL, ENAMETOOLONG for PATH_MAX bytes or more, ELOOP) or `OSError`.
     """
     if not path:
-        raise ErrnoError(int(Errno.ENOENT))
+        raise ErrnoError(ENOENT)
     if "\0" in path:
-        raise ErrnoError(int(Errno.EINVAL))
+        raise ErrnoError(EINVAL)
+    if len(path) >= PATH_MAX // 4 and len(path.encode()) >= PATH_MAX:
+        raise ErrnoError(ENAMETOOLONG)
     if path[0] == "/":
-        raise ErrnoError(_EPERM)
+        raise ErrnoError(EPERM)
     # Fast path: one plain component, not followed.
     if "/" not in path and not follow and path != "..":
         return Resolved(root_fd, root_fd, path, 0, False)
 
     must_dir = path.endswith("/")
-    if must_dir:
+    if must_dir and slash_follows:
         follow = True
     comps = deque(c for c in path.split("/") if c and c != ".")
     stack = [root_fd]
@@ -101,7 +106,7 @@ def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
             comp = comps.popleft()
             if comp == "..":
                 if len(stack) == 1:
-                    raise ErrnoError(_EPERM)
+                    raise ErrnoError(EPERM)
                 os.close(stack.pop())
                 continue
             cur = stack[-1]
@@ -109,10 +114,10 @@ def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
                 if follow and _is_symlink(comp, cur):
                     links += 1
                     if links > _MAX_SYMLINKS:
-                        raise ErrnoError(int(Errno.ELOOP))
+                        raise ErrnoError(ELOOP)
                     target = os.readlink(comp, dir_fd=cur)
                     if target.startswith("/"):
-                        raise ErrnoError(_EPERM)
+                        raise ErrnoError(EPERM)
                     comps.extend(c for c in target.split("/") if c and c != ".")
                     continue
                 name = comp
@@ -124,10 +129,10 @@ def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
                     raise
                 links += 1
                 if links > _MAX_SYMLINKS:
-                    raise ErrnoError(int(Errno.ELOOP)) from None
+                    raise ErrnoError(ELOOP) from None
                 target = os.readlink(comp, dir_fd=cur)
                 if target.startswith("/"):
-                    raise ErrnoError(_EPERM) from None
+                    raise ErrnoError(EPERM) from None
                 comps.extendleft(reversed([c for c in target.split("/") if c and c != "."]))
         else:
             name = "."
