@@ -35,7 +35,11 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """WASITOOL_REQUIRE_ENGINES=wasmer,wasmtime makes a missing engine an error, not a silent gap."""
+    """WASITOOL_REQUIRE_ENGINES=wasmer,wasmtime makes a missing engine an error, not a silent gap.
+
+    A shared build cache of the developer's shell would let builds in tests skip their compiles: tests
+    that want one pass it explicitly."""
+    os.environ.pop("WASITOOL_BUILD_CACHE", None)
     required = [e for e in os.environ.get("WASITOOL_REQUIRE_ENGINES", "").split(",") if e]
     missing = [e for e in required if e not in importable_engines()]
     if missing:

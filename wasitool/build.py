@@ -26,7 +26,7 @@ from wasitool.errors import BuildError
 from wasitool.examples import Example, load_examples, select_examples
 from wasitool.filelock import exclusive_lock
 from wasitool.project import Project, current_or_bundled, export_project, load_project
-from wasitool.toolchain.manifest import write_json_atomic
+from wasitool.toolchain.manifest import Toolchain, write_json_atomic
 from wasitool.toolchain.paths import load_toolchain, record_of
 
 STAMP = ".wasitool-stamp.json"
@@ -93,7 +93,8 @@ def ensure_built(names: Iterable[str], *, native: bool = False, root: Path | Non
     outputs = _outputs(wanted, native=native)
     digest = inputs_digest(project)
     if not _up_to_date(project, digest, outputs):
-        load_toolchain(lock=project.lock)
+        toolchain = load_toolchain(lock=project.lock)
+        _announce_libc_build(toolchain, wanted)
         with _build_lock(project):
             for path in _altered(project, digest, outputs):
                 path.unlink()  # SCons judges by the sources only: it would keep an edited output
@@ -213,7 +214,16 @@ def _record(project: Project, digest: str, outputs: list[Path]) -> None:
 
 def _build_lock(project: Project) -> AbstractContextManager[None]:
     """One SCons run at a time per project (SCons' own state file is not shared-safe)."""
-    return exclusive_lock(project.out / ".build.lock")
+    waiting = f"waiting for another build of {project.root} to finish"
+    return exclusive_lock(project.out / ".build.lock", on_wait=lambda: print(waiting, file=sys.stderr))
+
+
+def _announce_libc_build(toolchain: Toolchain, examples: Iterable[Example]) -> None:
+    """For builds whose output is captured: say on stderr that zig will first build its C library."""
+    from wasitool.toolchain.firstuse import MESSAGE, libc_pending
+
+    if any(e.language != "wat" for e in examples) and libc_pending(toolchain):
+        print(MESSAGE, file=sys.stderr, flush=True)
 
 
 # -- reproducibility ------------------------------------------------------------------------------------
@@ -252,14 +262,26 @@ def check_reproducible(
     trees = (base / "first" / "checkout", base / "second-build" / "tree")
     hashes: list[dict[str, str]] = []
     for index, tree in enumerate(trees):
-        export_project(project, tree)
-        if prepare is not None:
-            prepare(tree, index)
-        run_scons(["wasm"], tree, jobs=jobs, capture=True)
-        out = tree / "out"
+        out = build_clean(project, tree, jobs=jobs, prepare=None if prepare is None else _with_index(prepare, index))
         hashes.append({p.name: sha256_file(p) for p in [*sorted(out.glob("*.wasm")), out / "SHA256SUMS"]})
     first, second = hashes
     differing = sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
     if not differing and not keep:
         shutil.rmtree(base, ignore_errors=True)
     return ReproReport(hashes=first, differing=differing, trees=trees)
+
+
+def _with_index(prepare: Callable[[Path, int], None], index: int) -> Callable[[Path], None]:
+    return lambda tree: prepare(tree, index)
+
+
+def build_clean(project: Project, tree: Path, *, jobs: int | None = None,
+                prepare: Callable[[Path], None] | None = None) -> Path:
+    """Copy `project` into the fresh directory `tree`, build its modules there (`wasm`, never from a
+    build cache) and return the out dir. `prepare(tree)` may alter the copy first."""
+    export_project(project, tree)
+    if prepare is not None:
+        prepare(tree)
+    _announce_libc_build(load_toolchain(lock=project.lock), load_examples(project=project).values())
+    run_scons(["--cache-disable", "wasm"], tree, jobs=jobs, capture=True)
+    return tree / "out"

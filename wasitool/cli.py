@@ -42,8 +42,16 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
     r = lsub.add_parser("refresh", help="recompute the checksums of one tool's archive pins")
     r.add_argument("--tool", required=True)
     r.add_argument("--version", required=True)
-    r.add_argument("--mirror", metavar="DIR_OR_URL", help="read the archives from here instead of upstream")
+    r.add_argument("--mirror", metavar="DIR_OR_URL", help="read the files from here first (upstream for the rest)")
     r.add_argument("--lock", metavar="FILE")
+    u = lsub.add_parser("update", help="move one tool's pinned source to another version (URLs, wheels, sha256s)")
+    u.add_argument("--tool", required=True)
+    u.add_argument("--version", required=True)
+    u.add_argument("--source", choices=("archive", "pip"), help="which pinned source, when the tool has several")
+    u.add_argument("--mirror", metavar="DIR_OR_URL", help="read the files from here first (upstream for the rest)")
+    u.add_argument("--lock", metavar="FILE")
+    h = lsub.add_parser("hash", help="print the lock's content digest (a cache key for CI: store, build cache)")
+    h.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
 
 class _SplitFlags(argparse.Action):
@@ -81,9 +89,19 @@ def _args_build(p: argparse.ArgumentParser) -> None:
                    "or one FILE.c|FILE.cc|FILE.wat")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
+    p.add_argument("--build-cache", metavar="DIR",
+                   help="read and write built targets in this shared cache (default: $WASITOOL_BUILD_CACHE)")
+    p.add_argument("--write-sums", action="store_true",
+                   help="build every module and write SHA256SUMS (+ build-info) at the project root for `verify`")
     p.add_argument("-o", dest="output", metavar="OUT.wasm", help="with a source file: where to write the module "
                    "(default: its name with .wasm, in the current directory)")
     _args_compile(p)
+
+
+def _args_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sums", nargs="?", metavar="SUMS", help="checksum file (default: SHA256SUMS at the project root)")
+    p.add_argument("-j", "--jobs", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
@@ -154,13 +172,29 @@ def _args_init(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="write into a non-empty directory")
 
 
+def _args_store(p: argparse.ArgumentParser) -> None:
+    ssub = p.add_subparsers(dest="store_command", required=True)
+    listing = ssub.add_parser("list", help="installed toolchains: size, the locks using them, last use")
+    listing.add_argument("--json", action="store_true")
+    gc = ssub.add_parser("gc", help="remove what no known lock uses; prune the engine compile cache to its cap")
+    gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    gc.add_argument("--json", action="store_true")
+    clean = ssub.add_parser("clean", help="remove every toolchain, download and cache of the store")
+    clean.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    clean.add_argument("--json", action="store_true")
+    ssub.add_parser("path", help="print the store's directory")
+
+
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "init": ("create a project: wasitool.lock, SConstruct, wasitool.toml, src/hello.c and src/hello.wat",
              _args_init),
     "setup": ("download, verify and install the pinned toolchain", _args_setup),
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
+    "store": ("list, garbage-collect or clean the store of toolchains and caches", _args_store),
     "build": ("build the project's programs with SCons (same as `scons`), or one source file", _args_build),
+    "verify": ("build from clean and compare with the committed SHA256SUMS; exit 1 naming what differs",
+               _args_verify),
     "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
     "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
@@ -229,12 +263,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler.main(args) or 0)
     except WasitoolError as exc:
         print(f"wasitool: error: {exc.one_line()}", file=sys.stderr)
+        if getattr(args, "json", False):  # machines get the failure on stdout too, as JSON
+            print(error_json(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         print("wasitool: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 141
+
+
+def error_json(exc: WasitoolError) -> str:
+    """`{"ok": false, "error": ..., "fix": ...}` (+ `details`, one line per failed source, when there are)."""
+    import json
+
+    data: dict[str, object] = {"ok": False, "error": " ".join(exc.problem.split()), "fix": exc.fix}
+    details = getattr(exc, "failures", None)
+    if details:
+        data["details"] = list(details)
+    return json.dumps(data, indent=2)
 
 
 if __name__ == "__main__":

@@ -538,3 +538,34 @@ def strip_debug_sections(data: bytes) -> bytes:
     except IndexError:
         raise ValueError("truncated wasm module") from None
     return b"".join(kept)
+
+
+class RawSection(NamedTuple):
+    """One section of a module: its id, a name (`code`, or `custom:<name>` for custom sections) and bytes."""
+
+    id: int
+    name: str
+    payload: bytes
+
+
+def split_sections(data: bytes) -> list[RawSection]:
+    """Every section of a module in order, with its bytes (for comparing two builds section by section);
+    ValueError if `data` is not a whole module."""
+    if data[:8] != b"\0asm\x01\0\0\0":
+        raise ValueError("not a wasm module (bad magic or version)")
+    r = Reader(data, 8)
+    sections = []
+    try:
+        while r.pos < len(data):
+            section_id, size = r.byte(), r.uleb()
+            start, end = r.pos, r.pos + size
+            if end > len(data):
+                raise ValueError("truncated wasm module")
+            name = SECTION_NAMES.get(section_id, f"unknown-{section_id}").lower()
+            if section_id == 0:
+                name = f"custom:{r.name()}"
+            sections.append(RawSection(section_id, name, data[start:end]))
+            r.pos = end
+    except IndexError:
+        raise ValueError("truncated wasm module") from None
+    return sections

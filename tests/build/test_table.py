@@ -92,8 +92,7 @@ def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
 
 
 def test_readonly_dir_entry(tmp_path: Path) -> None:
-    (tmp_path / "recipes").mkdir()
-    (tmp_path / "recipes" / "examples.toml").write_text(
+    (tmp_path / "wasitool.toml").write_text(
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\n'
         'dirs = [{ guest = "/ro", fresh = true, ro = true }, { guest = "/rw", fresh = true }]\n')
     spec = load_examples(tmp_path)["x"].run_spec(tmp_path / "work")

@@ -45,22 +45,26 @@ def generate(env: Any) -> None:
         TOPDIR=env.Dir("#").abspath,
         # Fixed flags for reproducible output: no debug info, source paths relative to the top dir
         # (SCons runs every command from there), no build path in __FILE__.
-        WASI_CFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "-ffile-prefix-map=${TOPDIR}=."],
-        WASI_CXXFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "-ffile-prefix-map=${TOPDIR}=.", "-fno-exceptions"],
-        WASI_CCCOM="$WASI_CC $WASI_CFLAGS $_CPPINCFLAGS -c -o $TARGET $SOURCES",
-        WASI_CXXCOM="$WASI_CXX $WASI_CXXFLAGS $_CPPINCFLAGS -c -o $TARGET $SOURCES",
+        # What names a path of this machine (the store's compiler, the top dir) sits in $( $): it is left
+        # out of the build signature, so checkouts at other paths share a build cache (CacheDir); the
+        # toolchain enters the signature as WASITOOL_TOOLCHAIN_ID instead.
+        WASI_CFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "$(", "-ffile-prefix-map=${TOPDIR}=.", "$)"],
+        WASI_CXXFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "$(", "-ffile-prefix-map=${TOPDIR}=.", "$)",
+                       "-fno-exceptions"],
+        WASI_CCCOM="$( $WASI_CC $) $WASI_CFLAGS $_CPPINCFLAGS -c -o $TARGET $SOURCES",
+        WASI_CXXCOM="$( $WASI_CXX $) $WASI_CXXFLAGS $_CPPINCFLAGS -c -o $TARGET $SOURCES",
         WASI_LINK="$WASI_CC",
         # No `-s`: the `name` section stays, so `wasitool inspect` can name functions (`readdir`,
         # `__multi3`). The DWARF sections (libc's debug info names the compiler cache, so they are
         # not reproducible) are removed after linking by `strip_debug`, which keeps the output
         # byte-identical across builds. zig cc takes `-Wl,--strip-debug` as a full strip.
         WASI_LINKFLAGS=[],
-        WASI_LINKCOM="$WASI_LINK $WASI_LINKFLAGS -o $TARGET $SOURCES",
+        WASI_LINKCOM="$( $WASI_LINK $) $WASI_LINKFLAGS -o $TARGET $SOURCES",
         # Library modules are linked with the toolchain's own wasm-ld rather than through the
         # compiler driver: `zig cc` rejects `-Wl,--export-all`, while wasm-ld accepts the same
         # flags whichever compiler made the objects. -nostdlib is implied: nothing but our objects.
         WASI_LIBFLAGS=["--no-entry", "--export-all", "--strip-debug"],
-        WASI_LIBCOM="$WASI_LD $WASI_LIBFLAGS -o $TARGET $SOURCES",
+        WASI_LIBCOM="$( $WASI_LD $) $WASI_LIBFLAGS -o $TARGET $SOURCES",
         WASI_CCCOMSTR="wasm-cc $SOURCE -> $TARGET",
         WASI_CXXCOMSTR="wasm-c++ $SOURCE -> $TARGET",
         WASI_LINKCOMSTR="wasm-link $TARGET",

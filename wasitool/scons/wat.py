@@ -23,7 +23,7 @@ from wasitool.watflags import feature_flags as flags_for
 def generate(env: Any) -> None:
     env["WAT2WASM"] = role_command(use_toolchain(env), "wat2wasm")
     env.SetDefault(WAT2WASM_FLAGS=[], WAT_FEATURE_FLAGS=[], WASITOOL_TOOLCHAIN_ID="",
-                   WATCOM="$WAT2WASM $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE",
+                   WATCOM="$( $WAT2WASM $) $WAT2WASM_FLAGS $WAT_FEATURE_FLAGS -o $TARGET $SOURCE",
                    WATCOMSTR="wat2wasm $SOURCE -> $TARGET")
     env["BUILDERS"]["WatProgram"] = SCons.Builder.Builder(
         action=Action("$WATCOM", "$WATCOMSTR", varlist=["WASITOOL_TOOLCHAIN_ID"]),

@@ -85,6 +85,15 @@ class ToolSpec:
     summary: str
     provides: tuple[str, ...]
     sources: tuple[SourceSpec, ...]
+    reproducible_source: str | None = None  # the source kind committed checksums were made with
+
+    @property
+    def ordered_sources(self) -> tuple[SourceSpec, ...]:
+        """The sources in the order setup tries them: the reproducible source first, then the lock's order."""
+        if self.reproducible_source is None:
+            return self.sources
+        first = tuple(s for s in self.sources if s.kind == self.reproducible_source)
+        return first + tuple(s for s in self.sources if s.kind != self.reproducible_source)
 
 
 @dataclass(frozen=True)
@@ -192,7 +201,13 @@ def _parse_tool(name: str, body: dict[str, Any], where: _Where) -> ToolSpec:
         _parse_source(name, i, _as_table(s, where.at(f"sources[{i}]")), where.at(f"sources[{i}]"))
         for i, s in enumerate(sources_data)
     )
-    return ToolSpec(name=name, summary=str(body.get("summary", "")), provides=provides, sources=sources)
+    reproducible = _string(body, "reproducible-source", where, required=False)
+    pinned_kinds = sorted({s.kind for s in sources if s.pinned})
+    if reproducible is not None and reproducible not in pinned_kinds:
+        where.fail("reproducible-source", f"is {reproducible!r}; expected the kind of one of this tool's "
+                   f"hash-pinned sources ({', '.join(pinned_kinds) or 'it has none'})")
+    return ToolSpec(name=name, summary=str(body.get("summary", "")), provides=provides, sources=sources,
+                    reproducible_source=reproducible)
 
 
 def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) -> SourceSpec:

@@ -78,17 +78,30 @@ def toolchain_for(lock: Lock, platform: str, store_root: Path) -> Toolchain:
     """
     recorded = read_record(store_root, lock, platform)
     if recorded is not None:
+        mark_used(record_path(store_root, lock.digest, platform))
         return recorded
     store = Store(store_root)
     tools = {}
     for name, tool in lock.tools.items():
-        found = installed_pinned(tool.sources, store, platform)
+        found = installed_pinned(tool.ordered_sources, store, platform)
         if found is None:
             raise _not_set_up(store_root, lock, platform)
         tools[name] = found
     toolchain = Toolchain(platform=platform, tools=tools)
     write_record(store_root, lock, toolchain)
     return toolchain
+
+
+def mark_used(record: Path, every: float = 3600.0) -> None:
+    """Note that a build used `record` (its mtime, refreshed at most hourly): `store list` shows it."""
+    import os
+    import time
+
+    try:
+        if time.time() - record.stat().st_mtime > every:
+            os.utime(record)
+    except OSError:
+        pass
 
 
 def _not_set_up(store_root: Path, lock: Lock, platform: str) -> ToolchainError:

@@ -77,8 +77,8 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     ctx = FetchContext(store=store, platform=platform, reporter=reporter, offline=options.offline,
                        mirror=options.mirror)
     names = options.tools or list(lock.tools)
-    outcomes = {name: _ensure_tool(lock.tool(name), _candidates(lock.tool(name), options), ctx, options.force)
-                for name in names}
+    outcomes = {name: _ensure_tool(lock.tool(name), _candidates(lock.tool(name), options), ctx, options.force,
+                                   options.frozen) for name in names}
     record = record_path(store.root, lock.digest, platform)
     tools = _previous_tools(record) if options.tools else {}
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
@@ -89,7 +89,7 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
 
 
 def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
-    sources = [s for s in tool.sources if options.source_kind in (None, s.kind)]
+    sources = [s for s in tool.ordered_sources if options.source_kind in (None, s.kind)]
     if options.frozen:
         sources = [s for s in sources if s.pinned]
     if not sources:
@@ -97,26 +97,51 @@ def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
         frozen = " hash-pinned" if options.frozen else ""
         raise ToolchainError(f"wasitool.lock lists no{frozen} {wanted}source for {tool.name}",
                              "drop --source/--frozen, or add such a source to wasitool.lock")
+    reproducible = tool.reproducible_source
+    if options.frozen and reproducible:
+        if options.source_kind not in (None, reproducible):
+            raise ToolchainError(f"--frozen installs {tool.name} only from its reproducible source {reproducible} "
+                                 f"(wasitool.lock), not {options.source_kind}", "drop --source, or drop --frozen")
+        sources = [s for s in sources if s.kind == reproducible]
     return sources
 
 
-def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, force: bool) -> ToolOutcome:
-    if not force and (found := _already_installed(sources, ctx)):
+def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, force: bool,
+                 frozen: bool = False) -> ToolOutcome:
+    # With a reproducible source, only it counts as "already there": another installed source is a fallback.
+    preferred = sources[:1] if tool.reproducible_source else sources
+    if not force and (found := _already_installed(preferred, ctx)):
         return ToolOutcome(found, reused=True)
-    with ctx.store.locked():
-        if not force and (found := _already_installed(sources, ctx)):
+    waiting = f"waiting for another wasitool setup to finish with the store ({ctx.store.root / '.lock'})"
+    with ctx.store.locked(on_wait=lambda: ctx.reporter.note(waiting)):
+        if not force and (found := _already_installed(preferred, ctx)):
             return ToolOutcome(found, reused=True)
         failures: list[str] = []
         for spec in sources:
+            if not force and failures and (found := _already_installed([spec], ctx)):
+                _note_not_reproducible(tool, spec, ctx)
+                return ToolOutcome(found, reused=True, failures=failures)
             try:
                 installed = source_module(spec.kind).install(tool, spec, ctx)
+                if failures:
+                    _note_not_reproducible(tool, spec, ctx)
                 return ToolOutcome(installed, reused=False, failures=failures)
             except ToolchainError as exc:
+                if frozen and tool.reproducible_source:
+                    raise ToolchainError(
+                        f"--frozen: {tool.name} must come from its reproducible source {spec.kind} "
+                        f"(wasitool.lock), which failed: {exc.problem}", exc.fix or _fix_for(sources, ctx)) from None
                 failures.append(f"{spec.kind}: {exc.one_line()}")
                 following = sources[sources.index(spec) + 1 :]
                 if following:
                     ctx.reporter.note(f"{tool.name} {spec.kind}: {exc.problem}, trying {following[0].kind}")
     raise SourcesExhausted(tool.name, ctx.platform, failures, _fix_for(sources, ctx))
+
+
+def _note_not_reproducible(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> None:
+    if tool.reproducible_source and spec.kind != tool.reproducible_source:
+        ctx.reporter.note(f"{tool.name}: using the {spec.kind} source, not the reproducible "
+                          f"{tool.reproducible_source} source: modules may differ from committed checksums")
 
 
 def _already_installed(sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
