@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from wasitool.toolchain.paths import load_toolchain, pointer_path
 
 
 def main(args: argparse.Namespace) -> int:
+    if getattr(args, "cmake", None):
+        return _write_cmake(Path(args.cmake))
     toolchain = load_toolchain(args.platform)
     pointer = pointer_path(args.platform)
     if args.json:
@@ -37,4 +40,14 @@ def main(args: argparse.Namespace) -> int:
         console.print(table)
     for key, value in sorted(toolchain.env().items()):
         console.print(f"env {key}={value}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def _write_cmake(dest: Path) -> int:
+    from wasitool.toolchain.cmake import write_cmake_toolchain
+    from wasitool.toolchain.wrappers import installed_wrappers, wrapper_dir
+
+    toolchain, wrappers = installed_wrappers()
+    written = write_cmake_toolchain(toolchain, wrappers, wrapper_dir(toolchain), dest)
+    print(f"wrote {written} (use: cmake -DCMAKE_TOOLCHAIN_FILE={written} ...)")
     return 0

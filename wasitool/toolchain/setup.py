@@ -12,11 +12,11 @@ from pathlib import Path
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
 from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_pointer
+from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_pointer, write_tool_manifest
 from wasitool.toolchain.paths import pointer_path, store_root
 from wasitool.toolchain.reporter import Reporter, SilentReporter
 from wasitool.toolchain.sources import source_module
-from wasitool.toolchain.sources.base import FetchContext
+from wasitool.toolchain.sources.base import FetchContext, check_commands, describe_install
 from wasitool.toolchain.store import Store
 
 
@@ -98,10 +98,10 @@ def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
 
 
 def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, force: bool) -> ToolOutcome:
-    if not force and (found := _already_installed(sources, ctx)):
+    if not force and (found := _already_installed(tool, sources, ctx)):
         return ToolOutcome(found, reused=True)
     with ctx.store.locked():
-        if not force and (found := _already_installed(sources, ctx)):
+        if not force and (found := _already_installed(tool, sources, ctx)):
             return ToolOutcome(found, reused=True)
         failures: list[str] = []
         for spec in sources:
@@ -116,15 +116,32 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
     raise SourcesExhausted(tool.name, ctx.platform, failures, _fix_for(sources, ctx))
 
 
-def _already_installed(sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
-    """The first pinned source, in lock order, whose exact pin is already in the store."""
+def _already_installed(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
+    """The first pinned source, in lock order, whose exact pin is already in the store.
+
+    When the lock now describes the installed files differently (e.g. it gained roles), the manifest is
+    brought up to date from the files on disk, without reinstalling.
+    """
     for spec in sources:
         pin = spec.platforms.get(ctx.platform)
         if spec.pinned and pin is not None and not pin.unavailable:
-            found = ctx.store.installed(ctx.store.install_dir(spec, pin, ctx.platform))
+            directory = ctx.store.install_dir(spec, pin, ctx.platform)
+            found = ctx.store.installed(directory)
             if found is not None:
-                return found
+                return _current_manifest(tool, spec, directory, found, ctx)
     return None
+
+
+def _current_manifest(tool: ToolSpec, spec: SourceSpec, directory: Path, found: InstalledTool,
+                      ctx: FetchContext) -> InstalledTool | None:
+    """`found`, or the manifest the lock now gives for the same files (rewritten); None if files are missing."""
+    try:
+        expected = describe_install(tool, spec, directory, ctx, check_commands(tool, spec, directory, ctx))
+    except ToolchainError:
+        return None  # a role the lock requires is not among the installed files: reinstall
+    if expected != found:
+        write_tool_manifest(expected, directory)
+    return expected
 
 
 def _previous_tools(pointer: Path) -> dict[str, InstalledTool]:
