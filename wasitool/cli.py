@@ -33,6 +33,7 @@ def _args_setup(p: argparse.ArgumentParser) -> None:
 
 def _args_toolchain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--cmake", metavar="FILE", help="write a CMake toolchain file (use with -DCMAKE_TOOLCHAIN_FILE)")
 
@@ -40,16 +41,19 @@ def _args_toolchain(p: argparse.ArgumentParser) -> None:
 def _args_env(p: argparse.ArgumentParser) -> None:
     p.epilog = 'Use: eval "$(wasitool env)"; then make, cmake or ./configure build for wasm32-wasi'
     p.add_argument("--shell", choices=("sh", "fish", "powershell", "json"), default="sh")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
 
 def _args_exec(p: argparse.ArgumentParser) -> None:
     p.epilog = "Example: wasitool exec -- make CC='$CC' (the command sees CC, CXX, AR, RANLIB, ... and PATH)"
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD", help="the command and its arguments (after --)")
 
 
 def _args_which(p: argparse.ArgumentParser) -> None:
     p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, ...")
     p.add_argument("--argv", action="store_true", help="print the command the wrapper runs instead of its path")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
 
 def _args_lock(p: argparse.ArgumentParser) -> None:
@@ -61,23 +65,75 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
     r.add_argument("--lock", metavar="FILE")
 
 
+class _SplitFlags(argparse.Action):
+    """`--cflags "-Wall -DX=1"`: shell-split words, appended to the same list as `-X FLAG`."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        import shlex
+
+        try:
+            words = shlex.split(str(values))
+        except ValueError as exc:
+            parser.error(f"{option_string} {values!r}: {exc}")
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), *words])
+
+
+def _args_compile(p: argparse.ArgumentParser) -> None:
+    """Options for compiling one source file (FILE.c, FILE.cc, FILE.wat)."""
+    g = p.add_argument_group("one source file (FILE.c, FILE.cc/.cpp, FILE.wat)")
+    g.add_argument("-O", dest="optimize", choices=("0", "1", "2", "3", "s", "z"), metavar="LEVEL",
+                   help="optimization, attached: -O0 ... -O3, -Os, -Oz (default -O2)")
+    g.add_argument("-X", dest="cflags", action="append", default=[], metavar="FLAG",
+                   help="one extra compiler argument, attached: -X-DDEBUG -X-Wl,--stack-size=65536 (repeatable)")
+    g.add_argument("--cflags", dest="cflags", action=_SplitFlags, metavar="'FLAGS'",
+                   help="extra compiler arguments, split like a shell: --cflags '-DN=3 -Iinclude'")
+    g.add_argument("--lib", action="store_true", help="a library module: no _start, exports instead")
+    g.add_argument("--export", action="append", default=[], metavar="NAME",
+                   help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
+                        "first); without it every function is exported and libc is not linked")
+
+
 def _args_build(p: argparse.ArgumentParser) -> None:
-    p.add_argument("targets", nargs="*", help="example names or SCons targets (default: all examples)")
+    p.epilog = "A source file builds alone, cached: wasitool build hello.c -o hello.wasm"
+    p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project), "
+                   "or one FILE.c|FILE.cc|FILE.wat")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
+    p.add_argument("-o", dest="output", metavar="OUT.wasm", help="with a source file: where to write the module "
+                   "(default: its name with .wasm, in the current directory)")
+    _args_compile(p)
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
     p.epilog = "Arguments after `--` go to the guest: wasitool run first -- a b"
-    p.add_argument("target", help="example name or path to a .wasm file")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
     p.add_argument("--engine", choices=ENGINES, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]", help="preopen a directory")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
     p.add_argument("--invoke", nargs="+", metavar=("EXPORT", "ARGS"), help="call an export instead of _start")
     p.add_argument("--diff", action="store_true", help="compare with the example's expected output")
-    p.add_argument("--trace", action="store_true", help="print every WASI call (to stderr)")
+    p.add_argument("--trace", nargs="?", const="all", metavar="CALLS",
+                   help="print every WASI call, decoded, to stderr; --trace=path_open,fd_* only those (`!x` drops x)")
     p.add_argument("--trace-file", metavar="FILE", help="write the trace here instead of stderr")
+    p.add_argument("--trace-bytes", type=_count, metavar="N",
+                   help="show at most N bytes of each buffer and argument string (default 32)")
+    p.add_argument("--trace-format", choices=("text", "json"), help="text (default), or json: one object per line")
+    p.add_argument("--trace-summary", action="store_true",
+                   help="at exit, a table per call: count, errors, time (like strace -c); alone, only the table")
     p.add_argument("-v", "--verbose", action="store_true")
+    _args_compile(p)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes")
+    return int(text)
+
+
+# Options whose value may only be attached with `=`: alone they take their default, so
+# `wasitool run --trace readdir` traces readdir instead of reading `readdir` as the option's value.
+ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}}
 
 
 def _args_check(p: argparse.ArgumentParser) -> None:
@@ -89,22 +145,42 @@ def _args_check(p: argparse.ArgumentParser) -> None:
 
 def _args_inspect(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", help="example name or .wasm file")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--callers", metavar="FUNC", help="every call chain from FUNC (import, export, name or "
+                      "index) up to the exports")
+    view.add_argument("--disasm", metavar="FUNC", help="the code of one function, calls annotated")
+    view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
+    p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
     p.add_argument("--json", action="store_true")
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
+
+
 def _args_examples(p: argparse.ArgumentParser) -> None:
-    """No options."""
+    p.add_argument("--copy", metavar="DIR", help="copy the examples into DIR as a project to change")
+    p.add_argument("--force", action="store_true", help="with --copy: write into a non-empty directory")
+
+
+def _args_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", nargs="?", default=".", help="where to create the project (default: here)")
+    p.add_argument("--force", action="store_true", help="write into a non-empty directory")
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "init": ("create a project: wasitool.lock, SConstruct, wasitool.toml, src/hello.c and src/hello.wat",
+             _args_init),
     "setup": ("download, verify and install the pinned toolchain", _args_setup),
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
-    "build": ("build the examples with SCons (same as `scons examples`)", _args_build),
-    "run": ("run an example or a .wasm file in the Python WASI runtime", _args_run),
+    "build": ("build the project's programs with SCons (same as `scons`), or one source file", _args_build),
+    "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
-    "inspect": ("show a module's imports, exports, memory and sections", _args_inspect),
-    "examples": ("list the examples and what each teaches", _args_examples),
+    "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
+    "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
     "env": ("print CC, CXX, AR, ... for the pinned toolchain, for make, CMake or configure", _args_env),
     "exec": ("run a command with the toolchain's CC, CXX, AR, ... and PATH (like emmake)", _args_exec),
     "which": ("print the wrapper executable of one toolchain role (cc, c++, ar, ...)", _args_which),
@@ -153,6 +229,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if "--" in argv:
         cut = argv.index("--")
         argv, guest_args = argv[:cut], argv[cut + 1 :]
+    if argv and argv[0] in ATTACHED_ONLY:
+        argv = [ATTACHED_ONLY[argv[0]].get(item, item) for item in argv]
     if argv and argv[0] in COMMANDS:
         args = command_parser(argv[0]).parse_args(argv[1:])
     else:

@@ -33,3 +33,9 @@ class WasiError(WasitoolError):
 
 class RuntimeNotFound(WasitoolError):
     """An external runtime (node, wasmtime CLI, ...) is not available on this machine."""
+
+
+class CompileError(BuildError):
+    """A compiler rejected the user's source; it has already printed why (exit status 1, like `cc`)."""
+
+    exit_code = 1

@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable
 from contextlib import ExitStack
-from typing import IO, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 from wasitool.engines import load_engine
 from wasitool.engines.base import WasiHost
 from wasitool.engines.traps import trap_line
 from wasitool.runspec import RunResult, RunSpec
 
+if TYPE_CHECKING:
+    from wasitool.wasi.trace import Tracer
 
-def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: TextIO | None = None,
+
+def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: Tracer | TextIO | None = None,
         requires: Iterable[str] = ()) -> RunResult:
     """Run `spec` to completion and report its exit status (and output, with `capture=True`).
 

@@ -43,7 +43,7 @@ def test_entry_is_consistent(name: str) -> None:
         assert example.language == "c" and example.kind == "command"
     for spec in example.dirs:
         if spec.fixture:
-            assert (ROOT / "src" / spec.fixture).is_dir()
+            assert (ROOT / "wasitool" / "bundled" / "src" / spec.fixture).is_dir()
 
 
 @pytest.mark.parametrize("name", ["clock_res_get", "clock_time_get", "random_get", "readdir"])
@@ -72,11 +72,10 @@ def test_run_spec_env_is_only_what_is_declared(tmp_path: Path, monkeypatch: pyte
 
 
 def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
-    (tmp_path / "recipes").mkdir()
-    table = tmp_path / "recipes" / "examples.toml"
+    table = tmp_path / "wasitool.toml"
     cases = {
         '[examples.x]\nsource = "x.c"\n': "teaches",
-        '[examples.x]\nsource = "x.rs"\nteaches = "t"\n': "neither",
+        '[examples.x]\nsource = "x.rs"\nteaches = "t"\n': "is not one of",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\nkind = "library"\n': "run.invoke",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\ncolour = 1\n': "colour",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.expect]\nstdout = { regex = "(" }\n': "regex",

@@ -107,14 +107,13 @@ def test_trace_file(engine_name, wat_file, tmp_path):
 def _project(tmp_path, wat_file):
     """A checkout with one example, `greet`, whose recipe passes args and env; its module is prebuilt."""
     root = tmp_path / "proj"
-    (root / "recipes").mkdir(parents=True)
-    (root / "src").mkdir()
+    (root / "src").mkdir(parents=True)
     (root / "out").mkdir()
     (root / "wasitool.lock").write_text("")
     (root / "SConstruct").write_text("")
     (root / "src" / "greet.wat").write_text(M.strings_dump("args"))
     (root / "out" / "greet.wasm").write_bytes(wat_file(M.strings_dump("args")).read_bytes())
-    (root / "recipes" / "examples.toml").write_text(
+    (root / "wasitool.toml").write_text(
         '[examples.greet]\nsource = "greet.wat"\nteaches = "args"\n'
         '[examples.greet.run]\nargs = ["from-recipe"]\nargv0 = "greet"\n'
         '[examples.greet.expect]\nstdout = "greet\\u0000from-recipe\\u0000"\nexit_code = 2\n')

@@ -6,7 +6,6 @@ The recorder writes one line per argument (`ARG <arg>`) and the variables the to
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -15,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from wasitool.platforms import host_platform
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, write_pointer
+from wasitool.project import default_lock_path
+from wasitool.toolchain.lock import load_lock
+from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.records import write_record
 
 RECORDER = r"""#!/bin/sh
 {{ for name in {names}; do eval "printf '%s\n' \"ENV $name=\$$name\""; done
@@ -38,7 +40,7 @@ class FakeStore:
 
     def wasitool(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "wasitool", *args], env=self.env(**extra), capture_output=True,
-                              text=True, timeout=60, check=False)
+                              text=True, timeout=60, check=False, cwd=self.root.parent)  # outside any project
 
     def calls(self) -> tuple[list[str], dict[str, str]]:
         """The arguments and environment of the last recorded call."""
@@ -68,9 +70,5 @@ def make_fake_store(root: Path, *, sdk_extra: dict[str, Any] | None = None, lack
     wabt = InstalledTool(name="wabt", source="pip", version="1.0", root=str(wabt_root),
                          commands={"wat2wasm": [str(recorder), "wat2wasm"]})
     toolchain = Toolchain(platform=host_platform(), tools={"wasi-sdk": sdk, "wabt": wabt})
-    write_pointer(root / f"current-{host_platform()}.json", toolchain)
+    write_record(root, load_lock(default_lock_path()), toolchain)  # what the bundled lock selects, outside projects
     return FakeStore(root, toolchain, root / "calls.log")
-
-
-def pointer_json(store: FakeStore) -> dict[str, Any]:
-    return json.loads((store.root / f"current-{host_platform()}.json").read_text(encoding="utf-8"))

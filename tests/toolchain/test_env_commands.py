@@ -31,13 +31,14 @@ def test_eval_env_then_build_variables_point_at_working_wrappers(store: FakeStor
     script = 'eval "$(python -m wasitool env)" && printf "%s\\n" "$CC" "$CXX" "$AR" "$RANLIB" "$WASI_SYSROOT" ' \
              '"${NM-unset}" && command -v wasm32-wasi-cc && "$CC" -c x.c'
     env = store.env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    proc = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, check=False,
+                          cwd=store.root.parent)
     assert proc.returncode == 0, proc.stderr
     cc, cxx, ar, ranlib, sysroot, nm, found = proc.stdout.splitlines()
     bin_dir = Path(cc).parent
     assert (Path(cc).name, Path(cxx).name, Path(ar).name, Path(ranlib).name) == (
         "wasm32-wasi-cc", "wasm32-wasi-c++", "wasm32-wasi-ar", "wasm32-wasi-ranlib")
-    assert bin_dir.parent == store.root / "bin" and Path(found) == Path(cc)
+    assert bin_dir.parent.parent == store.root / "records" and Path(found) == Path(cc)
     assert sysroot == "/opt/sys root" and nm == "unset"
     assert store.calls()[0] == ["cc", "-target", "wasm32-wasi", "-c", "x.c"]
 

@@ -25,7 +25,7 @@ kind = "system"
 
 
 def test_the_project_lock_gives_every_source_its_roles_or_says_why_not() -> None:
-    sdk = load_lock(REPO / "wasitool.lock").tool("wasi-sdk")
+    sdk = load_lock(REPO / "wasitool" / "bundled" / "wasitool.lock").tool("wasi-sdk")
     archive, pip, system_source = sdk.sources
     roles = {"cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld"}
     assert set(archive.commands) == roles and not archive.lacks
@@ -71,7 +71,7 @@ def test_a_reused_install_follows_a_lock_that_gained_roles(scenario: Scenario) -
     assert second["sjlj"] == {"compile": [], "link": ["-lsetjmp"], "library": [], "define_c_longjmp": False}
     manifest = json.loads((Path(first["root"]) / "toolchain.json").read_text())["tool"]
     assert manifest["commands"] == second["commands"]
-    which = scenario.run("which", "nm")
+    which = scenario.run("which", "nm", "--lock", str(scenario.lock))
     assert which.returncode == 2 and "the unpacked wasi-sdk 33.0 has no bin/llvm-nm" in which.stderr
 
 

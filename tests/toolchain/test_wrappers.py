@@ -27,7 +27,7 @@ def store(tmp_path: Path) -> FakeStore:
 
 
 def _written(store: FakeStore) -> dict[str, Path]:
-    return wrappers.write_wrappers(store.toolchain, wrappers.wrapper_dir(store.toolchain, store.root))
+    return wrappers.write_wrappers(store.toolchain, store.root / "bin")
 
 
 def _call(store: FakeStore, wrapper: Path, *args: str, status: int = 0) -> tuple[list[str], dict[str, str]]:
@@ -125,21 +125,27 @@ def test_writing_is_idempotent_and_leaves_no_temporary_files(store: FakeStore) -
     assert sorted(p.name for p in directory.iterdir() if p.is_file()) == sorted(stamps)
 
 
-def test_the_wrapper_dir_is_keyed_by_the_toolchain(store: FakeStore) -> None:
-    directory = wrappers.wrapper_dir(store.toolchain, store.root)
-    assert directory.parent == store.root / "bin" and len(directory.name) == 16
-    assert int(directory.name, 16) >= 0
-    assert wrappers.wrapper_dir(store.toolchain, store.root) == directory
-    other = make_fake_store(store.root.parent / "other", lacks_nm=False).toolchain
-    assert wrappers.wrapper_dir(other, store.root) != directory
-
-
-def test_ensure_rewrites_wrappers_written_by_another_format(store: FakeStore, monkeypatch) -> None:
-    written = wrappers.ensure_wrappers(store.toolchain, store.root)
+def test_ensure_rewrites_wrappers_when_the_toolchain_or_their_format_changes(store: FakeStore,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    bin_dir = store.root / "bin"
+    written = wrappers.ensure_wrappers(store.toolchain, bin_dir)
     written["cc"].unlink()
-    assert wrappers.ensure_wrappers(store.toolchain, store.root) == written and not written["cc"].exists()
+    assert wrappers.ensure_wrappers(store.toolchain, bin_dir) == written and not written["cc"].exists()
     monkeypatch.setattr(wrappers, "FORMAT", wrappers.FORMAT + 1)
-    assert wrappers.ensure_wrappers(store.toolchain, store.root) == written and written["cc"].exists()
+    assert wrappers.ensure_wrappers(store.toolchain, bin_dir) == written and written["cc"].exists()
+    other = make_fake_store(store.root.parent / "other", lacks_nm=False).toolchain
+    assert "nm" in wrappers.ensure_wrappers(other, bin_dir)
+    assert "exec " in (bin_dir / "wasm32-wasi-nm").read_text()
+
+
+def test_commands_use_the_wrappers_in_the_locks_install_record(store: FakeStore) -> None:
+    from wasitool.project import default_lock_path
+    from wasitool.toolchain.lock import load_lock
+    from wasitool.toolchain.records import record_path
+
+    which = store.wasitool("which", "cc")
+    record = record_path(store.root, load_lock(default_lock_path()).digest, store.toolchain.platform)
+    assert Path(which.stdout.strip()) == record.with_suffix("") / "bin" / "wasm32-wasi-cc"
 
 
 def test_run_wrapper_puts_the_guest_arguments_after_the_module(store: FakeStore) -> None:

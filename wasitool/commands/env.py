@@ -12,15 +12,14 @@ import json
 import os
 from pathlib import Path
 
-from wasitool.toolchain.wrappers import ENV_ROLES, environment, installed_wrappers, wrapper_dir
+from wasitool.toolchain.wrappers import ENV_ROLES, environment, installed_wrappers
 
 SHELLS = ("sh", "fish", "powershell", "json")
 
 
 def main(args: argparse.Namespace) -> int:
-    toolchain, wrappers = installed_wrappers()
+    toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else None)
     variables = environment(toolchain, wrappers)
-    bin_dir = wrapper_dir(toolchain)
     missing = {name: toolchain.missing(role).problem for name, role in ENV_ROLES.items() if role not in wrappers}
     print(render(variables, bin_dir, missing, args.shell), end="")
     return 0

@@ -10,9 +10,10 @@ import argparse
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from wasitool.errors import WasitoolError
-from wasitool.toolchain.wrappers import environment, installed_wrappers, wrapper_dir
+from wasitool.toolchain.wrappers import environment, installed_wrappers
 
 
 def main(args: argparse.Namespace) -> int:
@@ -21,9 +22,9 @@ def main(args: argparse.Namespace) -> int:
     command = [*args.cmd, "--", *args.guest_args] if args.cmd and args.guest_args else [*args.cmd, *args.guest_args]
     if not command:
         raise WasitoolError("wasitool exec needs a command to run", "write it after --: wasitool exec -- make")
-    toolchain, wrappers = installed_wrappers()
+    toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else None)
     env = {**os.environ, **environment(toolchain, wrappers)}
-    env["PATH"] = os.pathsep.join([str(wrapper_dir(toolchain)), env.get("PATH", "")])
+    env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     sys.stdout.flush()
     sys.stderr.flush()
     try:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import shlex
+from pathlib import Path
 
 from wasitool.errors import ToolchainError
 from wasitool.toolchain.wrappers import RUN_ROLE, TARGET_ROLES, installed_wrappers
 
 
 def main(args: argparse.Namespace) -> int:
-    toolchain, wrappers = installed_wrappers()
+    toolchain, wrappers, _ = installed_wrappers(Path(args.lock) if args.lock else None)
     role = args.role
     if role in wrappers:
         if args.argv:

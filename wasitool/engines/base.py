@@ -155,6 +155,11 @@ class Engine(ABC):
     def _deserialize(self, artifact: bytes) -> Any:
         raise NotImplementedError
 
+    @staticmethod
+    @abstractmethod
+    def _wat2wasm(text: str) -> bytes | bytearray:
+        """Assemble WebAssembly text with the engine's own parser; raise any exception on a syntax error."""
+
     @abstractmethod
     def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
         """Link the WASI imports, instantiate and bind the exported memory; return the instance."""
@@ -216,6 +221,13 @@ class Engine(ABC):
             cache.save(path, artifact)
         return native
 
+    def wat2wasm(self, text: str, label: str) -> bytes:
+        """WebAssembly text to binary, as `wasmtime run x.wat` does; WatSyntaxError with the parser's text."""
+        try:
+            return bytes(self._wat2wasm(text))
+        except Exception as exc:
+            raise WatSyntaxError(label, str(exc).replace("<anon>", label)) from None
+
     def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None) -> Outcome:
         """Instantiate with WASI linked in and run `_start` (or the invoked export) to completion."""
         check_imports(module, host)
@@ -253,6 +265,14 @@ class Engine(ABC):
         from wasitool.engines.features import FEATURE_PROBES
 
         return frozenset(f for f in FEATURE_PROBES if self.supports(f))
+
+
+class WatSyntaxError(WasiError):
+    """The engine's text parser rejected a `.wat` file; `message` is the parser's full report."""
+
+    def __init__(self, label: str, message: str) -> None:
+        super().__init__(f"{label} is not valid WebAssembly text", "fix the error shown above")
+        self.message = message
 
 
 def first_line(exc: BaseException) -> str:

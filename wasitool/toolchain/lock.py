@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from wasitool import tomlread
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10
-    import tomli as tomllib
 
 SCHEMA = 1
 SOURCE_KINDS = ("archive", "pip", "system")
@@ -116,6 +111,7 @@ class Lock:
 
     path: Path
     tools: dict[str, ToolSpec]
+    digest: str = ""  # sha256 of the parsed content: comments and layout do not change it
 
     def tool(self, name: str) -> ToolSpec:
         try:
@@ -137,8 +133,8 @@ def load_lock(path: Path) -> Lock:
 def parse_lock(text: str, path: Path) -> Lock:
     """Validate lock-file text; every problem is one ToolchainError naming the TOML key at fault."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomlread.loads(text)
+    except tomlread.TOMLDecodeError as exc:
         raise ToolchainError(f"{path.name} is not valid TOML ({exc})", LOCK_FIX) from None
     where = _Where(path.name)
     if data.get("schema") != SCHEMA:
@@ -148,7 +144,16 @@ def parse_lock(text: str, path: Path) -> Lock:
         where.fail("tools", "lists no tools")
     tools = {name: _parse_tool(name, _as_table(body, where.at(f"tools.{name}")), where.at(f"tools.{name}"))
              for name, body in tools_data.items()}
-    return Lock(path=path, tools=tools)
+    return Lock(path=path, tools=tools, digest=content_digest(data))
+
+
+def content_digest(data: dict[str, Any]) -> str:
+    """sha256 of a parsed lock, independent of comments, key order and layout (`wasitool lock hash`)."""
+    import json
+
+    from wasitool.digest import sha256_text
+
+    return sha256_text(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str))
 
 
 class _Where:
@@ -160,7 +165,7 @@ class _Where:
     def at(self, key: str) -> _Where:
         return _Where(f"{self.prefix}: {key}" if ": " not in self.prefix else f"{self.prefix}.{key}")
 
-    def fail(self, key: str, problem: str) -> None:
+    def fail(self, key: str, problem: str) -> NoReturn:
         location = self.at(key).prefix if key else self.prefix
         raise ToolchainError(f"{location} {problem}", LOCK_FIX)
 

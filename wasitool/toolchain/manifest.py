@@ -1,7 +1,7 @@
 """`toolchain.json`: what an installed toolchain offers the build, whatever source installed it.
 
-The store keeps one manifest per installed tool (inside its directory) and one pointer per host
-platform (`<store>/current-<platform>.json`) that lists which installed tool the build uses.
+The store keeps one manifest per installed tool (inside its directory) and one record per lock and
+platform (`wasitool.toolchain.records`) that lists which installed tools that lock's builds use.
 Commands are argv prefixes so a wrapper such as `zig cc -target wasm32-wasi` fits the same slot as
 wasi-sdk's `clang --target=wasm32-wasip1 --sysroot=...`.
 """
@@ -48,11 +48,11 @@ class InstalledTool:
         package = f" ({self.package})" if self.package else ""
         return f"{self.name} {self.version} from {self.source}{package}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> InstalledTool:
+    def from_json(cls, data: dict[str, Any]) -> InstalledTool:
         return cls(**data)
 
 
@@ -93,7 +93,7 @@ class Toolchain:
         return merged
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write `data` as JSON to `path` via a temporary file and one `os.replace`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -112,11 +112,12 @@ def read_tool_manifest(directory: Path) -> InstalledTool:
     return InstalledTool.from_json(data["tool"])
 
 
-def write_pointer(path: Path, toolchain: Toolchain) -> None:
-    """Record which installed tools the build uses."""
+def write_pointer(path: Path, toolchain: Toolchain, extra: dict[str, Any] | None = None) -> None:
+    """Record which installed tools the build uses (`extra`: more keys for the record)."""
     write_json_atomic(
         path,
         {
+            **(extra or {}),
             "schema": SCHEMA,
             "platform": toolchain.platform,
             "tools": {name: tool.to_json() for name, tool in sorted(toolchain.tools.items())},
@@ -140,7 +141,7 @@ def read_pointer(path: Path) -> Toolchain:
     return toolchain
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

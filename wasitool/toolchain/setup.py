@@ -12,8 +12,9 @@ from pathlib import Path
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
 from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_pointer, write_tool_manifest
-from wasitool.toolchain.paths import pointer_path, store_root
+from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_tool_manifest
+from wasitool.toolchain.paths import store_root
+from wasitool.toolchain.records import record_path, write_record
 from wasitool.toolchain.reporter import Reporter, SilentReporter
 from wasitool.toolchain.sources import source_module
 from wasitool.toolchain.sources.base import FetchContext, check_commands, describe_install
@@ -48,7 +49,9 @@ class ToolOutcome:
 class SetupResult:
     toolchain: Toolchain
     outcomes: dict[str, ToolOutcome]
-    pointer: Path
+    record: Path  # the install record of this lock and platform
+    lock: Path
+    store: Path
 
 
 class SourcesExhausted(ToolchainError):
@@ -76,13 +79,13 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     names = options.tools or list(lock.tools)
     outcomes = {name: _ensure_tool(lock.tool(name), _candidates(lock.tool(name), options), ctx, options.force)
                 for name in names}
-    pointer = pointer_path(platform, store.root)
-    tools = _previous_tools(pointer) if options.tools else {}
+    record = record_path(store.root, lock.digest, platform)
+    tools = _previous_tools(record) if options.tools else {}
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
     toolchain = Toolchain(platform=platform, tools=tools)
-    if not pointer.is_file() or _previous_tools(pointer) != tools:
-        write_pointer(pointer, toolchain)
-    return SetupResult(toolchain=toolchain, outcomes=outcomes, pointer=pointer)
+    write_record(store.root, lock, toolchain)  # after --tool T: T's choice merged into the earlier record
+    return SetupResult(toolchain=toolchain, outcomes=outcomes, record=record, store=store.root,
+                       lock=lock.path)
 
 
 def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
@@ -144,9 +147,9 @@ def _current_manifest(tool: ToolSpec, spec: SourceSpec, directory: Path, found: 
     return expected
 
 
-def _previous_tools(pointer: Path) -> dict[str, InstalledTool]:
+def _previous_tools(record: Path) -> dict[str, InstalledTool]:
     try:
-        return dict(read_pointer(pointer).tools)
+        return dict(read_pointer(record).tools)
     except ToolchainError:
         return {}
 
@@ -162,10 +165,10 @@ def _fix_for(sources: list[SourceSpec], ctx: FetchContext) -> str:
 
 
 def default_lock_path() -> Path:
-    """The project's lock file."""
-    from wasitool.project import project_root
+    """The lock `setup` uses without --lock: the current project's, else the one shipped with wasitool."""
+    from wasitool.toolchain.paths import active_lock_path
 
-    return project_root() / "wasitool.lock"
+    return active_lock_path()
 
 
 def load_default_lock() -> Lock:

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from wasitool.errors import ToolchainError
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
@@ -45,11 +45,24 @@ _C_LONGJMP_SOURCE = (
 )
 
 
-def wrapper_dir(toolchain: Toolchain, root: Path | None = None) -> Path:
-    """`<store>/bin/<first 16 hex digits of the sha256 of the toolchain's JSON>`."""
-    from wasitool.toolchain.paths import store_root
+class Wrappers(NamedTuple):
+    """The toolchain a lock selects, its wrappers (role -> path) and the directory holding them."""
 
-    return (root or store_root()) / "bin" / toolchain_digest(toolchain)[:16]
+    toolchain: Toolchain
+    paths: dict[str, Path]
+    bin_dir: Path
+
+
+def installed_wrappers(lock: Path | None = None) -> Wrappers:
+    """The wrappers of the toolchain `lock` (default: the active lock) selects, in its install record's
+    directory; written on first use, and again whenever the toolchain or wasitool's format changed."""
+    from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
+    from wasitool.toolchain.records import wrapper_dir
+
+    lock = lock or active_lock_path()
+    toolchain = load_toolchain(lock=lock)
+    bin_dir = wrapper_dir(record_of(lock))
+    return Wrappers(toolchain, ensure_wrappers(toolchain, bin_dir), bin_dir)
 
 
 def toolchain_digest(toolchain: Toolchain) -> str:
@@ -64,12 +77,11 @@ def wrapper_name(role: str, platform: str) -> str:
     return f"{name}.cmd" if _windows(platform) else name
 
 
-def ensure_wrappers(toolchain: Toolchain, root: Path | None = None) -> dict[str, Path]:
-    """The wrappers of `toolchain`, written first if their directory is missing or out of date."""
-    bin_dir = wrapper_dir(toolchain, root)
+def ensure_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
+    """The wrappers of `toolchain` in `bin_dir`, (re)written unless its marker says they are current."""
     try:
         marker = json.loads((bin_dir / MARKER).read_text(encoding="utf-8"))
-        if marker.get("fingerprint") == _fingerprint():
+        if marker.get("fingerprint") == _fingerprint(toolchain):
             return {role: Path(path) for role, path in marker["roles"].items()}
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
@@ -97,14 +109,14 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
     run = [sys.executable, "-m", "wasitool", "run"]
     written[RUN_ROLE] = _install(bin_dir / wrapper_name(RUN_ROLE, toolchain.platform),
                                  (_cmd_run_wrapper if windows else _sh_run_wrapper)(run))
-    marker = {"fingerprint": _fingerprint(), "roles": {r: str(p) for r, p in sorted(written.items())}}
+    marker = {"fingerprint": _fingerprint(toolchain), "roles": {r: str(p) for r, p in sorted(written.items())}}
     _install(bin_dir / MARKER, json.dumps(marker, indent=2, sort_keys=True) + "\n", executable=False)
     return written
 
 
-def _fingerprint() -> dict[str, Any]:
-    """What, besides the toolchain, the wrappers depend on: their format and the Python running wasitool."""
-    return {"format": FORMAT, "python": sys.executable}
+def _fingerprint(toolchain: Toolchain) -> dict[str, Any]:
+    """What the wrappers depend on: the toolchain, their format and the Python running wasitool (`run`)."""
+    return {"toolchain": toolchain_digest(toolchain), "format": FORMAT, "python": sys.executable}
 
 
 def _windows(platform: str) -> bool:
@@ -273,14 +285,6 @@ def _install(path: Path, text: str, executable: bool = True) -> Path:
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
-
-
-def installed_wrappers() -> tuple[Toolchain, dict[str, Path]]:
-    """The installed toolchain and its wrappers (written on first use)."""
-    from wasitool.toolchain.paths import load_toolchain
-
-    toolchain = load_toolchain()
-    return toolchain, ensure_wrappers(toolchain)
 
 
 def environment(toolchain: Toolchain, wrappers: Mapping[str, Path]) -> dict[str, str]:

@@ -8,12 +8,14 @@ runtime's output can be compared with the same program run natively.
 from __future__ import annotations
 
 import os
+from typing import Any
+
+import SCons.Util
 
 
-def generate(env) -> None:
+def generate(env: Any) -> None:
     if os.environ.get("CC"):
         env["CC"] = os.environ["CC"]
-    env.AppendUnique(CPPPATH=["#src/include"])
     if env.get("CC") not in ("cl", "icl"):  # GCC-like drivers (gcc, clang, cc)
         env["TOPDIR"] = env.Dir("#").abspath
         # Same intent as the wasm build: fixed flags, no paths from this machine, stripped binaries.
@@ -23,13 +25,15 @@ def generate(env) -> None:
     env.AddMethod(native_c, "NativeC")
 
 
-def native_c(env, name: str, sources, outdir: str = "#out/native", objdir: str = "#out/native/obj"):
+def native_c(env: Any, name: str, sources: Any, outdir: str = "#out/native",
+             objdir: str = "#out/native/obj") -> Any:
     """Compile and link `sources` into the host program `<outdir>/<name>`."""
     objects = [
-        env.Object(f"{objdir}/{env.File(src).name[:-2]}", src)[0] for src in env.Flatten([sources])
+        env.Object(f"{objdir}/{SCons.Util.splitext(env.File(src).name)[0]}", src)[0]
+        for src in env.Flatten([sources])
     ]
     return env.Program(f"{outdir}/{name}", sorted(objects, key=str))
 
 
-def exists(env) -> bool:
+def exists(env: Any) -> bool:
     return bool(env.Detect(env.get("CC") or "cc"))
