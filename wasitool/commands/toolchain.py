@@ -21,6 +21,7 @@ def main(args: argparse.Namespace) -> int:
                           "env": toolchain.env()}, indent=2, sort_keys=True))
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -36,6 +37,8 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("command", overflow="fold")
         for role, argv in sorted(tool.commands.items()):
             table.add_row(role, " ".join(part.replace(tool.root, "{root}") for part in argv))
+        for role, why in sorted(tool.unavailable.items()):
+            table.add_row(role, f"[dim]none: {escape(why)}[/]")
         if tool.sysroot:
             table.add_row("sysroot", tool.sysroot.replace(tool.root, "{root}"))
         console.print(table)
