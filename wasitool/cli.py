@@ -106,10 +106,13 @@ def _args_build(p: argparse.ArgumentParser) -> None:
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
-    p.epilog = "Arguments after `--` go to the guest: wasitool run first -- a b"
+    p.epilog = ("Arguments after `--` go to the guest: wasitool run first -- a b. "
+                "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
+                "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps.")
     p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
     p.add_argument("--engine", choices=ENGINES, help="default: wasmer if importable, else wasmtime")
-    p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]", help="preopen a directory")
+    p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
+                   help="preopen a directory (`:ro`: read-only)")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
     p.add_argument("--invoke", nargs="+", metavar=("EXPORT", "ARGS"), help="call an export instead of _start")
     p.add_argument("--diff", action="store_true", help="compare with the example's expected output")

@@ -58,6 +58,7 @@ class DirSpec:
 
     guest: str
     fixture: str | None = None
+    ro: bool = False  # read-only preopen (`ro = true`)
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ class Example:
                 shutil.copytree(self.sources / spec.fixture, host, dirs_exist_ok=True)
             else:
                 host.mkdir(parents=True, exist_ok=True)
-            dirs.append(Preopen(host=host, guest=spec.guest))
+            dirs.append(Preopen(host=host, guest=spec.guest, readonly=spec.ro))
         return RunSpec(
             module=module or self.module,
             args=self.args,
@@ -225,11 +226,13 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
 
 
 def _parse_dir(spec: Any, where: str) -> DirSpec:
-    spec = _table(spec, f"{where} run.dirs", {"guest", "fixture", "fresh"})
+    spec = _table(spec, f"{where} run.dirs", {"guest", "fixture", "fresh", "ro"})
     fixture = spec.get("fixture")
     if (fixture is None) == (not spec.get("fresh", False)):
         raise BuildError(f"{where}: each run.dirs entry needs either fixture = \"...\" or fresh = true", _FIX)
-    return DirSpec(guest=_require(spec, "guest", str, where), fixture=fixture)
+    if not isinstance(spec.get("ro", False), bool):
+        raise BuildError(f"{where}: run.dirs key `ro` must be true or false", _FIX)
+    return DirSpec(guest=_require(spec, "guest", str, where), fixture=fixture, ro=spec.get("ro", False))
 
 
 def _parse_check(value: Any, where: str) -> OutputCheck:

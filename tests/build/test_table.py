@@ -80,6 +80,8 @@ def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
         '[examples.x]\nsource = "x.c"\nteaches = "t"\ncolour = 1\n': "colour",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.expect]\nstdout = { regex = "(" }\n': "regex",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\ndirs = [{ guest = "." }]\n': "fresh",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\n'
+        'dirs = [{ guest = ".", fresh = true, ro = "yes" }]\n': "`ro`",
         "not toml [": "cannot read",
     }
     for text, words in cases.items():
@@ -87,3 +89,12 @@ def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
         with pytest.raises(BuildError, match=re.escape(words)) as info:
             load_examples(tmp_path)
         assert "\n" not in info.value.one_line()
+
+
+def test_readonly_dir_entry(tmp_path: Path) -> None:
+    (tmp_path / "recipes").mkdir()
+    (tmp_path / "recipes" / "examples.toml").write_text(
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\n'
+        'dirs = [{ guest = "/ro", fresh = true, ro = true }, { guest = "/rw", fresh = true }]\n')
+    spec = load_examples(tmp_path)["x"].run_spec(tmp_path / "work")
+    assert [(d.guest, d.readonly) for d in spec.dirs] == [("/ro", True), ("/rw", False)]

@@ -91,13 +91,13 @@ def test_path_open_names_flags_and_path(traced: Traced, sandbox: Path) -> None:
                               0, 0, 0x200) == 0
     n = _put(mem, 0x100, b"missing/x\xff")
     assert funcs["path_open"](3, 0, 0x100, n, OFLAG_TRUNC, ALL_RIGHTS, ALL_RIGHTS & ~RIGHT_SOCK_ACCEPT,
-                              FDFLAG_APPEND | FDFLAG_NONBLOCK, 0x200) == 44
+                              FDFLAG_APPEND | FDFLAG_NONBLOCK, 0x200) == 25  # not UTF-8
     assert trace.getvalue().splitlines() == [
         'path_open(fd=3, dirflags=SYMLINK_FOLLOW, path="subdir", path_len=6, oflags=O_DIRECTORY, '
         "fs_rights_base=FD_READ|FD_READDIR, fs_rights_inheriting=0, fdflags=0, opened_fd=0x200) -> 0 (ESUCCESS), "
         "opened_fd=4",
         'path_open(fd=3, dirflags=0, path="missing/x\\xff", path_len=10, oflags=O_TRUNC, fs_rights_base=ALL, '
-        "fs_rights_inheriting=ALL&~SOCK_ACCEPT, fdflags=APPEND|NONBLOCK, opened_fd=0x200) -> 44 (ENOENT)",
+        "fs_rights_inheriting=ALL&~SOCK_ACCEPT, fdflags=APPEND|NONBLOCK, opened_fd=0x200) -> 25 (EILSEQ)",
     ]
 
 
@@ -108,7 +108,8 @@ def test_fd_readdir_shows_the_dirents(traced: Traced, sandbox: Path) -> None:
     assert funcs["fd_readdir"](3, 0x11000, 4096, 0, 0x10FEC) == 0
     assert funcs["fd_readdir"](3, 0x11000, 60, 0, 0x10FEC) == 0  # a buffer that cuts the third entry
     assert funcs["fd_readdir"](9, 0x11000, 4096, 0, 0x10FEC) == 8
-    dot, dotdot, beta = (os.stat(p).st_ino for p in (sandbox, sandbox.parent, sandbox / "beta.txt"))
+    dot, beta = (os.stat(p).st_ino for p in (sandbox, sandbox / "beta.txt"))
+    dotdot = dot  # `..` of a preopen root is the root itself
     entries = (f'{{d_next=1, d_ino={dot}, d_namlen=1, d_type=DIRECTORY, name="."}}, '
                f'{{d_next=2, d_ino={dotdot}, d_namlen=2, d_type=DIRECTORY, name=".."}}')
     assert trace.getvalue().splitlines() == [

@@ -53,7 +53,7 @@ def main(args: argparse.Namespace) -> int:
         result = _run(spec, engine, example, args, trace, requires)
         if trace is not None:
             trace.write_summary()
-    if args.diff:
+    if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     _print_results(result)
     return result.exit_code
@@ -168,11 +168,20 @@ def _parse_env(item: str) -> tuple[str, str]:
 
 
 def _parse_dir(item: str) -> Preopen:
-    host, sep, guest = item.partition("::")
+    """`HOST`, `HOST::GUEST`, either followed by `:ro` (read-only) or `:rw` (the default)."""
+    readonly = item.endswith(":ro")
+    spec = item[:-3] if readonly or item.endswith(":rw") else item
+    host, sep, guest = spec.partition("::")
+    if not host:  # `--dir ''`, `--dir ::/x`, `--dir "$UNSET::/x"`: never the current directory by accident
+        raise WasiError(f"--dir {item!r} names no host directory",
+                        "write --dir HOST::GUEST, e.g. --dir ./data::/data, or --dir .::/x for the current directory")
+    if sep and not guest:
+        raise WasiError(f"--dir {item!r} names no guest path after `::`",
+                        "write --dir HOST::GUEST, or --dir HOST to use the same name in the guest")
     path = Path(host)
     if not path.is_dir():
         raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
-    return Preopen(path, guest if sep and guest else host)
+    return Preopen(path, guest if sep else host, readonly)
 
 
 def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:

@@ -12,6 +12,7 @@ from .calls_poll import PollCalls
 from .config import WasiConfig
 from .fdtable import FdTable
 from .guard import SELF_GUARDED, guard
+from .outputs import with_outputs
 from .signatures import SIGNATURES
 
 if TYPE_CHECKING:
@@ -26,7 +27,7 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
         """`trace`: a `wasi.trace.Tracer`, or a stream to trace every call to (nothing is wrapped if None)."""
         table = FdTable((config.stdin, config.stdout, config.stderr), list(config.preopens))
         self._init_base(table)
-        self._init_misc(list(config.argv), list(config.env))
+        self._init_misc(list(config.argv), list(config.env), config.stderr)
         self._tracer: Tracer | None = None
         if trace is not None:
             from .trace import as_tracer  # only traced runs import the tracer and its decoders
@@ -34,11 +35,17 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
             self._tracer = as_tracer(trace)
 
     def host_functions(self) -> dict[str, Callable[..., int | None]]:
-        """One callable per SIGNATURES entry: ints in wasm param order in, errno out."""
+        """One callable per SIGNATURES entry: ints in wasm param order in, errno out.
+
+        A call with out-pointers is its implementation (inputs in, outputs or an errno out) made whole by
+        `outputs.with_outputs`, except the hand-written hot calls of `guard.SELF_GUARDED`.
+        """
         funcs: dict[str, Callable[..., int | None]] = {}
         for name, sig in SIGNATURES.items():
             fn: Callable[..., int | None] = getattr(self, name)
             if name not in SELF_GUARDED:
+                if sig.outputs:
+                    fn = with_outputs(fn, sig, self._view)  # type: ignore[arg-type]
                 fn = guard(fn)
             if self._tracer is not None and self._tracer.wants(name):
                 fn = self._tracer.wrap(fn, sig, self._trace_env())
