@@ -35,6 +35,25 @@ def _args_toolchain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--cmake", metavar="FILE", help="write a CMake toolchain file (use with -DCMAKE_TOOLCHAIN_FILE)")
+
+
+def _args_env(p: argparse.ArgumentParser) -> None:
+    p.epilog = 'Use: eval "$(wasitool env)"; then make, cmake or ./configure build for wasm32-wasi'
+    p.add_argument("--shell", choices=("sh", "fish", "powershell", "json"), default="sh")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
+
+
+def _args_exec(p: argparse.ArgumentParser) -> None:
+    p.epilog = "Example: wasitool exec -- make CC='$CC' (the command sees CC, CXX, AR, RANLIB, ... and PATH)"
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD", help="the command and its arguments (after --)")
+
+
+def _args_which(p: argparse.ArgumentParser) -> None:
+    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, ...")
+    p.add_argument("--argv", action="store_true", help="print the command the wrapper runs instead of its path")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
 
 def _args_lock(p: argparse.ArgumentParser) -> None:
@@ -199,6 +218,9 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
     "check": ("run examples on every runtime found and print a matrix", _args_check),
     "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
     "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
+    "env": ("print CC, CXX, AR, ... for the pinned toolchain, for make, CMake or configure", _args_env),
+    "exec": ("run a command with the toolchain's CC, CXX, AR, ... and PATH (like emmake)", _args_exec),
+    "which": ("print the wrapper executable of one toolchain role (cc, c++, ar, ...)", _args_which),
 }
 
 

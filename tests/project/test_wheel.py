@@ -72,3 +72,22 @@ def test_one_file_from_the_wheel(wheel_python: Path, tmp_path: Path, use_toolcha
     assert (own_c.returncode, own_c.stdout) == (0, "own x\n"), own_c.stderr
     own_wat = run(wheel_python, "-m", "wasitool", "run", "own.wat", cwd=tmp_path)
     assert (own_wat.returncode, own_wat.stdout, own_wat.stderr) == (0, "", "")
+
+
+def test_exec_build_script_from_the_wheel(wheel_python: Path, tmp_path: Path, use_toolchain: Path) -> None:
+    """In a fresh project, `wasitool exec -- sh build.sh` builds with $CC, $CXX, $AR, $RANLIB a C program linked
+    against a static library and a C++ program, and both run."""
+    from tests.toolchain.test_build_systems_real import BUILD_SH, MAIN_C, MAX_C, SUM_C, VEC_H, WORDS_CC
+
+    assert run(wheel_python, "-m", "wasitool", "init", "proj", cwd=tmp_path).returncode == 0
+    root = tmp_path / "proj"
+    for name, text in {"vec.h": VEC_H, "vec_sum.c": SUM_C, "vec_max.c": MAX_C, "main.c": MAIN_C,
+                       "words.cc": WORDS_CC, "build.sh": BUILD_SH}.items():
+        (root / name).write_text(text)
+    for argv in (["setup", "--offline"], ["exec", "--", "sh", "build.sh"]):
+        proc = run(wheel_python, "-m", "wasitool", *argv, cwd=root)
+        assert proc.returncode == 0, (argv, proc.stdout, proc.stderr)
+    total = run(wheel_python, "-m", "wasitool", "run", "sum.wasm", "--", "4", "11", "7", cwd=root)
+    assert (total.returncode, total.stdout) == (0, "sum=22 max=11\n"), total.stderr
+    words = run(wheel_python, "-m", "wasitool", "run", "words.wasm", "--", "b", "a", "b", cwd=root)
+    assert (words.returncode, words.stdout) == (0, "a 1\nb 2\n"), words.stderr

@@ -10,6 +10,8 @@ from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
 
 
 def main(args: argparse.Namespace) -> int:
+    if getattr(args, "cmake", None):
+        return _write_cmake(Path(args.cmake), Path(args.lock) if args.lock else None)
     lock = Path(args.lock) if args.lock else active_lock_path()
     toolchain = load_toolchain(args.platform, lock=lock)
     record = record_of(lock, platform=args.platform)
@@ -19,6 +21,7 @@ def main(args: argparse.Namespace) -> int:
                           "env": toolchain.env()}, indent=2, sort_keys=True))
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -34,9 +37,21 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("command", overflow="fold")
         for role, argv in sorted(tool.commands.items()):
             table.add_row(role, " ".join(part.replace(tool.root, "{root}") for part in argv))
+        for role, why in sorted(tool.unavailable.items()):
+            table.add_row(role, f"[dim]none: {escape(why)}[/]")
         if tool.sysroot:
             table.add_row("sysroot", tool.sysroot.replace(tool.root, "{root}"))
         console.print(table)
     for key, value in sorted(toolchain.env().items()):
         console.print(f"env {key}={value}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def _write_cmake(dest: Path, lock: Path | None) -> int:
+    from wasitool.toolchain.cmake import write_cmake_toolchain
+    from wasitool.toolchain.wrappers import installed_wrappers
+
+    toolchain, wrappers, bin_dir = installed_wrappers(lock)
+    written = write_cmake_toolchain(toolchain, wrappers, bin_dir, dest)
+    print(f"wrote {written} (use: cmake -DCMAKE_TOOLCHAIN_FILE={written} ...)")
     return 0

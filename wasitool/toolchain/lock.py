@@ -37,6 +37,22 @@ class PlatformPin:
 
 
 @dataclass(frozen=True)
+class SjljSpec:
+    """What a source's cc/c++ wrappers add for setjmp/longjmp (wasm exception handling).
+
+    `compile` is added to commands that pass `-mllvm -wasm-enable-sjlj`; `link` to every link command.
+    `library` (C sources, compiled as sjlj code) and `define_c_longjmp` (an object defining the
+    `__c_longjmp` tag) make a support archive added to every link, for a libc whose setjmp runtime is
+    missing unless the link itself enables exception handling, and throws a tag it does not define (zig 0.17).
+    """
+
+    compile: tuple[str, ...] = ()
+    link: tuple[str, ...] = ()
+    library: tuple[str, ...] = ()
+    define_c_longjmp: bool = False
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     """One way of obtaining a tool, as the lock file declares it."""
 
@@ -53,6 +69,8 @@ class SourceSpec:
     unpack: tuple[str, ...] = ()
     executables: tuple[str, ...] = ()
     min_version: str | None = None
+    lacks: dict[str, str] = field(default_factory=dict)  # role -> why this source cannot offer it
+    sjlj: SjljSpec | None = None  # how its cc/c++ wrappers complete setjmp/longjmp builds
 
     @property
     def label(self) -> str:
@@ -234,11 +252,33 @@ def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) ->
         unpack=_strings(body.get("unpack", []), where.at("unpack")),
         executables=_strings(body.get("executables", []), where.at("executables")),
         min_version=_string(body, "min_version", where, required=False),
+        lacks=_reasons(body.get("lacks", {}), where.at("lacks")),
+        sjlj=_parse_sjlj(body["sjlj"], where.at("sjlj")) if "sjlj" in body else None,
         platforms=_parse_platforms(kind, body, where) if kind != "system" else {},
     )
     if kind != "system" and not (spec.commands or spec.bin):
         where.fail("commands", "is missing (or give `bin`, the directory holding the commands)")
     return spec
+
+
+def _reasons(value: Any, where: _Where) -> dict[str, str]:
+    table = _as_table(value, where)
+    if not all(isinstance(v, str) and v for v in table.values()):
+        where.fail("", "values must be non-empty strings (why the role is missing)")
+    return dict(table)
+
+
+def _parse_sjlj(value: Any, where: _Where) -> SjljSpec:
+    table = _as_table(value, where)
+    unknown = sorted(set(table) - {"compile", "link", "library", "define_c_longjmp"})
+    if unknown:
+        where.fail(unknown[0], "is not a known key (known: compile, link, library, define_c_longjmp)")
+    define = table.get("define_c_longjmp", False)
+    if not isinstance(define, bool):
+        where.fail("define_c_longjmp", "must be true or false")
+    return SjljSpec(compile=_strings(table.get("compile", []), where.at("compile")),
+                    link=_strings(table.get("link", []), where.at("link")),
+                    library=_strings(table.get("library", []), where.at("library")), define_c_longjmp=define)
 
 
 def _parse_platforms(kind: str, body: dict[str, Any], where: _Where) -> dict[str, PlatformPin]:

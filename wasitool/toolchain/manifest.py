@@ -25,7 +25,8 @@ class InstalledTool:
     """One tool (`wasi-sdk` or `wabt`) as installed in the store.
 
     `commands` maps a role to an argv prefix. Roles used by the build:
-    wasi-sdk: `cc` (C to wasm32-wasi, target and sysroot included), `wasm-ld`;
+    wasi-sdk: `cc` (C to wasm32-wasi, target and sysroot included), `wasm-ld`, and where the source has
+    them `c++`, `ar`, `ranlib`, `nm`, `strip` (`unavailable` says why one is missing);
     wabt: `wat2wasm`, `wasm2wat`, `wasm-objdump`, `wasm-validate`, `wasm-interp`, `wasm-strip`.
     """
 
@@ -38,6 +39,14 @@ class InstalledTool:
     sysroot: str | None = None
     pinned: bool = True  # False for `system` sources, which are detected, not hash-pinned
     package: str | None = None  # the wheel's project name for `pip` sources (e.g. ziglang)
+    unavailable: dict[str, str] = field(default_factory=dict)  # role (or `setjmp`) -> why it is missing
+    sjlj: dict[str, Any] | None = None  # lock.SjljSpec as JSON: what the cc/c++ wrappers add for setjmp
+
+    @property
+    def origin(self) -> str:
+        """Where it came from, for messages: `wasi-sdk 0.17.0.post0 from pip (ziglang)`."""
+        package = f" ({self.package})" if self.package else ""
+        return f"{self.name} {self.version} from {self.source}{package}"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -59,7 +68,22 @@ class Toolchain:
         for tool in self.tools.values():
             if role in tool.commands:
                 return list(tool.commands[role])
-        raise ToolchainError(f"the installed toolchain has no `{role}` command", SETUP_FIX)
+        raise self.missing(role)
+
+    def roles(self) -> dict[str, InstalledTool]:
+        """Every role the installed tools offer, and which tool offers it."""
+        return {role: tool for tool in self.tools.values() for role in tool.commands}
+
+    def missing(self, role: str) -> ToolchainError:
+        """The one-line error for a role no tool offers, naming the source that lacks it and why."""
+        for tool in self.tools.values():
+            if role in tool.unavailable:
+                return ToolchainError(
+                    f"`{role}` is not available from {tool.origin}: {tool.unavailable[role]}",
+                    f"use another source for {tool.name} (`wasitool setup --source archive` or "
+                    f"`--source system`; see wasitool.lock)")
+        offered = ", ".join(sorted(self.roles())) or "none"
+        return ToolchainError(f"the installed toolchain has no `{role}` command (it has: {offered})", SETUP_FIX)
 
     def env(self) -> dict[str, str]:
         """Extra environment variables the tools need (e.g. zig's cache directories)."""

@@ -12,12 +12,12 @@ from pathlib import Path
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
 from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer
+from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_tool_manifest
 from wasitool.toolchain.paths import store_root
-from wasitool.toolchain.records import installed_pinned, record_path, write_record
+from wasitool.toolchain.records import record_path, write_record
 from wasitool.toolchain.reporter import Reporter, SilentReporter
 from wasitool.toolchain.sources import source_module
-from wasitool.toolchain.sources.base import FetchContext
+from wasitool.toolchain.sources.base import FetchContext, check_commands, describe_install
 from wasitool.toolchain.store import Store
 
 
@@ -110,15 +110,15 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
                  frozen: bool = False) -> ToolOutcome:
     # With a reproducible source, only it counts as "already there": another installed source is a fallback.
     preferred = sources[:1] if tool.reproducible_source else sources
-    if not force and (found := _already_installed(preferred, ctx)):
+    if not force and (found := _already_installed(tool, preferred, ctx)):
         return ToolOutcome(found, reused=True)
     waiting = f"waiting for another wasitool setup to finish with the store ({ctx.store.root / '.lock'})"
     with ctx.store.locked(on_wait=lambda: ctx.reporter.note(waiting)):
-        if not force and (found := _already_installed(preferred, ctx)):
+        if not force and (found := _already_installed(tool, preferred, ctx)):
             return ToolOutcome(found, reused=True)
         failures: list[str] = []
         for spec in sources:
-            if not force and failures and (found := _already_installed([spec], ctx)):
+            if not force and failures and (found := _already_installed(tool, [spec], ctx)):
                 _note_not_reproducible(tool, spec, ctx)
                 return ToolOutcome(found, reused=True, failures=failures)
             try:
@@ -144,8 +144,32 @@ def _note_not_reproducible(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) 
                           f"{tool.reproducible_source} source: modules may differ from committed checksums")
 
 
-def _already_installed(sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
-    return installed_pinned(sources, ctx.store, ctx.platform)
+def _already_installed(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
+    """The first pinned source, in lock order, whose exact pin is already in the store.
+
+    When the lock now describes the installed files differently (e.g. it gained roles), the manifest is
+    brought up to date from the files on disk, without reinstalling.
+    """
+    for spec in sources:
+        pin = spec.platforms.get(ctx.platform)
+        if spec.pinned and pin is not None and not pin.unavailable:
+            directory = ctx.store.install_dir(spec, pin, ctx.platform)
+            found = ctx.store.installed(directory)
+            if found is not None:
+                return _current_manifest(tool, spec, directory, found, ctx)
+    return None
+
+
+def _current_manifest(tool: ToolSpec, spec: SourceSpec, directory: Path, found: InstalledTool,
+                      ctx: FetchContext) -> InstalledTool | None:
+    """`found`, or the manifest the lock now gives for the same files (rewritten); None if files are missing."""
+    try:
+        expected = describe_install(tool, spec, directory, ctx, check_commands(tool, spec, directory, ctx))
+    except ToolchainError:
+        return None  # a role the lock requires is not among the installed files: reinstall
+    if expected != found:
+        write_tool_manifest(expected, directory)
+    return expected
 
 
 def _previous_tools(record: Path) -> dict[str, InstalledTool]:
