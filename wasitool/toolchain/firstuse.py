@@ -12,15 +12,12 @@ MESSAGE = "building the C library for wasm32-wasi, first use only (a minute or t
 
 
 def libc_pending(toolchain: Toolchain | None) -> bool:
-    """True when the toolchain is zig and its global cache in the store is missing or empty."""
+    """True when the toolchain is zig and its global cache in the store holds no built libc yet (other
+    entries, such as objects compiled with `-c`, do not count: they need no libc)."""
     if toolchain is None:
         return False
     for tool in toolchain.tools.values():
         cache = tool.env.get("ZIG_GLOBAL_CACHE_DIR")
         if cache:
-            objects = Path(cache) / "o"
-            try:
-                return not any(objects.iterdir())
-            except OSError:  # missing
-                return True
+            return next((Path(cache) / "o").glob("*/libc.a"), None) is None
     return False

@@ -57,9 +57,9 @@ def tool_identity(lock: Lock, tool: InstalledTool, platform: str) -> ToolIdentit
                 sha256 = pin.sha256
                 break
     program = None
-    if not tool.pinned and tool.commands:
-        first = sorted(tool.commands.items())[0][1]
-        program = Path(first[0]).name if first else None
+    if not tool.pinned and tool.commands:  # the detected program that names the tool: its compiler, if any
+        role = next((r for r in ("cc", *sorted(tool.commands)) if tool.commands.get(r)), None)
+        program = Path(tool.commands[role][0]).name if role else None
     return ToolIdentity(tool=tool.name, source=tool.source, version=tool.version, platform=platform,
                         package=tool.package, sha256=sha256, program=program)
 
