@@ -82,7 +82,7 @@ def parse_fuel(text: str) -> int:
 def parse_size(text: str) -> int:
     """`--max-memory BYTES|NK|NM|NG` (binary units: 64K = 65536 bytes; `KiB`, `MB` spellings too)."""
     raw = text.strip().lower().removesuffix("b").removesuffix("i")
-    number, unit = (raw[:-1], raw[-1]) if raw[-1:] in _UNITS else (raw, "")
+    number, unit = (raw[:-1], raw[-1]) if raw[-1:] in ("k", "m", "g") else (raw, "")
     try:
         value = int(number) * _UNITS[unit]
     except ValueError:
