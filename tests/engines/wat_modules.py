@@ -152,3 +152,8 @@ def legacy_eh_module() -> bytes:
             + section(5, b"\x01\x00\x01") + section(13, b"\x01\x00\x00")
             + section(7, b"\x02\x06_start\x00\x00\x06memory\x02\x00")
             + section(10, b"\x01" + bytes([len(body)]) + body))
+# Value types wasmtime's C API cannot name (it aborts the process when asked): v128 in an import, a
+# typed reference in an export.
+V128_IMPORT = '(module (import "env" "f" (func (param v128))) (memory (export "memory") 1) (func (export "_start")))'
+TYPED_REF_EXPORT = """(module (type $s (struct (field i32))) (memory (export "memory") 1)
+  (func (export "_start")) (func (export "make") (result (ref $s)) (struct.new $s (i32.const 1))))"""

@@ -184,8 +184,35 @@ class Engine(ABC):
     def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
         """The kind (`func`, `memory`, ...) of an engine's import/export type, and a function's signature."""
 
-    def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
-        """The imports and exports of a compiled module (both engines expose `.imports`/`.exports`)."""
+    def _describe(self, native: Any, data: bytes) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        """The imports and exports of a compiled module, read from its binary: wasmtime's C API aborts
+        the process when asked about a v128 or typed-reference value type. The engine's reflection
+        (`.imports`/`.exports` on both) is the fallback for an encoding `wasmbin` does not know."""
+        from wasitool.wasmbin import read_interface
+
+        try:
+            iface = read_interface(data)
+        except ValueError:
+            return self._reflect(native)
+
+        def sig(index: int) -> FuncSig:
+            params, results = iface.function_type(index) or ([], [])
+            return FuncSig(tuple(params), tuple(results))
+
+        imports = []
+        functions = 0
+        for module, name, kind in iface.imports:
+            if kind == "func":
+                imports.append(ImportDesc(module, name, "function", sig(functions)))
+                functions += 1
+            else:
+                imports.append(ImportDesc(module, name, kind))
+        exports: dict[str, FuncSig | str] = {
+            name: sig(iface.export_index[name]) if kind == "func" else kind for name, kind in iface.exports.items()}
+        return imports, exports
+
+    def _reflect(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        """The imports and exports as the engine describes them (both engines expose `.imports`/`.exports`)."""
         imports = [ImportDesc(i.module, i.name or "", *self._kind_and_sig(i.type)) for i in native.imports]
         exports: dict[str, FuncSig | str] = {}
         for e in native.exports:
@@ -267,7 +294,7 @@ class Engine(ABC):
             data, start = hoist_start(data, facts, START_EXPORT)
             facts = scan(data)
         native = self._load_cached(data, label, original)
-        imports, exports = self._describe(native)
+        imports, exports = self._describe(native, data)
         exports.pop(start or "", None)
         return CompiledModule(label, native, imports, exports, data, facts, start)
 
