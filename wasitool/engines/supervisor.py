@@ -20,7 +20,7 @@ and a compile in the child would wait for them forever.
 
 from __future__ import annotations
 
-import _signal
+import _signal  # type: ignore[import-not-found]  # signal's C core: `signal` builds enums (~0.4 ms)
 import contextlib
 import marshal
 import os
@@ -115,12 +115,12 @@ def _flush(flush: Callable[[], None]) -> None:
     flush()
 
 
-def _child(work: Callable[[], Outcome], write_fd: int, parent: int,
+def _child(work: Callable[[Callable[[], None]], Outcome], write_fd: int, parent: int,
            flush: Callable[[], None]) -> None:  # pragma: no cover - runs in the child
     try:
         _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
         _die_with(parent)
-        marked = []
+        marked: list[int] = []
 
         def started() -> None:
             if not marked:
@@ -181,7 +181,7 @@ def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
     try:
         import _ctypes
 
-        prctl = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")
+        prctl = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")  # type: ignore[arg-type]  # None: the process
         _ctypes.call_function(prctl, (_PR_SET_PDEATHSIG, int(_signal.SIGKILL), 0, 0, 0))
     except Exception:
         return
