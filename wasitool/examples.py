@@ -1,32 +1,32 @@
-"""The example table (`recipes/examples.toml`): how each example is built, run and judged.
+"""A project's table (`wasitool.toml`): how each program is built, run and judged.
 
-Every entry lives under `[examples.<name>]`; the build (SConstruct), `wasitool run`, `check` and the
-tests all read it through `load_examples()`. A run is fully declared: argv, environment (never the
+Every entry lives under `[examples.<name>]`; the build (`wasitool.scons`), `wasitool run`, `check` and
+the tests all read it through `load_examples()`. A run is fully declared: argv, environment (never the
 host's), preopened directories, stdin, an invoked export, and the expected stdout, stderr, exit code
-and results. See the comment at the top of `recipes/examples.toml` for the field reference.
+and results. See the comment at the top of the bundled table (`wasitool/bundled/wasitool.toml`) for
+the field reference.
 """
 
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from wasitool import tomlread
 from wasitool.errors import BuildError
 from wasitool.runspec import Invoke, Preopen, RunSpec
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
+if TYPE_CHECKING:
+    from wasitool.project import Project
 
-TABLE = Path("recipes") / "examples.toml"
+
+TABLE = "wasitool.toml"
 CHECK_MODES = ("exact", "regex", "sorted")
 KINDS = ("command", "library")
-LANGUAGES = {".c": "c", ".wat": "wat"}
+LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".wat": "wat"}
 _FIX = f"correct {TABLE}"
 
 
@@ -58,6 +58,7 @@ class DirSpec:
 
     guest: str
     fixture: str | None = None
+    ro: bool = False  # read-only preopen (`ro = true`)
 
 
 @dataclass(frozen=True)
@@ -67,7 +68,7 @@ class Example:
     name: str
     source: str  # path under src/
     teaches: str
-    root: Path  # project checkout the paths are relative to
+    root: Path  # the project's root (where its SConstruct runs)
     kind: str = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
     features: tuple[str, ...] = ()  # wasm features the build enables (wat2wasm flags)
     requires: tuple[str, ...] = ()  # engine features needed to run it (e.g. "exceptions")
@@ -81,20 +82,31 @@ class Example:
     argv0: str | None = None
     timeout: float | None = None  # seconds (run.timeout); `check` otherwise uses its default
     expect: Expectation = field(default_factory=Expectation)
+    src_dir: Path | None = None  # default: <root>/src
+    out_dir: Path | None = None  # default: <root>/out
 
     @property
     def language(self) -> str:
-        """`c` or `wat`, from the source's suffix."""
+        """`c`, `c++` or `wat`, from the source's suffix."""
         return LANGUAGES[Path(self.source).suffix]
 
     @property
+    def sources(self) -> Path:
+        """The directory the source and fixtures are relative to."""
+        return self.src_dir or self.root / "src"
+
+    @property
+    def out(self) -> Path:
+        return self.out_dir or self.root / "out"
+
+    @property
     def source_path(self) -> Path:
-        return self.root / "src" / self.source
+        return self.sources / self.source
 
     @property
     def module(self) -> Path:
-        """The built module: `out/<name>.wasm`."""
-        return self.root / "out" / f"{self.name}.wasm"
+        """The built module: `<out>/<name>.wasm`."""
+        return self.out / f"{self.name}.wasm"
 
     @property
     def native_binary(self) -> Path | None:
@@ -103,7 +115,7 @@ class Example:
             return None
         from wasitool.platforms import exe_suffix, host_platform
 
-        return self.root / "out" / "native" / f"{self.name}{exe_suffix(host_platform())}"
+        return self.out / "native" / f"{self.name}{exe_suffix(host_platform())}"
 
     def run_spec(self, workdir: Path, module: Path | None = None) -> RunSpec:
         """The RunSpec for this example; preopens are materialised under `workdir`.
@@ -116,10 +128,10 @@ class Example:
         for index, spec in enumerate(self.dirs):
             host = Path(workdir) / f"preopen{index}"
             if spec.fixture is not None:
-                shutil.copytree(self.root / "src" / spec.fixture, host, dirs_exist_ok=True)
+                shutil.copytree(self.sources / spec.fixture, host, dirs_exist_ok=True)
             else:
                 host.mkdir(parents=True, exist_ok=True)
-            dirs.append(Preopen(host=host, guest=spec.guest))
+            dirs.append(Preopen(host=host, guest=spec.guest, readonly=spec.ro))
         return RunSpec(
             module=module or self.module,
             args=self.args,
@@ -132,22 +144,22 @@ class Example:
         )
 
 
-def load_examples(root: Path | None = None) -> dict[str, Example]:
-    """All examples of the checkout at `root` (default: `project_root()`), in table order."""
-    if root is None:
-        from wasitool.project import project_root
+def load_examples(root: Path | None = None, *, project: Project | None = None) -> dict[str, Example]:
+    """All programs of the project at `root` (default: `project`, else the current project or, outside
+    any, the bundled examples), in table order."""
+    from wasitool.project import current_or_bundled, load_project
 
-        root = project_root()
-    path = Path(root) / TABLE
+    if project is None:
+        project = load_project(Path(root)) if root is not None else current_or_bundled()
+    path = project.table
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        data = tomlread.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomlread.TOMLDecodeError) as exc:
         raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
     entries = data.get("examples")
     if not isinstance(entries, dict) or not entries:
         raise BuildError(f"{path} has no [examples.<name>] tables", _FIX)
-    root = Path(root).resolve()
-    return {name: _parse_example(name, entry, root) for name, entry in entries.items()}
+    return {name: _parse_example(name, entry, project) for name, entry in entries.items()}
 
 
 def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
@@ -170,14 +182,14 @@ _RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0", "timeout"}
 _EXPECT_KEYS = {"exit_code", "stdout", "stderr", "results"}
 
 
-def _parse_example(name: str, entry: Any, root: Path) -> Example:
-    where = f"example {name!r} in {TABLE}"
+def _parse_example(name: str, entry: Any, project: Project) -> Example:
+    where = f"example {name!r} in {project.table}"
     entry = _table(entry, where, _EXAMPLE_KEYS)
     run = _table(entry.get("run", {}), f"{where} [run]", _RUN_KEYS)
     expect = _table(entry.get("expect", {}), f"{where} [expect]", _EXPECT_KEYS)
     source = _require(entry, "source", str, where)
     if Path(source).suffix not in LANGUAGES:
-        raise BuildError(f"{where}: source {source!r} is neither .c nor .wat", _FIX)
+        raise BuildError(f"{where}: source {source!r} is not one of {', '.join(LANGUAGES)}", _FIX)
     kind = entry.get("kind", "command")
     if kind not in KINDS:
         raise BuildError(f"{where}: kind must be one of {KINDS}, not {kind!r}", _FIX)
@@ -195,7 +207,9 @@ def _parse_example(name: str, entry: Any, root: Path) -> Example:
         name=name,
         source=source,
         teaches=_require(entry, "teaches", str, where),
-        root=root,
+        root=project.root,
+        src_dir=project.src,
+        out_dir=project.out,
         kind=kind,
         features=tuple(entry.get("features", ())),
         requires=tuple(entry.get("requires", ())),
@@ -218,11 +232,13 @@ def _parse_example(name: str, entry: Any, root: Path) -> Example:
 
 
 def _parse_dir(spec: Any, where: str) -> DirSpec:
-    spec = _table(spec, f"{where} run.dirs", {"guest", "fixture", "fresh"})
+    spec = _table(spec, f"{where} run.dirs", {"guest", "fixture", "fresh", "ro"})
     fixture = spec.get("fixture")
     if (fixture is None) == (not spec.get("fresh", False)):
         raise BuildError(f"{where}: each run.dirs entry needs either fixture = \"...\" or fresh = true", _FIX)
-    return DirSpec(guest=_require(spec, "guest", str, where), fixture=fixture)
+    if not isinstance(spec.get("ro", False), bool):
+        raise BuildError(f"{where}: run.dirs key `ro` must be true or false", _FIX)
+    return DirSpec(guest=_require(spec, "guest", str, where), fixture=fixture, ro=spec.get("ro", False))
 
 
 def _parse_check(value: Any, where: str) -> OutputCheck:

@@ -1,28 +1,38 @@
-"""What a module contains: `wasm-objdump -h` and `-x` from the installed wabt, parsed into plain data.
+"""What a module contains, read by `wasitool.wasmbin` (no toolchain needed): the data `wasitool inspect` shows.
 
-The parsed `ModuleInfo` is what `wasitool inspect` renders (rich tables) or prints (`--json`).
+- `inspect(path)`: imports, exports, memories, globals (with the linker's names: `__stack_pointer`,
+  `__heap_base`, `__data_end` when the name section or an export names them), sections, features;
+- `callers(...)`: every call chain from a function up to the exports that reach it;
+- `disassemble(...)`: one function's instructions, calls annotated with their target's name;
+- `data_segments(...)`: the data segments and the printable strings in them.
 """
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
+from wasitool.callgraph import Chain, build_call_graph, caller_chains
 from wasitool.errors import WasitoolError
+from wasitool.wasmbin import Module, format_functype, parse_module
+from wasitool.wasmcode import INDIRECT_TYPE_OPS, decode_body, nesting
 
 PAGE = 65536
-
-_SECTION = re.compile(
-    r"^\s*(\w+) start=(0x[0-9a-f]+) end=(0x[0-9a-f]+) \(size=(0x[0-9a-f]+)\)(?: count: (\d+))?(?: \"(.*)\")?"
-)
-_HEADING = re.compile(r"^(\w+)(?:\[(\d+)\])?:$")
-_ITEM = re.compile(r"^ - (\w+)\[(\d+)\] ?(.*)$")
-_IMPORT = re.compile(r"^(.*?)\s*<- ([^.]+)\.(.+)$")
-_EXPORT = re.compile(r'^(?:<(.*)> )?-> "(.*)"$')
-_LIMITS = re.compile(r"initial=(\d+)(?: max=(\d+))?")
+LINKER_GLOBALS = {  # globals wasm-ld makes, and what they mean to the C runtime
+    "__stack_pointer": "top of the C shadow stack in linear memory (the stack grows down from here)",
+    "__heap_base": "first address after static data and stack: where malloc starts",
+    "__data_end": "end of the static data (data segments and bss)",
+    "__global_base": "where static data starts",
+    "__memory_base": "where this module's static data starts (dynamic linking)",
+    "__table_base": "first table slot of this module (dynamic linking)",
+    "__tls_base": "this thread's thread-local storage block",
+    "__stack_low": "lowest address of the stack",
+    "__stack_high": "highest address of the stack",
+    "__heap_end": "end of the initial heap",
+}
+_FIX_TARGET = "give an index (3 or func[3]), or an import, export or function name shown by `wasitool inspect`"
 
 
 @dataclass
@@ -64,6 +74,18 @@ class Memory:
 
 
 @dataclass
+class GlobalInfo:
+    index: int
+    name: str | None  # from the name section or an export
+    type: str
+    mutable: bool
+    init: str  # constant expression, or "imported"
+    value: int | float | None
+    exports: list[str] = field(default_factory=list)
+    meaning: str = ""  # for the linker's globals (`LINKER_GLOBALS`)
+
+
+@dataclass
 class ModuleInfo:
     path: str
     size: int
@@ -71,121 +93,254 @@ class ModuleInfo:
     imports: list[Import] = field(default_factory=list)
     exports: list[Export] = field(default_factory=list)
     memories: list[Memory] = field(default_factory=list)
+    globals: list[GlobalInfo] = field(default_factory=list)
     start: str | None = None
     target_features: list[str] = field(default_factory=list)
+    functions: int = 0  # defined in the module (imports not counted)
+    named_functions: int = 0  # entries of the name section
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         for mem, info in zip(data["memories"], self.memories, strict=True):
             mem["initial_bytes"] = info.initial_bytes
         return data
 
 
-def objdump(module: Path, flag: str) -> str:
-    """`wasm-objdump <flag> module` through the installed toolchain (ToolchainError if none)."""
-    from wasitool.toolchain.paths import load_toolchain
-
-    toolchain = load_toolchain()
-    argv = [*toolchain.command("wasm-objdump"), flag, str(module)]
+def load(path: Path) -> Module:
+    """Read and parse `path`; one-line WasitoolError if it is missing or not a module."""
+    path = Path(path)
+    if not path.is_file():
+        raise WasitoolError(f"no such module: {path}", "give a .wasm file or an example name")
     try:
-        proc = subprocess.run(argv, capture_output=True, text=True, errors="replace", timeout=60, check=False,
-                              env={**os.environ, **toolchain.env()})
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise WasitoolError(f"cannot run wasm-objdump ({exc})", "run `wasitool setup`") from None
-    if proc.returncode != 0:
-        reason = (proc.stderr.strip().splitlines() or ["unknown error"])[-1]
-        raise WasitoolError(f"wasm-objdump cannot read {module}: {reason}", "give a valid .wasm file")
-    return proc.stdout
+        return parse_module(path.read_bytes())
+    except ValueError as exc:
+        raise WasitoolError(f"cannot read {path}: {exc}", "give a valid .wasm file") from None
 
 
-def inspect(module: Path) -> ModuleInfo:
-    """Parse what wasm-objdump reports about `module`."""
-    module = Path(module)
-    if not module.is_file():
-        raise WasitoolError(f"no such module: {module}", "give a .wasm file or an example name")
-    info = ModuleInfo(path=str(module), size=module.stat().st_size)
-    info.sections = parse_headers(objdump(module, "-h"))
-    parse_details(objdump(module, "-x"), info)
+def inspect(path: Path, module: Module | None = None) -> ModuleInfo:
+    """Imports, exports, memories, globals and sections of the module at `path`."""
+    m = module or load(path)
+    info = ModuleInfo(path=str(path), size=len(m.data), functions=len(m.bodies),
+                      named_functions=len(m.names.functions), target_features=list(m.target_features))
+    info.sections = [Section(s.name, "Custom" if s.id == 0 else s.name, s.start, s.size, s.count)
+                     for s in m.sections]
+    for imp in m.imports:
+        detail = format_functype(m.types[imp.desc] if isinstance(imp.desc, int) and imp.desc < len(m.types)
+                                 else None) if imp.kind == "func" else str(imp.desc)
+        info.imports.append(Import(imp.module, imp.name, imp.kind, detail))
+    for index, mem in enumerate(m.memories):
+        limits = f"pages: initial={mem.initial}" + (f" max={mem.maximum}" if mem.maximum is not None else "")
+        info.memories.append(Memory(index, mem.initial, mem.maximum, mem.imported, limits))
+    for exp in m.exports:
+        detail = ""
+        if exp.kind == "func":
+            detail = format_functype(m.func_type(exp.index))
+        elif exp.kind == "memory" and exp.index < len(info.memories):
+            detail = info.memories[exp.index].detail
+        elif exp.kind == "global" and exp.index < len(m.globals):
+            detail = m.globals[exp.index].valtype
+        info.exports.append(Export(exp.name, exp.kind, exp.index, detail))
+    for index, glob in enumerate(m.globals):
+        exports = m.exports_of("global", index)
+        name = m.names.globals.get(index) or next(iter(exports), None)
+        info.globals.append(GlobalInfo(index, name, glob.valtype, glob.mutable, glob.init or "imported",
+                                       glob.value, exports,
+                                       next((LINKER_GLOBALS[n] for n in (name, *exports) if n in LINKER_GLOBALS), "")))
+    if m.start is not None:
+        info.start = func_label(m, m.start)
     return info
 
 
-def parse_headers(text: str) -> list[Section]:
-    """The section list of `wasm-objdump -h`."""
-    sections = []
-    for line in text.splitlines():
-        m = _SECTION.match(line)
-        if m:
-            kind, start, _end, size, count, custom = m.groups()
-            sections.append(Section(name=custom or kind, kind=kind, start=int(start, 16), size=int(size, 16),
-                                    count=int(count) if count else None))
-    return sections
+# -- naming functions ------------------------------------------------------------------------------------
+
+def func_name(m: Module, index: int) -> str | None:
+    """What to call function `index`: the import's field, the name section's name, or an export's name."""
+    imp = m.func_import(index)
+    if imp is not None:
+        return imp.name
+    named = m.names.functions.get(index)
+    if named:
+        return named
+    exports = m.exports_of("func", index)
+    return exports[0] if exports else None
 
 
-def parse_details(text: str, info: ModuleInfo) -> None:
-    """Fill imports, exports, memories, start and target features from `wasm-objdump -x`."""
-    types: dict[int, str] = {}
-    func_sigs: dict[int, int] = {}
-    exports: list[tuple[str, int, str, str | None]] = []
-    heading = ""
-    custom = ""
-    for line in text.splitlines():
-        h = _HEADING.match(line)
-        if h:
-            heading, custom = h.group(1), ""
-            continue
-        if heading == "Custom" and line.startswith(" - name: "):
-            custom = line.split(": ", 1)[1].strip('"')
-            continue
-        if heading == "Custom" and custom == "target_features" and line.startswith("  - [+] "):
-            info.target_features.append(line[len("  - [+] "):].strip())
-            continue
-        if heading == "Start" and line.startswith(" - start function: "):
-            info.start = line.split(": ", 1)[1]
-            continue
-        m = _ITEM.match(line)
-        if not m:
-            continue
-        kind, index, rest = m.group(1), int(m.group(2)), m.group(3)
-        if heading == "Type":
-            types[index] = rest
-        elif heading == "Import":
-            _parse_import(kind, index, rest, types, func_sigs, info)
-        elif heading == "Function":
-            sig = re.match(r"sig=(\d+)", rest)
-            if sig:
-                func_sigs[index] = int(sig.group(1))
-        elif heading == "Memory":
-            limits = _LIMITS.search(rest)
-            if limits:
-                info.memories.append(Memory(index, int(limits.group(1)),
-                                            int(limits.group(2)) if limits.group(2) else None, detail=rest))
-        elif heading == "Export":
-            e = _EXPORT.match(rest)
-            if e:
-                exports.append((kind, index, e.group(2), e.group(1)))
-    for kind, index, name, _label in exports:
-        detail = types.get(func_sigs.get(index, -1), "") if kind == "func" else ""
-        if kind == "memory":
-            detail = next((m.detail for m in info.memories if m.index == index), "")
-        info.exports.append(Export(name=name, kind=kind, index=index, detail=detail))
+def func_label(m: Module, index: int) -> str:
+    """`fd_readdir (import func[6])`, `_start (export func[14])`, `readdir (func[25])` or `func[25]`."""
+    imp = m.func_import(index)
+    if imp is not None:
+        return f"{imp.name} (import func[{index}])"
+    exports = m.exports_of("func", index)
+    if exports:
+        return f"{exports[0]} (export func[{index}])"
+    name = m.names.functions.get(index)
+    return f"{name} (func[{index}])" if name else f"func[{index}]"
 
 
-def _parse_import(kind: str, index: int, rest: str, types: dict[int, str], func_sigs: dict[int, int],
-                  info: ModuleInfo) -> None:
-    m = _IMPORT.match(rest)
-    if not m:
-        return
-    detail, module, name = m.groups()
-    if kind == "func":
-        sig = re.match(r"sig=(\d+)", detail)
-        if sig:
-            func_sigs[index] = int(sig.group(1))
-            detail = types.get(int(sig.group(1)), detail)
-    elif kind == "memory":
-        limits = _LIMITS.search(detail)
-        if limits:
-            info.memories.append(Memory(index, int(limits.group(1)),
-                                        int(limits.group(2)) if limits.group(2) else None, imported=True,
-                                        detail=detail))
-    detail = re.sub(r"\s*<[^>]*>$", "", detail)  # drop objdump's debug name
-    info.imports.append(Import(module=module, name=name, kind=kind, detail=detail))
+def resolve_function(m: Module, spec: str) -> int:
+    """A function index from `3`, `func[3]`, an import field (`fd_readdir`, `module.field`), an export or a name."""
+    text = spec.strip()
+    number = re.fullmatch(r"(?:func\[)?(\d+)\]?", text)
+    if number:
+        index = int(number.group(1))
+        if index >= len(m.func_types):
+            raise WasitoolError(f"no function {index}: the module has {len(m.func_types)} functions "
+                                f"(0-{len(m.func_types) - 1})", _FIX_TARGET)
+        return index
+    imports = [(i, imp) for i, imp in enumerate(imp for imp in m.imports if imp.kind == "func")]
+    candidates: list[list[int]] = [
+        [i for i, imp in imports if text in (imp.name, f"{imp.module}.{imp.name}")],
+        [e.index for e in m.exports if e.kind == "func" and e.name == text],
+        [i for i, name in sorted(m.names.functions.items()) if name == text],
+        # zig names its compiler-rt and libc functions by module path: compiler_rt.udivmod.__udivti3
+        [i for i, name in sorted(m.names.functions.items()) if name.rsplit(".", 1)[-1] == text],
+    ]
+    for found in candidates:
+        unique = sorted(set(found))
+        if len(unique) == 1:
+            return unique[0]
+        if len(unique) > 1:
+            labels = ", ".join(func_label(m, i) for i in unique)
+            raise WasitoolError(f"`{spec}` names several functions: {labels}", "give the index instead")
+    hint = "" if m.names.functions else " (the module has no name section: it was built stripped)"
+    raise WasitoolError(f"no function `{spec}` in the module{hint}", _FIX_TARGET)
+
+
+# -- --callers -------------------------------------------------------------------------------------------
+
+@dataclass
+class CallersReport:
+    target: int
+    chains: list[Chain]
+    truncated: bool
+    undecodable: dict[int, str]
+
+
+def callers(m: Module, spec: str, limit: int = 100) -> CallersReport:
+    """Every call chain from the function `spec` names up to the exports (at most `limit`)."""
+    target = resolve_function(m, spec)
+    graph = build_call_graph(m)
+    chains, truncated = caller_chains(m, graph, target, limit=limit)
+    return CallersReport(target, chains, truncated, graph.undecodable)
+
+
+def chain_text(m: Module, chain: Chain) -> str:
+    """`fd_readdir (import func[6]) <- func[32] <- ... <- _start (export func[14])`."""
+    text = " <- ".join(func_label(m, i) for i in chain.path)
+    return text + (f" <- ({chain.end})" if chain.end else "")
+
+
+def callers_json(m: Module, report: CallersReport) -> dict[str, Any]:
+    def node(i: int) -> dict[str, Any]:
+        imp = m.func_import(i)
+        return {"index": i, "name": func_name(m, i), "import": f"{imp.module}.{imp.name}" if imp else None,
+                "exports": m.exports_of("func", i)}
+
+    return {"target": node(report.target), "truncated": report.truncated,
+            "chains": [{"path": [node(i) for i in c.path], "end": c.end or "export"} for c in report.chains],
+            "undecodable": {str(k): v for k, v in report.undecodable.items()}}
+
+
+# -- --disasm --------------------------------------------------------------------------------------------
+
+@dataclass
+class Line:
+    offset: int
+    depth: int
+    op: str
+    immediates: str
+    note: str  # what a call/global refers to, "" otherwise
+
+
+@dataclass
+class Disassembly:
+    index: int
+    label: str
+    type: str
+    locals: list[str]
+    lines: list[Line]
+
+
+def disassemble(m: Module, spec: str) -> Disassembly:
+    """The instructions of the function `spec` names, calls annotated by their target's name."""
+    index = resolve_function(m, spec)
+    imp = m.func_import(index)
+    if imp is not None:
+        raise WasitoolError(f"{func_label(m, index)} is imported from {imp.module}: it has no code here",
+                            "disassemble one of its callers (see --callers)")
+    body = m.body(index)
+    assert body is not None
+    try:
+        instrs = decode_body(m.data, body.code_start, body.end)
+    except ValueError as exc:
+        raise WasitoolError(f"cannot decode {func_label(m, index)}: {exc}",
+                            "check the module with wasm-validate") from None
+    lines = [Line(ins.offset, depth, ins.name, ins.text, _note(m, ins.name, ins.args))
+             for ins, depth in zip(instrs, nesting(instrs), strict=True)]
+    local_names = m.names.locals.get(index, {})
+    params = len((m.func_type(index) or ([], []))[0])
+    locals_text = [f"{count} x {valtype}" for count, valtype in body.locals]
+    if local_names:
+        locals_text += [f"local {i} = {name}" for i, name in sorted(local_names.items()) if i >= params]
+    return Disassembly(index, func_label(m, index), format_functype(m.func_type(index)), locals_text, lines)
+
+
+def _note(m: Module, op: str, args: tuple[int | float | str, ...]) -> str:
+    if op in ("call", "return_call", "ref.func") and args:
+        index = int(args[0])
+        imp = m.func_import(index)
+        if imp is not None:
+            return f"{imp.module}.{imp.name}"
+        return func_name(m, index) or ""
+    if op in ("global.get", "global.set") and args:
+        return m.names.globals.get(int(args[0]), "")
+    if op in INDIRECT_TYPE_OPS and args and int(args[0]) < len(m.types):
+        return format_functype(m.types[int(args[0])])
+    return ""
+
+
+def disassembly_text(dis: Disassembly) -> str:
+    out = [f"{dis.label}: {dis.type}"]
+    if dis.locals:
+        out.append(f"  locals: {', '.join(dis.locals)}")
+    for line in dis.lines:
+        text = f"{line.op} {line.immediates}".rstrip()
+        note = f" <{line.note}>" if line.note else ""
+        out.append(f" {line.offset:06x}: {'  ' * line.depth}{text}{note}")
+    return "\n".join(out)
+
+
+# -- --data ----------------------------------------------------------------------------------------------
+
+@dataclass
+class DataString:
+    address: int | None  # in linear memory (None for passive segments: offset in the segment instead)
+    offset: int
+    text: str
+
+
+@dataclass
+class DataInfo:
+    index: int
+    name: str | None
+    mode: str
+    memory: int
+    address: int | None
+    size: int
+    strings: list[DataString]
+
+
+_PRINTABLE = re.compile(rb"[\x20-\x7e\t\n]{4,}")
+
+
+def data_segments(m: Module, min_length: int = 4) -> list[DataInfo]:
+    """Every data segment with the runs of at least `min_length` printable ASCII bytes in it."""
+    pattern = _PRINTABLE if min_length == 4 else re.compile(rb"[\x20-\x7e\t\n]{%d,}" % min_length)
+    out = []
+    for index, seg in enumerate(m.data_segments):
+        raw = m.segment_bytes(seg)
+        strings = [DataString(None if seg.offset is None else seg.offset + match.start(), match.start(),
+                              match.group().decode("ascii"))
+                   for match in pattern.finditer(raw)]
+        out.append(DataInfo(index, m.names.data.get(index), seg.mode, seg.memory, seg.offset, seg.size, strings))
+    return out

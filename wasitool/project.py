@@ -1,34 +1,160 @@
-"""Locating the project checkout (lock file, SConstruct, src/, recipes/, out/)."""
+"""What a project is: its root, its lock, its table (`wasitool.toml`), its sources and its out dir.
+
+A project is a directory holding `wasitool.toml` (made by `wasitool init`, or this repository's root).
+The table lists the programs (`[examples.<name>]`, the format of the bundled example table) and may
+have a `[project]` table:
+
+    [project]
+    examples = "path/to/table.toml"   # read the programs from that table instead (sources: src/ beside it)
+    lock = "wasitool.lock"            # the lock pinning this project's toolchain (default shown)
+    out = "out"                       # where the build writes (default shown)
+
+The bundled examples are one such project inside the package (`wasitool/bundled/`); used from an
+installed wheel they build into a directory of the user cache (`bundled_project()`).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
+from typing import Any, NamedTuple
 
-from wasitool.errors import WasitoolError
+from wasitool.errors import BuildError, WasitoolError
 
-_MARKERS = ("wasitool.lock",)
+TABLE_NAME = "wasitool.toml"
+LOCK_NAME = "wasitool.lock"
+BUNDLED = Path(__file__).resolve().parent / "bundled"
+SCONSTRUCT = """\
+# SConstruct: build the programs of wasitool.toml to .wasm with the toolchain wasitool.lock pins.
+# `scons -h` lists the targets; run `wasitool setup` once first.
+from wasitool.scons import project_targets
+
+project_targets()
+"""
+_PROJECT_KEYS = {"examples", "lock", "out"}
+_NO_PROJECT_FIX = "run `wasitool init` to make one here, or cd into a project (or set WASITOOL_PROJECT)"
+
+
+class Project(NamedTuple):
+    """Where a project's files are. All paths are absolute."""
+
+    root: Path  # the directory holding wasitool.toml and SConstruct; SCons runs here
+    table: Path  # the table listing the programs
+    src: Path  # the sources' directory (`src/` beside the table)
+    out: Path  # the build's output directory
+    lock: Path  # the lock file pinning the toolchain
+
+
+def default_lock_path() -> Path:
+    """The lock shipped with wasitool: used by `init`, one-file builds and the bundled examples."""
+    return BUNDLED / LOCK_NAME
+
+
+def find_project(start: Path | None = None) -> Project | None:
+    """The project at `$WASITOOL_PROJECT`, or the nearest one at or above `start` (default: the cwd)."""
+    override = os.environ.get("WASITOOL_PROJECT")
+    if override:
+        root = Path(override).resolve()
+        if not (root / TABLE_NAME).is_file():
+            raise WasitoolError(f"WASITOOL_PROJECT={override} holds no {TABLE_NAME}",
+                                "point it at a project directory, or unset it")
+        return load_project(root)
+    here = (start or Path.cwd()).resolve()
+    for candidate in (here, *here.parents):
+        if (candidate / TABLE_NAME).is_file():
+            return load_project(candidate)
+    return None
+
+
+def require_project(start: Path | None = None) -> Project:
+    """Like `find_project`, but a one-line error when there is none."""
+    project = find_project(start)
+    if project is None:
+        raise WasitoolError(f"not inside a wasitool project (no {TABLE_NAME} here or above)", _NO_PROJECT_FIX)
+    return project
 
 
 def project_root(start: Path | None = None) -> Path:
-    """The checkout holding `wasitool.lock` and `SConstruct`.
-
-    Looks at `$WASITOOL_PROJECT`, then upward from `start` (default: the working directory), then at
-    the directory this package was installed from (an editable install of the checkout).
-    """
-    override = os.environ.get("WASITOOL_PROJECT")
-    candidates: list[Path] = [Path(override)] if override else []
-    here = (start or Path.cwd()).resolve()
-    candidates += [here, *here.parents, Path(__file__).resolve().parent.parent]
-    for candidate in candidates:
-        if all((candidate / marker).is_file() for marker in _MARKERS):
-            return candidate
-    raise WasitoolError(
-        "not inside a wasitool checkout (no wasitool.lock found here or above)",
-        "run from the repository root or set WASITOOL_PROJECT",
-    )
+    """The root directory of the current project (one-line error outside any project)."""
+    return require_project(start).root
 
 
-def out_dir(root: Path | None = None) -> Path:
-    """Where the build writes `.wasm` files and native binaries."""
-    return (root or project_root()) / "out"
+def load_project(root: Path) -> Project:
+    """The project whose `wasitool.toml` is in `root`."""
+    root = Path(root).resolve()
+    table_path = root / TABLE_NAME
+    settings = _project_settings(table_path)
+    table = (root / settings["examples"]).resolve() if "examples" in settings else table_path
+    lock = root / settings.get("lock", LOCK_NAME)
+    return Project(root=root, table=table, src=table.parent / "src", out=(root / settings.get("out", "out")),
+                   lock=lock if lock.is_file() or "lock" in settings else default_lock_path())
+
+
+def bundled_project() -> Project:
+    """The bundled examples as a project that builds into the user cache (works from a read-only wheel)."""
+    from wasitool import __version__
+    from wasitool.digest import sha256_text
+
+    tag = f"{__version__}-{sha256_text(str(BUNDLED))[:8]}"
+    root = _cache_root() / "examples" / tag
+    if not (root / TABLE_NAME).is_file():
+        staging = root.with_name(f".{tag}.{os.getpid()}.tmp")
+        staging.mkdir(parents=True, exist_ok=True)
+        (staging / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
+        (staging / TABLE_NAME).write_text(
+            "# The examples bundled with wasitool, built here by `wasitool run NAME` and `wasitool check`.\n"
+            f"[project]\nexamples = {_toml_string(str(BUNDLED / TABLE_NAME))}\n"
+            f"lock = {_toml_string(str(default_lock_path()))}\n", encoding="utf-8")
+        try:
+            os.replace(staging, root)
+        except OSError:  # another process made it first
+            shutil.rmtree(staging, ignore_errors=True)
+    return load_project(root)
+
+
+def current_or_bundled() -> Project:
+    """The current project, or the bundled examples' project outside any."""
+    return find_project() or bundled_project()
+
+
+def export_project(project: Project, dest: Path) -> None:
+    """Copy `project`'s programs, sources and lock into `dest` as a standalone project."""
+    import tomlkit
+
+    document = tomlkit.parse(project.table.read_text(encoding="utf-8"))
+    document.pop("project", None)
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(project.src, dest / "src", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (dest / TABLE_NAME).write_text(tomlkit.dumps(document), encoding="utf-8")
+    shutil.copyfile(project.lock, dest / LOCK_NAME)
+    (dest / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
+
+
+def _project_settings(table_path: Path) -> dict[str, Any]:
+    from wasitool import tomlread
+
+    try:
+        data = tomlread.loads(table_path.read_text(encoding="utf-8"))
+    except (OSError, tomlread.TOMLDecodeError) as exc:
+        raise BuildError(f"cannot read {table_path} ({exc})", f"correct {table_path}") from None
+    settings = data.get("project", {})
+    if not isinstance(settings, dict) or set(settings) - _PROJECT_KEYS or not all(
+        isinstance(v, str) and v for v in settings.values()
+    ):
+        raise BuildError(f"{table_path}: [project] takes only {', '.join(sorted(_PROJECT_KEYS))} (strings)",
+                            f"correct {table_path}")
+    return settings
+
+
+def _cache_root() -> Path:
+    from wasitool.toolchain.paths import store_root
+
+    return store_root()
+
+
+def _toml_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)  # a JSON string is a valid TOML basic string

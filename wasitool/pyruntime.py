@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterable
 from contextlib import ExitStack
-from typing import IO, TextIO
+from typing import IO, TYPE_CHECKING, TextIO
 
 from wasitool.engines import load_engine
 from wasitool.engines.base import CompiledModule, Engine, Outcome, WasiHost
@@ -13,8 +13,11 @@ from wasitool.engines.limits import Limits, timeout_line
 from wasitool.engines.traps import trap_line
 from wasitool.runspec import RunResult, RunSpec
 
+if TYPE_CHECKING:
+    from wasitool.wasi.trace import Tracer
 
-def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: TextIO | None = None,
+
+def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: Tracer | TextIO | None = None,
         requires: Iterable[str] = (), limits: Limits | None = None) -> RunResult:
     """Run `spec` to completion and report its exit status (and output, with `capture=True`).
 
@@ -25,9 +28,11 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
     `wasitool: timed out after Ns` (exit 124); Ctrl-C raises KeyboardInterrupt when
     `limits.interruptible` (as the CLI asks).
     `requires` names wasm features the module needs: an engine lacking one gives `unsupported`.
+    A `trace` (a `wasi.trace.Tracer`, or a stream) gets every call, then the Tracer's summary table.
 
     On an engine that needs a child process to enforce the limits (wasmer), the module is compiled
-    here and run in the child (`engines.supervisor`); a `trace` must then be a real file.
+    here and run in the child (`engines.supervisor`), which also writes the trace and its summary:
+    the trace's stream must then be a real file.
     """
     eng = load_engine(engine)
     missing = [f for f in requires if not eng.supports(f)]
@@ -51,7 +56,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
             in_child = limits.for_child()
             outcome = supervisor.run_in_child(
                 lambda started: _run_here(eng, module, spec, fds, trace, in_child, started), limits.timeout,
-                trace.flush if trace is not None else _no_flush, module.label)
+                _flusher(trace), module.label)
         else:
             outcome = _run_here(eng, module, spec, fds, trace, limits, _no_flush)
         if outcome.trap is not None:
@@ -62,20 +67,31 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
                          timeout=outcome.timeout)
 
 
-def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int, int, int], trace: TextIO | None,
-              limits: Limits | None, started: Callable[[], None]) -> Outcome:
-    """Build the WASI context on `fds` (stdin, stdout, stderr) and run the module here."""
+def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int, int, int],
+              trace: Tracer | TextIO | None, limits: Limits | None, started: Callable[[], None]) -> Outcome:
+    """Build the WASI context on `fds` (stdin, stdout, stderr) and run the module here (the trace summary
+    too: the calls were counted here)."""
     from wasitool.wasi import WasiConfig, WasiContext
 
     config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
                         stdout=fds[1], stderr=fds[2])
     ctx = WasiContext(config, trace=trace)
     try:
-        host = WasiHost.from_context(ctx, trace.flush if trace is not None else None)
+        host = WasiHost.from_context(ctx, _flusher(trace))
         started()
-        return eng.run(module, host, spec.invoke, limits)
+        outcome = eng.run(module, host, spec.invoke, limits)
     finally:
         ctx.close()
+    summary = getattr(trace, "write_summary", None)
+    if summary is not None:
+        summary()
+    return outcome
+
+
+def _flusher(trace: Tracer | TextIO | None) -> Callable[[], None]:
+    """What writes out the trace's buffered lines (a forked child must before it exits)."""
+    stream = getattr(trace, "out", trace)  # a Tracer writes to `.out`
+    return stream.flush if stream is not None else _no_flush
 
 
 def _no_flush() -> None:

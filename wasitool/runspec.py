@@ -11,10 +11,15 @@ from typing import NamedTuple
 
 
 class Preopen(NamedTuple):
-    """A host directory made visible to the guest under `guest` (e.g. `.` or `/sandbox`)."""
+    """A host directory made visible to the guest under `guest` (e.g. `.` or `/sandbox`).
+
+    `readonly`: the guest may read and list it but change nothing in it (no write, create, remove,
+    rename, link, symlink, truncate or set-times right on it or on anything opened under it).
+    """
 
     host: Path
     guest: str
+    readonly: bool = False
 
 
 class Invoke(NamedTuple):

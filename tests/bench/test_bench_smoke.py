@@ -57,10 +57,11 @@ def test_every_workload_on_every_available_runtime(report: dict) -> None:
     runtimes = {"python-wasmer", "python-wasmtime", "native", "node", "wasmtime-cli"} - set(report["unavailable"])
     assert "native" in runtimes
     labels = {r["label"] for r in report["rows"] if r["runtime"] == "native"}
-    assert len(labels) == 7  # startup, fd_write, file I/O, readdir x2, sha256, args + env
+    assert len(labels) == 9  # startup, fd_write, file I/O, readdir x2, fd table x2, sha256, args + env
     for label in labels:
         assert {r["runtime"] for r in report["rows"] if r["label"] == label} == runtimes, label
     assert any(r["label"].startswith("readdir 100") for r in report["rows"])
+    assert any(r["label"] == "fd table 1000 opens" and r["target"] for r in report["rows"])
 
 
 def test_ratios_and_targets(report: dict) -> None:

@@ -2,20 +2,21 @@
 
 The toolchain is the suite's one (`wasitool setup --source pip` into a shared test store, see
 tests/conftest.py), exported as WASITOOL_HOME for the session so SCons subprocesses find it.
-Every build runs in a copy of SConstruct, recipes/ and src/, never in the checkout's own out/.
+Every build runs in a standalone copy of the checkout's project (SConstruct, wasitool.toml, src/, lock),
+never in the checkout's own out/.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from wasitool.build import INPUTS, scons_argv
+from wasitool.build import scons_argv
+from wasitool.project import export_project, load_project
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.paths import load_toolchain
 
@@ -36,14 +37,8 @@ def toolchain(toolchain_home: Path) -> Toolchain:
 
 
 def copy_checkout(dest: Path) -> Path:
-    """Copy what a build reads (SConstruct, recipes/, src/) to `dest`; returns `dest`."""
-    for name in INPUTS:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, dest / name, ignore=shutil.ignore_patterns("__pycache__"))
-        else:
-            dest.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, dest / name)
+    """Copy the checkout's project (what a build reads) to `dest` as a standalone project; returns `dest`."""
+    export_project(load_project(ROOT), dest)
     return dest
 
 

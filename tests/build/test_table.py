@@ -43,7 +43,7 @@ def test_entry_is_consistent(name: str) -> None:
         assert example.language == "c" and example.kind == "command"
     for spec in example.dirs:
         if spec.fixture:
-            assert (ROOT / "src" / spec.fixture).is_dir()
+            assert (ROOT / "wasitool" / "bundled" / "src" / spec.fixture).is_dir()
 
 
 @pytest.mark.parametrize("name", ["clock_res_get", "clock_time_get", "random_get", "readdir"])
@@ -72,15 +72,16 @@ def test_run_spec_env_is_only_what_is_declared(tmp_path: Path, monkeypatch: pyte
 
 
 def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
-    (tmp_path / "recipes").mkdir()
-    table = tmp_path / "recipes" / "examples.toml"
+    table = tmp_path / "wasitool.toml"
     cases = {
         '[examples.x]\nsource = "x.c"\n': "teaches",
-        '[examples.x]\nsource = "x.rs"\nteaches = "t"\n': "neither",
+        '[examples.x]\nsource = "x.rs"\nteaches = "t"\n': "is not one of",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\nkind = "library"\n': "run.invoke",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\ncolour = 1\n': "colour",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.expect]\nstdout = { regex = "(" }\n': "regex",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\ndirs = [{ guest = "." }]\n': "fresh",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\n'
+        'dirs = [{ guest = ".", fresh = true, ro = "yes" }]\n': "`ro`",
         "not toml [": "cannot read",
     }
     for text, words in cases.items():
@@ -88,3 +89,11 @@ def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
         with pytest.raises(BuildError, match=re.escape(words)) as info:
             load_examples(tmp_path)
         assert "\n" not in info.value.one_line()
+
+
+def test_readonly_dir_entry(tmp_path: Path) -> None:
+    (tmp_path / "wasitool.toml").write_text(
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\n'
+        'dirs = [{ guest = "/ro", fresh = true, ro = true }, { guest = "/rw", fresh = true }]\n')
+    spec = load_examples(tmp_path)["x"].run_spec(tmp_path / "work")
+    assert [(d.guest, d.readonly) for d in spec.dirs] == [("/ro", True), ("/rw", False)]

@@ -13,6 +13,7 @@ import pytest
 from tests.toolchain.conftest import HOST, Scenario, sha256_of
 
 REPO = Path(__file__).resolve().parents[2]
+DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 
 
 @pytest.mark.parametrize(
@@ -44,7 +45,7 @@ def test_the_project_lock_is_valid_and_complete() -> None:
     from wasitool.platforms import PLATFORMS
     from wasitool.toolchain.lock import load_lock
 
-    lock = load_lock(REPO / "wasitool.lock")
+    lock = load_lock(DEFAULT_LOCK)
     assert set(lock.tools) == {"wasi-sdk", "wabt"}
     for tool in lock.tools.values():
         assert [s.kind for s in tool.sources] == ["archive", "pip", "system"]
@@ -78,7 +79,7 @@ def test_unknown_platform(tmp_path: Path) -> None:
 def test_no_toolchain_installed(tmp_path: Path) -> None:
     proc = _wasitool("toolchain", home=tmp_path)
     assert proc.returncode == 2
-    expected = f"no toolchain installed (looked for {tmp_path}/current-{HOST}.json) (fix: run `wasitool setup`)"
+    expected = f"no toolchain installed for {DEFAULT_LOCK} on {HOST} (fix: run `wasitool setup`)"
     assert proc.stderr.strip() == f"wasitool: error: {expected}"
 
 
@@ -137,10 +138,10 @@ def test_lock_refresh_of_unknown_version(scenario: Scenario) -> None:
 @pytest.mark.slow
 def test_lock_refresh_confirms_the_real_wabt_wheels(tmp_path: Path) -> None:
     lock = tmp_path / "wasitool.lock"
-    shutil.copy(REPO / "wasitool.lock", lock)
+    shutil.copy(DEFAULT_LOCK, lock)
     proc = _wasitool("lock", "refresh", "--tool", "wabt", "--version", "1.0.42.0", "--lock", str(lock), home=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert lock.read_text() == (REPO / "wasitool.lock").read_text()
+    assert lock.read_text() == (DEFAULT_LOCK).read_text()
     assert proc.stdout.count("same") == 5
 
 

@@ -40,7 +40,7 @@ def test_install_from_archive(scenario: Scenario) -> None:
     assert subprocess.run([wat2wasm], capture_output=True, text=True).stdout.strip() == "wat2wasm 1.0.99"
     assert scenario.server.count(scenario.archive.name) == 1
     assert scenario.leftovers() == []
-    toolchain = scenario.run("toolchain", "--json")
+    toolchain = scenario.run("toolchain", "--lock", str(scenario.lock), "--json")
     assert json.loads(toolchain.stdout)["tools"]["wasi-sdk"]["root"] == sdk["root"]
 
 

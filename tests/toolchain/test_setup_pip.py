@@ -15,6 +15,7 @@ from wasitool.toolchain.paths import load_toolchain
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
+DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 
 HELLO_C = '#include <stdio.h>\nint main(int argc, char **argv) { printf("hello from %s\\n", argv[0]); return 3; }\n'
 ADD_WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
@@ -22,7 +23,7 @@ ADD_WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0
 
 def test_pip_toolchain_is_the_pinned_one(use_toolchain: Path) -> None:
     toolchain = load_toolchain()
-    lock = load_lock(REPO / "wasitool.lock")
+    lock = load_lock(DEFAULT_LOCK)
     for name, tool in toolchain.tools.items():
         pinned = next(s for s in lock.tool(name).sources if s.kind == "pip")
         assert (tool.source, tool.version, tool.pinned) == ("pip", pinned.version, True)

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from wasi_guest import MEM_SIZE, Guest
 
 from wasitool.runspec import Preopen
@@ -45,3 +46,10 @@ def guest(sandbox: Path, stdio: dict[str, int]) -> Iterator[Guest]:
     ctx.bind_memory(mem)
     yield Guest(ctx, mem)
     ctx.close()
+
+
+# Hypothesis profiles for the property tests (tests/wasi/test_fuzz.py): a bounded number of examples in CI,
+# many more on demand with HYPOTHESIS_PROFILE=long.
+settings.register_profile("ci", max_examples=60, deadline=None, print_blob=True)
+settings.register_profile("long", max_examples=3000, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

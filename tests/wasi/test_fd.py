@@ -178,7 +178,7 @@ def test_fdstat_set_flags_append(guest: Guest, sandbox: Path) -> None:
     assert guest.write(fd, b"more") == (0, 4)
     assert (sandbox / "log").read_bytes() == b"start;more"
     assert guest.call("fd_fdstat_set_flags", fd, 1 << 7) == Errno.EINVAL
-    assert guest.call("fd_fdstat_set_flags", fd, FDFLAG_SYNC) == Errno.ENOTSUP
+    assert guest.call("fd_fdstat_set_flags", fd, FDFLAG_SYNC) == Errno.EINVAL  # as the wasmtime CLI
 
 
 def test_set_rights_only_drops(guest: Guest, sandbox: Path) -> None:
@@ -218,8 +218,8 @@ def test_advise_allocate_sync(guest: Guest, sandbox: Path) -> None:
     assert err == 0
     assert guest.call("fd_advise", fd, 0, 100, 1) == 0
     assert guest.call("fd_advise", fd, 0, 100, 6) == Errno.EINVAL
-    assert guest.call("fd_allocate", fd, 0, 4096) == 0
-    assert (sandbox / "f").stat().st_size == 4096
+    assert guest.call("fd_allocate", fd, 0, 4096) == Errno.ENOTSUP  # as the wasmtime CLI: no disk to fill
+    assert (sandbox / "f").stat().st_size == 0
     assert guest.call("fd_sync", fd) == 0
     assert guest.call("fd_datasync", fd) == 0
 

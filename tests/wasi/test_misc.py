@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import struct
 import time
 
@@ -80,6 +81,22 @@ def test_proc(guest: Guest) -> None:
     assert info.value.code == 42
     assert guest.call("proc_raise", 9) == Errno.ENOSYS
     assert guest.call("sched_yield") == 0
+
+
+@pytest.mark.parametrize(("rval", "status"), [(0, 0), (125, 125), (126, 1), (255, 1), (256, 1), (512, 1),
+                                              (0x80000000, 1), (0xFFFFFFFF, 1), (-1, 1)])
+def test_proc_exit_status_follows_wasmtime(guest: Guest, stdio: dict[str, int], rval: int, status: int) -> None:
+    """0..125 is the exit status; anything else exits 1 (never 0: 256 must not read as success)."""
+    with pytest.raises(ProcExit) as info:
+        guest.call("proc_exit", rval)
+    assert (info.value.code, info.value.rval) == (status, rval & 0xFFFFFFFF)
+    os.close(stdio["stderr"])
+    note = os.read(stdio["stderr_r"], 4096).decode()
+    if status == rval:
+        assert note == ""
+    else:
+        assert note == (f"wasitool: proc_exit({rval & 0xFFFFFFFF}): exit code outside 0..125, "
+                        f"exiting with status 1\n")
 
 
 def test_sockets(guest: Guest) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import struct
 
 from wasitool.wasi import BytearrayMemory, WasiContext
-from wasitool.wasi.constants import ALL_RIGHTS, LOOKUP_SYMLINK_FOLLOW
+from wasitool.wasi.constants import ALL_RIGHTS, LOOKUP_SYMLINK_FOLLOW, OFLAG_DIRECTORY, RIGHT_FD_WRITE
 
 MEM_SIZE = 1 << 20
 
@@ -56,8 +56,11 @@ class Guest:
             struct.pack_into("<II", self.mem.data, arr + 8 * i, ptr, len(item) if isinstance(item, bytes) else item)
         return arr, len(bufs), bufs
 
-    def open(self, dirfd: int, path: str, oflags: int = 0, base: int = ALL_RIGHTS, inheriting: int = ALL_RIGHTS,
-             fdflags: int = 0, dirflags: int = LOOKUP_SYMLINK_FOLLOW) -> tuple[int, int]:
+    def open(self, dirfd: int, path: str | bytes, oflags: int = 0, base: int | None = None,
+             inheriting: int = ALL_RIGHTS, fdflags: int = 0, dirflags: int = LOOKUP_SYMLINK_FOLLOW) -> tuple[int, int]:
+        """path_open; `base` defaults to every right, but fd_write for a directory (as wasi-libc asks)."""
+        if base is None:
+            base = ALL_RIGHTS & ~RIGHT_FD_WRITE if oflags & OFLAG_DIRECTORY else ALL_RIGHTS
         p, n = self.path(path)
         out = self.alloc(4)
         self.mem.data[out:out + 4] = b"\xff\xff\xff\xff"

@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich import filesize
 from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TextColumn,
     TimeElapsedColumn,
     TransferSpeedColumn,
 )
 from rich.table import Column
+from rich.text import Text
 
 from wasitool.toolchain.reporter import Advance
 
@@ -32,9 +36,29 @@ class RichReporter:
 
     @contextmanager
     def task(self, description: str, total: int | None, unit: str = "bytes") -> Iterator[Advance]:
-        counter = (DownloadColumn(), TransferSpeedColumn()) if unit == "bytes" else (MofNCompleteColumn(),)
+        if unit != "bytes":
+            counter: tuple[ProgressColumn, ...] = (MofNCompleteColumn(),)
+        elif total is None:  # unknown length: the bytes so far and the speed, not "0/? bytes"
+            counter = (_SoFarColumn(), _SpeedColumn())
+        else:
+            counter = (DownloadColumn(), TransferSpeedColumn())
         label = TextColumn("{task.description}", table_column=Column(max_width=48, no_wrap=True, overflow="ellipsis"))
         columns = (SpinnerColumn(), label, BarColumn(), *counter, TimeElapsedColumn())
         with Progress(*columns, console=self.console, disable=not self.console.is_terminal) as progress:
             task_id = progress.add_task(description, total=total)
             yield lambda n: progress.advance(task_id, n)
+
+
+class _SoFarColumn(ProgressColumn):
+    """Bytes received so far (`12.3 MB`), blank until the first byte."""
+
+    def render(self, task: Task) -> Text:
+        return Text(filesize.decimal(int(task.completed)) if task.completed else "", style="progress.download")
+
+
+class _SpeedColumn(ProgressColumn):
+    """Transfer speed (`1.2 MB/s`), blank until rich can tell it."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{filesize.decimal(int(speed))}/s" if speed else "", style="progress.data.speed")

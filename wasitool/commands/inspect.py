@@ -1,4 +1,9 @@
-"""`wasitool inspect FILE.wasm|NAME`: imports, exports, memory and sections (wasm-objdump, as tables)."""
+"""`wasitool inspect FILE.wasm|NAME`: what a module holds, read without any toolchain.
+
+Default: imports, exports, memory, globals and sections as tables. `--callers FUNC`: every call
+chain from FUNC up to the exports; `--disasm FUNC`: one function's code; `--data`: the data segments
+and their strings. `--json` prints any of them as JSON.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +11,14 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from wasitool.inspect_module import ModuleInfo, inspect
+from wasitool import inspect_module as im
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from wasitool.wasmbin import Module
 
 
 def resolve(target: str) -> Path:
@@ -28,22 +35,81 @@ def resolve(target: str) -> Path:
 
 
 def main(args: argparse.Namespace) -> int:
-    info = inspect(resolve(args.target))
-    if args.json:
-        json.dump(info.to_json(), sys.stdout, indent=2)
-        sys.stdout.write("\n")
-    else:
-        render(info)
+    path = resolve(args.target)
+    module = im.load(path)
+    if args.callers:
+        return _callers(module, args)
+    if args.disasm:
+        dis = im.disassemble(module, args.disasm)
+        _emit(args, lambda: _asdict(dis), lambda: print(im.disassembly_text(dis)))
+        return 0
+    if args.data:
+        segments = im.data_segments(module)
+        _emit(args, lambda: {"segments": [_asdict(s) for s in segments]}, lambda: _print_data(segments))
+        return 0
+    info = im.inspect(path, module)
+    _emit(args, info.to_json, lambda: render(info))
     return 0
 
 
-def render(info: ModuleInfo, console: Console | None = None) -> None:
-    """One rich table each for imports, exports, memory and sections."""
+def _callers(module: Module, args: argparse.Namespace) -> int:
+    report = im.callers(module, args.callers, limit=args.limit)
+    if args.json:
+        _dump(im.callers_json(module, report))
+        return 0
+    for index, why in sorted(report.undecodable.items()):
+        print(f"wasitool: warning: func[{index}] not decoded ({why}); its calls are missing", file=sys.stderr)
+    for chain in report.chains:
+        print(im.chain_text(module, chain))
+    if report.truncated:
+        print(f"wasitool: more chains not shown (the first {len(report.chains)} are above; raise --limit)",
+              file=sys.stderr)
+    return 0
+
+
+def _emit(args: argparse.Namespace, as_json: Any, as_text: Any) -> None:
+    if args.json:
+        _dump(as_json())
+    else:
+        as_text()
+
+
+def _dump(data: Any) -> None:
+    json.dump(data, sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _asdict(obj: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    data: dict[str, Any] = asdict(obj)
+    return data
+
+
+def _print_data(segments: list[im.DataInfo]) -> None:
+    for seg in segments:
+        where = (f"{seg.address:#x}-{seg.address + seg.size:#x}" if seg.address is not None
+                 else "passive (copied by memory.init)")
+        name = f" {seg.name}" if seg.name else ""
+        print(f"data[{seg.index}]{name}: memory {seg.memory}, {where}, {seg.size} bytes, "
+              f"{len(seg.strings)} strings")
+        for s in seg.strings:
+            at = f"{s.address:#x}" if s.address is not None else f"+{s.offset:#x}"
+            print(f"  {at}  {_quote(s.text)}")
+
+
+def _quote(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
+
+
+def render(info: im.ModuleInfo, console: Console | None = None) -> None:
+    """One rich table each for imports, exports, memory, globals and sections."""
     from rich.console import Console
     from rich.table import Table
 
     console = console or Console(highlight=False)
-    console.print(f"[bold]{info.path}[/]  {info.size} bytes"
+    names = f", {info.named_functions} named" if info.named_functions else ", no name section"
+    console.print(f"[bold]{info.path}[/]  {info.size} bytes, {info.functions} functions{names}"
                   + (f"  start function: {info.start}" if info.start else ""), highlight=False)
     imports = Table(title=f"imports ({len(info.imports)})", title_justify="left")
     for col in ("module", "name", "kind", "type"):
@@ -61,14 +127,25 @@ def render(info: ModuleInfo, console: Console | None = None) -> None:
     for mem in info.memories:
         memory.add_row(str(mem.index), str(mem.initial_pages), f"{mem.initial_bytes:,}",
                        "-" if mem.max_pages is None else str(mem.max_pages), "yes" if mem.imported else "no")
+    globals_ = Table(title=f"globals ({len(info.globals)})", title_justify="left")
+    for col in ("index", "name", "type", "mutable", "initial value", "meaning"):
+        globals_.add_column(col)
+    for glob in info.globals:
+        value = f"{glob.value:#x} ({glob.value})" if isinstance(glob.value, int) and glob.value > 9 else (
+            str(glob.value) if glob.value is not None else glob.init)
+        name = glob.name or ""
+        if glob.exports and glob.exports[0] != name:
+            name += f" (export {glob.exports[0]})"
+        globals_.add_row(str(glob.index), name, glob.type, "yes" if glob.mutable else "no", value, glob.meaning)
     sections = Table(title=f"sections ({len(info.sections)})", title_justify="left")
-    for col, justify in (("section", "left"), ("name", "left"), ("start", "right"), ("size", "right"),
-                         ("count", "right")):
-        sections.add_column(col, justify=justify)
+    for col in ("section", "name"):
+        sections.add_column(col)
+    for col in ("start", "size", "count"):
+        sections.add_column(col, justify="right")
     for sec in info.sections:
         sections.add_row(sec.kind, sec.name if sec.name != sec.kind else "", f"0x{sec.start:08x}",
                          f"{sec.size:,}", "" if sec.count is None else str(sec.count))
-    for table in (imports, exports, memory, sections):
+    for table in (imports, exports, memory, globals_, sections):
         console.print(table)
     if info.target_features:
         console.print(f"target features: {', '.join(info.target_features)}", highlight=False)

@@ -1,8 +1,10 @@
-"""`wasitool run NAME|FILE.wasm`: run an example or a module in the Python WASI runtime.
+"""`wasitool run NAME|FILE.wasm|FILE.c|FILE.wat`: run an example, a module or a source file in the Python
+WASI runtime.
 
-Only what the run needs is imported: the chosen engine, WASI, and (for a NAME) the example table.
-The exit status is the guest's; 134 for a trap, 124 when --timeout (or the example's `timeout`)
-expires, 130 on Ctrl-C (`wasitool.engines.limits` documents them).
+Only what the run needs is imported: the chosen engine, WASI, (for a NAME) the example table and (for a
+source file) `wasitool.onefile`, which builds C and C++ with the toolchain (cached) and assembles WebAssembly
+text with the engine's own parser. The exit status is the guest's; 134 for a trap, 124 when --timeout (or
+the example's `timeout`) expires, 130 on Ctrl-C (`wasitool.engines.limits` documents them).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 if TYPE_CHECKING:
     from wasitool.engines.limits import Limits
     from wasitool.examples import Example
+    from wasitool.wasi.trace import Tracer
 
 
 def main(args: argparse.Namespace) -> int:
@@ -29,22 +32,29 @@ def main(args: argparse.Namespace) -> int:
     limits = _limits(args)
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
-    example = None if _is_module_path(args.target) else _load_example(args.target)
+    source = _source_file(args.target)
+    if source is None and (args.optimize or args.cflags or args.lib or args.export):
+        raise WasiError("-O, -X/--cflags, --lib and --export apply to a source file (FILE.c, FILE.cc)",
+                        "drop them, or run the source file")
+    example = None if source is not None or _is_module_path(args.target) else _load_example(args.target)
     if args.diff and example is None:
-        raise WasiError("--diff needs an example name (a .wasm file has no expected output)",
+        raise WasiError("--diff needs an example name (a file has no expected output)",
                         "run `wasitool run NAME --diff`")
     with ExitStack() as stack:
-        if example is None:
-            spec = _apply_flags(RunSpec(Path(args.target)), args)
+        if source is not None:
+            spec = _apply_flags(RunSpec(_build_source(source, engine, args), argv0=source.name), args)
             requires: tuple[str, ...] = ()
+        elif example is None:
+            spec = _apply_flags(RunSpec(Path(args.target)), args)
+            requires = ()
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
             requires = tuple(example.requires)
-        trace = _trace_stream(args, stack)
+        trace = _tracer(args, stack)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
-        result = _run(spec, engine, example, args, trace, requires, limits)
-    if args.diff:
+        result = _run(spec, engine, example, args, trace, requires, limits)  # writes the trace summary too
+    if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     if args.json:
         _print_json(result, engine)
@@ -63,7 +73,7 @@ def _limits(args: argparse.Namespace) -> Limits:
                   interruptible=True)
 
 
-def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: TextIO | None,
+def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: Tracer | None,
          requires: tuple[str, ...], limits: Limits) -> RunResult:
     from wasitool import pyruntime
 
@@ -82,18 +92,47 @@ def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Nam
     return result
 
 
+def _source_file(target: str) -> Path | None:
+    """A target named like a source file (`.c`, `.cc`, `.cpp`, `.wat`, ...): a path, never an example."""
+    if target.endswith(".wasm") or "." not in Path(target).name:  # modules and examples: no import
+        return None
+    from wasitool.onefile import language_of
+
+    return Path(target) if language_of(target) else None
+
+
+def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
+    """The module to run for a source file: C/C++ built with the toolchain (cached), text assembled by
+    the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
+    from wasitool import onefile
+
+    options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export))
+    if onefile.language_of(source) != "wat":
+        return onefile.build(source, options)
+    if options != onefile.Options():
+        raise WasiError(f"{source} is assembled by the engine as it is: compile options do not apply",
+                        f"build it with `wasitool build {source} -X...`, then run the .wasm")
+    from wasitool.engines import load_engine
+
+    return onefile.engine_module(source, load_engine(engine))
+
+
 def _is_module_path(target: str) -> bool:
     return target.endswith(".wasm") or "/" in target or "\\" in target or Path(target).is_file()
 
 
 def _load_example(name: str) -> Example:
+    """A program of the current project, else a bundled example of that name."""
     from wasitool.examples import load_examples
+    from wasitool.project import bundled_project, find_project
 
-    examples = load_examples()
-    if name not in examples:
-        raise WasiError(f"unknown example `{name}` and no such .wasm file",
-                        "list the examples with `wasitool examples`, or pass a path to a .wasm file")
-    return examples[name]
+    project = find_project()
+    for candidate in (project, bundled_project()) if project is not None else (bundled_project(),):
+        examples = load_examples(project=candidate)
+        if name in examples:
+            return examples[name]
+    raise WasiError(f"unknown program or example `{name}` and no such file",
+                    "list them with `wasitool examples`, or pass a path to a .wasm, .wat or .c file")
 
 
 def _example_spec(example: Example, stack: ExitStack, verbose: bool) -> RunSpec:
@@ -110,11 +149,12 @@ def _example_spec(example: Example, stack: ExitStack, verbose: bool) -> RunSpec:
 def _check_built(example: Example, verbose: bool) -> None:
     """Rebuild the example if stale (through `wasitool.build`); an existing module still runs if that fails."""
     from wasitool.build import ensure_built
+    from wasitool.toolchain.records import LockChanged
 
     try:
         ensure_built([example.name], root=example.root)
     except WasitoolError as exc:
-        if not example.module.is_file():
+        if not example.module.is_file() or isinstance(exc, LockChanged):
             raise
         if verbose:
             print(f"wasitool: warning: cannot rebuild {example.name} ({exc.one_line()}); "
@@ -143,20 +183,48 @@ def _parse_env(item: str) -> tuple[str, str]:
 
 
 def _parse_dir(item: str) -> Preopen:
-    host, sep, guest = item.partition("::")
+    """`HOST`, `HOST::GUEST`, either followed by `:ro` (read-only) or `:rw` (the default)."""
+    readonly = item.endswith(":ro")
+    spec = item[:-3] if readonly or item.endswith(":rw") else item
+    host, sep, guest = spec.partition("::")
+    if not host:  # `--dir ''`, `--dir ::/x`, `--dir "$UNSET::/x"`: never the current directory by accident
+        raise WasiError(f"--dir {item!r} names no host directory",
+                        "write --dir HOST::GUEST, e.g. --dir ./data::/data, or --dir .::/x for the current directory")
+    if sep and not guest:
+        raise WasiError(f"--dir {item!r} names no guest path after `::`",
+                        "write --dir HOST::GUEST, or --dir HOST to use the same name in the guest")
     path = Path(host)
     if not path.is_dir():
         raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
-    return Preopen(path, guest if sep and guest else host)
+    return Preopen(path, guest if sep else host, readonly)
 
 
-def _trace_stream(args: argparse.Namespace, stack: ExitStack) -> TextIO | None:
-    if args.trace_file:
-        try:
-            return stack.enter_context(open(args.trace_file, "w", encoding="utf-8"))
-        except OSError as exc:
-            raise WasiError(f"cannot write the trace to {args.trace_file}: {exc.strerror}") from None
-    return sys.stderr if args.trace else None
+def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
+    """The tracer the --trace* options ask for (None: no tracing, nothing wrapped).
+
+    Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end.
+    """
+    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None)
+    if not (lines or args.trace_summary):
+        return None
+    from wasitool.wasi.trace import DEFAULT_MAX_BYTES, Tracer, select_calls
+
+    try:
+        calls = select_calls(args.trace or "all")
+    except ValueError as exc:
+        raise WasiError(f"--trace={args.trace}: {exc}",
+                        "name preview1 functions or globs, e.g. --trace=path_open,fd_read*") from None
+    stream = _trace_file(args.trace_file, stack) if args.trace_file else sys.stderr
+    max_bytes = DEFAULT_MAX_BYTES if args.trace_bytes is None else args.trace_bytes
+    return Tracer(stream, calls, max_bytes=max_bytes, fmt=args.trace_format or "text", lines=lines,
+                  summary=args.trace_summary)
+
+
+def _trace_file(path: str, stack: ExitStack) -> TextIO:
+    try:
+        return stack.enter_context(open(path, "w", encoding="utf-8"))
+    except OSError as exc:
+        raise WasiError(f"cannot write the trace to {path}: {exc.strerror}") from None
 
 
 def _print_results(result: RunResult) -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from wasitool.commands._progress import RichReporter
 
 from wasitool.toolchain.setup import SetupOptions, SetupResult, default_lock_path, run_setup
 
@@ -32,12 +36,13 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def result_json(result: SetupResult) -> dict:
+def result_json(result: SetupResult) -> dict[str, Any]:
     """The machine-readable form of a setup run."""
     return {
         "platform": result.toolchain.platform,
-        "pointer": str(result.pointer),
-        "downloads": str(result.pointer.parent / "downloads"),
+        "record": str(result.record),
+        "lock": str(result.lock),
+        "downloads": str(result.store / "downloads"),
         "tools": {
             name: {**outcome.tool.to_json(), "reused": outcome.reused, "failed_sources": outcome.failures}
             for name, outcome in result.outcomes.items()
@@ -45,15 +50,16 @@ def result_json(result: SetupResult) -> dict:
     }
 
 
-def _print_summary(result: SetupResult, reporter) -> None:
+def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
     console = reporter.console
     for name, outcome in result.outcomes.items():
         tool = outcome.tool
         state = "already installed" if outcome.reused else "installed"
         console.print(f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}",
                       highlight=False, soft_wrap=True)
-    console.print(f"build toolchain for {result.toolchain.platform}: {result.pointer}", highlight=False, soft_wrap=True)
-    downloads = result.pointer.parent / "downloads"
+    console.print(f"toolchain of {result.lock} for {result.toolchain.platform} recorded in {result.record}",
+                  highlight=False, soft_wrap=True)
+    downloads = result.store / "downloads"
     if downloads.is_dir():
         console.print(f"verified downloads (usable as --mirror): {downloads}", highlight=False, soft_wrap=True)
 

@@ -4,24 +4,29 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
-from wasitool.toolchain.paths import load_toolchain, pointer_path
+from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
 
 
 def main(args: argparse.Namespace) -> int:
-    toolchain = load_toolchain(args.platform)
-    pointer = pointer_path(args.platform)
+    if getattr(args, "cmake", None):
+        return _write_cmake(Path(args.cmake), Path(args.lock) if args.lock else None)
+    lock = Path(args.lock) if args.lock else active_lock_path()
+    toolchain = load_toolchain(args.platform, lock=lock)
+    record = record_of(lock, platform=args.platform)
     if args.json:
-        print(json.dumps({"platform": toolchain.platform, "pointer": str(pointer),
+        print(json.dumps({"platform": toolchain.platform, "record": str(record), "lock": str(lock),
                           "tools": {n: t.to_json() for n, t in toolchain.tools.items()},
                           "env": toolchain.env()}, indent=2, sort_keys=True))
         return 0
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
-    console.print(f"[bold]toolchain for {toolchain.platform}[/] (recorded in {pointer})", highlight=False,
-                  soft_wrap=True)
+    console.print(f"[bold]toolchain of {lock} for {toolchain.platform}[/] (recorded in {record})",
+                  highlight=False, soft_wrap=True)
     for name, tool in sorted(toolchain.tools.items()):
         trust = "sha256-pinned" if tool.pinned else "detected, not pinned"
         origin = f"{tool.source} package {tool.package}" if tool.package else tool.source
@@ -32,9 +37,21 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("command", overflow="fold")
         for role, argv in sorted(tool.commands.items()):
             table.add_row(role, " ".join(part.replace(tool.root, "{root}") for part in argv))
+        for role, why in sorted(tool.unavailable.items()):
+            table.add_row(role, f"[dim]none: {escape(why)}[/]")
         if tool.sysroot:
             table.add_row("sysroot", tool.sysroot.replace(tool.root, "{root}"))
         console.print(table)
     for key, value in sorted(toolchain.env().items()):
         console.print(f"env {key}={value}", highlight=False, soft_wrap=True)
+    return 0
+
+
+def _write_cmake(dest: Path, lock: Path | None) -> int:
+    from wasitool.toolchain.cmake import write_cmake_toolchain
+    from wasitool.toolchain.wrappers import installed_wrappers
+
+    toolchain, wrappers, bin_dir = installed_wrappers(lock)
+    written = write_cmake_toolchain(toolchain, wrappers, bin_dir, dest)
+    print(f"wrote {written} (use: cmake -DCMAKE_TOOLCHAIN_FILE={written} ...)")
     return 0

@@ -184,31 +184,21 @@ class Engine(ABC):
     def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
         """The kind (`func`, `memory`, ...) of an engine's import/export type, and a function's signature."""
 
-    def _describe(self, native: Any, data: bytes) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
-        """The imports and exports of a compiled module, read from its binary: wasmtime's C API aborts
-        the process when asked about a v128 or typed-reference value type. The engine's reflection
-        (`.imports`/`.exports` on both) is the fallback for an encoding `wasmbin` does not know."""
-        from wasitool.wasmbin import read_interface
+    def _describe(self, native: Any, data: bytes,
+                  facts: ModuleFacts) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        """The imports and exports of a compiled module, read from its binary (`sections.interface`):
+        wasmtime's C API aborts the process when asked about a v128 or typed-reference value type. The
+        engine's reflection is the fallback for an encoding that reader does not know."""
+        from wasitool.engines.sections import interface
 
-        try:
-            iface = read_interface(data)
-        except ValueError:
+        found = interface(data, facts)
+        if found is None:
             return self._reflect(native)
-
-        def sig(index: int) -> FuncSig:
-            params, results = iface.function_type(index) or ([], [])
-            return FuncSig(tuple(params), tuple(results))
-
-        imports = []
-        functions = 0
-        for module, name, kind in iface.imports:
-            if kind == "func":
-                imports.append(ImportDesc(module, name, "function", sig(functions)))
-                functions += 1
-            else:
-                imports.append(ImportDesc(module, name, kind))
+        imports_found, exports_found = found
+        imports = [ImportDesc(module, name, kind, FuncSig(*sig) if sig is not None else None)
+                   for module, name, kind, sig in imports_found]
         exports: dict[str, FuncSig | str] = {
-            name: sig(iface.export_index[name]) if kind == "func" else kind for name, kind in iface.exports.items()}
+            name: FuncSig(*sig) if sig is not None else kind for name, (kind, sig) in exports_found.items()}
         return imports, exports
 
     def _reflect(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
@@ -229,6 +219,11 @@ class Engine(ABC):
 
     def _deserialize(self, artifact: bytes) -> Any:
         raise NotImplementedError
+
+    @staticmethod
+    @abstractmethod
+    def _wat2wasm(text: str) -> bytes | bytearray:
+        """Assemble WebAssembly text with the engine's own parser; raise any exception on a syntax error."""
 
     @abstractmethod
     def _instantiate(self, module: CompiledModule, host: WasiHost, limits: Limits) -> Any:
@@ -294,7 +289,7 @@ class Engine(ABC):
             data, start = hoist_start(data, facts, START_EXPORT)
             facts = scan(data)
         native = self._load_cached(data, label, original)
-        imports, exports = self._describe(native, data)
+        imports, exports = self._describe(native, data, facts)
         exports.pop(start or "", None)
         return CompiledModule(label, native, imports, exports, data, facts, start)
 
@@ -323,6 +318,13 @@ class Engine(ABC):
                 return native
             cache.save(path, artifact)
         return native
+
+    def wat2wasm(self, text: str, label: str) -> bytes:
+        """WebAssembly text to binary, as `wasmtime run x.wat` does; WatSyntaxError with the parser's text."""
+        try:
+            return bytes(self._wat2wasm(text))
+        except Exception as exc:
+            raise WatSyntaxError(label, str(exc).replace("<anon>", label)) from None
 
     def _diagnosis(self, label: str, data: bytes, exc: BaseException) -> WasiError:
         from wasitool.engines.diagnose import compile_error
@@ -406,6 +408,14 @@ class Engine(ABC):
         from wasitool.engines.features import FEATURE_PROBES
 
         return frozenset(f for f in FEATURE_PROBES if self.supports(f))
+
+
+class WatSyntaxError(WasiError):
+    """The engine's text parser rejected a `.wat` file; `message` is the parser's full report."""
+
+    def __init__(self, label: str, message: str) -> None:
+        super().__init__(f"{label} is not valid WebAssembly text", "fix the error shown above")
+        self.message = message
 
 
 def first_line(exc: BaseException) -> str:

@@ -10,13 +10,27 @@ so `scan` costs microseconds even for large modules. A binary this reader cannot
   initialised first and the start function still runs before anything else.
 - `cap_memories`: lowers every defined 32-bit memory's maximum to a page count, so that `memory.grow`
   past it fails (returns -1) inside the engine: `--max-memory` for engines without a resource limiter.
+
+`interface` reads the imports and exports with their function signatures, which is how the engines
+describe a module: wasmtime's C API aborts the process when asked the kind of a v128 or typed-reference
+value type. Every type encoding of the GC and function-references proposals is read (rec groups, sub,
+struct and array types, `(ref null? ht)`) so that offsets stay right. (`wasitool.wasmbin` reads more,
+but imports `dataclasses`, which costs start-up time.)
 """
 
 from __future__ import annotations
 
 PAGE = 65536
-_MEMORY, _EXPORT, _START = 5, 7, 8
+_TYPE, _IMPORT, _FUNCTION, _MEMORY, _EXPORT, _START = 1, 2, 3, 5, 7, 8
 _HAS_MAX, _SHARED, _MEMORY64 = 0x01, 0x02, 0x04
+KINDS = {0: "function", 1: "table", 2: "memory", 3: "global", 4: "tag"}
+VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref",
+            0x69: "exnref", 0x6E: "anyref", 0x6D: "eqref", 0x6C: "i31ref", 0x6B: "structref", 0x6A: "arrayref",
+            0x71: "nullref", 0x72: "nullexternref", 0x73: "nullfuncref", 0x74: "nullexnref"}
+_HEAP_TYPES = {0x70: "func", 0x6F: "extern", 0x69: "exn", 0x6E: "any", 0x6D: "eq", 0x6C: "i31", 0x6B: "struct",
+               0x6A: "array", 0x71: "none", 0x72: "noextern", 0x73: "nofunc", 0x74: "noexn"}
+_PACKED = (0x78, 0x77)  # i8, i16 fields
+Signature = tuple[tuple[str, ...], tuple[str, ...]]  # (params, results)
 
 
 class Memory:
@@ -77,6 +91,73 @@ class _Reader:
             shift += 7
             if shift >= bits + 7:
                 raise ValueError("LEB128 too long")
+
+    def sleb(self) -> int:
+        result = shift = 0
+        while True:
+            byte = self.data[self.pos]
+            self.pos += 1
+            result |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                return result - (1 << shift) if byte & 0x40 else result
+            if shift > 70:
+                raise ValueError("LEB128 too long")
+
+    def name(self) -> str:
+        length = self.uleb()
+        if self.pos + length > len(self.data):
+            raise IndexError("name past the end")
+        self.pos += length
+        return self.data[self.pos - length : self.pos].decode("utf-8", "replace")
+
+    def valtype(self) -> str:
+        code = self.data[self.pos]
+        self.pos += 1
+        if code in (0x63, 0x64):  # (ref null ht) / (ref ht)
+            heap = self.sleb()
+            name = _HEAP_TYPES.get(heap & 0x7F, "?") if heap < 0 else str(heap)
+            return f"(ref {'null ' if code == 0x63 else ''}{name})"
+        if code not in VALTYPES:
+            raise ValueError(f"unknown value type 0x{code:02x}")
+        return VALTYPES[code]
+
+    def valtypes(self) -> tuple[str, ...]:
+        return tuple(self.valtype() for _ in range(self.uleb()))
+
+    def field(self) -> None:
+        if self.data[self.pos] in _PACKED:
+            self.pos += 1
+        else:
+            self.valtype()
+        self.pos += 1  # mutability
+
+    def subtype(self) -> Signature | None:
+        """One (sub)type: a function's signature, or None for struct and array types."""
+        if self.data[self.pos] in (0x50, 0x4F):  # sub / sub final: supertypes, then the composite type
+            self.pos += 1
+            for _ in range(self.uleb()):
+                self.uleb()
+        form = self.data[self.pos]
+        self.pos += 1
+        if form == 0x60:
+            return self.valtypes(), self.valtypes()
+        if form == 0x5F:
+            for _ in range(self.uleb()):
+                self.field()
+            return None
+        if form == 0x5E:
+            self.field()
+            return None
+        raise ValueError(f"unknown type form 0x{form:02x}")
+
+    def limits(self) -> None:
+        flags = self.uleb()
+        self.uleb(64)
+        if flags & _HAS_MAX:
+            self.uleb(64)
+        if flags & 0x08:  # custom page size
+            self.uleb()
 
 
 def scan(data: bytes) -> ModuleFacts:
@@ -194,3 +275,69 @@ def cap_memories(data: bytes, facts: ModuleFacts, max_pages: int) -> bytes:
         content += bytes([_HAS_MAX]) + _uleb(memory.minimum) + _uleb(maximum)
     _, header, _, end = found
     return data[:header] + _section(_MEMORY, bytes(content)) + data[end:]
+
+
+def interface(data: bytes, facts: ModuleFacts) -> tuple[list[tuple[str, str, str, Signature | None]],
+                                                       dict[str, tuple[str, Signature | None]]] | None:
+    """Imports `(module, name, kind, signature)` and exports `{name: (kind, signature)}` (kinds as in
+    KINDS; signatures for functions only); None if the binary uses an encoding this reader does not know."""
+    if not facts.parsed:
+        return None
+    try:
+        types: list[Signature | None] = []
+        functions: list[int] = []  # type index per function, imported ones first
+        imports: list[tuple[str, str, str, int | None]] = []
+        exports: list[tuple[str, str, int]] = []
+        for section_id, _, content, _ in facts.sections:
+            reader = _Reader(data, content)
+            if section_id == _TYPE:
+                for _ in range(reader.uleb()):
+                    if data[reader.pos] == 0x4E:  # a recursion group: its types are indexed in order
+                        reader.pos += 1
+                        types.extend(reader.subtype() for _ in range(reader.uleb()))
+                    else:
+                        types.append(reader.subtype())
+            elif section_id == _IMPORT:
+                for _ in range(reader.uleb()):
+                    module, name, kind = reader.name(), reader.name(), reader.uleb()
+                    type_index = _import_desc(reader, kind)
+                    if type_index is not None:
+                        functions.append(type_index)
+                    imports.append((module, name, KINDS.get(kind, "?"), type_index))
+            elif section_id == _FUNCTION:
+                functions.extend(reader.uleb() for _ in range(reader.uleb()))
+            elif section_id == _EXPORT:
+                for _ in range(reader.uleb()):
+                    name, kind, index = reader.name(), reader.uleb(), reader.uleb()
+                    exports.append((name, KINDS.get(kind, "?"), index))
+    except (IndexError, ValueError):
+        return None
+
+    def signature(type_index: int) -> Signature | None:
+        return types[type_index] if type_index < len(types) else None
+
+    def function(index: int) -> Signature | None:
+        return signature(functions[index]) if index < len(functions) else None
+
+    return ([(m, n, k, signature(t) if t is not None else None) for m, n, k, t in imports],
+            {name: (kind, function(index) if kind == "function" else None) for name, kind, index in exports})
+
+
+def _import_desc(reader: _Reader, kind: int) -> int | None:
+    """Skip one import description; a function's type index."""
+    if kind == 0:
+        return reader.uleb()
+    if kind == 1:
+        reader.valtype()
+        reader.limits()
+    elif kind == 2:
+        reader.limits()
+    elif kind == 3:
+        reader.valtype()
+        reader.pos += 1
+    elif kind == 4:
+        reader.pos += 1
+        reader.uleb()
+    else:
+        raise ValueError(f"unknown import kind {kind}")
+    return None

@@ -107,6 +107,10 @@ class WasmerEngine(Engine):
 
     _kind_and_sig = staticmethod(_kind_and_sig)
 
+    @staticmethod
+    def _wat2wasm(text: str) -> bytes | bytearray:
+        return bytes(wasmer.wat2wasm(text))
+
     def _cache_tag(self) -> str | None:
         return f"wasmer {wasmer.__version__} cranelift universal"
 

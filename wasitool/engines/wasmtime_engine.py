@@ -177,6 +177,10 @@ class WasmtimeEngine(Engine):
 
     _kind_and_sig = staticmethod(_kind_and_sig)
 
+    @staticmethod
+    def _wat2wasm(text: str) -> bytes | bytearray:
+        return wasmtime.wat2wasm(text)
+
     def _cache_tag(self) -> str | None:
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
         # (importlib.metadata would cost milliseconds on every run).

@@ -43,6 +43,13 @@ def timeout_seconds() -> float:
         return DEFAULT_TIMEOUT
 
 
+def readonly_unsupported(spec: RunSpec) -> RunResult | None:
+    """`unsupported` for a spec with a read-only preopen, for the runtimes that cannot make one read-only."""
+    if any(d.readonly for d in spec.dirs):
+        return RunResult(0, unsupported="cannot preopen a directory read-only")
+    return None
+
+
 def host_process_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """A minimal environment for a runtime process: PATH and a fixed locale, nothing else from the host.
 

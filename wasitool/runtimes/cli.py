@@ -13,7 +13,14 @@ from typing import TYPE_CHECKING
 
 from wasitool.engines.traps import trap_from_stderr
 from wasitool.runspec import RunResult, RunSpec
-from wasitool.runtimes.base import NOT_FOUND, find_executable, host_process_env, lacking, run_process
+from wasitool.runtimes.base import (
+    NOT_FOUND,
+    find_executable,
+    host_process_env,
+    lacking,
+    readonly_unsupported,
+    run_process,
+)
 from wasitool.runtimes.signature import export_signature
 
 if TYPE_CHECKING:
@@ -129,7 +136,7 @@ class CliRuntime:
         binary = self.executable()
         if binary is None:
             return RunResult(127, unsupported=NOT_FOUND)
-        missing = lacking(example, self.features)
+        missing = lacking(example, self.features) or readonly_unsupported(spec)
         if missing is not None:
             return missing
         argv = self.argv(binary, spec)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wasitool.runspec import RunResult, RunSpec
-from wasitool.runtimes.base import run_process
+from wasitool.runtimes.base import readonly_unsupported, run_process
 
 if TYPE_CHECKING:
     from wasitool.examples import Example
@@ -33,6 +33,8 @@ class NativeRuntime:
             return RunResult(0, unsupported=f"native build not built ({binary})")
         if spec.invoke is not None:
             return RunResult(0, unsupported="native builds cannot invoke a library export")
+        if readonly_unsupported(spec):
+            return RunResult(0, unsupported="cannot preopen a directory read-only natively")
         cwd: Path | None = None
         for d in spec.dirs:
             host = Path(d.host).resolve()

@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
+from wasitool import tomlread
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.10
-    import tomli as tomllib
 
 SCHEMA = 1
 SOURCE_KINDS = ("archive", "pip", "system")
@@ -42,6 +37,22 @@ class PlatformPin:
 
 
 @dataclass(frozen=True)
+class SjljSpec:
+    """What a source's cc/c++ wrappers add for setjmp/longjmp (wasm exception handling).
+
+    `compile` is added to commands that pass `-mllvm -wasm-enable-sjlj`; `link` to every link command.
+    `library` (C sources, compiled as sjlj code) and `define_c_longjmp` (an object defining the
+    `__c_longjmp` tag) make a support archive added to every link, for a libc whose setjmp runtime is
+    missing unless the link itself enables exception handling, and throws a tag it does not define (zig 0.17).
+    """
+
+    compile: tuple[str, ...] = ()
+    link: tuple[str, ...] = ()
+    library: tuple[str, ...] = ()
+    define_c_longjmp: bool = False
+
+
+@dataclass(frozen=True)
 class SourceSpec:
     """One way of obtaining a tool, as the lock file declares it."""
 
@@ -58,6 +69,8 @@ class SourceSpec:
     unpack: tuple[str, ...] = ()
     executables: tuple[str, ...] = ()
     min_version: str | None = None
+    lacks: dict[str, str] = field(default_factory=dict)  # role -> why this source cannot offer it
+    sjlj: SjljSpec | None = None  # how its cc/c++ wrappers complete setjmp/longjmp builds
 
     @property
     def label(self) -> str:
@@ -90,6 +103,15 @@ class ToolSpec:
     summary: str
     provides: tuple[str, ...]
     sources: tuple[SourceSpec, ...]
+    reproducible_source: str | None = None  # the source kind committed checksums were made with
+
+    @property
+    def ordered_sources(self) -> tuple[SourceSpec, ...]:
+        """The sources in the order setup tries them: the reproducible source first, then the lock's order."""
+        if self.reproducible_source is None:
+            return self.sources
+        first = tuple(s for s in self.sources if s.kind == self.reproducible_source)
+        return first + tuple(s for s in self.sources if s.kind != self.reproducible_source)
 
 
 @dataclass(frozen=True)
@@ -98,6 +120,7 @@ class Lock:
 
     path: Path
     tools: dict[str, ToolSpec]
+    digest: str = ""  # sha256 of the parsed content: comments and layout do not change it
 
     def tool(self, name: str) -> ToolSpec:
         try:
@@ -119,8 +142,8 @@ def load_lock(path: Path) -> Lock:
 def parse_lock(text: str, path: Path) -> Lock:
     """Validate lock-file text; every problem is one ToolchainError naming the TOML key at fault."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+        data = tomlread.loads(text)
+    except tomlread.TOMLDecodeError as exc:
         raise ToolchainError(f"{path.name} is not valid TOML ({exc})", LOCK_FIX) from None
     where = _Where(path.name)
     if data.get("schema") != SCHEMA:
@@ -130,7 +153,16 @@ def parse_lock(text: str, path: Path) -> Lock:
         where.fail("tools", "lists no tools")
     tools = {name: _parse_tool(name, _as_table(body, where.at(f"tools.{name}")), where.at(f"tools.{name}"))
              for name, body in tools_data.items()}
-    return Lock(path=path, tools=tools)
+    return Lock(path=path, tools=tools, digest=content_digest(data))
+
+
+def content_digest(data: dict[str, Any]) -> str:
+    """sha256 of a parsed lock, independent of comments, key order and layout (`wasitool lock hash`)."""
+    import json
+
+    from wasitool.digest import sha256_text
+
+    return sha256_text(json.dumps(data, sort_keys=True, separators=(",", ":"), default=str))
 
 
 class _Where:
@@ -142,7 +174,7 @@ class _Where:
     def at(self, key: str) -> _Where:
         return _Where(f"{self.prefix}: {key}" if ": " not in self.prefix else f"{self.prefix}.{key}")
 
-    def fail(self, key: str, problem: str) -> None:
+    def fail(self, key: str, problem: str) -> NoReturn:
         location = self.at(key).prefix if key else self.prefix
         raise ToolchainError(f"{location} {problem}", LOCK_FIX)
 
@@ -187,7 +219,13 @@ def _parse_tool(name: str, body: dict[str, Any], where: _Where) -> ToolSpec:
         _parse_source(name, i, _as_table(s, where.at(f"sources[{i}]")), where.at(f"sources[{i}]"))
         for i, s in enumerate(sources_data)
     )
-    return ToolSpec(name=name, summary=str(body.get("summary", "")), provides=provides, sources=sources)
+    reproducible = _string(body, "reproducible-source", where, required=False)
+    pinned_kinds = sorted({s.kind for s in sources if s.pinned})
+    if reproducible is not None and reproducible not in pinned_kinds:
+        where.fail("reproducible-source", f"is {reproducible!r}; expected the kind of one of this tool's "
+                   f"hash-pinned sources ({', '.join(pinned_kinds) or 'it has none'})")
+    return ToolSpec(name=name, summary=str(body.get("summary", "")), provides=provides, sources=sources,
+                    reproducible_source=reproducible)
 
 
 def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) -> SourceSpec:
@@ -214,11 +252,33 @@ def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) ->
         unpack=_strings(body.get("unpack", []), where.at("unpack")),
         executables=_strings(body.get("executables", []), where.at("executables")),
         min_version=_string(body, "min_version", where, required=False),
+        lacks=_reasons(body.get("lacks", {}), where.at("lacks")),
+        sjlj=_parse_sjlj(body["sjlj"], where.at("sjlj")) if "sjlj" in body else None,
         platforms=_parse_platforms(kind, body, where) if kind != "system" else {},
     )
     if kind != "system" and not (spec.commands or spec.bin):
         where.fail("commands", "is missing (or give `bin`, the directory holding the commands)")
     return spec
+
+
+def _reasons(value: Any, where: _Where) -> dict[str, str]:
+    table = _as_table(value, where)
+    if not all(isinstance(v, str) and v for v in table.values()):
+        where.fail("", "values must be non-empty strings (why the role is missing)")
+    return dict(table)
+
+
+def _parse_sjlj(value: Any, where: _Where) -> SjljSpec:
+    table = _as_table(value, where)
+    unknown = sorted(set(table) - {"compile", "link", "library", "define_c_longjmp"})
+    if unknown:
+        where.fail(unknown[0], "is not a known key (known: compile, link, library, define_c_longjmp)")
+    define = table.get("define_c_longjmp", False)
+    if not isinstance(define, bool):
+        where.fail("define_c_longjmp", "must be true or false")
+    return SjljSpec(compile=_strings(table.get("compile", []), where.at("compile")),
+                    link=_strings(table.get("link", []), where.at("link")),
+                    library=_strings(table.get("library", []), where.at("library")), define_c_longjmp=define)
 
 
 def _parse_platforms(kind: str, body: dict[str, Any], where: _Where) -> dict[str, PlatformPin]:

@@ -1,7 +1,7 @@
 """`toolchain.json`: what an installed toolchain offers the build, whatever source installed it.
 
-The store keeps one manifest per installed tool (inside its directory) and one pointer per host
-platform (`<store>/current-<platform>.json`) that lists which installed tool the build uses.
+The store keeps one manifest per installed tool (inside its directory) and one record per lock and
+platform (`wasitool.toolchain.records`) that lists which installed tools that lock's builds use.
 Commands are argv prefixes so a wrapper such as `zig cc -target wasm32-wasi` fits the same slot as
 wasi-sdk's `clang --target=wasm32-wasip1 --sysroot=...`.
 """
@@ -12,6 +12,7 @@ import json
 import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from wasitool.errors import ToolchainError
 
@@ -24,7 +25,8 @@ class InstalledTool:
     """One tool (`wasi-sdk` or `wabt`) as installed in the store.
 
     `commands` maps a role to an argv prefix. Roles used by the build:
-    wasi-sdk: `cc` (C to wasm32-wasi, target and sysroot included), `wasm-ld`;
+    wasi-sdk: `cc` (C to wasm32-wasi, target and sysroot included), `wasm-ld`, and where the source has
+    them `c++`, `ar`, `ranlib`, `nm`, `strip` (`unavailable` says why one is missing);
     wabt: `wat2wasm`, `wasm2wat`, `wasm-objdump`, `wasm-validate`, `wasm-interp`, `wasm-strip`.
     """
 
@@ -37,12 +39,20 @@ class InstalledTool:
     sysroot: str | None = None
     pinned: bool = True  # False for `system` sources, which are detected, not hash-pinned
     package: str | None = None  # the wheel's project name for `pip` sources (e.g. ziglang)
+    unavailable: dict[str, str] = field(default_factory=dict)  # role (or `setjmp`) -> why it is missing
+    sjlj: dict[str, Any] | None = None  # lock.SjljSpec as JSON: what the cc/c++ wrappers add for setjmp
 
-    def to_json(self) -> dict:
+    @property
+    def origin(self) -> str:
+        """Where it came from, for messages: `wasi-sdk 0.17.0.post0 from pip (ziglang)`."""
+        package = f" ({self.package})" if self.package else ""
+        return f"{self.name} {self.version} from {self.source}{package}"
+
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, data: dict) -> InstalledTool:
+    def from_json(cls, data: dict[str, Any]) -> InstalledTool:
         return cls(**data)
 
 
@@ -58,7 +68,22 @@ class Toolchain:
         for tool in self.tools.values():
             if role in tool.commands:
                 return list(tool.commands[role])
-        raise ToolchainError(f"the installed toolchain has no `{role}` command", SETUP_FIX)
+        raise self.missing(role)
+
+    def roles(self) -> dict[str, InstalledTool]:
+        """Every role the installed tools offer, and which tool offers it."""
+        return {role: tool for tool in self.tools.values() for role in tool.commands}
+
+    def missing(self, role: str) -> ToolchainError:
+        """The one-line error for a role no tool offers, naming the source that lacks it and why."""
+        for tool in self.tools.values():
+            if role in tool.unavailable:
+                return ToolchainError(
+                    f"`{role}` is not available from {tool.origin}: {tool.unavailable[role]}",
+                    f"use another source for {tool.name} (`wasitool setup --source archive` or "
+                    f"`--source system`; see wasitool.lock)")
+        offered = ", ".join(sorted(self.roles())) or "none"
+        return ToolchainError(f"the installed toolchain has no `{role}` command (it has: {offered})", SETUP_FIX)
 
     def env(self) -> dict[str, str]:
         """Extra environment variables the tools need (e.g. zig's cache directories)."""
@@ -68,7 +93,7 @@ class Toolchain:
         return merged
 
 
-def write_json_atomic(path: Path, data: dict) -> None:
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     """Write `data` as JSON to `path` via a temporary file and one `os.replace`."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -87,11 +112,12 @@ def read_tool_manifest(directory: Path) -> InstalledTool:
     return InstalledTool.from_json(data["tool"])
 
 
-def write_pointer(path: Path, toolchain: Toolchain) -> None:
-    """Record which installed tools the build uses."""
+def write_pointer(path: Path, toolchain: Toolchain, extra: dict[str, Any] | None = None) -> None:
+    """Record which installed tools the build uses (`extra`: more keys for the record)."""
     write_json_atomic(
         path,
         {
+            **(extra or {}),
             "schema": SCHEMA,
             "platform": toolchain.platform,
             "tools": {name: tool.to_json() for name, tool in sorted(toolchain.tools.items())},
@@ -115,7 +141,7 @@ def read_pointer(path: Path) -> Toolchain:
     return toolchain
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:

@@ -1,4 +1,4 @@
-"""Where the store lives and how the build finds the installed toolchain (no network, no rich)."""
+"""Where the store lives and how the build finds the toolchain its lock selects (no network, no rich)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from wasitool.platforms import host_platform
-from wasitool.toolchain.manifest import Toolchain, read_pointer
+from wasitool.toolchain.manifest import Toolchain
 
 
 def store_root() -> Path:
@@ -19,11 +19,27 @@ def store_root() -> Path:
     return Path(user_cache_dir("wasitool", appauthor=False))
 
 
-def pointer_path(platform: str | None = None, root: Path | None = None) -> Path:
-    """The file naming the tools the build uses for `platform` (default: this host)."""
-    return (root or store_root()) / f"current-{platform or host_platform()}.json"
+def active_lock_path() -> Path:
+    """The current project's lock, or the lock shipped with wasitool outside any project."""
+    from wasitool.project import default_lock_path, find_project
+
+    project = find_project()
+    return project.lock if project is not None else default_lock_path()
 
 
-def load_toolchain(platform: str | None = None, root: Path | None = None) -> Toolchain:
-    """The installed toolchain for `platform`; ToolchainError ("run `wasitool setup`") if none."""
-    return read_pointer(pointer_path(platform, root))
+def record_of(lock: Path | None = None, platform: str | None = None, root: Path | None = None) -> Path:
+    """The install record file of `lock` (default: the active lock) on `platform` (default: this host)."""
+    from wasitool.toolchain.lock import load_lock
+    from wasitool.toolchain.records import record_path
+
+    parsed = load_lock(lock or active_lock_path())
+    return record_path(root or store_root(), parsed.digest, platform or host_platform())
+
+
+def load_toolchain(platform: str | None = None, root: Path | None = None, lock: Path | None = None) -> Toolchain:
+    """The toolchain `lock` (default: the active lock) selects on `platform` (default: this host), from the
+    store at `root`; one-line ToolchainError ("run `wasitool setup`") if it is not installed."""
+    from wasitool.toolchain.lock import load_lock
+    from wasitool.toolchain.records import toolchain_for
+
+    return toolchain_for(load_lock(lock or active_lock_path()), platform or host_platform(), root or store_root())

@@ -12,11 +12,12 @@ from pathlib import Path
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
 from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_pointer
-from wasitool.toolchain.paths import pointer_path, store_root
+from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_tool_manifest
+from wasitool.toolchain.paths import store_root
+from wasitool.toolchain.records import record_path, write_record
 from wasitool.toolchain.reporter import Reporter, SilentReporter
 from wasitool.toolchain.sources import source_module
-from wasitool.toolchain.sources.base import FetchContext
+from wasitool.toolchain.sources.base import FetchContext, check_commands, describe_install
 from wasitool.toolchain.store import Store
 
 
@@ -48,7 +49,9 @@ class ToolOutcome:
 class SetupResult:
     toolchain: Toolchain
     outcomes: dict[str, ToolOutcome]
-    pointer: Path
+    record: Path  # the install record of this lock and platform
+    lock: Path
+    store: Path
 
 
 class SourcesExhausted(ToolchainError):
@@ -74,19 +77,19 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     ctx = FetchContext(store=store, platform=platform, reporter=reporter, offline=options.offline,
                        mirror=options.mirror)
     names = options.tools or list(lock.tools)
-    outcomes = {name: _ensure_tool(lock.tool(name), _candidates(lock.tool(name), options), ctx, options.force)
-                for name in names}
-    pointer = pointer_path(platform, store.root)
-    tools = _previous_tools(pointer) if options.tools else {}
+    outcomes = {name: _ensure_tool(lock.tool(name), _candidates(lock.tool(name), options), ctx, options.force,
+                                   options.frozen) for name in names}
+    record = record_path(store.root, lock.digest, platform)
+    tools = _previous_tools(record) if options.tools else {}
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
     toolchain = Toolchain(platform=platform, tools=tools)
-    if not pointer.is_file() or _previous_tools(pointer) != tools:
-        write_pointer(pointer, toolchain)
-    return SetupResult(toolchain=toolchain, outcomes=outcomes, pointer=pointer)
+    write_record(store.root, lock, toolchain)  # after --tool T: T's choice merged into the earlier record
+    return SetupResult(toolchain=toolchain, outcomes=outcomes, record=record, store=store.root,
+                       lock=lock.path)
 
 
 def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
-    sources = [s for s in tool.sources if options.source_kind in (None, s.kind)]
+    sources = [s for s in tool.ordered_sources if options.source_kind in (None, s.kind)]
     if options.frozen:
         sources = [s for s in sources if s.pinned]
     if not sources:
@@ -94,21 +97,40 @@ def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
         frozen = " hash-pinned" if options.frozen else ""
         raise ToolchainError(f"wasitool.lock lists no{frozen} {wanted}source for {tool.name}",
                              "drop --source/--frozen, or add such a source to wasitool.lock")
+    reproducible = tool.reproducible_source
+    if options.frozen and reproducible:
+        if options.source_kind not in (None, reproducible):
+            raise ToolchainError(f"--frozen installs {tool.name} only from its reproducible source {reproducible} "
+                                 f"(wasitool.lock), not {options.source_kind}", "drop --source, or drop --frozen")
+        sources = [s for s in sources if s.kind == reproducible]
     return sources
 
 
-def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, force: bool) -> ToolOutcome:
-    if not force and (found := _already_installed(sources, ctx)):
+def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, force: bool,
+                 frozen: bool = False) -> ToolOutcome:
+    # With a reproducible source, only it counts as "already there": another installed source is a fallback.
+    preferred = sources[:1] if tool.reproducible_source else sources
+    if not force and (found := _already_installed(tool, preferred, ctx)):
         return ToolOutcome(found, reused=True)
-    with ctx.store.locked():
-        if not force and (found := _already_installed(sources, ctx)):
+    waiting = f"waiting for another wasitool setup to finish with the store ({ctx.store.root / '.lock'})"
+    with ctx.store.locked(on_wait=lambda: ctx.reporter.note(waiting)):
+        if not force and (found := _already_installed(tool, preferred, ctx)):
             return ToolOutcome(found, reused=True)
         failures: list[str] = []
         for spec in sources:
+            if not force and failures and (found := _already_installed(tool, [spec], ctx)):
+                _note_not_reproducible(tool, spec, ctx)
+                return ToolOutcome(found, reused=True, failures=failures)
             try:
                 installed = source_module(spec.kind).install(tool, spec, ctx)
+                if failures:
+                    _note_not_reproducible(tool, spec, ctx)
                 return ToolOutcome(installed, reused=False, failures=failures)
             except ToolchainError as exc:
+                if frozen and tool.reproducible_source:
+                    raise ToolchainError(
+                        f"--frozen: {tool.name} must come from its reproducible source {spec.kind} "
+                        f"(wasitool.lock), which failed: {exc.problem}", exc.fix or _fix_for(sources, ctx)) from None
                 failures.append(f"{spec.kind}: {exc.one_line()}")
                 following = sources[sources.index(spec) + 1 :]
                 if following:
@@ -116,20 +138,43 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
     raise SourcesExhausted(tool.name, ctx.platform, failures, _fix_for(sources, ctx))
 
 
-def _already_installed(sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
-    """The first pinned source, in lock order, whose exact pin is already in the store."""
+def _note_not_reproducible(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> None:
+    if tool.reproducible_source and spec.kind != tool.reproducible_source:
+        ctx.reporter.note(f"{tool.name}: using the {spec.kind} source, not the reproducible "
+                          f"{tool.reproducible_source} source: modules may differ from committed checksums")
+
+
+def _already_installed(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext) -> InstalledTool | None:
+    """The first pinned source, in lock order, whose exact pin is already in the store.
+
+    When the lock now describes the installed files differently (e.g. it gained roles), the manifest is
+    brought up to date from the files on disk, without reinstalling.
+    """
     for spec in sources:
         pin = spec.platforms.get(ctx.platform)
         if spec.pinned and pin is not None and not pin.unavailable:
-            found = ctx.store.installed(ctx.store.install_dir(spec, pin, ctx.platform))
+            directory = ctx.store.install_dir(spec, pin, ctx.platform)
+            found = ctx.store.installed(directory)
             if found is not None:
-                return found
+                return _current_manifest(tool, spec, directory, found, ctx)
     return None
 
 
-def _previous_tools(pointer: Path) -> dict[str, InstalledTool]:
+def _current_manifest(tool: ToolSpec, spec: SourceSpec, directory: Path, found: InstalledTool,
+                      ctx: FetchContext) -> InstalledTool | None:
+    """`found`, or the manifest the lock now gives for the same files (rewritten); None if files are missing."""
     try:
-        return dict(read_pointer(pointer).tools)
+        expected = describe_install(tool, spec, directory, ctx, check_commands(tool, spec, directory, ctx))
+    except ToolchainError:
+        return None  # a role the lock requires is not among the installed files: reinstall
+    if expected != found:
+        write_tool_manifest(expected, directory)
+    return expected
+
+
+def _previous_tools(record: Path) -> dict[str, InstalledTool]:
+    try:
+        return dict(read_pointer(record).tools)
     except ToolchainError:
         return {}
 
@@ -145,10 +190,10 @@ def _fix_for(sources: list[SourceSpec], ctx: FetchContext) -> str:
 
 
 def default_lock_path() -> Path:
-    """The project's lock file."""
-    from wasitool.project import project_root
+    """The lock `setup` uses without --lock: the current project's, else the one shipped with wasitool."""
+    from wasitool.toolchain.paths import active_lock_path
 
-    return project_root() / "wasitool.lock"
+    return active_lock_path()
 
 
 def load_default_lock() -> Lock:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -67,9 +67,10 @@ class Store:
         return kept
 
     @contextmanager
-    def locked(self) -> Iterator[None]:
-        """Hold the store's install lock; a second process waits here, then sees the finished install."""
-        with exclusive_lock(self.root / ".lock"):
+    def locked(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the store's install lock; a second process waits here (`on_wait` is called once if that
+        takes more than half a second), then sees the finished install."""
+        with exclusive_lock(self.root / ".lock", on_wait=on_wait):
             self._clean_tmp()
             yield
 

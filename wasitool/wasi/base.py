@@ -6,13 +6,23 @@ import os
 import time
 from collections.abc import Callable
 
-from .constants import ALL_FSTFLAGS, FILETYPE_DIRECTORY, FST_ATIM, FST_ATIM_NOW, FST_MTIM, FST_MTIM_NOW, M32, M64
-from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE, Errno, ErrnoError
+from .constants import (
+    ALL_FSTFLAGS,
+    FILETYPE_DIRECTORY,
+    FST_ATIM,
+    FST_ATIM_NOW,
+    FST_MTIM,
+    FST_MTIM_NOW,
+    M32,
+    M64,
+    RIGHT_FD_SEEK,
+    RIGHT_FD_TELL,
+)
+from .errno import EBADF, EFAULT, EILSEQ, EINVAL, ENOTCAPABLE, ENOTDIR, ESPIPE, ErrnoError
 from .fdtable import FdTable, FileDesc, filetype_of
-from .layouts import FILESTAT
 from .memory import GuestMemory
 
-_ENOTDIR = int(Errno.ENOTDIR)
+_SEEKING = RIGHT_FD_SEEK | RIGHT_FD_TELL
 
 
 class _NoMemory:
@@ -45,24 +55,33 @@ class ContextBase:
         self._view_to = view_to if view_to is not None else lambda _end: memory.view()
 
     def _desc(self, fd: int, rights: int) -> FileDesc:
-        """The open fd `fd` holding all of `rights` (EBADF / ENOTCAPABLE otherwise)."""
+        """The open fd `fd` holding all of `rights` (EBADF / ENOTCAPABLE otherwise, `denied`)."""
         desc = self._fds.get(fd)
         if desc is None:
             raise ErrnoError(EBADF)
         if desc.rights_base & rights != rights:
-            raise ErrnoError(ENOTCAPABLE)
+            raise ErrnoError(denied(desc, rights))
         return desc
 
     def _dir(self, fd: int, rights: int) -> FileDesc:
         """Like `_desc`, and the fd must be a directory (ENOTDIR)."""
         desc = self._fds.get(fd)
-        if desc is None:
+        if desc is None or desc.inherited:  # stdio is no directory: EBADF, as the wasmtime CLI
             raise ErrnoError(EBADF)
         if desc.filetype != FILETYPE_DIRECTORY:
-            raise ErrnoError(_ENOTDIR)
+            raise ErrnoError(ENOTDIR)
         if desc.rights_base & rights != rights:
             raise ErrnoError(ENOTCAPABLE)
         return desc
+
+
+def denied(desc: FileDesc, rights: int) -> int:
+    """The errno for a call needing `rights` that `desc` lacks: ENOTCAPABLE, except on an inherited stdio
+    stream, which answers as the wasmtime CLI does: ESPIPE when only seeking is missing, else EBADF."""
+    if not desc.inherited:
+        return ENOTCAPABLE
+    missing = rights & ~desc.rights_base
+    return ESPIPE if missing and not missing & ~_SEEKING else EBADF
 
 
 def span(mem: memoryview, ptr: int, length: int) -> memoryview:
@@ -76,8 +95,12 @@ def span(mem: memoryview, ptr: int, length: int) -> memoryview:
 
 
 def read_str(mem: memoryview, ptr: int, length: int) -> str:
-    """A guest path/string (UTF-8; undecodable bytes kept via surrogateescape)."""
-    return bytes(span(mem, ptr, length)).decode("utf-8", "surrogateescape")
+    """A guest path or string: UTF-8, else EILSEQ (as the wasmtime CLI, which reads every path as a
+    string before anything else, so EILSEQ comes before a bad fd)."""
+    try:
+        return str(span(mem, ptr, length), "utf-8")
+    except UnicodeDecodeError:
+        raise ErrnoError(EILSEQ) from None
 
 
 def check_flags(value: int, allowed: int) -> int:
@@ -87,10 +110,10 @@ def check_flags(value: int, allowed: int) -> int:
     return value
 
 
-def write_filestat(mem: memoryview, ptr: int, st: os.stat_result) -> None:
-    """Pack a host stat result as a 64-byte WASI filestat at `ptr`."""
-    FILESTAT.pack_into(mem, ptr & M32, st.st_dev & M64, st.st_ino & M64, filetype_of(st.st_mode),
-                       st.st_nlink, st.st_size, st.st_atime_ns, st.st_mtime_ns, st.st_ctime_ns)
+def filestat(st: os.stat_result) -> tuple[int, ...]:
+    """A host stat result as the fields of a WASI filestat (dev, ino, filetype, nlink, size, a/m/ctim)."""
+    return (st.st_dev & M64, st.st_ino & M64, filetype_of(st.st_mode), st.st_nlink, st.st_size,
+            st.st_atime_ns & M64, st.st_mtime_ns & M64, st.st_ctime_ns & M64)
 
 
 def new_times(atim: int, mtim: int, fst_flags: int, current: Callable[[], os.stat_result]) -> tuple[int, int]:

@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import struct
 import time
 
 from .base import ContextBase, span
-from .config import ProcExit
+from .config import EXIT_CODE_MAX, ProcExit, exit_status
 from .constants import M32
-from .errno import EBADF, EFAULT, EINVAL, Errno
-from .layouts import U32, U64
+from .errno import EBADF, EFAULT, EINVAL, ENOSYS, ENOTSOCK, ErrnoError
+from .guard import errno_of
+from .layouts import U64
 
 _CLOCKS = (time.time_ns, time.monotonic_ns, time.process_time_ns, time.thread_time_ns)
-_ENOSYS = int(Errno.ENOSYS)
-_ENOTSOCK = int(Errno.ENOTSOCK)
-_u32_pack = U32.pack_into
 _u64_pack = U64.pack_into
 
 
@@ -48,14 +47,15 @@ class StringBlock:
         """Write the pointer array at `ptrs` and the strings at `buf`."""
         ptrs &= M32
         buf &= M32
+        if ptrs & 3:  # an array of u32 pointers (wasmtime fails a misaligned one too)
+            raise ErrnoError(EFAULT)
         span(mem, ptrs, self.pointers.size)
         span(mem, buf, len(self.blob))[:] = self.blob
         self.pointers.pack_into(mem, ptrs, *[(buf + o) & M32 for o in self.offsets])
 
-    def sizes(self, mem: memoryview, count_ptr: int, size_ptr: int) -> None:
-        """Write the count and the total buffer size."""
-        _u32_pack(mem, count_ptr & M32, self.count)
-        _u32_pack(mem, size_ptr & M32, len(self.blob))
+    def sizes(self) -> tuple[int, int]:
+        """The count and the total buffer size."""
+        return self.count, len(self.blob)
 
 
 class MiscCalls(ContextBase):
@@ -64,8 +64,10 @@ class MiscCalls(ContextBase):
     _args: StringBlock
     _environ: StringBlock
     _resolutions: tuple[int, ...]
+    _host_stderr: int
 
-    def _init_misc(self, argv: list[str], env: list[tuple[str, str]]) -> None:
+    def _init_misc(self, argv: list[str], env: list[tuple[str, str]], host_stderr: int = 2) -> None:
+        self._host_stderr = host_stderr  # where wasitool's own notes go (not the guest's fd 2, which may move)
         self._args = StringBlock(argv)
         self._environ = StringBlock([f"{k}={v}" for k, v in env])
         self._resolutions = _clock_resolutions()
@@ -74,34 +76,34 @@ class MiscCalls(ContextBase):
         self._args.write(self._memory.view(), argv, argv_buf)
         return 0
 
-    def args_sizes_get(self, argc: int, argv_buf_size: int) -> int:
-        self._args.sizes(self._memory.view(), argc, argv_buf_size)
-        return 0
+    def args_sizes_get(self) -> tuple[int, int]:
+        return self._args.sizes()
 
     def environ_get(self, environ: int, environ_buf: int) -> int:
         self._environ.write(self._memory.view(), environ, environ_buf)
         return 0
 
-    def environ_sizes_get(self, environc: int, environ_buf_size: int) -> int:
-        self._environ.sizes(self._memory.view(), environc, environ_buf_size)
-        return 0
+    def environ_sizes_get(self) -> tuple[int, int]:
+        return self._environ.sizes()
 
-    def clock_res_get(self, clock_id: int, resolution: int) -> int:
+    def clock_res_get(self, clock_id: int) -> int | tuple[int]:
         if not 0 <= clock_id < 4:
             return EINVAL
-        _u64_pack(self._memory.view(), resolution & M32, self._resolutions[clock_id])
-        return 0
+        return (self._resolutions[clock_id],)
 
     def clock_time_get(self, clock_id: int, precision: int, time_ptr: int) -> int:
-        """Hot: guards itself (registered without the generic wrapper)."""
-        if not 0 <= clock_id < 4:
-            return EINVAL
+        """Hot: guards itself and checks its out-pointer as `outputs.with_outputs` does."""
         try:
             time_ptr &= M32
-            _u64_pack(self._view_to(time_ptr + 8), time_ptr, _CLOCKS[clock_id]())
-        except struct.error:
-            return EFAULT
-        return 0
+            mem = self._view_to(time_ptr + 8)
+            if time_ptr & 7 or time_ptr + 8 > len(mem):
+                return EFAULT
+            if not 0 <= clock_id < 4:
+                return EINVAL
+            _u64_pack(mem, time_ptr, _CLOCKS[clock_id]())
+            return 0
+        except Exception as exc:
+            return errno_of(exc)
 
     def random_get(self, buf: int, buf_len: int) -> int:
         target = span(self._memory.view(), buf, buf_len)
@@ -109,26 +111,32 @@ class MiscCalls(ContextBase):
         return 0
 
     def proc_exit(self, rval: int) -> None:
-        raise ProcExit(rval & M32)
+        """Exit status `exit_status(rval)`; a code outside 0..125 also gets one line on the host's stderr."""
+        rval &= M32
+        status = exit_status(rval)
+        if status != rval:
+            with contextlib.suppress(OSError):
+                os.write(self._host_stderr, f"wasitool: proc_exit({rval}): exit code outside 0..{EXIT_CODE_MAX}, "
+                                            f"exiting with status {status}\n".encode())
+        raise ProcExit(status, rval)
 
     def proc_raise(self, sig: int) -> int:
-        return _ENOSYS
+        return ENOSYS
 
     def sched_yield(self) -> int:
         return 0
 
     def _sock(self, fd: int) -> int:
         # No socket is ever preopened, and none can be opened: an open fd is never a socket.
-        return _ENOTSOCK if fd in self._fds else EBADF
+        return ENOTSOCK if fd in self._fds else EBADF
 
-    def sock_accept(self, fd: int, flags: int, fd_out: int) -> int:
+    def sock_accept(self, fd: int, flags: int) -> int:
         return self._sock(fd)
 
-    def sock_recv(self, fd: int, ri_data: int, ri_data_len: int, ri_flags: int, ro_datalen: int,
-                  ro_flags: int) -> int:
+    def sock_recv(self, fd: int, ri_data: int, ri_data_len: int, ri_flags: int) -> int:
         return self._sock(fd)
 
-    def sock_send(self, fd: int, si_data: int, si_data_len: int, si_flags: int, so_datalen: int) -> int:
+    def sock_send(self, fd: int, si_data: int, si_data_len: int, si_flags: int) -> int:
         return self._sock(fd)
 
     def sock_shutdown(self, fd: int, how: int) -> int:

@@ -19,10 +19,12 @@ from .constants import (
     RIGHT_POLL_FD_READWRITE,
     SUBCLOCK_ABSTIME,
 )
-from .errno import EBADF, EINVAL, ENOTCAPABLE
-from .layouts import EVENT, SUB_CLOCK, SUB_FD, SUB_HEAD, SUBSCRIPTION_SIZE, U32
+from .errno import EBADF, EFAULT, EINVAL, ENOTCAPABLE
+from .layouts import EVENT, SUB_CLOCK, SUB_FD, SUB_HEAD, SUBSCRIPTION_SIZE
 
 _CLOCKS = (time.time_ns, time.monotonic_ns, time.process_time_ns, time.thread_time_ns)
+
+MAX_WAIT = 3600.0  # seconds per select() or sleep(); longer waits take several
 
 # (userdata, error, type, nbytes, flags)
 Event = tuple[int, int, int, int, int]
@@ -54,16 +56,17 @@ def _wait(reads: list[int], writes: list[int], timeout: float | None) -> tuple[s
 class PollCalls(ContextBase):
     """poll_oneoff."""
 
-    def poll_oneoff(self, in_: int, out: int, nsubscriptions: int, nevents: int) -> int:
+    def poll_oneoff(self, in_: int, out: int, nsubscriptions: int) -> int | tuple[int]:
         count = nsubscriptions & M32
         if count == 0:
             return EINVAL
         mem = self._memory.view()
         in_ &= M32
         out &= M32
+        if in_ & 7 or out & 7:  # arrays of structs holding u64s (wasmtime fails a misaligned one too)
+            return EFAULT
         span(mem, in_, count * SUBSCRIPTION_SIZE)
         span(mem, out, count * EVENT.size)
-        span(mem, nevents, 4)
         events: list[Event] = []
         clocks: list[tuple[int, int]] = []  # (monotonic deadline ns, userdata)
         waits: list[tuple[int, int, int]] = []  # (userdata, type, host fd)
@@ -82,7 +85,7 @@ class PollCalls(ContextBase):
                 desc = self._fds.get(fd)
                 if desc is None:
                     events.append((userdata, EBADF, tag, 0, 0))
-                elif not desc.rights_base & RIGHT_POLL_FD_READWRITE:
+                elif not desc.rights_base & RIGHT_POLL_FD_READWRITE and not desc.inherited:
                     events.append((userdata, ENOTCAPABLE, tag, 0, 0))
                 elif desc.filetype in (FILETYPE_REGULAR_FILE, FILETYPE_DIRECTORY):
                     events.append((userdata, 0, tag, self._file_nbytes(desc.host_fd, tag), 0))
@@ -93,8 +96,7 @@ class PollCalls(ContextBase):
         self._block(events, clocks, waits)
         for n, event in enumerate(events):
             EVENT.pack_into(mem, out + n * EVENT.size, *event)
-        U32.pack_into(mem, nevents & M32, len(events))
-        return 0
+        return (len(events),)
 
     @staticmethod
     def _file_nbytes(host_fd: int, tag: int) -> int:
@@ -108,25 +110,32 @@ class PollCalls(ContextBase):
 
     @staticmethod
     def _block(events: list[Event], clocks: list[tuple[int, int]], waits: list[tuple[int, int, int]]) -> None:
-        """Wait for the first stream to become ready or the first clock to expire; append events."""
+        """Wait for the first stream to become ready or the first clock to expire; append events.
+
+        Any timeout is honoured, up to 2**64 ns: the host waits in steps of at most MAX_WAIT seconds
+        (Python's select and sleep refuse huge timeouts), so a far deadline sleeps instead of failing.
+        """
         deadline = min(d for d, _ in clocks) if clocks else None
         if waits:
-            timeout = None
-            if events:
-                timeout = 0.0
-            elif deadline is not None:
-                timeout = max(0, deadline - time.monotonic_ns()) / 1e9
             reads = [h for _, t, h in waits if t == EVENTTYPE_FD_READ]
             writes = [h for _, t, h in waits if t == EVENTTYPE_FD_WRITE]
-            ready_r, ready_w = _wait(reads, writes, timeout)
-            for userdata, tag, host_fd in waits:
-                if tag == EVENTTYPE_FD_READ and host_fd in ready_r:
-                    events.append((userdata, 0, tag, *_pending_bytes(host_fd)))
-                elif tag == EVENTTYPE_FD_WRITE and host_fd in ready_w:
-                    events.append((userdata, 0, tag, 0, 0))
+            while True:
+                timeout = MAX_WAIT
+                if events:
+                    timeout = 0.0
+                elif deadline is not None:
+                    timeout = min(MAX_WAIT, max(0, deadline - time.monotonic_ns()) / 1e9)
+                ready_r, ready_w = _wait(reads, writes, timeout)
+                for userdata, tag, host_fd in waits:
+                    if tag == EVENTTYPE_FD_READ and host_fd in ready_r:
+                        events.append((userdata, 0, tag, *_pending_bytes(host_fd)))
+                    elif tag == EVENTTYPE_FD_WRITE and host_fd in ready_w:
+                        events.append((userdata, 0, tag, 0, 0))
+                if events or (deadline is not None and deadline <= time.monotonic_ns()):
+                    break
         elif not events and deadline is not None:
             while (left := deadline - time.monotonic_ns()) > 0:
-                time.sleep(left / 1e9)
+                time.sleep(min(left / 1e9, MAX_WAIT))
         now = time.monotonic_ns()
         for due, userdata in clocks:
             if due <= now:

@@ -21,9 +21,25 @@ class WasiConfig(NamedTuple):
     stderr: int = 2
 
 
-class ProcExit(Exception):
-    """Raised by `proc_exit`; engines stop the instance and use `code` as the exit status."""
+# The highest proc_exit code that is the process's exit status. As in the wasmtime CLI, a guest giving
+# more (126..2**32-1: statuses the shell reserves, or that the OS would truncate modulo 256, turning
+# 256 into success) makes the run fail with status 1.
+EXIT_CODE_MAX = 125
+INVALID_EXIT_STATUS = 1
 
-    def __init__(self, code: int) -> None:
-        super().__init__(f"proc_exit({code})")
+
+class ProcExit(Exception):
+    """Raised by `proc_exit`; engines stop the instance and use `code` as the exit status.
+
+    `code` is the exit status (`exit_status(rval)`); `rval` is what the guest passed.
+    """
+
+    def __init__(self, code: int, rval: int | None = None) -> None:
+        super().__init__(f"proc_exit({code if rval is None else rval})")
         self.code = code
+        self.rval = code if rval is None else rval
+
+
+def exit_status(rval: int) -> int:
+    """The process exit status for `proc_exit(rval)` (u32): rval for 0..125, else 1 (as the wasmtime CLI)."""
+    return rval if 0 <= rval <= EXIT_CODE_MAX else INVALID_EXIT_STATUS

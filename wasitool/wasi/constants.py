@@ -64,6 +64,22 @@ DIR_RIGHTS = (
     | RIGHT_PATH_REMOVE_DIRECTORY | RIGHT_PATH_UNLINK_FILE | RIGHT_POLL_FD_READWRITE
 )
 
+# Rights that change a file or a directory's contents, names or metadata: a read-only preopen
+# (`--dir HOST::GUEST:ro`) holds none of them, neither in its base nor in its inheriting rights.
+# LINK_SOURCE is among them: a hard link from a read-only tree into a writable one would make its
+# files writable.
+WRITE_RIGHTS = (
+    RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE | RIGHT_FD_FILESTAT_SET_TIMES
+    | RIGHT_PATH_CREATE_DIRECTORY | RIGHT_PATH_CREATE_FILE | RIGHT_PATH_LINK_SOURCE | RIGHT_PATH_LINK_TARGET
+    | RIGHT_PATH_RENAME_SOURCE | RIGHT_PATH_RENAME_TARGET | RIGHT_PATH_FILESTAT_SET_SIZE
+    | RIGHT_PATH_FILESTAT_SET_TIMES | RIGHT_PATH_SYMLINK | RIGHT_PATH_REMOVE_DIRECTORY | RIGHT_PATH_UNLINK_FILE
+)
+
+# Inherited stdio streams (fds 0-2) hold only fd_read (stdin) or fd_write (stdout, stderr), as in the
+# wasmtime CLI; they can also be polled and fd_filestat_get answers for them (see `FileDesc.inherited`).
+STDIN_RIGHTS = RIGHT_FD_READ
+STDOUT_RIGHTS = RIGHT_FD_WRITE
+
 # fdflags
 FDFLAG_APPEND = 1 << 0
 FDFLAG_DSYNC = 1 << 1

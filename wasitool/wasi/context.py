@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from .calls_fd import FdCalls
 from .calls_misc import MiscCalls
@@ -12,33 +12,54 @@ from .calls_poll import PollCalls
 from .config import WasiConfig
 from .fdtable import FdTable
 from .guard import SELF_GUARDED, guard
+from .outputs import with_outputs
 from .signatures import SIGNATURES
-from .trace import traced
+
+if TYPE_CHECKING:
+    from .trace import Tracer
+    from .trace_decode import TraceEnv
 
 
 class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
     """One guest's WASI state. Raises `WasiError` at construction if a preopen cannot be opened."""
 
-    def __init__(self, config: WasiConfig, trace: TextIO | None = None) -> None:
+    def __init__(self, config: WasiConfig, trace: Tracer | TextIO | None = None) -> None:
+        """`trace`: a `wasi.trace.Tracer`, or a stream to trace every call to (nothing is wrapped if None)."""
         table = FdTable((config.stdin, config.stdout, config.stderr), list(config.preopens))
         self._init_base(table)
-        self._init_misc(list(config.argv), list(config.env))
-        self._trace = trace
+        self._init_misc(list(config.argv), list(config.env), config.stderr)
+        self._tracer: Tracer | None = None
+        if trace is not None:
+            from .trace import as_tracer  # only traced runs import the tracer and its decoders
+
+            self._tracer = as_tracer(trace)
 
     def host_functions(self) -> dict[str, Callable[..., int | None]]:
-        """One callable per SIGNATURES entry: ints in wasm param order in, errno out."""
+        """One callable per SIGNATURES entry: ints in wasm param order in, errno out.
+
+        A call with out-pointers is its implementation (inputs in, outputs or an errno out) made whole by
+        `outputs.with_outputs`, except the hand-written hot calls of `guard.SELF_GUARDED`.
+        """
         funcs: dict[str, Callable[..., int | None]] = {}
         for name, sig in SIGNATURES.items():
             fn: Callable[..., int | None] = getattr(self, name)
             if name not in SELF_GUARDED:
+                if sig.outputs:
+                    fn = with_outputs(fn, sig, self._view)  # type: ignore[arg-type]
                 fn = guard(fn)
-            if self._trace is not None:
-                fn = traced(fn, sig, self._view, self._trace)
+            if self._tracer is not None and self._tracer.wants(name):
+                fn = self._tracer.wrap(fn, sig, self._trace_env())
             funcs[name] = fn
         return funcs
 
     def _view(self) -> memoryview:
         return self._memory.view()
+
+    def _trace_env(self) -> TraceEnv:
+        from .trace_decode import TraceEnv
+
+        assert self._tracer is not None
+        return TraceEnv(self._view, self._tracer.max_bytes, self._args.count, self._environ.count)
 
     def close(self) -> None:
         """Close every host fd the context opened (preopens, files); stdio fds stay open."""

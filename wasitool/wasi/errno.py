@@ -91,13 +91,27 @@ class Errno:
     ENOTCAPABLE = 76
 
 
-# Module globals for the hot paths (a global lookup is cheaper than a class attribute).
-SUCCESS = 0
+# The errnos the calls return, as module globals (a global lookup is cheaper than a class attribute);
+# their values come from `Errno` above, the one table.
+SUCCESS = Errno.ESUCCESS
 EBADF = Errno.EBADF
+EEXIST = Errno.EEXIST
 EFAULT = Errno.EFAULT
+EFBIG = Errno.EFBIG
+EILSEQ = Errno.EILSEQ
 EINVAL = Errno.EINVAL
 EIO = Errno.EIO
+EISDIR = Errno.EISDIR
+ELOOP = Errno.ELOOP
+ENAMETOOLONG = Errno.ENAMETOOLONG
+ENOENT = Errno.ENOENT
+ENOSYS = Errno.ENOSYS
 ENOTCAPABLE = Errno.ENOTCAPABLE
+ENOTDIR = Errno.ENOTDIR
+ENOTSOCK = Errno.ENOTSOCK
+ENOTSUP = Errno.ENOTSUP
+EPERM = Errno.EPERM
+ESPIPE = Errno.ESPIPE
 
 _NAMES: tuple[str, ...] = tuple(name for name in vars(Errno) if name.startswith("E"))
 assert all(getattr(Errno, name) == code for code, name in enumerate(_NAMES)), "Errno must be in spec order"

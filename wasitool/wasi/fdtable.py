@@ -12,9 +12,6 @@ from wasitool.runspec import Preopen
 from .constants import (
     ALL_RIGHTS,
     DIR_RIGHTS,
-    FDFLAG_APPEND,
-    FDFLAG_NONBLOCK,
-    FILE_RIGHTS,
     FILETYPE_BLOCK_DEVICE,
     FILETYPE_CHARACTER_DEVICE,
     FILETYPE_DIRECTORY,
@@ -22,6 +19,9 @@ from .constants import (
     FILETYPE_SOCKET_STREAM,
     FILETYPE_SYMBOLIC_LINK,
     FILETYPE_UNKNOWN,
+    STDIN_RIGHTS,
+    STDOUT_RIGHTS,
+    WRITE_RIGHTS,
 )
 
 _FILETYPES = {
@@ -44,19 +44,25 @@ def filetype_of(mode: int) -> int:
 class FileDesc:
     """One open guest fd."""
 
-    __slots__ = ("dir_cache", "fdflags", "filetype", "guest_name", "host_fd", "owned", "rights_base",
-                 "rights_inheriting")
+    __slots__ = ("dir_cache", "fdflags", "filetype", "guest_name", "host_fd", "inherited", "owned",
+                 "rights_base", "rights_inheriting", "root_id")
 
     def __init__(self, host_fd: int, filetype: int, rights_base: int, rights_inheriting: int,
-                 fdflags: int = 0, owned: bool = True, guest_name: str | None = None) -> None:
+                 fdflags: int = 0, owned: bool = True, guest_name: str | None = None,
+                 inherited: bool = False, root_id: tuple[int, int] | None = None) -> None:
         self.host_fd = host_fd
         self.filetype = filetype
         self.rights_base = rights_base
         self.rights_inheriting = rights_inheriting
         self.fdflags = fdflags
         self.owned = owned  # False for stdio: the host fd belongs to the embedder
+        # True for stdio: the host's own stream (its file description, and the file behind it, are the
+        # host's). The guest may read or write it, nothing more: calls that would change it answer as
+        # the wasmtime CLI does (EBADF; ESPIPE for seeking), fd_filestat_get reports only the filetype.
+        self.inherited = inherited
         self.guest_name = guest_name  # set for preopens
-        self.dir_cache: tuple[bytes, list[int]] | None = None  # fd_readdir: (dirent blob, offsets)
+        self.root_id = root_id  # (st_dev, st_ino) of the preopen this fd was opened under
+        self.dir_cache: tuple[memoryview, list[int]] | None = None  # fd_readdir: (dirent blob, offsets)
 
     def close(self) -> None:
         """Close the host fd if this table opened it."""
@@ -65,21 +71,16 @@ class FileDesc:
             os.close(self.host_fd)
 
 
-def _stdio(host_fd: int) -> FileDesc:
+def _stdio(guest_fd: int, host_fd: int) -> FileDesc:
+    """Guest fd 0, 1 or 2 over the embedder's `host_fd`, as the wasmtime CLI presents it: a character
+    device if it is a terminal, else `unknown` (so wasi-libc's isatty() holds only for terminals), no
+    fdflags, and only the right to read (stdin) or write (stdout, stderr)."""
     try:
-        mode = os.fstat(host_fd).st_mode
-        filetype = filetype_of(mode)
+        filetype = FILETYPE_CHARACTER_DEVICE if os.isatty(host_fd) else FILETYPE_UNKNOWN
     except OSError:
         filetype = FILETYPE_UNKNOWN
-    flags = 0
-    try:
-        import fcntl
-
-        fl = fcntl.fcntl(host_fd, fcntl.F_GETFL)
-        flags = (FDFLAG_APPEND if fl & os.O_APPEND else 0) | (FDFLAG_NONBLOCK if fl & os.O_NONBLOCK else 0)
-    except (ImportError, OSError):
-        pass
-    return FileDesc(host_fd, filetype, FILE_RIGHTS, FILE_RIGHTS, flags, owned=False)
+    rights = STDIN_RIGHTS if guest_fd == 0 else STDOUT_RIGHTS
+    return FileDesc(host_fd, filetype, rights, rights, owned=False, inherited=True)
 
 
 def _open_preopen(pre: Preopen) -> FileDesc:
@@ -94,29 +95,63 @@ def _open_preopen(pre: Preopen) -> FileDesc:
     except OSError as exc:
         raise WasiError(f"cannot open preopened directory {pre.host}: {exc.strerror}",
                         f"check the permissions of {pre.host}") from None
-    return FileDesc(host_fd, FILETYPE_DIRECTORY, DIR_RIGHTS, ALL_RIGHTS, guest_name=pre.guest)
+    st = os.fstat(host_fd)
+    base, inheriting = (DIR_RIGHTS & ~WRITE_RIGHTS, ALL_RIGHTS & ~WRITE_RIGHTS) if pre.readonly else (
+        DIR_RIGHTS, ALL_RIGHTS)
+    return FileDesc(host_fd, FILETYPE_DIRECTORY, base, inheriting, guest_name=pre.guest,
+                    root_id=(st.st_dev, st.st_ino))
 
 
 class FdTable:
-    """Guest fd number -> FileDesc; fds 0-2 are stdio, preopens follow from 3 in order."""
+    """Guest fd number -> FileDesc; fds 0-2 are stdio, preopens follow from 3 in order.
+
+    A new fd gets the lowest free number, as POSIX and the wasmtime CLI (which reuses even a closed
+    0, 1 or 2): a heap of the numbers freed below the high-water mark `_next` finds it in O(log n).
+    Every change of membership goes through `add`, `remove` and `renumber` so the heap stays exact.
+    `probes` counts the candidate numbers `add` examined (for tests and the benchmark).
+    """
 
     def __init__(self, stdio: tuple[int, int, int], preopens: list[Preopen]) -> None:
-        self.fds: dict[int, FileDesc] = {i: _stdio(h) for i, h in enumerate(stdio)}
+        self.fds: dict[int, FileDesc] = {i: _stdio(i, h) for i, h in enumerate(stdio)}
+        self._free: list[int] = []  # heap of free numbers below _next
+        self._next = len(self.fds)
+        self.probes = 0
         try:
             for pre in preopens:
-                self.fds[len(self.fds)] = _open_preopen(pre)
+                self.add(_open_preopen(pre))
         except BaseException:
             self.close_all()
             raise
 
     def add(self, desc: FileDesc) -> int:
         """Install `desc` at the lowest free fd number and return that number."""
-        fds = self.fds
-        n = 3
-        while n in fds:
-            n += 1
-        fds[n] = desc
-        return n
+        self.probes += 1
+        if self._free:
+            import heapq  # here, not at the top: off `wasitool run`'s start-up path
+
+            fd = heapq.heappop(self._free)
+        else:
+            fd = self._next
+            self._next += 1
+        self.fds[fd] = desc
+        return fd
+
+    def remove(self, fd: int) -> FileDesc | None:
+        """Take `fd` out of the table (None if it is not open); the caller closes the FileDesc."""
+        desc = self.fds.pop(fd, None)
+        if desc is not None:
+            import heapq
+
+            heapq.heappush(self._free, fd)
+        return desc
+
+    def renumber(self, fd: int, to: int) -> None:
+        """Move open `fd` onto open `to` (closing what `to` held); `fd` becomes free."""
+        if fd == to:
+            return
+        old = self.fds[to]
+        self.fds[to] = self.remove(fd)  # type: ignore[assignment]
+        old.close()
 
     def close_all(self) -> None:
         """Close every host fd this table opened; the table is empty afterwards."""
@@ -124,3 +159,5 @@ class FdTable:
             with contextlib.suppress(OSError):
                 desc.close()
         self.fds.clear()
+        self._free.clear()
+        self._next = 0

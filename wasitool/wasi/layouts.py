@@ -20,3 +20,7 @@ EVENT = struct.Struct("<QHB5xQH6x")  # userdata, error, type, nbytes, flags (32 
 
 assert FDSTAT.size == 24 and FILESTAT.size == 64 and DIRENT.size == 24 and PRESTAT.size == 8
 assert SUB_CLOCK.size + 16 == SUBSCRIPTION_SIZE and EVENT.size == 32
+
+# The struct each out-pointer kind of `signatures.OUT_KINDS` is written with.
+OUT_LAYOUTS: dict[str, struct.Struct] = {"u16": U16, "u32": U32, "u64": U64, "fdstat": FDSTAT, "filestat": FILESTAT,
+                                         "prestat": PRESTAT}

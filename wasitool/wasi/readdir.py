@@ -36,14 +36,20 @@ def _entry_type(entry: os.DirEntry[str]) -> int:
         return FILETYPE_UNKNOWN
 
 
-def build_listing(dir_fd: int) -> tuple[memoryview, list[int]]:
-    """(dirent blob, offsets) for the directory open as `dir_fd`; offsets[n] == len(blob)."""
+def build_listing(dir_fd: int, root_id: tuple[int, int] | None = None) -> tuple[memoryview, list[int]]:
+    """(dirent blob, offsets) for the directory open as `dir_fd`; offsets[n] == len(blob).
+
+    `root_id` is the (st_dev, st_ino) of the preopen the directory lies under: at that root, `..`
+    carries the root's own inode (as `/..` is `/`), never the inode of the host directory above it.
+    """
     try:
-        dot_ino = os.fstat(dir_fd).st_ino
+        st = os.fstat(dir_fd)
+        dot_ino = st.st_ino
+        at_root = root_id is None or (st.st_dev, st.st_ino) == root_id
     except OSError:
-        dot_ino = 0
+        dot_ino, at_root = 0, True
     try:
-        dotdot_ino = os.stat("..", dir_fd=dir_fd).st_ino
+        dotdot_ino = dot_ino if at_root else os.stat("..", dir_fd=dir_fd).st_ino
     except OSError:
         dotdot_ino = 0
     parts = [_pack(1, dot_ino, 1, FILETYPE_DIRECTORY), b".", _pack(2, dotdot_ino, 2, FILETYPE_DIRECTORY), b".."]

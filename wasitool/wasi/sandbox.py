@@ -16,12 +16,12 @@ import os
 import stat
 from collections import deque
 
-from .errno import Errno, ErrnoError
+from .errno import EINVAL, ELOOP, ENAMETOOLONG, ENOENT, EPERM, ErrnoError
 
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _MAX_SYMLINKS = 40
+PATH_MAX = 4096  # bytes, with the terminating NUL: a longer guest path is ENAMETOOLONG, as on Linux
 _NOT_A_DIR = (host_errno.ELOOP, host_errno.ENOTDIR, host_errno.EMLINK)
-_EPERM = int(Errno.EPERM)
 
 
 class Resolved:
@@ -74,63 +74,22 @@ def escapes(target: str, depth: int) -> bool:
     return False
 
 
-def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
+def resolve(root_fd: int, path: str, follow: bool, slash_follows: bool = True) -> Resolved:
     """Resolve guest `path` under the directory `root_fd`; `follow` follows a final symlink.
 
-    Raises `ErrnoError` (EPERM on escape, ENOENT for "", ELOOP, EILSEQ/EINVAL) or `OSError`.
+    A trailing slash (`must_dir`) follows a final symlink too when `slash_follows` (lookups: open,
+    stat, readlink, as POSIX); calls that act on the entry itself (unlink, rmdir, rename, link) pass
+    False and check that the entry is a directory. Raises `ErrnoError` (EPERM on escape, ENOENT for "",
+    EINVAL for a NUL, ENAMETOOLONG for PATH_MAX bytes or more, ELOOP) or `OSError`.
     """
-    if not path:
-        raise ErrnoError(int(Errno.ENOENT))
-    if "\0" in path:
-        raise ErrnoError(int(Errno.EINVAL))
-    if path[0] == "/":
-        raise ErrnoError(_EPERM)
+    _check_path(path)
     # Fast path: one plain component, not followed.
     if "/" not in path and not follow and path != "..":
         return Resolved(root_fd, root_fd, path, 0, False)
-
     must_dir = path.endswith("/")
-    if must_dir:
-        follow = True
-    comps = deque(c for c in path.split("/") if c and c != ".")
     stack = [root_fd]
-    links = 0
-    name = "."
     try:
-        while comps:
-            comp = comps.popleft()
-            if comp == "..":
-                if len(stack) == 1:
-                    raise ErrnoError(_EPERM)
-                os.close(stack.pop())
-                continue
-            cur = stack[-1]
-            if not comps:  # final component
-                if follow and _is_symlink(comp, cur):
-                    links += 1
-                    if links > _MAX_SYMLINKS:
-                        raise ErrnoError(int(Errno.ELOOP))
-                    target = os.readlink(comp, dir_fd=cur)
-                    if target.startswith("/"):
-                        raise ErrnoError(_EPERM)
-                    comps.extend(c for c in target.split("/") if c and c != ".")
-                    continue
-                name = comp
-                break
-            try:
-                stack.append(os.open(comp, _DIR_FLAGS, dir_fd=cur))
-            except OSError as exc:
-                if exc.errno not in _NOT_A_DIR or not _is_symlink(comp, cur):
-                    raise
-                links += 1
-                if links > _MAX_SYMLINKS:
-                    raise ErrnoError(int(Errno.ELOOP)) from None
-                target = os.readlink(comp, dir_fd=cur)
-                if target.startswith("/"):
-                    raise ErrnoError(_EPERM) from None
-                comps.extendleft(reversed([c for c in target.split("/") if c and c != "."]))
-        else:
-            name = "."
+        name = _walk(stack, deque(_components(path)), follow or (must_dir and slash_follows))
     except BaseException:
         for fd in stack[1:]:
             os.close(fd)
@@ -138,3 +97,58 @@ def resolve(root_fd: int, path: str, follow: bool) -> Resolved:
     for fd in stack[1:-1]:
         os.close(fd)
     return Resolved(root_fd, stack[-1], name, len(stack) - 1, must_dir)
+
+
+def _check_path(path: str) -> None:
+    """The errors a path earns before any lookup."""
+    if not path:
+        raise ErrnoError(ENOENT)
+    if "\0" in path:
+        raise ErrnoError(EINVAL)
+    if len(path) >= PATH_MAX // 4 and len(path.encode()) >= PATH_MAX:
+        raise ErrnoError(ENAMETOOLONG)
+    if path[0] == "/":
+        raise ErrnoError(EPERM)
+
+
+def _components(path: str) -> list[str]:
+    return [c for c in path.split("/") if c and c != "."]
+
+
+def _walk(stack: list[int], comps: deque[str], follow: bool) -> str:
+    """Open each directory of `comps` onto `stack` (`..` pops it); returns the final name (`.` for none)."""
+    links = 0
+    while comps:
+        comp = comps.popleft()
+        if comp == "..":
+            if len(stack) == 1:
+                raise ErrnoError(EPERM)
+            os.close(stack.pop())
+            continue
+        cur = stack[-1]
+        if not comps:  # final component
+            if not (follow and _is_symlink(comp, cur)):
+                return comp
+            links = _splice_symlink(comp, cur, comps, links)
+            continue
+        try:
+            stack.append(os.open(comp, _DIR_FLAGS, dir_fd=cur))
+            continue
+        except OSError as exc:
+            if exc.errno not in _NOT_A_DIR or not _is_symlink(comp, cur):
+                raise
+        links = _splice_symlink(comp, cur, comps, links)
+    return "."
+
+
+def _splice_symlink(comp: str, dir_fd: int, comps: deque[str], links: int) -> int:
+    """Put the body of the symlink `comp` in front of the components still to walk; returns the link
+    count so far (ELOOP past the limit, EPERM for an absolute body)."""
+    links += 1
+    if links > _MAX_SYMLINKS:
+        raise ErrnoError(ELOOP)
+    target = os.readlink(comp, dir_fd=dir_fd)
+    if target.startswith("/"):
+        raise ErrnoError(EPERM)
+    comps.extendleft(reversed(_components(target)))
+    return links

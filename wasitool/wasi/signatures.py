@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-# Out-pointer kinds: scalar widths or a named struct (decoded by the tracer).
-OUT_KINDS = frozenset({"u16", "u32", "u64", "fdstat", "filestat", "prestat"})
+# Out-pointer kinds: scalar widths or a named struct -> (size, alignment) in guest memory. A call checks
+# every out-pointer against both before it acts (EFAULT); the struct layouts are in `layouts.OUT_LAYOUTS`.
+OUT_KINDS: dict[str, tuple[int, int]] = {
+    "u16": (2, 2), "u32": (4, 4), "u64": (8, 8), "fdstat": (24, 8), "filestat": (64, 8), "prestat": (8, 4),
+}
 
 
 class Signature(NamedTuple):
@@ -24,9 +27,14 @@ class Signature(NamedTuple):
     pointers: frozenset[str]  # params holding a guest address (in or out)
     outputs: tuple[tuple[str, str], ...]  # (param name, out kind) written on success
 
-    def index(self, param: str) -> int:
+    def index(self, param: str) -> int:  # type: ignore[override]  # a parameter's position, not tuple.index
         """Position of `param` in the call's arguments."""
         return [p for p, _ in self.params].index(param)
+
+    def inputs(self) -> tuple[int, ...]:
+        """Positions of the arguments that are not out-pointers (what an implementation is given)."""
+        outs = {name for name, _ in self.outputs}
+        return tuple(i for i, (p, _) in enumerate(self.params) if p not in outs)
 
 
 def _sig(name: str, spec: str, results: tuple[str, ...] = ("i32",)) -> Signature:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import exe_suffix
-from wasitool.toolchain.lock import PlatformPin, SourceSpec, ToolSpec
+from wasitool.toolchain.lock import PlatformPin, SjljSpec, SourceSpec, ToolSpec
 from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
 from wasitool.toolchain.reporter import Reporter
 from wasitool.toolchain.store import Store
@@ -62,17 +62,54 @@ def tool_commands(tool: ToolSpec, spec: SourceSpec, root: Path, ctx: FetchContex
     return commands
 
 
-def check_commands(tool: ToolSpec, spec: SourceSpec, content: Path, ctx: FetchContext) -> None:
-    """Every role the tool provides must resolve to a file inside the unpacked content."""
+def check_commands(tool: ToolSpec, spec: SourceSpec, content: Path, ctx: FetchContext) -> dict[str, str]:
+    """Every role the tool provides must resolve to a file inside the unpacked content.
+
+    Returns the optional roles (in the lock's commands but not in `provides`) whose program is missing,
+    with why: they are left out of the installed tool instead of failing the install.
+    """
     commands = tool_commands(tool, spec, content, ctx)
     for role in tool.provides:
         if role not in commands:
             raise ToolchainError(f"{spec.kind}: wasitool.lock gives no command for `{role}`")
-        program = Path(commands[role][0])
+    missing: dict[str, str] = {}
+    for role, argv in commands.items():
+        program = Path(argv[0])
         if not program.is_file():
             rel = program.relative_to(content) if program.is_relative_to(content) else program
-            raise ToolchainError(f"{spec.kind}: the unpacked {tool.name} lacks {rel} (for `{role}`)",
-                                 "fix the commands of this source in wasitool.lock")
+            if role in tool.provides:
+                raise ToolchainError(f"{spec.kind}: the unpacked {tool.name} lacks {rel} (for `{role}`)",
+                                     "fix the commands of this source in wasitool.lock")
+            missing[role] = f"the unpacked {tool.name} {spec.version} has no {rel}"
+    return missing
+
+
+def describe_install(tool: ToolSpec, spec: SourceSpec, final: Path, ctx: FetchContext,
+                     missing: dict[str, str] | None = None) -> InstalledTool:
+    """The manifest of `spec` installed at `final` (its commands, env, sysroot, what it lacks and why)."""
+    missing = missing or {}
+    commands = {role: argv for role, argv in tool_commands(tool, spec, final, ctx).items() if role not in missing}
+    return InstalledTool(
+        name=tool.name,
+        source=spec.kind,
+        version=spec.version,
+        root=str(final),
+        commands=commands,
+        env={k: expand(v, final, ctx) for k, v in spec.env.items()},
+        sysroot=expand(f"{{root}}/{spec.sysroot}", final, ctx) if spec.sysroot else None,
+        pinned=True,
+        package=spec.package,
+        unavailable={**spec.lacks, **missing},
+        sjlj=sjlj_json(spec.sjlj, final, ctx),
+    )
+
+
+def sjlj_json(sjlj: SjljSpec | None, root: Path, ctx: FetchContext) -> dict[str, Any] | None:
+    """A lock's `sjlj` table as stored in the manifest (templates expanded)."""
+    if sjlj is None:
+        return None
+    return {"compile": [expand(a, root, ctx) for a in sjlj.compile], "link": [expand(a, root, ctx) for a in sjlj.link],
+            "library": [expand(a, root, ctx) for a in sjlj.library], "define_c_longjmp": sjlj.define_c_longjmp}
 
 
 def install_pinned(
@@ -86,18 +123,8 @@ def install_pinned(
     final = ctx.store.install_dir(spec, pin, ctx.platform)
     with ctx.store.staging(final.name) as staging:
         content = fetch_and_unpack(pin, staging)
-        check_commands(tool, spec, content, ctx)
-        installed = InstalledTool(
-            name=tool.name,
-            source=spec.kind,
-            version=spec.version,
-            root=str(final),
-            commands=tool_commands(tool, spec, final, ctx),
-            env={k: expand(v, final, ctx) for k, v in spec.env.items()},
-            sysroot=expand(f"{{root}}/{spec.sysroot}", final, ctx) if spec.sysroot else None,
-            pinned=True,
-            package=spec.package,
-        )
+        missing = check_commands(tool, spec, content, ctx)
+        installed = describe_install(tool, spec, final, ctx, missing)
         write_tool_manifest(installed, content)
         ctx.store.commit(content, final)
     return installed

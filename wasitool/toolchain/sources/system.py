@@ -13,6 +13,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import exe_suffix, host_platform
@@ -35,7 +36,8 @@ def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledToo
     missing = [role for role in tool.provides if role not in found.commands]
     if missing:
         raise ToolchainError(f"system: {tool.name} on this machine lacks {', '.join(missing)}")
-    key = hashlib.sha256(repr(sorted(found.commands.items())).encode()).hexdigest()[:12]
+    described = (sorted(found.commands.items()), sorted(found.unavailable.items()), found.sjlj)
+    key = hashlib.sha256(repr(described).encode()).hexdigest()[:12]
     final = ctx.store.tools_dir / f"{tool.name}-system-{ctx.platform}-{key}"
     installed = InstalledTool(
         name=tool.name,
@@ -45,6 +47,8 @@ def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledToo
         commands=found.commands,
         sysroot=found.sysroot,
         pinned=False,
+        unavailable=found.unavailable,
+        sjlj=found.sjlj,
     )
     with ctx.store.staging(final.name) as staging:
         write_tool_manifest(installed, staging)
@@ -53,12 +57,15 @@ def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledToo
 
 
 class Found:
-    """What detection found: commands, version and sysroot."""
+    """What detection found: commands, version, sysroot, what is missing (and why) and setjmp support."""
 
-    def __init__(self, commands: dict[str, list[str]], version: str, sysroot: str | None = None) -> None:
+    def __init__(self, commands: dict[str, list[str]], version: str, sysroot: str | None = None,
+                 unavailable: dict[str, str] | None = None, sjlj: dict[str, Any] | None = None) -> None:
         self.commands = commands
         self.version = version
         self.sysroot = sysroot
+        self.unavailable = unavailable or {}
+        self.sjlj = sjlj
 
 
 def detect_wasi_sdk(spec: SourceSpec) -> Found:
@@ -106,8 +113,71 @@ def detect_wabt(spec: SourceSpec) -> Found:
 
 def _clang_found(clang: str, ld: str, sysroot: str, target: str, spec: SourceSpec) -> Found:
     version = _check_version([clang, "--version"], spec)
-    cc = [clang, f"--target={target}", f"--sysroot={sysroot}"]
-    return Found({"cc": cc, "wasm-ld": [ld]}, version, sysroot)
+    major = int(version.split(".")[0])
+    flags = [f"--target={target}", f"--sysroot={sysroot}"]
+    commands = {"cc": [clang, *flags], "wasm-ld": [ld]}
+    unavailable: dict[str, str] = {}
+    clang_path = Path(clang)
+    suffix = clang_path.name.removeprefix("clang").removesuffix(exe_suffix(host_platform()))  # "-16" or ""
+    for role in ("ar", "ranlib", "nm", "strip"):
+        tool = _beside(clang_path, f"llvm-{role}{suffix}")
+        if tool:
+            commands[role] = [tool]
+        else:
+            unavailable[role] = f"llvm-{role}{suffix} is not installed{_debian_hint(suffix, 'llvm')}"
+    cxx, why = _cxx_command(clang_path, suffix, Path(sysroot), target, flags)
+    if cxx:
+        commands["c++"] = cxx
+    else:
+        unavailable["c++"] = why
+    sjlj, why = _sjlj_support(Path(sysroot), target, major)
+    if sjlj is None:
+        unavailable["setjmp"] = why
+    return Found(commands, version, sysroot, unavailable, sjlj)
+
+
+def _beside(clang: Path, name: str) -> str | None:
+    """`name` in clang's directory, else on PATH."""
+    candidate = clang.parent / f"{name}{exe_suffix(host_platform())}"
+    return str(candidate) if candidate.is_file() else shutil.which(name)
+
+
+def _debian_hint(suffix: str, package: str) -> str:
+    return f" (Debian: apt-get install {package}{suffix})" if suffix else ""
+
+
+def _cxx_command(clang: Path, suffix: str, sysroot: Path, target: str,
+                 flags: list[str]) -> tuple[list[str] | None, str]:
+    """clang++ with libc++ for wasm32-wasi (no exceptions: no libc++abi here throws), or why there is none."""
+    clangxx = _beside(clang, f"clang++{suffix}")
+    if not clangxx:
+        return None, f"clang++{suffix} is not installed"
+    libdir = sysroot / "lib" / target
+    if not (libdir / "libc++.a").is_file() or not (libdir / "libc++abi.a").is_file():
+        major = suffix.lstrip("-")
+        hint = f" (Debian: apt-get install libc++-{major}-dev-wasm32 libc++abi-{major}-dev-wasm32)" if major else ""
+        return None, f"there is no libc++ for {target} in {libdir}{hint}"
+    # clang looks for <sysroot>/include/<target>/c++/v1 only when <sysroot>/include/c++/v1 exists, which
+    # is not so for Debian's /usr: name the headers explicitly (the versioned dir first).
+    major = suffix.lstrip("-")
+    for headers in (Path(f"/usr/lib/llvm-{major}/include/{target}/c++/v1") if major else None,
+                    sysroot / "include" / target / "c++" / "v1", sysroot / "include" / "c++" / "v1"):
+        if headers is not None and headers.is_dir():
+            extra = [] if (sysroot / "include" / "c++" / "v1").is_dir() else ["-isystem", str(headers)]
+            return [clangxx, *flags, *extra, "-fno-exceptions"], ""
+    return None, f"there are no libc++ headers for {target} under {sysroot}"
+
+
+def _sjlj_support(sysroot: Path, target: str, major: int) -> tuple[dict[str, Any] | None, str]:
+    """What the cc wrappers add for setjmp/longjmp, or why this wasi-libc cannot do it."""
+    headers = [sysroot / "include" / target / "setjmp.h"]
+    if sysroot != Path("/usr"):  # /usr/include/setjmp.h is the host's glibc header, not wasi-libc's
+        headers.append(sysroot / "include" / "setjmp.h")
+    if not any(h.is_file() for h in headers):
+        return None, f"the wasi-libc in {sysroot} has no setjmp.h (wasi-libc gained setjmp/longjmp in 2023)"
+    compile_flags = ["-mllvm", "-wasm-use-legacy-eh=false"] if major >= 20 else []
+    link = ["-lsetjmp"] if (sysroot / "lib" / target / "libsetjmp.a").is_file() else []
+    return {"compile": compile_flags, "link": link, "define_c_longjmp": False}, ""
 
 
 def _sdk_dirs() -> list[Path]:

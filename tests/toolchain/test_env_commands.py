@@ -1,0 +1,118 @@
+"""`wasitool env`, `exec`, `which` and `toolchain --cmake` as a user runs them (on a fake toolchain)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.toolchain.fake_toolchain import FakeStore, make_fake_store
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sh wrappers run on POSIX hosts")
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> FakeStore:
+    return make_fake_store(tmp_path / "st ore", sdk_extra={"sysroot": "/opt/sys root"})
+
+
+def _one_line_error(proc: subprocess.CompletedProcess[str]) -> str:
+    assert proc.returncode != 0 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("wasitool: error: ") and "(fix: " in lines[0], proc.stderr
+    return lines[0]
+
+
+def test_eval_env_then_build_variables_point_at_working_wrappers(store: FakeStore) -> None:
+    script = 'eval "$(python -m wasitool env)" && printf "%s\\n" "$CC" "$CXX" "$AR" "$RANLIB" "$WASI_SYSROOT" ' \
+             '"${NM-unset}" && command -v wasm32-wasi-cc && "$CC" -c x.c'
+    env = store.env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    proc = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True, check=False,
+                          cwd=store.root.parent)
+    assert proc.returncode == 0, proc.stderr
+    cc, cxx, ar, ranlib, sysroot, nm, found = proc.stdout.splitlines()
+    bin_dir = Path(cc).parent
+    assert (Path(cc).name, Path(cxx).name, Path(ar).name, Path(ranlib).name) == (
+        "wasm32-wasi-cc", "wasm32-wasi-c++", "wasm32-wasi-ar", "wasm32-wasi-ranlib")
+    assert bin_dir.parent.parent == store.root / "records" and Path(found) == Path(cc)
+    assert sysroot == "/opt/sys root" and nm == "unset"
+    assert store.calls()[0] == ["cc", "-target", "wasm32-wasi", "-c", "x.c"]
+
+
+def test_env_says_which_variables_are_not_set_and_why(store: FakeStore) -> None:
+    proc = store.wasitool("env")
+    assert proc.returncode == 0
+    assert "# NM is not set: `nm` is not available from wasi-sdk 9.9 from pip (fakezig): fakezig has no nm" \
+        in proc.stdout.splitlines()
+
+
+def test_env_json_fish_and_powershell(store: FakeStore) -> None:
+    data = json.loads(store.wasitool("env", "--shell", "json").stdout)
+    assert set(data["variables"]) == {"CC", "CXX", "AR", "RANLIB", "STRIP", "WASI_SYSROOT"}
+    assert data["PATH"].startswith(data["path_prefix"] + os.pathsep) and "NM" in data["unavailable"]
+    fish = store.wasitool("env", "--shell", "fish").stdout
+    assert f"set -gx PATH '{data['path_prefix']}' $PATH" in fish and "set -gx WASI_SYSROOT '/opt/sys root'" in fish
+    ps = store.wasitool("env", "--shell", "powershell").stdout
+    assert "$env:WASI_SYSROOT = '/opt/sys root'" in ps
+    assert f"$env:PATH = '{data['path_prefix']}' + [System.IO.Path]::PathSeparator + $env:PATH" in ps
+    assert "invalid choice" in store.wasitool("env", "--shell", "tcsh").stderr
+
+
+def test_exec_runs_the_command_with_the_environment_and_returns_its_status(store: FakeStore) -> None:
+    proc = store.wasitool("exec", "--", "sh", "-c", 'echo "$CC"; wasm32-wasi-ar rcs libx.a x.o; exit 7')
+    assert proc.returncode == 7, proc.stderr
+    assert proc.stdout.strip().endswith("/wasm32-wasi-cc")
+    assert store.calls()[0] == ["ar", "rcs", "libx.a", "x.o"]
+    # without a leading --, the command's own -- reaches it
+    assert store.wasitool("exec", "sh", "-c", 'test "$1 $2" = "-- y"', "x", "--", "y").returncode == 0
+
+
+def test_exec_bad_input(store: FakeStore) -> None:
+    assert "needs a command" in _one_line_error(store.wasitool("exec"))
+    assert "cannot run no-such-tool-here" in _one_line_error(store.wasitool("exec", "--", "no-such-tool-here"))
+
+
+def test_which_prints_the_wrapper_and_its_command(store: FakeStore) -> None:
+    proc = store.wasitool("which", "c++")
+    path = Path(proc.stdout.strip())
+    assert proc.returncode == 0 and path.name == "wasm32-wasi-c++" and os.access(path, os.X_OK)
+    argv = store.wasitool("which", "cc", "--argv").stdout.strip()
+    assert argv.endswith("cc -target wasm32-wasi") and "'" in argv  # the recorder's path is quoted
+    assert Path(store.wasitool("which", "wat2wasm").stdout.strip()).name == "wat2wasm"
+
+
+def test_which_unknown_and_missing_roles(store: FakeStore) -> None:
+    line = _one_line_error(store.wasitool("which", "cpp"))
+    assert "unknown role 'cpp'" in line and "use one of: ar, c++, cc, nm, ranlib, run, strip, wasm-ld, wat2wasm" in line
+    line = _one_line_error(store.wasitool("which", "nm"))
+    assert "`nm` is not available from wasi-sdk 9.9 from pip (fakezig): fakezig has no nm" in line
+
+
+@pytest.mark.parametrize("command", [["env"], ["which", "cc"], ["exec", "--", "true"], ["toolchain", "--cmake", "x"]])
+def test_without_a_toolchain_every_command_says_run_setup(tmp_path: Path, command: list[str]) -> None:
+    proc = subprocess.run([sys.executable, "-m", "wasitool", *command], capture_output=True, text=True,
+                          env={**os.environ, "WASITOOL_HOME": str(tmp_path / "empty")}, cwd=tmp_path, check=False)
+    line = _one_line_error(proc)
+    assert "no toolchain installed" in line and "run `wasitool setup`" in line
+
+
+def test_cmake_toolchain_file_names_the_wrappers_and_the_emulator(store: FakeStore, tmp_path: Path) -> None:
+    dest = tmp_path / "sub" / "wasi.cmake"
+    proc = store.wasitool("toolchain", "--cmake", str(dest))
+    assert proc.returncode == 0 and str(dest) in proc.stdout
+    text = dest.read_text()
+    bin_dir = Path(store.wasitool("which", "cc").stdout.strip()).parent
+    for line in ("set(CMAKE_SYSTEM_NAME WASI)", "set(CMAKE_SYSTEM_PROCESSOR wasm32)",
+                 f'set(CMAKE_C_COMPILER "{bin_dir}/wasm32-wasi-cc")',
+                 f'set(CMAKE_CXX_COMPILER "{bin_dir}/wasm32-wasi-c++")',
+                 f'set(CMAKE_AR "{bin_dir}/wasm32-wasi-ar" CACHE FILEPATH "wasitool: ar")',
+                 'set(CMAKE_EXECUTABLE_SUFFIX ".wasm")',
+                 f'set(CMAKE_CROSSCOMPILING_EMULATOR "{bin_dir}/wasm32-wasi-run")',
+                 "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)", "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)"):
+        assert line in text.splitlines()
+    assert "# CMAKE_NM is not set: `nm` is not available" in text
+    assert (bin_dir / "cmake" / "Platform" / "WASI.cmake").read_text().count("CMAKE_EXECUTABLE_SUFFIX") == 1

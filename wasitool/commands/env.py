@@ -1,0 +1,66 @@
+"""`wasitool env [--shell sh|fish|powershell|json]`: the toolchain as variables for any build system.
+
+`eval "$(wasitool env)"` then `make`, `cmake` or `./configure` build for wasm32-wasi with the pinned
+toolchain: CC, CXX, AR, RANLIB, NM, STRIP name the wrapper executables, WASI_SYSROOT the sysroot (where the
+source has one), and PATH starts with the wrapper directory (`wasm32-wasi-cc`, `wat2wasm`, ...).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from pathlib import Path
+
+from wasitool.toolchain.wrappers import ENV_ROLES, environment, installed_wrappers
+
+SHELLS = ("sh", "fish", "powershell", "json")
+
+
+def main(args: argparse.Namespace) -> int:
+    toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else None)
+    variables = environment(toolchain, wrappers)
+    missing = {name: toolchain.missing(role).problem for name, role in ENV_ROLES.items() if role not in wrappers}
+    print(render(variables, bin_dir, missing, args.shell), end="")
+    return 0
+
+
+def render(variables: dict[str, str], bin_dir: Path, missing: dict[str, str], shell: str) -> str:
+    """The variables (and the PATH prefix) as `shell` code; `missing` become comments (or a JSON field)."""
+    if shell == "json":
+        data = {"variables": variables, "path_prefix": str(bin_dir), "unavailable": missing,
+                "PATH": os.pathsep.join([str(bin_dir), os.environ.get("PATH", "")])}
+        return json.dumps(data, indent=2, sort_keys=True) + "\n"
+    lines = [f"# {name} is not set: {why}" for name, why in sorted(missing.items())]
+    for name, value in variables.items():
+        lines.append(_assign(shell, name, value))
+    lines.append(_prepend_path(shell, str(bin_dir)))
+    return "\n".join(lines) + "\n"
+
+
+def _assign(shell: str, name: str, value: str) -> str:
+    if shell == "fish":
+        return f"set -gx {name} {_fish_quote(value)}"
+    if shell == "powershell":
+        return f"$env:{name} = {_ps_quote(value)}"
+    return f"export {name}={_sh_quote(value)}"
+
+
+def _prepend_path(shell: str, directory: str) -> str:
+    if shell == "fish":
+        return f"set -gx PATH {_fish_quote(directory)} $PATH"
+    if shell == "powershell":
+        return f"$env:PATH = {_ps_quote(directory)} + [System.IO.Path]::PathSeparator + $env:PATH"
+    return f'export PATH={_sh_quote(directory)}:"$PATH"'
+
+
+def _sh_quote(value: str) -> str:
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+def _fish_quote(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _ps_quote(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"

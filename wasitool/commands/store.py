@@ -1,0 +1,118 @@
+"""`wasitool store list|gc|clean|path`: what the store holds and removing what no lock uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from wasitool.errors import WasitoolError
+from wasitool.filelock import exclusive_lock
+from wasitool.toolchain.gc import Removal, clean_targets, inventory, plan_gc, remove, tree_size
+from wasitool.toolchain.paths import store_root
+
+
+def main(args: argparse.Namespace) -> int:
+    root = store_root()
+    if args.store_command == "path":
+        print(root)
+        return 0
+    if args.store_command == "list":
+        return _list(root, args.json)
+    with exclusive_lock(root / ".lock", on_wait=lambda: print(_waiting(root), file=sys.stderr)):
+        if args.store_command == "gc":
+            return _gc(root, args.dry_run, args.json)
+        return _clean(root, args.yes, args.json)
+
+
+def _waiting(root: Path) -> str:
+    return f"waiting for another wasitool process to release the store ({root / '.lock'})"
+
+
+def _list(root: Path, as_json: bool) -> int:
+    from wasitool.engines import compile_cache
+
+    tools = inventory(root)
+    engine_cache = compile_cache.cache_dir()
+    extras = {name: tree_size(root / name) for name in ("downloads", "cache", "records", "examples")
+              if (root / name).exists()}
+    engine_size = tree_size(engine_cache) if engine_cache and engine_cache.is_dir() else 0
+    engine = {"path": str(engine_cache) if engine_cache else None, "size": engine_size,
+              "cap": compile_cache.max_bytes()}
+    if as_json:
+        print(json.dumps({"ok": True, "store": str(root), "tools": [t.to_json() for t in tools],
+                          "sizes": extras, "engine_cache": engine}, indent=2, sort_keys=True))
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    table = Table(title=f"store {root}", title_justify="left")
+    for column, justify in (("tool", "left"), ("source", "left"), ("version", "left"), ("size", "right"),
+                            ("used by", "left"), ("last used", "left")):
+        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for tool in tools:
+        users = "\n".join(tool.used_by) or "[yellow]no known lock (gc removes it)[/]"
+        table.add_row(tool.name, tool.source, tool.version, _size(tool.size), users,
+                      (tool.to_json()["last_used"] or "-").replace("T", " ").rstrip("Z"))
+    console.print(table)
+    for name, size in extras.items():
+        console.print(f"{name}: {_size(size)}", highlight=False)
+    console.print(f"engine compile cache: {_size(engine_size)} of {_size(compile_cache.max_bytes())} "
+                  f"({engine['path'] or 'off'})", highlight=False)
+    return 0
+
+
+def _gc(root: Path, dry_run: bool, as_json: bool) -> int:
+    removals = plan_gc(root)
+    freed = sum(r.size for r in removals) if dry_run else remove(removals)
+    if as_json:
+        print(json.dumps({"ok": True, "dry_run": dry_run, "removed": [r.to_json() for r in removals],
+                          "bytes": freed}, indent=2, sort_keys=True))
+        return 0
+    verb = "would remove" if dry_run else "removed"
+    for item in _grouped(removals):
+        print(f"{verb} {item}")
+    print(f"{verb} {len(removals)} entries, {_size(freed)}" if removals else "nothing to remove")
+    return 0
+
+
+def _clean(root: Path, yes: bool, as_json: bool) -> int:
+    targets = clean_targets(root)
+    total = sum(t.size for t in targets)
+    if not yes:
+        if not sys.stdin.isatty() or as_json:
+            raise WasitoolError(f"store clean removes every toolchain and cache in {root} ({_size(total)})",
+                                "pass --yes to confirm")
+        answer = input(f"remove every toolchain and cache in {root} ({_size(total)})? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return 1
+    freed = remove(targets)
+    if as_json:
+        print(json.dumps({"ok": True, "removed": [t.to_json() for t in targets], "bytes": freed}, indent=2))
+    else:
+        print(f"removed {len(targets)} entries from {root}, {_size(freed)}; `wasitool setup` installs again")
+    return 0
+
+
+def _grouped(removals: list[Removal]) -> list[str]:
+    """One line per removal, but engine cache entries summed into one."""
+    lines, engine, engine_size = [], 0, 0
+    for item in removals:
+        if item.why.startswith("engine compile cache"):
+            engine, engine_size = engine + 1, engine_size + item.size
+        else:
+            lines.append(f"{item.path} ({_size(item.size)}): {item.why}")
+    if engine:
+        lines.append(f"{engine} engine compile cache entries ({_size(engine_size)}): over its size cap")
+    return lines
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return f"{n} B"

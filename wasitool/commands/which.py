@@ -1,0 +1,26 @@
+"""`wasitool which ROLE`: the wrapper executable of one role (like `rustup which`)."""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+from pathlib import Path
+
+from wasitool.errors import ToolchainError
+from wasitool.toolchain.wrappers import RUN_ROLE, TARGET_ROLES, installed_wrappers
+
+
+def main(args: argparse.Namespace) -> int:
+    toolchain, wrappers, _ = installed_wrappers(Path(args.lock) if args.lock else None)
+    role = args.role
+    if role in wrappers:
+        if args.argv:
+            argv = toolchain.command(role) if role != RUN_ROLE else [str(wrappers[role])]
+            print(shlex.join(argv))
+        else:
+            print(wrappers[role])
+        return 0
+    if role in TARGET_ROLES or role in toolchain.roles():
+        raise toolchain.missing(role)
+    known = sorted({*wrappers, *TARGET_ROLES})
+    raise ToolchainError(f"unknown role {role!r}", f"use one of: {', '.join(known)}")

@@ -1,0 +1,297 @@
+"""Wrapper executables: one small program per role, so any build system can use the pinned toolchain.
+
+Build systems want one executable per tool (`CC=wasm32-wasi-cc`), while a role is an argv prefix that may
+need environment variables (`zig cc -target wasm32-wasi` with zig's cache dirs). A wrapper carries both:
+a POSIX sh script ending in `exec` (a `.cmd` file on Windows). Roles a source lacks get a wrapper that
+says so in one line and fails, so `wasm32-wasi-nm` never silently means the host's `nm`.
+
+The cc/c++ wrappers also complete setjmp/longjmp builds as the source's `sjlj` entry in the lock says:
+extra compile flags when a command passes `-mllvm -wasm-enable-sjlj`, extra link inputs on every link.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from wasitool.errors import ToolchainError
+from wasitool.toolchain.manifest import InstalledTool, Toolchain
+
+FORMAT = 1  # bump when the generated files change, so existing wrapper dirs are rewritten
+PREFIX = "wasm32-wasi-"
+TARGET_ROLES = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
+RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
+COMPILERS = ("cc", "c++")
+SJLJ_LIB = "libwasitool-sjlj.a"
+MARKER = "wrappers.json"
+ENV_ROLES = {"CC": "cc", "CXX": "c++", "AR": "ar", "RANLIB": "ranlib", "NM": "nm", "STRIP": "strip"}
+# Arguments after which the compiler driver does not link.
+_NO_LINK = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-###", "--help", "--version", "-dumpversion",
+            "-dumpmachine", "-print-*", "--print-*")
+# Arguments that are link inputs (a command without any does not link, e.g. `cc -v`).
+_LINK_INPUTS = ("*.c", "*.cc", "*.cpp", "*.cxx", "*.C", "*.o", "*.obj", "*.a", "*.s", "*.S", "*.so", "-l*")
+_C_LONGJMP_SOURCE = (
+    "/* The tag that setjmp/longjmp throw (wasm exception handling), for a libc that uses it without\n"
+    "   defining it. In an archive, so only programs that refer to it link it. */\n"
+    '__asm__(".globl __c_longjmp\\n.tagtype __c_longjmp i32\\n__c_longjmp:\\n");\n'
+)
+
+
+class Wrappers(NamedTuple):
+    """The toolchain a lock selects, its wrappers (role -> path) and the directory holding them."""
+
+    toolchain: Toolchain
+    paths: dict[str, Path]
+    bin_dir: Path
+
+
+def installed_wrappers(lock: Path | None = None) -> Wrappers:
+    """The wrappers of the toolchain `lock` (default: the active lock) selects, in its install record's
+    directory; written on first use, and again whenever the toolchain or wasitool's format changed."""
+    from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
+    from wasitool.toolchain.records import wrapper_dir
+
+    lock = lock or active_lock_path()
+    toolchain = load_toolchain(lock=lock)
+    bin_dir = wrapper_dir(record_of(lock))
+    return Wrappers(toolchain, ensure_wrappers(toolchain, bin_dir), bin_dir)
+
+
+def toolchain_digest(toolchain: Toolchain) -> str:
+    """sha256 of the toolchain as recorded (platform and every tool's manifest)."""
+    data = {"platform": toolchain.platform, "tools": {n: t.to_json() for n, t in sorted(toolchain.tools.items())}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def wrapper_name(role: str, platform: str) -> str:
+    """File name of a role's wrapper: `wasm32-wasi-cc`, `wat2wasm` (`.cmd` added on Windows)."""
+    name = f"{PREFIX}{role}" if role in (*TARGET_ROLES, RUN_ROLE) else role
+    return f"{name}.cmd" if _windows(platform) else name
+
+
+def ensure_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
+    """The wrappers of `toolchain` in `bin_dir`, (re)written unless its marker says they are current."""
+    try:
+        marker = json.loads((bin_dir / MARKER).read_text(encoding="utf-8"))
+        if marker.get("fingerprint") == _fingerprint(toolchain):
+            return {role: Path(path) for role, path in marker["roles"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    return write_wrappers(toolchain, bin_dir)
+
+
+def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
+    """Write one wrapper per role (and a failing one per missing target role) into `bin_dir`.
+
+    Every file is written to a temporary name and renamed into place; unchanged files are left alone.
+    Returns role -> wrapper path for the roles the toolchain offers, `run` included.
+    """
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    windows = _windows(toolchain.platform)
+    offered = toolchain.roles()
+    written: dict[str, Path] = {}
+    for role, tool in sorted(offered.items()):
+        extra = _link_extras(tool, bin_dir) if role in COMPILERS else None
+        text = (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool, extra)
+        written[role] = _install(bin_dir / wrapper_name(role, toolchain.platform), text)
+    for role in TARGET_ROLES:
+        if role not in offered:
+            problem = toolchain.missing(role).one_line()
+            _install(bin_dir / wrapper_name(role, toolchain.platform), _failing_wrapper(role, problem, windows))
+    run = [sys.executable, "-m", "wasitool", "run"]
+    written[RUN_ROLE] = _install(bin_dir / wrapper_name(RUN_ROLE, toolchain.platform),
+                                 (_cmd_run_wrapper if windows else _sh_run_wrapper)(run))
+    marker = {"fingerprint": _fingerprint(toolchain), "roles": {r: str(p) for r, p in sorted(written.items())}}
+    _install(bin_dir / MARKER, json.dumps(marker, indent=2, sort_keys=True) + "\n", executable=False)
+    return written
+
+
+def _fingerprint(toolchain: Toolchain) -> dict[str, Any]:
+    """What the wrappers depend on: the toolchain, their format and the Python running wasitool (`run`)."""
+    return {"toolchain": toolchain_digest(toolchain), "format": FORMAT, "python": sys.executable}
+
+
+def _windows(platform: str) -> bool:
+    return platform.startswith("windows-")
+
+
+# ---- POSIX sh -------------------------------------------------------------------------------------
+
+def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
+    lines = ["#!/bin/sh", f"# {PREFIX if role in TARGET_ROLES else ''}{role}: {tool.origin}; written by wasitool",
+             *(f"{key}={shlex.quote(value)}; export {key}" for key, value in sorted(tool.env.items()))]
+    if role in COMPILERS:
+        lines += _sh_sjlj(role, tool, extra or [])
+    lines.append(f'exec {_sh_words(argv)} "$@"')
+    return "\n".join(lines) + "\n"
+
+
+def _sh_sjlj(role: str, tool: InstalledTool, link_extra: list[str]) -> list[str]:
+    """Argument scanning for the compiler wrappers: setjmp/longjmp flags and link-only inputs."""
+    sjlj = tool.sjlj
+    refused = tool.unavailable.get("setjmp")
+    if sjlj is None and not refused and not link_extra:
+        return []
+    lines = ["link= nolink= sjlj= eh=",
+             "for arg do",
+             "  case $arg in",
+             f"    {'|'.join(_NO_LINK)}) nolink=1 ;;",
+             "    -wasm-enable-sjlj) sjlj=1 ;;",
+             "    -wasm-use-legacy-eh|-wasm-use-legacy-eh=*) eh=1 ;;",
+             f"    {'|'.join(_LINK_INPUTS)}) link=1 ;;",
+             "  esac",
+             "done"]
+    if refused:
+        message = (f"{PREFIX}{role}: error: setjmp/longjmp (-mllvm -wasm-enable-sjlj) is not available from "
+                   f"{tool.origin}: {refused} (fix: use another source for {tool.name}, e.g. "
+                   "`wasitool setup --source pip`)")
+        lines.append(f'if [ -n "$sjlj" ]; then echo {shlex.quote(message)} >&2; exit 1; fi')
+        return lines
+    if link_extra:
+        lines.append(f'if [ -n "$link" ] && [ -z "$nolink" ]; then set -- "$@" {_sh_words(link_extra)}; fi')
+    compile_flags = list((sjlj or {}).get("compile", []))
+    legacy = _legacy_eh_flags(compile_flags)
+    others = [flag for flag in compile_flags if flag not in legacy]
+    if legacy:
+        lines.append(f'if [ -n "$sjlj" ] && [ -z "$eh" ]; then set -- {_sh_words(legacy)} "$@"; fi')
+    if others:
+        lines.append(f'if [ -n "$sjlj" ]; then set -- {_sh_words(others)} "$@"; fi')
+    return lines
+
+
+def _legacy_eh_flags(flags: list[str]) -> list[str]:
+    """The `-mllvm -wasm-use-legacy-eh=...` pair in `flags` (LLVM refuses it twice, so it is added only once)."""
+    for i, flag in enumerate(flags):
+        if flag.startswith("-wasm-use-legacy-eh") and i > 0 and flags[i - 1] == "-mllvm":
+            return flags[i - 1 : i + 1]
+    return []
+
+
+def _sh_run_wrapper(run: list[str]) -> str:
+    return "\n".join([
+        "#!/bin/sh",
+        f"# {PREFIX}{RUN_ROLE} MODULE.wasm [ARGS...]: `wasitool run` with the current directory preopened as `.`",
+        "# (the form CMake's CMAKE_CROSSCOMPILING_EMULATOR and test runners call); written by wasitool",
+        f'[ $# -ge 1 ] || {{ echo "usage: {PREFIX}{RUN_ROLE} MODULE.wasm [ARGS...]" >&2; exit 2; }}',
+        "module=$1; shift",
+        f'exec {_sh_words(run)} "$module" --dir . -- "$@"',
+    ]) + "\n"
+
+
+def _failing_wrapper(role: str, problem: str, windows: bool) -> str:
+    message = f"{PREFIX}{role}: error: {problem}"
+    if windows:
+        return f"@echo off\r\necho {_cmd_escape(message)} 1>&2\r\nexit /b 1\r\n"
+    return f"#!/bin/sh\necho {shlex.quote(message)} >&2\nexit 1\n"
+
+
+def _sh_words(words: Iterable[str]) -> str:
+    return " ".join(shlex.quote(word) for word in words)
+
+
+# ---- Windows .cmd (written and checked for content; the sjlj argument scanning is POSIX-only) --------
+
+def _cmd_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
+    lines = ["@echo off", f"rem {role}: {_cmd_escape(tool.origin)}; written by wasitool", "setlocal",
+             *(f'set "{key}={_cmd_escape(value)}"' for key, value in sorted(tool.env.items())),
+             f"{_cmd_words(argv)} %*", "exit /b %ERRORLEVEL%"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _cmd_run_wrapper(run: list[str]) -> str:
+    lines = ["@echo off", f"rem {PREFIX}{RUN_ROLE} MODULE.wasm [ARGS...]: `wasitool run`, written by wasitool",
+             "setlocal", 'set "WASITOOL_MODULE=%~1"', 'set "WASITOOL_ARGS="', ":collect", "shift",
+             'if "%~1"=="" goto run', "set WASITOOL_ARGS=%WASITOOL_ARGS% %1", "goto collect", ":run",
+             f'{_cmd_words(run)} "%WASITOOL_MODULE%" --dir . -- %WASITOOL_ARGS%', "exit /b %ERRORLEVEL%"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _cmd_words(words: Iterable[str]) -> str:
+    return " ".join(f'"{_cmd_escape(w)}"' if any(c in w for c in ' &()[]{}^=;!+,`~') or not w else _cmd_escape(w)
+                    for w in words)
+
+
+def _cmd_escape(text: str) -> str:
+    return text.replace("%", "%%").replace('"', '""')
+
+
+# ---- files ------------------------------------------------------------------------------------------
+
+def _link_extras(tool: InstalledTool, bin_dir: Path) -> list[str]:
+    """What the compiler wrappers add to every link: the lock's `sjlj.link`, and the sjlj support archive."""
+    sjlj = tool.sjlj or {}
+    extra = list(sjlj.get("link", []))
+    if sjlj.get("library") or sjlj.get("define_c_longjmp"):
+        extra.append(str(_sjlj_library(tool, sjlj, bin_dir / "lib")))
+    return extra
+
+
+def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -> Path:
+    """Build (once) the archive of the lock's `sjlj.library` sources and the `__c_longjmp` tag object."""
+    library = lib_dir / SJLJ_LIB
+    if library.is_file():
+        return library
+    if "cc" not in tool.commands or "ar" not in tool.commands:
+        raise ToolchainError(f"{tool.origin} needs cc and ar to build its setjmp/longjmp support library",
+                             "add them to its commands in wasitool.lock")
+    lib_dir.mkdir(parents=True, exist_ok=True)
+    flags = ["-O2", *sjlj.get("compile", []), "-mllvm", "-wasm-enable-sjlj"]
+    with tempfile.TemporaryDirectory(dir=lib_dir, prefix=".build-") as tmp:
+        sources = [Path(s) for s in sjlj.get("library", [])]
+        if sjlj.get("define_c_longjmp"):
+            sources.append(Path(tmp) / "c_longjmp.c")
+            sources[-1].write_text(_C_LONGJMP_SOURCE, encoding="utf-8")
+        objects = [Path(tmp) / f"{i}-{source.stem}.o" for i, source in enumerate(sources)]
+        archive = Path(tmp) / SJLJ_LIB
+        commands = [[*tool.commands["cc"], *flags, "-c", str(source), "-o", str(obj)]
+                    for source, obj in zip(sources, objects, strict=True)]
+        commands.append([*tool.commands["ar"], "rcs", str(archive), *map(str, objects)])
+        for argv in commands:
+            _run_tool(argv, tool)
+        os.replace(archive, library)
+    return library
+
+
+def _run_tool(argv: list[str], tool: InstalledTool) -> None:
+    proc = subprocess.run(argv, env={**os.environ, **tool.env}, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
+        raise ToolchainError(f"cannot build the setjmp/longjmp support library with {tool.origin}: {detail}",
+                             "run `wasitool setup --force`")
+
+
+def _install(path: Path, text: str, executable: bool = True) -> Path:
+    """Write `text` to `path` atomically (temporary file + rename), unless it already holds exactly that."""
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return path
+    except (OSError, UnicodeDecodeError):
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, 0o755 if executable else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def environment(toolchain: Toolchain, wrappers: Mapping[str, Path]) -> dict[str, str]:
+    """The variables `wasitool env` prints: CC, CXX, AR, RANLIB, NM, STRIP (those offered) and WASI_SYSROOT."""
+    variables = {name: str(wrappers[role]) for name, role in ENV_ROLES.items() if role in wrappers}
+    sysroot = next((t.sysroot for t in toolchain.tools.values() if "cc" in t.commands and t.sysroot), None)
+    if sysroot:
+        variables["WASI_SYSROOT"] = sysroot
+    return variables
+
