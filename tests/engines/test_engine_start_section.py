@@ -103,3 +103,36 @@ def test_scan_reads_memory_kinds():
     assert (shared.shared, shared.is64, shared.plain) == (True, False, False)
     assert (is64.shared, is64.is64, is64.plain) == (False, True, False)
     assert (big.plain, big.minimum * PAGE) == (True, 100 * PAGE)
+
+
+GC_MODULE = """(module
+  (rec (type $node (struct (field i32) (field (ref null $node)))) (type $list (array (mut i8))))
+  (type $f (func (param (ref null $node) v128) (result (ref $list))))
+  (import "env" "v" (func (param v128) (result externref)))
+  (import "env" "t" (table 1 (ref null $node)))
+  (import "env" "g" (global (mut (ref null any))))
+  (import "env" "m" (memory i64 1 2))
+  (func (export "make") (type $f) (array.new_default $list (i32.const 1)))
+  (func (export "plain") (param i32) (result i64) (i64.const 0))
+  (export "tbl" (table 0)))"""
+
+
+def test_interface_reads_gc_and_simd_types_without_losing_its_place():
+    """The engines describe modules with this reader (wasmtime's C API aborts on v128 and typed refs)."""
+    from wasitool.engines.sections import interface
+
+    data = bytes(wasmtime.wat2wasm(GC_MODULE))
+    found = interface(data, scan(data))
+    assert found is not None
+    imports, exports = found
+    assert imports == [("env", "v", "function", (("v128",), ("externref",))), ("env", "t", "table", None),
+                       ("env", "g", "global", None), ("env", "m", "memory", None)]
+    assert exports == {"make": ("function", (("(ref null 0)", "v128"), ("(ref 1)",))),
+                       "plain": ("function", (("i32",), ("i64",))), "tbl": ("table", None)}
+
+
+def test_interface_of_a_truncated_module_is_none():
+    from wasitool.engines.sections import interface
+
+    data = bytes(wasmtime.wat2wasm(GC_MODULE))
+    assert interface(data[:-4], scan(data[:-4])) is None
