@@ -177,3 +177,16 @@ def test_a_typed_reference_export(engine_name, wat_file):
         return
     assert run(RunSpec(path), engine_name, capture=True).exit_code == 0
     assert "returns (ref 0), which wasitool cannot print" in _error(engine_name, path, Invoke("make"))
+
+
+def test_an_engine_error_during_the_run_is_one_line(engine_name, wat_file):
+    """wasmtime reports a GC heap exhausted (here: under --max-memory) as an error rather than a trap."""
+    from wasitool.engines.limits import Limits
+
+    path = wat_file(M.GC_BIG_ARRAY)
+    if not load_engine(engine_name).supports("gc"):
+        assert "needs wasm GC types" in _error(engine_name, path)
+        return
+    with pytest.raises(WasiError) as info:
+        run(RunSpec(path), engine_name, capture=True, limits=Limits(max_memory=64 << 20))
+    assert info.value.one_line().startswith("the wasmtime engine stopped m.wasm: GC heap out of memory")

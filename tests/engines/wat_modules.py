@@ -157,3 +157,6 @@ def legacy_eh_module() -> bytes:
 V128_IMPORT = '(module (import "env" "f" (func (param v128))) (memory (export "memory") 1) (func (export "_start")))'
 TYPED_REF_EXPORT = """(module (type $s (struct (field i32))) (memory (export "memory") 1)
   (func (export "_start")) (func (export "make") (result (ref $s)) (struct.new $s (i32.const 1))))"""
+# Allocates a 2 GiB GC array: wasmtime's GC heap is bounded by --max-memory, and failing is an error, not a trap.
+GC_BIG_ARRAY = """(module (memory (export "memory") 1) (type $a (array i8))
+  (func (export "_start") (drop (array.new_default $a (i32.const 0x7fffffff)))))"""

@@ -389,6 +389,9 @@ class Engine(ABC):
             trap = self._trap_message(exc)
             if trap is not None:
                 return Outcome(TRAP_EXIT_CODE, trap=trap)
+            if self._is_engine_error(exc):  # e.g. wasmtime's "GC heap out of memory": an error, not a trap
+                raise WasiError(f"the {self.name} engine stopped {module.label}: {first_line(exc)}",
+                                "give it more memory (--max-memory), or run it on another runtime") from None
             raise InternalError(type(exc).__name__, f"{first_line(exc)} (running {module.label} on "
                                 f"{self.name})") from exc
 
