@@ -136,3 +136,16 @@ def test_interface_of_a_truncated_module_is_none():
 
     data = bytes(wasmtime.wat2wasm(GC_MODULE))
     assert interface(data[:-4], scan(data[:-4])) is None
+
+
+def test_a_malformed_export_section_is_left_to_the_engine(engine_name, tmp_path):
+    from wasitool.errors import WasiError
+
+    data = bytearray(wasmtime.wat2wasm(M.START_WRITES))
+    export = scan(bytes(data)).section(7)
+    assert export is not None
+    data[export[2]] = 0x7F  # 127 exports in a section holding one
+    path = tmp_path / "bad.wasm"
+    path.write_bytes(bytes(data))
+    with pytest.raises(WasiError, match=r"bad\.wasm is not a valid WebAssembly module"):
+        run(RunSpec(path), engine_name, capture=True)

@@ -286,8 +286,11 @@ class Engine(ABC):
         if facts.start is not None and facts.parsed:
             from wasitool.engines.sections import hoist_start
 
-            data, start = hoist_start(data, facts, START_EXPORT)
-            facts = scan(data)
+            try:
+                data, start = hoist_start(data, facts, START_EXPORT)
+                facts = scan(data)
+            except (ValueError, IndexError):  # a malformed export section: the engine will say what is wrong
+                data, start = original, None
         native = self._load_cached(data, label, original)
         imports, exports = self._describe(native, data, facts)
         exports.pop(start or "", None)
