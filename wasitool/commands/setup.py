@@ -41,6 +41,7 @@ def result_json(result: SetupResult) -> dict[str, Any]:
     return {
         "platform": result.toolchain.platform,
         "record": str(result.record),
+        "wrappers": str(result.wrappers) if result.wrappers else None,
         "lock": str(result.lock),
         "downloads": str(result.store / "downloads"),
         "tools": {
@@ -59,6 +60,9 @@ def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
                       highlight=False, soft_wrap=True)
     console.print(f"toolchain of {result.lock} for {result.toolchain.platform} recorded in {result.record}",
                   highlight=False, soft_wrap=True)
+    if result.wrappers:
+        console.print(f"wrappers for make, CMake, … (`wasitool env`): {result.wrappers}", highlight=False,
+                      soft_wrap=True)
     downloads = result.store / "downloads"
     if downloads.is_dir():
         console.print(f"verified downloads (usable as --mirror): {downloads}", highlight=False, soft_wrap=True)

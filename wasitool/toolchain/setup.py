@@ -50,6 +50,7 @@ class SetupResult:
     toolchain: Toolchain
     outcomes: dict[str, ToolOutcome]
     record: Path  # the install record of this lock and platform
+    wrappers: Path | None  # the directory of wrapper executables (host platform only)
     lock: Path
     store: Path
 
@@ -84,8 +85,23 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
     toolchain = Toolchain(platform=platform, tools=tools)
     write_record(store.root, lock, toolchain)  # after --tool T: T's choice merged into the earlier record
+    wrappers = _write_wrappers(toolchain, record, reporter) if platform == host_platform() else None
     return SetupResult(toolchain=toolchain, outcomes=outcomes, record=record, store=store.root,
-                       lock=lock.path)
+                       lock=lock.path, wrappers=wrappers)
+
+
+def _write_wrappers(toolchain: Toolchain, record: Path, reporter: Reporter) -> Path | None:
+    """The record's wrapper executables (`wasm32-wasi-cc`, …) for make, CMake and the like."""
+    from wasitool.toolchain.records import wrapper_dir
+    from wasitool.toolchain.wrappers import ensure_wrappers
+
+    bin_dir = wrapper_dir(record)
+    try:
+        ensure_wrappers(toolchain, bin_dir)
+    except ToolchainError as exc:  # the toolchain itself is installed; `wasitool env` says this again
+        reporter.note(f"wrapper executables not written: {exc.one_line()}")
+        return None
+    return bin_dir
 
 
 def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
