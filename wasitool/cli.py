@@ -126,7 +126,8 @@ def _args_verify(p: argparse.ArgumentParser) -> None:
 def _args_run(p: argparse.ArgumentParser) -> None:
     p.epilog = ("Arguments after `--` go to the guest: wasitool run first -- a b. "
                 "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
-                "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps.")
+                "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
+                "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
     p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
     p.add_argument("--engine", choices=ENGINES, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
@@ -142,6 +143,10 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--trace-format", choices=("text", "json"), help="text (default), or json: one object per line")
     p.add_argument("--trace-summary", action="store_true",
                    help="at exit, a table per call: count, errors, time (like strace -c); alone, only the table")
+    p.add_argument("--timeout", metavar="SECONDS", help="stop the guest after this long (exit 124)")
+    p.add_argument("--fuel", metavar="N", help="trap after about N wasm instructions (wasmtime engine)")
+    p.add_argument("--max-memory", metavar="BYTES", help="cap linear memory (e.g. 64M); growing past it fails")
+    p.add_argument("--json", action="store_true", help="capture the output; print exit code, trap and output as JSON")
     p.add_argument("-v", "--verbose", action="store_true")
     _args_compile(p)
 
@@ -277,8 +282,22 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one subcommand; WasitoolError becomes one line on stderr and a non-zero exit status."""
-    args = parse(sys.argv[1:] if argv is None else argv)
+    """Run one subcommand; WasitoolError becomes one line on stderr and a non-zero exit status, any other
+    exception is a bug: one line, a log file in the store (`wasitool.bug_report`), exit status 3.
+
+    As the program (`argv` None), `wasitool run` ends with `os._exit` once its output is flushed: the
+    interpreter's finalization would cost ~4 ms (wasmer) to ~11 ms (wasmtime) of its start-up budget.
+    """
+    program = argv is None
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse(argv)
+    code = _dispatch(args, argv)
+    if program and args.command == "run":
+        _exit_now(code)
+    return code
+
+
+def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     module_name = args.command.replace("-", "_")
     try:
         handler = importlib.import_module(f"wasitool.commands.{module_name}")
@@ -293,6 +312,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 141
+    except (SystemExit, GeneratorExit):
+        raise
+    except BaseException as exc:  # a bug; BaseException: pyo3's PanicException (a Rust panic) is one
+        from wasitool import bug_report
+
+        print(bug_report.report(exc, ["wasitool", *argv]), file=sys.stderr)
+        return bug_report.EXIT_CODE
+
+
+def _exit_now(code: int) -> None:
+    """Flush stdout and stderr, then end the process without finalizing the interpreter."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except BrokenPipeError:
+            code = code or 141
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
 
 
 def error_json(exc: WasitoolError) -> str:

@@ -39,3 +39,15 @@ class CompileError(BuildError):
     """A compiler rejected the user's source; it has already printed why (exit status 1, like `cc`)."""
 
     exit_code = 1
+
+
+class InternalError(Exception):
+    """A wasitool bug caught where the original exception cannot travel on as itself (an engine run, a
+    forked child): `kind` and `message` describe it, `details` holds its traceback when `__cause__` cannot.
+    Not a WasitoolError: the CLI reports it as a bug (one line, a log file, exit 3)."""
+
+    def __init__(self, kind: str, message: str, details: str = "") -> None:
+        super().__init__(f"{kind}: {message}")
+        self.kind = kind
+        self.message = message
+        self.details = details

@@ -80,6 +80,7 @@ class Example:
     stdin: bytes | None = None
     invoke: Invoke | None = None
     argv0: str | None = None
+    timeout: float | None = None  # seconds (run.timeout); `check` otherwise uses its default
     expect: Expectation = field(default_factory=Expectation)
     src_dir: Path | None = None  # default: <root>/src
     out_dir: Path | None = None  # default: <root>/out
@@ -139,6 +140,7 @@ class Example:
             stdin=self.stdin,
             invoke=self.invoke,
             argv0=self.argv0,
+            timeout=self.timeout,
         )
 
 
@@ -176,7 +178,7 @@ def get_example(name: str, root: Path | None = None) -> Example:
 
 
 _EXAMPLE_KEYS = {"source", "teaches", "kind", "features", "requires", "native", "calls", "run", "expect"}
-_RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0"}
+_RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0", "timeout"}
 _EXPECT_KEYS = {"exit_code", "stdout", "stderr", "results"}
 
 
@@ -198,6 +200,9 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
     if kind == "library" and invoke is None:
         raise BuildError(f"{where}: a library example needs run.invoke", _FIX)
     stdin = run.get("stdin")
+    timeout = run.get("timeout")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+        raise BuildError(f"{where}: run.timeout must be a positive number of seconds", _FIX)
     return Example(
         name=name,
         source=source,
@@ -216,6 +221,7 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
         stdin=stdin.encode("utf-8") if isinstance(stdin, str) else None,
         invoke=invoke,
         argv0=run.get("argv0"),
+        timeout=float(timeout) if timeout is not None else None,
         expect=Expectation(
             exit_code=int(expect.get("exit_code", 0)),
             stdout=_parse_check(expect.get("stdout", ""), f"{where} expect.stdout"),

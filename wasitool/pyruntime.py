@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, TextIO
 
 from wasitool.engines import load_engine
-from wasitool.engines.base import WasiHost
+from wasitool.engines.base import CompiledModule, Engine, Outcome, WasiHost
+from wasitool.engines.limits import Limits, timeout_line
 from wasitool.engines.traps import trap_line
 from wasitool.runspec import RunResult, RunSpec
 
@@ -17,43 +18,84 @@ if TYPE_CHECKING:
 
 
 def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: Tracer | TextIO | None = None,
-        requires: Iterable[str] = ()) -> RunResult:
+        requires: Iterable[str] = (), limits: Limits | None = None) -> RunResult:
     """Run `spec` to completion and report its exit status (and output, with `capture=True`).
 
     The guest sees exactly the spec's argv, env and preopens; nothing of the host's environment.
     Its stdin is `spec.stdin` if given, else this process's stdin; its stdout and stderr are this
-    process's unless captured. A trap prints `wasitool: trap: ...` on the guest's stderr (exit 134).
+    process's unless captured. A trap prints `wasitool: trap: ...` on the guest's stderr (exit 134), a
+    run stopped at its time limit (`spec.timeout`, or `limits.timeout` which wins) prints
+    `wasitool: timed out after Ns` (exit 124); Ctrl-C raises KeyboardInterrupt when
+    `limits.interruptible` (as the CLI asks).
     `requires` names wasm features the module needs: an engine lacking one gives `unsupported`.
+    A `trace` (a `wasi.trace.Tracer`, or a stream) gets every call, then the Tracer's summary table.
+
+    On an engine that needs a child process to enforce the limits (wasmer), the module is compiled
+    here and run in the child (`engines.supervisor`), which also writes the trace and its summary:
+    the trace's stream must then be a real file.
     """
     eng = load_engine(engine)
     missing = [f for f in requires if not eng.supports(f)]
     if missing:
         return RunResult(0, unsupported=f"{', '.join(missing)} not supported by engine {eng.name}")
+    if spec.timeout is not None and (limits is None or limits.timeout is None):
+        limits = (limits or Limits()).with_timeout(spec.timeout)
     module = eng.compile(spec.module)
-    from wasitool.wasi import WasiConfig, WasiContext
-
     with ExitStack() as stack:
         wanted = (spec.stdin is not None, capture, capture)
         stdin, out, err = (_temp_file(stack) if w else None for w in wanted)
         if stdin is not None:
             stdin.write(spec.stdin or b"")
             stdin.seek(0)
-        config = WasiConfig(
-            argv=spec.argv,
-            env=list(spec.env),
-            preopens=list(spec.dirs),
-            stdin=stdin.fileno() if stdin else 0,
-            stdout=out.fileno() if out else 1,
-            stderr=err.fileno() if err else 2,
-        )
-        ctx = WasiContext(config, trace=trace)
-        try:
-            outcome = eng.run(module, WasiHost.from_context(ctx), spec.invoke)
-        finally:
-            ctx.close()
+        fds = (stdin.fileno() if stdin else 0, out.fileno() if out else 1, err.fileno() if err else 2)
+        if limits is not None and eng.needs_child(limits):
+            from wasitool.engines import supervisor
+
+            # compile any variant the limits need here: wasmer's compiler threads do not survive a fork
+            module = eng.prepare(module, limits)
+            in_child = limits.for_child()
+            outcome = supervisor.run_in_child(
+                lambda started: _run_here(eng, module, spec, fds, trace, in_child, started), limits.timeout,
+                _flusher(trace), module.label)
+        else:
+            outcome = _run_here(eng, module, spec, fds, trace, limits, _no_flush)
         if outcome.trap is not None:
-            os.write(config.stderr, trap_line(outcome.trap).encode())
-        return RunResult(outcome.exit_code, _read(out), _read(err), outcome.results)
+            os.write(fds[2], trap_line(outcome.trap).encode())
+        elif outcome.timeout is not None:
+            os.write(fds[2], timeout_line(outcome.timeout).encode())
+        return RunResult(outcome.exit_code, _read(out), _read(err), outcome.results, trap=outcome.trap,
+                         timeout=outcome.timeout)
+
+
+def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int, int, int],
+              trace: Tracer | TextIO | None, limits: Limits | None, started: Callable[[], None]) -> Outcome:
+    """Build the WASI context on `fds` (stdin, stdout, stderr) and run the module here (the trace summary
+    too: the calls were counted here)."""
+    from wasitool.wasi import WasiConfig, WasiContext
+
+    config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
+                        stdout=fds[1], stderr=fds[2])
+    ctx = WasiContext(config, trace=trace)
+    try:
+        host = WasiHost.from_context(ctx, _flusher(trace))
+        started()
+        outcome = eng.run(module, host, spec.invoke, limits)
+    finally:
+        ctx.close()
+    summary = getattr(trace, "write_summary", None)
+    if summary is not None:
+        summary()
+    return outcome
+
+
+def _flusher(trace: Tracer | TextIO | None) -> Callable[[], None]:
+    """What writes out the trace's buffered lines (a forked child must before it exits)."""
+    stream = getattr(trace, "out", trace)  # a Tracer writes to `.out`
+    return stream.flush if stream is not None else _no_flush
+
+
+def _no_flush() -> None:
+    pass
 
 
 def _temp_file(stack: ExitStack) -> IO[bytes]:

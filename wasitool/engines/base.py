@@ -12,14 +12,18 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
+from wasitool.engines.limits import NO_LIMITS, TIMEOUT_EXIT, Limits
+from wasitool.engines.sections import ModuleFacts, scan
 from wasitool.engines.traps import TRAP_EXIT_CODE
-from wasitool.errors import WasiError, WasitoolError
+from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke
 
 WASI_MODULE = "wasi_snapshot_preview1"
 WASM_MAGIC = b"\0asm"
 ENOSYS = 52  # errno for a preview1 function the WASI context does not implement
 VALUE_TYPES = ("i32", "i64", "f32", "f64")
+START_EXPORT = "wasitool:start"  # the start function, exported by `sections.hoist_start`
+MISSING_MEMORY_FIX = 'export the linear memory as `memory` (wasm-ld does; in WAT: (memory (export "memory") 1))'
 
 
 class GuestMemory(Protocol):
@@ -32,25 +36,50 @@ class GuestMemory(Protocol):
     def view(self) -> memoryview: ...
 
 
+class NoMemoryExport(BaseException):
+    """A host call needed the guest's memory and the module exports none. A BaseException, so that the
+    WASI layer's errno guard lets it through; `Engine.run` turns it into a one-line WasiError."""
+
+
+class MissingMemory:
+    """The GuestMemory of a module without a `memory` export: any access ends the run (as on the
+    wasmtime CLI: "missing required memory export"); calls that need no memory still work."""
+
+    __slots__ = ()
+
+    def view(self) -> memoryview:
+        raise NoMemoryExport
+
+    def view_to(self, end: int) -> memoryview:
+        raise NoMemoryExport
+
+
+def _no_flush() -> None:
+    pass
+
+
 # Plain slotted classes rather than dataclasses: this module is on `wasitool run`'s startup path.
 class WasiHost:
-    """What an engine needs from the WASI side: callables, their signatures and the exit exception."""
+    """What an engine needs from the WASI side: callables, their signatures, the exit exception, and
+    `flush` (write out buffered host output, e.g. a trace, before a forked run's child exits)."""
 
-    __slots__ = ("bind_memory", "exit_type", "functions", "signatures")
+    __slots__ = ("bind_memory", "exit_type", "flush", "functions", "signatures")
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]], signatures: Mapping[str, Any],
-                 bind_memory: Callable[[GuestMemory], None], exit_type: type[BaseException]) -> None:
+                 bind_memory: Callable[[GuestMemory], None], exit_type: type[BaseException],
+                 flush: Callable[[], None] = _no_flush) -> None:
         self.functions = functions
         self.signatures = signatures  # name -> object with .params ((name, type), ...) and .results
         self.bind_memory = bind_memory
         self.exit_type = exit_type  # raised by proc_exit; carries `.code`
+        self.flush = flush
 
     @classmethod
-    def from_context(cls, ctx: Any) -> WasiHost:
-        """Adapt a `wasitool.wasi.WasiContext`."""
+    def from_context(cls, ctx: Any, flush: Callable[[], None] | None = None) -> WasiHost:
+        """Adapt a `wasitool.wasi.WasiContext` (`flush`: e.g. the trace stream's)."""
         from wasitool import wasi
 
-        return cls(ctx.host_functions(), wasi.SIGNATURES, ctx.bind_memory, wasi.ProcExit)
+        return cls(ctx.host_functions(), wasi.SIGNATURES, ctx.bind_memory, wasi.ProcExit, flush or _no_flush)
 
     def signature(self, name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
         """(param types, result types) of a preview1 function, as value-type strings."""
@@ -94,34 +123,53 @@ class ImportDesc:
 
 
 class CompiledModule:
-    """A validated module plus its import and export types, ready to instantiate."""
+    """A validated module plus its import and export types, ready to instantiate.
 
-    __slots__ = ("exports", "imports", "label", "native")
+    `data` is what was compiled (a start section hoisted into the export `start`), `facts` its layout.
+    """
+
+    __slots__ = ("data", "exports", "facts", "imports", "label", "native", "start", "variant")
 
     def __init__(self, label: str, native: Any, imports: list[ImportDesc],
-                 exports: dict[str, FuncSig | str]) -> None:
+                 exports: dict[str, FuncSig | str], data: bytes = b"",
+                 facts: ModuleFacts | None = None, start: str | None = None, variant: object = None) -> None:
         self.label = label  # file name, for messages
         self.native = native
         self.imports = imports
-        self.exports = exports  # function exports map to their type, others to their kind
+        self.exports = exports  # function exports map to their type, others to their kind (not `start`)
+        self.data = data
+        self.facts = facts or ModuleFacts(False)
+        self.start = start
+        self.variant = variant  # what `Engine._for_limits` compiled it for (None: as given)
+
+    def recompiled(self, native: Any, data: bytes, variant: object) -> CompiledModule:
+        """The same module compiled again (other bytes or engine settings) for `variant`."""
+        return CompiledModule(self.label, native, self.imports, self.exports, data, self.facts, self.start, variant)
 
 
 class Outcome:
-    """How a run ended: the exit status, the values an invoked export returned, the trap if any."""
+    """How a run ended: the exit status, the values an invoked export returned, the trap if any, and
+    the time limit if the run was stopped by it."""
 
-    __slots__ = ("exit_code", "results", "trap")
+    __slots__ = ("exit_code", "results", "timeout", "trap")
 
     def __init__(self, exit_code: int, results: list[int | float] | None = None,
-                 trap: str | None = None) -> None:
+                 trap: str | None = None, timeout: float | None = None) -> None:
         self.exit_code = exit_code
         self.results = results or []
         self.trap = trap
+        self.timeout = timeout
+
+    @classmethod
+    def timed_out(cls, seconds: float) -> Outcome:
+        return cls(TIMEOUT_EXIT, timeout=seconds)
 
 
 class Engine(ABC):
     """A thin adapter over one Python wasm engine package."""
 
     name: ClassVar[str]
+    has_fuel: ClassVar[bool] = False  # whether `Limits.fuel` can be enforced
 
     def __init__(self) -> None:
         self._features: dict[str, bool] = {}
@@ -136,8 +184,25 @@ class Engine(ABC):
     def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
         """The kind (`func`, `memory`, ...) of an engine's import/export type, and a function's signature."""
 
-    def _describe(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
-        """The imports and exports of a compiled module (both engines expose `.imports`/`.exports`)."""
+    def _describe(self, native: Any, data: bytes,
+                  facts: ModuleFacts) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        """The imports and exports of a compiled module, read from its binary (`sections.interface`):
+        wasmtime's C API aborts the process when asked about a v128 or typed-reference value type. The
+        engine's reflection is the fallback for an encoding that reader does not know."""
+        from wasitool.engines.sections import interface
+
+        found = interface(data, facts)
+        if found is None:
+            return self._reflect(native)
+        imports_found, exports_found = found
+        imports = [ImportDesc(module, name, kind, FuncSig(*sig) if sig is not None else None)
+                   for module, name, kind, sig in imports_found]
+        exports: dict[str, FuncSig | str] = {
+            name: FuncSig(*sig) if sig is not None else kind for name, (kind, sig) in exports_found.items()}
+        return imports, exports
+
+    def _reflect(self, native: Any) -> tuple[list[ImportDesc], dict[str, FuncSig | str]]:
+        """The imports and exports as the engine describes them (both engines expose `.imports`/`.exports`)."""
         imports = [ImportDesc(i.module, i.name or "", *self._kind_and_sig(i.type)) for i in native.imports]
         exports: dict[str, FuncSig | str] = {}
         for e in native.exports:
@@ -161,8 +226,31 @@ class Engine(ABC):
         """Assemble WebAssembly text with the engine's own parser; raise any exception on a syntax error."""
 
     @abstractmethod
-    def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
-        """Link the WASI imports, instantiate and bind the exported memory; return the instance."""
+    def _instantiate(self, module: CompiledModule, host: WasiHost, limits: Limits) -> Any:
+        """Link the WASI imports, instantiate and bind the exported memory (or a `MissingMemory`);
+        return the instance. Runs no guest code (start sections are hoisted into `module.start`)."""
+
+    def _is_engine_error(self, exc: BaseException) -> bool:
+        """Whether `exc` is the engine refusing something (a resource limit, ...) rather than a bug."""
+        return False
+
+    def _for_limits(self, module: CompiledModule, limits: Limits) -> CompiledModule:
+        """The module to run under `limits` (an adapter may recompile it, e.g. with fuel metering); a module
+        already compiled for them (`module.variant`) is returned as is."""
+        return module
+
+    def prepare(self, module: CompiledModule, limits: Limits) -> CompiledModule:
+        """`module` compiled as `limits` need (`run` does it too; a forked child must not compile)."""
+        return self._for_limits(module, limits)
+
+    def needs_child(self, limits: Limits) -> bool:
+        """Whether enforcing `limits` takes a supervising parent process (`engines.supervisor`)."""
+        return False
+
+    def _execute(self, module: CompiledModule, host: WasiHost, calls: list[tuple[str, Sequence[int | float]]],
+                 limits: Limits) -> Outcome:
+        """Run `calls` on a new instance, enforcing the time limit and Ctrl-C (adapters add how)."""
+        return self._run_calls(module, host, calls, limits)
 
     @abstractmethod
     def _call(self, instance: Any, export: str, args: Sequence[int | float]) -> list[int | float]:
@@ -192,10 +280,23 @@ class Engine(ABC):
             except OSError as exc:
                 raise WasiError(f"cannot read {path}: {exc.strerror or exc}") from None
         check_header(data, label)
-        native = self._load_cached(data, label)
-        return CompiledModule(label, native, *self._describe(native))
+        facts = scan(data)
+        start = None
+        original = data
+        if facts.start is not None and facts.parsed:
+            from wasitool.engines.sections import hoist_start
 
-    def _load_cached(self, data: bytes, label: str) -> Any:
+            try:
+                data, start = hoist_start(data, facts, START_EXPORT)
+                facts = scan(data)
+            except (ValueError, IndexError):  # a malformed export section: the engine will say what is wrong
+                data, start = original, None
+        native = self._load_cached(data, label, original)
+        imports, exports = self._describe(native, data, facts)
+        exports.pop(start or "", None)
+        return CompiledModule(label, native, imports, exports, data, facts, start)
+
+    def _load_cached(self, data: bytes, label: str, original: bytes | None = None) -> Any:
         tag = self._cache_tag()
         path = None
         if tag is not None:
@@ -211,8 +312,8 @@ class Engine(ABC):
         try:
             native = self._compile(data)
         except Exception as exc:
-            raise WasiError(f"{label} is not a valid WebAssembly module: {first_line(exc)}",
-                            "rebuild it, or check it with `wasm-validate`") from None
+            hoisted = original is not None and original is not data
+            raise (self._compile_error(label, original) if hoisted else self._diagnosis(label, data, exc)) from None
         if path is not None:
             try:
                 artifact = self._serialize(native)
@@ -228,26 +329,74 @@ class Engine(ABC):
         except Exception as exc:
             raise WatSyntaxError(label, str(exc).replace("<anon>", label)) from None
 
-    def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None) -> Outcome:
-        """Instantiate with WASI linked in and run `_start` (or the invoked export) to completion."""
+    def _diagnosis(self, label: str, data: bytes, exc: BaseException) -> WasiError:
+        from wasitool.engines.diagnose import compile_error
+
+        return compile_error(self, label, data, first_line(exc))
+
+    def _compile_error(self, label: str, original: bytes | None) -> WasiError:
+        """The error for the module as the user gave it (offsets then match their file)."""
+        try:
+            self._compile(original or b"")
+        except Exception as exc:
+            return self._diagnosis(label, original or b"", exc)
+        return WasiError(f"{label} cannot be compiled once its start section is moved into an export",
+                         "report it: this is a wasitool bug")  # pragma: no cover - hoisting keeps validity
+
+    def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None,
+            limits: Limits | None = None) -> Outcome:
+        """Instantiate with WASI linked in and run the start function, then `_start` (or `_initialize`
+        and the invoked export) to completion, within `limits`."""
+        limits = limits or NO_LIMITS
         check_imports(module, host)
         entry, args = resolve_entry(module, invoke)
+        if limits.max_memory is not None or not all(m.plain for m in module.facts.memories):
+            from wasitool.engines.diagnose import check_runnable
+
+            check_runnable(module.label, module.facts, limits.max_memory)
+        if limits.fuel is not None and not self.has_fuel:
+            raise WasiError(f"the {self.name} engine cannot count fuel (--fuel)",
+                            "use --engine wasmtime, or limit the run with --timeout SECONDS")
+        module = self._for_limits(module, limits)
+        calls: list[tuple[str, Sequence[int | float]]] = [(module.start, ())] if module.start else []
+        if invoke is not None and "_initialize" in module.exports:
+            calls.append(("_initialize", ()))
+        calls.append((entry, args))
+        return self._execute(module, host, calls, limits)
+
+    def _run_calls(self, module: CompiledModule, host: WasiHost, calls: list[tuple[str, Sequence[int | float]]],
+                   limits: Limits) -> Outcome:
+        """Instantiate and make `calls` in order; the last one's results are the run's. A trap or
+        `proc_exit` ends the run; an engine refusing the instance is a one-line WasiError; anything
+        else is a wasitool bug (InternalError)."""
         try:
-            instance = self._instantiate(module, host)
-            if invoke is not None and "_initialize" in module.exports:
-                self._call(instance, "_initialize", ())
-            return Outcome(0, self._call(instance, entry, args))
+            try:
+                instance = self._instantiate(module, host, limits)
+            except Exception as exc:
+                if self._trap_message(exc) is None and self._is_engine_error(exc):
+                    raise WasiError(f"the {self.name} engine cannot instantiate {module.label}: {first_line(exc)}",
+                                    "check the module's memory and table sizes, or try the other --engine") from None
+                raise
+            results: list[int | float] = []
+            for export, args in calls:
+                results = self._call(instance, export, args)
+            return Outcome(0, results)
         except host.exit_type as exc:
             return Outcome(int(getattr(exc, "code", 1)))
+        except NoMemoryExport:
+            raise WasiError(f"{module.label} makes WASI calls that need its memory, but exports no memory "
+                            "named `memory`", MISSING_MEMORY_FIX) from None
         except (WasitoolError, KeyboardInterrupt):
             raise
         except Exception as exc:
             trap = self._trap_message(exc)
             if trap is not None:
                 return Outcome(TRAP_EXIT_CODE, trap=trap)
-            raise WasiError(f"internal error while running {module.label} on {self.name}: "
-                            f"{type(exc).__name__}: {first_line(exc)}",
-                            "rerun with -v for the traceback; this is a wasitool bug") from exc
+            if self._is_engine_error(exc):  # e.g. wasmtime's "GC heap out of memory": an error, not a trap
+                raise WasiError(f"the {self.name} engine stopped {module.label}: {first_line(exc)}",
+                                "give it more memory (--max-memory), or run it on another runtime") from None
+            raise InternalError(type(exc).__name__, f"{first_line(exc)} (running {module.label} on "
+                                f"{self.name})") from exc
 
     def supports(self, feature: str) -> bool:
         """Whether this engine compiles modules using a post-MVP proposal (probed once, cached)."""
@@ -322,9 +471,14 @@ def check_imports(module: CompiledModule, host: WasiHost) -> None:
 def resolve_entry(module: CompiledModule, invoke: Invoke | None) -> tuple[str, list[int | float]]:
     """The export to call and its arguments converted to the export's parameter types."""
     if invoke is None:
-        if not isinstance(module.exports.get("_start"), FuncSig):
+        start = module.exports.get("_start")
+        if not isinstance(start, FuncSig):
             raise WasiError(f"{module.label} has no `_start` export (is it a library?)",
                             "call one of its exports with --invoke EXPORT [ARGS...]")
+        if start.params:
+            raise WasiError(f"`_start` of {module.label} takes parameters {start}, but a WASI command's "
+                            "`_start` takes none", "call it with --invoke _start ARGS...")
+        _check_results(module, "_start", start)
         return "_start", []
     sig = module.exports.get(invoke.export)
     if sig is None:
@@ -333,11 +487,20 @@ def resolve_entry(module: CompiledModule, invoke: Invoke | None) -> tuple[str, l
                         f"exported functions: {', '.join(funcs) or 'none'}")
     if not isinstance(sig, FuncSig):
         raise WasiError(f"export `{invoke.export}` of {module.label} is a {sig}, not a function")
+    _check_results(module, invoke.export, sig)
     if len(invoke.args) != len(sig.params):
         raise WasiError(f"`{invoke.export}` takes {len(sig.params)} argument(s) {sig}, "
                         f"got {len(invoke.args)}")
     return invoke.export, [coerce(v, t, invoke.export, i) for i, (v, t) in
                            enumerate(zip(invoke.args, sig.params, strict=True), 1)]
+
+
+def _check_results(module: CompiledModule, export: str, sig: FuncSig) -> None:
+    """Results must be numbers wasitool can print (wasmer 1.1 cannot even return a v128)."""
+    odd = [t for t in sig.results if t not in VALUE_TYPES]
+    if odd:
+        raise WasiError(f"`{export}` of {module.label} returns {', '.join(odd)}, which wasitool cannot print",
+                        f"call an export returning only {', '.join(VALUE_TYPES)}")
 
 
 _INT_RANGE = {"i32": 32, "i64": 64}

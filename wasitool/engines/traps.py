@@ -25,6 +25,10 @@ _CANONICAL = {
     "integer division by zero": "integer divide by zero",
     "bad conversion to integer": "invalid conversion to integer",
     "stack overflow": "call stack exhausted",
+    "all fuel consumed by webassembly": "out of fuel",
+    "out of fuel": "out of fuel",
+    "thrown wasm exception": "uncaught exception",
+    "uncaught exception": "uncaught exception",
 }
 
 
@@ -37,3 +41,13 @@ def canonical_trap(text: str) -> str:
 def trap_line(trap: str) -> str:
     """The one line printed on the guest's stderr when a run traps."""
     return f"wasitool: trap: {trap}\n"
+
+
+def trap_from_stderr(stderr: bytes, exit_code: int) -> str | None:
+    """The trap an external runtime reported: its stderr's last line if that is a wasitool trap line (as
+    the runtimes' adapters rewrite them) and the exit status is a trap's, else None."""
+    if exit_code != TRAP_EXIT_CODE:
+        return None
+    last = stderr.rstrip(b"\n").rpartition(b"\n")[2]
+    prefix = b"wasitool: trap: "
+    return last[len(prefix):].decode(errors="replace") if last.startswith(prefix) else None

@@ -1,7 +1,13 @@
 """wasmer 1.1.0 (Universal engine + Cranelift) adapter.
 
 Host functions get no caller, so the WASI context reaches memory through a holder that is filled
-with the instance's exported memory right after instantiation (a start function sees no memory).
+with the instance's exported memory right after instantiation; a start section is hoisted into an
+export (`sections.hoist_start`) and called after that, so it sees the memory too.
+
+Limits: wasmer 1.1 can neither interrupt wasm code nor count fuel, and it keeps the GIL while wasm
+runs, so a run with a time limit, or one that Ctrl-C must stop (`Limits.interruptible`, as the CLI
+asks), happens in a forked child that this process can kill (`supervisor`). `--max-memory` lowers
+the maximum of the module's memories (`sections.cap_memories`): `memory.grow` past it fails.
 
 Measured (CPython 3.10, x86-64, bench/hostcall.py): a wasm -> Python host call with
 fd_write's shape (4 x i32 -> i32) costs ~0.35 us, some 30x less than wasmtime-py's ctypes trampoline.
@@ -15,14 +21,26 @@ itself (a host function's own RuntimeError keeps its frame in the traceback, whi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import wasmer
 from wasmer_compiler_cranelift import Compiler
 
-from wasitool.engines.base import ENOSYS, WASI_MODULE, CompiledModule, Engine, FuncSig, WasiHost
+from wasitool.engines.base import (
+    ENOSYS,
+    WASI_MODULE,
+    CompiledModule,
+    Engine,
+    FuncSig,
+    MissingMemory,
+    Outcome,
+    WasiHost,
+)
+from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
+from wasitool.errors import WasiError
 
 _TYPE_NAMES = {wasmer.Type.I32: "i32", wasmer.Type.I64: "i64", wasmer.Type.F32: "f32",
                wasmer.Type.F64: "f64", wasmer.Type.V128: "v128", wasmer.Type.EXTERN_REF: "externref",
@@ -102,7 +120,7 @@ class WasmerEngine(Engine):
     def _deserialize(self, artifact: bytes) -> Any:
         return wasmer.Module.deserialize(self._store, artifact)
 
-    def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
+    def _instantiate(self, module: CompiledModule, host: WasiHost, limits: Limits) -> Any:
         functions = {}
         for imp in module.imports:
             params, results = host.signature(imp.name)
@@ -110,12 +128,48 @@ class WasmerEngine(Engine):
             functions[imp.name] = wasmer.Function(self._store, host.functions.get(imp.name, _enosys), ftype)
         import_object = wasmer.ImportObject()
         import_object.register(WASI_MODULE, functions)
-        memory = WasmerMemory()
-        host.bind_memory(memory)
         instance = wasmer.Instance(module.native, import_object)
         if module.exports.get("memory") == "memory":
+            memory = WasmerMemory()
             memory.attach(instance.exports.memory)
+            host.bind_memory(memory)
+        else:
+            host.bind_memory(MissingMemory())
         return instance
+
+    def _is_engine_error(self, exc: BaseException) -> bool:
+        return type(exc) is RuntimeError and not _raised_in_python(exc)
+
+    def _for_limits(self, module: CompiledModule, limits: Limits) -> CompiledModule:
+        if limits.max_memory is None or not module.facts.memories:
+            return module
+        from wasitool.engines.sections import PAGE, cap_memories
+
+        variant = ("max_memory", limits.max_memory // PAGE)
+        if module.variant == variant:
+            return module
+        data = cap_memories(module.data, module.facts, limits.max_memory // PAGE)
+        if data is module.data:
+            return module
+        return module.recompiled(self._load_cached(data, module.label), data, variant)
+
+    def _execute(self, module: CompiledModule, host: WasiHost, calls: list[tuple[str, Sequence[int | float]]],
+                 limits: Limits) -> Outcome:
+        if not self.needs_child(limits):
+            if limits.timeout is not None:
+                raise WasiError("the wasmer engine cannot enforce --timeout without fork()",
+                                "use --engine wasmtime")
+            return self._run_calls(module, host, calls, limits)
+        from wasitool.engines import supervisor
+
+        def work(started: Callable[[], None]) -> Outcome:
+            started()
+            return self._run_calls(module, host, calls, limits)
+
+        return supervisor.run_in_child(work, limits.timeout, host.flush, module.label)
+
+    def needs_child(self, limits: Limits) -> bool:
+        return (limits.timeout is not None or limits.interruptible) and hasattr(os, "fork")
 
     def _call(self, instance: Any, export: str, args: Sequence[int | float]) -> list[int | float]:
         result = getattr(instance.exports, export)(*args)

@@ -21,6 +21,12 @@ All three go through wasmtime-py's one ctypes trampoline (which boxes every para
 they are within noise of each other; plain `Func` needs no `Caller` object and is the fallback.
 Memory: `WasmtimeMemory.view()` with an unchanged size costs ~0.8 us through `data_len`, ~0.2 us with
 the fast path's direct `wasmtime_memory_data_size` call.
+
+Limits: the engine is built with epoch interruption (every store's deadline is one tick ahead) and
+`epoch_watch.EpochWatch` bumps the epoch at the time limit or on Ctrl-C, so a spinning guest traps at
+its next loop back-edge; compute cost measured within noise (a tight loop and fib(34), +-5%).
+`--fuel` runs on a second engine with fuel metering (compiled code differs), `--max-memory` is the
+store's memory limiter (a grow past it fails with -1, an initial memory above it is refused earlier).
 """
 
 from __future__ import annotations
@@ -35,7 +41,17 @@ from typing import Any
 import wasmtime
 
 from wasitool.engines import wasmtime_unchecked as unchecked
-from wasitool.engines.base import ENOSYS, CompiledModule, Engine, FuncSig, WasiHost
+from wasitool.engines.base import (
+    ENOSYS,
+    CompiledModule,
+    Engine,
+    FuncSig,
+    MissingMemory,
+    Outcome,
+    WasiHost,
+    first_line,
+)
+from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
 from wasitool.errors import WasiError
 
@@ -52,9 +68,12 @@ _VALTYPES = {"i32": wasmtime.ValType.i32, "i64": wasmtime.ValType.i64, "f32": wa
 _TRAP_MARK = "wasm trap: "
 
 
-def _config() -> tuple[wasmtime.Config, bool]:
+def _config(fuel: bool = False) -> tuple[wasmtime.Config, bool]:
     """The engine's Config, and whether linear memories keep their base address when they grow."""
     config = wasmtime.Config()
+    config.epoch_interruption = True
+    if fuel:
+        config.consume_fuel = True
     for option in _PROPOSALS:
         with contextlib.suppress(AttributeError, wasmtime.WasmtimeError):
             setattr(config, option, True)
@@ -144,11 +163,14 @@ class WasmtimeEngine(Engine):
     """Runs modules on wasmtime with every proposal its Config exposes enabled."""
 
     name = "wasmtime"
+    has_fuel = True
 
-    def __init__(self) -> None:
+    def __init__(self, fuel: bool = False) -> None:
         super().__init__()
-        config, self._fixed_base = _config()
+        config, self._fixed_base = _config(fuel)
         self._engine = wasmtime.Engine(config)
+        self._fuel = fuel
+        self._fuel_variant: WasmtimeEngine | None = None
 
     def _compile(self, data: bytes) -> Any:
         return wasmtime.Module(self._engine, data)
@@ -163,7 +185,7 @@ class WasmtimeEngine(Engine):
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
         # (importlib.metadata would cost milliseconds on every run).
         return (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
-                f"fixed-base={self._fixed_base}")
+                f"fixed-base={self._fixed_base} epoch fuel={self._fuel}")
 
     def _serialize(self, native: Any) -> bytes:
         return bytes(native.serialize())
@@ -171,8 +193,27 @@ class WasmtimeEngine(Engine):
     def _deserialize(self, artifact: bytes) -> Any:
         return wasmtime.Module.deserialize(self._engine, artifact)
 
-    def _instantiate(self, module: CompiledModule, host: WasiHost) -> Any:
-        store = unchecked.HostStore(self._engine)  # owns the fast path's callbacks
+    def _for_limits(self, module: CompiledModule, limits: Limits) -> CompiledModule:
+        """With --fuel: the module compiled by a second engine that meters fuel (created once)."""
+        if limits.fuel is None or self._fuel or module.variant == "fuel":
+            return module
+        if self._fuel_variant is None:
+            self._fuel_variant = WasmtimeEngine(fuel=True)
+        return module.recompiled(self._fuel_variant._load_cached(module.data, module.label), module.data, "fuel")
+
+    def _engine_for(self, limits: Limits) -> wasmtime.Engine:
+        """The wasmtime Engine the run's module was compiled by (`_for_limits`)."""
+        if limits.fuel is not None and self._fuel_variant is not None:
+            return self._fuel_variant._engine
+        return self._engine
+
+    def _instantiate(self, module: CompiledModule, host: WasiHost, limits: Limits) -> Any:
+        store = unchecked.HostStore(self._engine_for(limits))  # owns the fast path's callbacks
+        store.set_epoch_deadline(1)
+        if limits.fuel is not None:
+            store.set_fuel(limits.fuel)
+        if limits.max_memory is not None:
+            store.set_limits(memory_size=limits.max_memory)
         fast = hostcall_path() == "unchecked"
         calls = store.host_calls if fast else None
         externs = []
@@ -184,17 +225,40 @@ class WasmtimeEngine(Engine):
                 externs.append(calls.func(store, ftype, params, results, fn))
             else:
                 externs.append(wasmtime.Func(store, ftype, fn))
-        memory = WasmtimeMemory(store, direct_size=fast, fixed_base=self._fixed_base)
-        host.bind_memory(memory)
         try:
-            instance = wasmtime.Instance(store, module.native, externs)  # may run a start function
+            instance = wasmtime.Instance(store, module.native, externs)  # runs no guest code: start is hoisted
         except Exception:
             store.host_calls.reraise()
             raise
         exports = instance.exports(store)
         if module.exports.get("memory") == "memory":
+            memory = WasmtimeMemory(store, direct_size=fast, fixed_base=self._fixed_base)
             memory.attach(exports["memory"])
+            host.bind_memory(memory)
+        else:
+            host.bind_memory(MissingMemory())
         return store, exports
+
+    def _is_engine_error(self, exc: BaseException) -> bool:
+        return isinstance(exc, wasmtime.WasmtimeError)
+
+    def _execute(self, module: CompiledModule, host: WasiHost, calls: list[tuple[str, Sequence[int | float]]],
+                 limits: Limits) -> Outcome:
+        from wasitool.engines.epoch_watch import EpochWatch
+
+        watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout)
+        try:
+            with watch:
+                outcome = self._run_calls(module, host, calls, limits)
+        except KeyboardInterrupt:
+            if watch.reason != "timeout":
+                raise
+            outcome = Outcome.timed_out(limits.timeout or 0.0)
+        if watch.reason == "interrupt":
+            raise KeyboardInterrupt
+        if watch.reason == "timeout":
+            return Outcome.timed_out(limits.timeout or 0.0)
+        return outcome
 
     def _call(self, instance: Any, export: str, args: Sequence[int | float]) -> list[int | float]:
         store, exports = instance
@@ -214,7 +278,7 @@ class WasmtimeEngine(Engine):
             if _TRAP_MARK in line:
                 return canonical_trap(line.split(_TRAP_MARK, 1)[1])
         code = exc.trap_code
-        return canonical_trap(code.name.replace("_", " ")) if code is not None else "unknown trap"
+        return canonical_trap(code.name.replace("_", " ") if code is not None else first_line(exc))
 
 
 ENGINE = WasmtimeEngine

@@ -9,13 +9,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from wasitool.engines.limits import DEFAULT_CHECK_TIMEOUT as DEFAULT_TIMEOUT
+from wasitool.engines.limits import TIMEOUT_EXIT, timeout_line
 from wasitool.runspec import RunResult, RunSpec
 
 if TYPE_CHECKING:
     from wasitool.examples import Example
 
-DEFAULT_TIMEOUT = 60.0
-TIMEOUT_EXIT = 124  # what coreutils' timeout(1) reports; shown with a one-line reason on stderr
+__all__ = ["DEFAULT_TIMEOUT", "NOT_FOUND", "TIMEOUT_EXIT", "Runtime", "run_process", "timeout_seconds"]
 NOT_FOUND = "not found"
 
 
@@ -91,8 +92,8 @@ def run_process(
             executable=executable,
         )
     except subprocess.TimeoutExpired as exc:
-        stderr = (exc.stderr or b"") + f"wasitool: timed out after {limit:g}s\n".encode()
-        return RunResult(TIMEOUT_EXIT, exc.stdout or b"", stderr)
+        stderr = (exc.stderr or b"") + timeout_line(limit).encode()
+        return RunResult(TIMEOUT_EXIT, exc.stdout or b"", stderr, timeout=limit)
     except OSError as exc:
         return RunResult(127, b"", f"wasitool: cannot start {argv[0]}: {exc.strerror}\n".encode())
     code = proc.returncode

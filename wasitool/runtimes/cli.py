@@ -11,6 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wasitool.engines.traps import trap_from_stderr
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import (
     NOT_FOUND,
@@ -141,12 +142,13 @@ class CliRuntime:
         argv = self.argv(binary, spec)
         for feature in (example.requires if example else ()):
             argv[2:2] = self.feature_flags(feature)
-        result = run_process(argv, stdin=spec.stdin, env=host_process_env())
+        result = run_process(argv, stdin=spec.stdin, env=host_process_env(), timeout=spec.timeout)
         if spec.invoke is not None and result.exit_code == 0:
             signature = export_signature(spec.module, spec.invoke.export)
             count = len(signature[1]) if signature else 0
             result.stdout, result.results = _split_results(result.stdout, count)
         result.stderr = _tidy_stderr(result.stderr, result.exit_code)
+        result.trap = trap_from_stderr(result.stderr, result.exit_code)
         return result
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wasitool.errors import WasitoolError
-from wasitool.runtimes.base import Runtime
+from wasitool.runtimes.base import Runtime, timeout_seconds
 
 if TYPE_CHECKING:
     from wasitool.examples import Example
@@ -34,6 +34,9 @@ class Cell:
     differences: list[str] = field(default_factory=list)  # every difference (wasitool.expect wording)
     allowed: list[str] = field(default_factory=list)  # declared legitimate differences that applied
     seconds: float = 0.0
+    exit_code: int | None = None  # how the run ended (None: not run)
+    trap: str | None = None  # the wasm trap that ended it, told apart from a guest's proc_exit(134)
+    timeout: float | None = None  # the time limit, when the run was stopped by it
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -64,7 +67,8 @@ class Matrix:
 
 
 def judge(example: Example, runtime: Runtime) -> Cell:
-    """Run `example` once on `runtime` (fresh preopen copies) and judge the result."""
+    """Run `example` once on `runtime` (fresh preopen copies) and judge the result; a run gets the
+    example's `timeout`, else `$WASITOOL_TIMEOUT` or 60 s."""
     from wasitool.diffing import first_difference
     from wasitool.expect import differences
     from wasitool.legit_differences import adjust, skipped
@@ -75,8 +79,11 @@ def judge(example: Example, runtime: Runtime) -> Cell:
         return Cell(example.name, name, UNSUPPORTED, skip.why, allowed=[skip.why])
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"wasitool-check-{example.name}-") as workdir:
+        spec = example.run_spec(Path(workdir))
+        if spec.timeout is None:
+            spec = spec._replace(timeout=timeout_seconds())
         try:
-            result = runtime.run(example.run_spec(Path(workdir)), example)
+            result = runtime.run(spec, example)
         except WasitoolError as exc:
             return Cell(example.name, name, FAIL, exc.one_line(), [exc.one_line()],
                         seconds=time.perf_counter() - started)
@@ -86,13 +93,17 @@ def judge(example: Example, runtime: Runtime) -> Cell:
     seconds = time.perf_counter() - started
     if result.unsupported:
         return Cell(example.name, name, UNSUPPORTED, result.unsupported, seconds=seconds)
+    code, trap, limit = result.exit_code, result.trap, result.timeout
     expectation, result, used = adjust(name, example.name, example.expect, result)
     found = differences(expectation, result)
     allowed = [d.why for d in used]
     if not found:
-        return Cell(example.name, name, PASS, allowed=allowed, seconds=seconds)
+        return Cell(example.name, name, PASS, allowed=allowed, seconds=seconds, exit_code=code, trap=trap,
+                    timeout=limit)
     detail = first_difference(expectation, result) or found[0]
-    return Cell(example.name, name, FAIL, detail, found, allowed, seconds)
+    if limit is not None:
+        detail = f"timed out after {limit:g}s; {detail}"
+    return Cell(example.name, name, FAIL, detail, found, allowed, seconds, code, trap, limit)
 
 
 def run_matrix(examples: Sequence[Example], runtimes: Sequence[Runtime],
@@ -133,13 +144,22 @@ def to_junit(matrix: Matrix) -> str:
             case = ET.SubElement(suite, "testcase", classname=runtime, name=c.example, time=f"{c.seconds:.3f}")
             if c.status == FAIL:
                 failure = ET.SubElement(case, "failure", message=c.detail)
-                failure.text = "\n".join(c.differences)
+                failure.text = "\n".join([*c.differences, *_ending(c)])
             elif c.status in (UNSUPPORTED, NOT_FOUND):
                 ET.SubElement(case, "skipped", message=f"{c.status}: {c.detail}")
             if c.allowed:
                 ET.SubElement(case, "system-out").text = "\n".join(f"allowed: {w}" for w in c.allowed)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"
+
+
+def _ending(cell: Cell) -> list[str]:
+    """How a failed run ended, for JUnit: the trap or the time limit (the exit code alone is ambiguous)."""
+    if cell.trap is not None:
+        return [f"ended by a trap: {cell.trap} (exit {cell.exit_code})"]
+    if cell.timeout is not None:
+        return [f"stopped after the {cell.timeout:g}s time limit (exit {cell.exit_code})"]
+    return [f"exit code {cell.exit_code}"] if cell.exit_code is not None else []
 
 
 def ensure_built(examples: Sequence[Example]) -> None:

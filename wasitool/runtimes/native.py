@@ -49,4 +49,5 @@ class NativeRuntime:
                 stdin=spec.stdin,
                 env=dict(spec.env),
                 cwd=cwd or Path(empty),
+                timeout=spec.timeout,
             )

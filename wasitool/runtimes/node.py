@@ -8,6 +8,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wasitool.engines.traps import trap_from_stderr
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import (
     NOT_FOUND,
@@ -108,11 +109,12 @@ class NodeRuntime:
                     "params": signature[0] if signature else [],
                 }
             argv = [node, "--no-warnings", RUNNER, json.dumps(config)]
-            result = run_process(argv, stdin=spec.stdin, env=host_process_env())
+            result = run_process(argv, stdin=spec.stdin, env=host_process_env(), timeout=spec.timeout)
             if spec.invoke is not None and results_file.is_file():
                 values = json.loads(results_file.read_text(encoding="utf-8"))
                 result.results = [int(v) if isinstance(v, str) else v for v in values]
         result.stderr = _trap_to_wasitool(result.stderr)
+        result.trap = trap_from_stderr(result.stderr, result.exit_code)
         return result
 
 

@@ -1,0 +1,105 @@
+"""Stop wasm code on wasmtime at a deadline or on Ctrl-C, by bumping the engine's epoch from a thread.
+
+The engine is built with epoch interruption and every store's deadline is one tick ahead, so one
+`Engine.increment_epoch()` makes the running guest trap at its next loop back-edge or function entry.
+wasmtime releases the GIL while wasm runs, so a plain thread can do it:
+
+- the time limit: the thread waits for it and bumps the epoch (`reason = "timeout"`);
+- Ctrl-C: Python's C-level SIGINT handler only sets a flag that the main thread, busy in wasm, would
+  not look at; with `signal.set_wakeup_fd` it also writes the signal number to a pipe, which wakes the
+  thread, which bumps the epoch (`reason = "interrupt"`); the main thread then raises KeyboardInterrupt.
+- a guest blocked in a host call (a `poll_oneoff` sleep, a read) never reaches an epoch check: past the
+  deadline the thread sends the main thread SIGINT every `GRACE` seconds, which interrupts the call
+  (it raises KeyboardInterrupt there; the run is reported as timed out, since `reason` says so).
+
+The epoch is engine-wide: runs sharing an engine in concurrent threads would interrupt each other
+(wasitool runs one guest at a time). Costs per run: a pipe and a thread (`_thread`, no `threading` import).
+"""
+
+from __future__ import annotations
+
+import _signal  # type: ignore[import-not-found]  # signal's C core: `signal` builds enums (~0.4 ms)
+import _thread
+import contextlib
+import os
+import select
+import time
+from collections.abc import Callable
+
+GRACE = 0.5  # seconds after the deadline before a guest stuck in a host call is interrupted by a signal
+_STOP = b"\0"  # written by the main thread; signal numbers are never 0
+
+
+class EpochWatch:
+    """Context manager around one run; afterwards `reason` is None, "timeout" or "interrupt"."""
+
+    def __init__(self, bump: Callable[[], None], timeout: float | None) -> None:
+        self.reason: str | None = None
+        self._bump = bump
+        self._timeout = timeout
+        self._done = False
+        self._lock = _thread.allocate_lock()  # held while the thread may still signal the main thread
+        self._finished = _thread.allocate_lock()  # held by the thread until it returns
+        self._fds: tuple[int, int] | None = None
+        self._old_wakeup = -1
+        self._main: int | None = _thread.get_ident()  # None unless this is the main thread (see __enter__)
+
+    def __enter__(self) -> EpochWatch:
+        read_fd, write_fd = os.pipe()
+        os.set_blocking(write_fd, False)
+        self._fds = (read_fd, write_fd)
+        try:  # only the main thread may set the wakeup fd (and runs Python's SIGINT handler)
+            self._old_wakeup = _signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
+        except ValueError:
+            self._main = None
+        if self._main is None and self._timeout is None:
+            return self  # nothing to watch for
+        self._finished.acquire()
+        _thread.start_new_thread(self._watch, (read_fd,))
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fds is None:
+            return
+        read_fd, write_fd = self._fds
+        if self._main is not None:
+            _signal.set_wakeup_fd(self._old_wakeup)
+        with self._lock:
+            self._done = True
+        if self._finished.locked():
+            with contextlib.suppress(BlockingIOError):  # a pipe full of signal bytes: the thread sees done
+                os.write(write_fd, _STOP)
+            self._finished.acquire()
+            self._finished.release()
+        os.close(read_fd)
+        os.close(write_fd)
+        self._fds = None
+
+    def _watch(self, read_fd: int) -> None:
+        try:
+            deadline = None if self._timeout is None else time.monotonic() + self._timeout
+            while not self._done:
+                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+                ready, _, _ = select.select([read_fd], [], [], wait)
+                if ready:
+                    data = os.read(read_fd, 512)
+                    if _STOP in data or self._done:
+                        return
+                    if _signal.SIGINT in data and self.reason is None:
+                        self.reason = "interrupt"
+                        self._bump()
+                    continue
+                if self.reason is None:  # the deadline passed
+                    self.reason = "timeout"
+                    self._bump()
+                else:  # still running GRACE seconds later: stuck in a host call
+                    self._kick()
+                deadline = time.monotonic() + GRACE
+        finally:
+            self._finished.release()
+
+    def _kick(self) -> None:
+        with self._lock:
+            if not self._done and self._main is not None:
+                _signal.pthread_kill(self._main, _signal.SIGINT)
+

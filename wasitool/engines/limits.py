@@ -1,0 +1,92 @@
+"""Limits on a guest run (time, fuel, memory) and the exit statuses of a run the host ended.
+
+Exit statuses (`wasitool run`, and `wasitool check` for every runtime):
+
+| status | meaning |
+|---|---|
+| the guest's | `proc_exit(code)`, or 0 when `_start` returns |
+| 134 | a wasm trap, including running out of `--fuel` (as the wasmtime CLI reports both) |
+| 124 | `--timeout` expired (coreutils `timeout`; the wasmtime CLI reports its `-W timeout` as a trap: 134) |
+| 130 | interrupted (SIGINT, Ctrl-C) |
+
+`--max-memory` makes `memory.grow` past the limit fail (return -1) as the wasmtime CLI's
+`-W max-memory-size` does; a module whose initial memory is already larger is refused in one line.
+"""
+
+from __future__ import annotations
+
+from wasitool.errors import WasiError
+
+TIMEOUT_EXIT = 124
+INTERRUPT_EXIT = 130
+DEFAULT_CHECK_TIMEOUT = 60.0  # seconds, per run in `wasitool check` ($WASITOOL_TIMEOUT overrides)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
+
+
+class Limits:
+    """What a run may use: wall-clock seconds, fuel units (wasmtime), linear-memory bytes (None: no limit),
+    and whether Ctrl-C must be able to stop a guest spinning in wasm code (`interruptible`: the CLI
+    asks for it; on wasmer it costs a fork per run, and host functions then run in the child process)."""
+
+    __slots__ = ("fuel", "interruptible", "max_memory", "timeout")
+
+    def __init__(self, timeout: float | None = None, fuel: int | None = None, max_memory: int | None = None,
+                 interruptible: bool = False) -> None:
+        self.timeout = timeout
+        self.fuel = fuel
+        self.max_memory = max_memory
+        self.interruptible = interruptible
+
+    def __repr__(self) -> str:
+        return (f"Limits(timeout={self.timeout!r}, fuel={self.fuel!r}, max_memory={self.max_memory!r}, "
+                f"interruptible={self.interruptible!r})")
+
+    def with_timeout(self, timeout: float | None) -> Limits:
+        return Limits(timeout, self.fuel, self.max_memory, self.interruptible)
+
+    def for_child(self) -> Limits:
+        """What a supervised child enforces itself: all but the time limit and Ctrl-C (its parent's job)."""
+        return Limits(None, self.fuel, self.max_memory)
+
+
+NO_LIMITS = Limits()
+
+
+def timeout_line(seconds: float) -> str:
+    """The line printed on the guest's stderr when a run is stopped by its time limit."""
+    return f"wasitool: timed out after {seconds:g}s\n"
+
+
+def parse_timeout(text: str) -> float:
+    """`--timeout SECONDS`: a positive number of seconds (`1.5`, `90`)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0 or value == float("inf"):
+        raise WasiError(f"--timeout {text!r} is not a positive number of seconds", "write e.g. --timeout 10")
+    return value
+
+
+def parse_fuel(text: str) -> int:
+    """`--fuel N`: a positive integer of fuel units (about one per wasm instruction on wasmtime)."""
+    try:
+        value = int(text, 0)
+    except ValueError:
+        value = 0
+    if value <= 0:
+        raise WasiError(f"--fuel {text!r} is not a positive integer", "write e.g. --fuel 1000000")
+    return value
+
+
+def parse_size(text: str) -> int:
+    """`--max-memory BYTES|NK|NM|NG` (binary units: 64K = 65536 bytes; `KiB`, `MB` spellings too)."""
+    raw = text.strip().lower().removesuffix("b").removesuffix("i")
+    number, unit = (raw[:-1], raw[-1]) if raw[-1:] in ("k", "m", "g") else (raw, "")
+    try:
+        value = int(number) * _UNITS[unit]
+    except ValueError:
+        value = -1
+    if value <= 0:
+        raise WasiError(f"--max-memory {text!r} is not a size", "write bytes or a K/M/G suffix, e.g. --max-memory 64M")
+    return value
