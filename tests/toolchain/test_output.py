@@ -60,6 +60,10 @@ def test_libc_first_use_is_detected_from_zigs_cache(tmp_path: Path) -> None:
     (cache / "o").mkdir(parents=True)
     assert libc_pending(_zig(cache))  # empty
     (cache / "o" / "0123abcd").mkdir()
+    (cache / "o" / "0123abcd" / "c_longjmp.o").write_bytes(b"")  # an object compiled with -c needs no libc
+    assert libc_pending(_zig(cache))
+    (cache / "o" / "4567cdef").mkdir()
+    (cache / "o" / "4567cdef" / "libc.a").write_bytes(b"!<arch>\n")
     assert not libc_pending(_zig(cache))
     clang = InstalledTool("wasi-sdk", "system", "16", "/usr", {"cc": ["clang-16"]}, pinned=False)
     assert not libc_pending(Toolchain("linux-x86_64", {"wasi-sdk": clang})) and not libc_pending(None)
