@@ -61,23 +61,19 @@ class Reader:
         return value
 
     def uleb(self) -> int:
-        result = shift = 0
-        for _ in range(_MAX_LEB_BYTES):
-            b = self.byte()
-            result |= (b & 0x7F) << shift
-            shift += 7
-            if not b & 0x80:
-                return result
-        raise ValueError(f"malformed LEB128 integer at offset {self.pos:#x}")
+        return self._leb(signed=False)
 
     def sleb(self) -> int:
+        return self._leb(signed=True)
+
+    def _leb(self, signed: bool) -> int:
         result = shift = 0
         for _ in range(_MAX_LEB_BYTES):
             b = self.byte()
             result |= (b & 0x7F) << shift
             shift += 7
             if not b & 0x80:
-                return result - (1 << shift) if b & 0x40 else result
+                return result - (1 << shift) if signed and b & 0x40 else result
         raise ValueError(f"malformed LEB128 integer at offset {self.pos:#x}")
 
     def take(self, n: int) -> bytes:

@@ -5,7 +5,6 @@ CI installs those packages and sets WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN=1, turning
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
@@ -15,23 +14,16 @@ from pathlib import Path
 
 import pytest
 
+from tests.toolchain.real_sources import require_debian_toolchain
 from tests.toolchain.test_setup_pip import HELLO_C
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 
-def _require_debian_toolchain() -> None:
-    have = glob.glob("/usr/bin/clang-[0-9]*") and Path("/usr/include/wasm32-wasi/stdio.h").is_file()
-    if not have:
-        reason = "Debian clang-NN + wasi-libc are not installed (CI installs them)"
-        if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
 
 def test_system_source_builds_a_program_that_runs(tmp_path: Path) -> None:
-    _require_debian_toolchain()
+    require_debian_toolchain()
     env = {**os.environ, "WASITOOL_HOME": str(tmp_path / "store")}
     proc = subprocess.run([sys.executable, "-m", "wasitool", "setup", "--source", "system", "--tool", "wasi-sdk",
                            "--json"], cwd=REPO, env=env, capture_output=True, text=True, check=False)
@@ -49,7 +41,7 @@ def test_system_source_builds_a_program_that_runs(tmp_path: Path) -> None:
 
 
 def test_system_wabt_too_old_for_the_examples_is_refused(tmp_path: Path) -> None:
-    _require_debian_toolchain()
+    require_debian_toolchain()
     version = subprocess.run(["wat2wasm", "--version"], capture_output=True, text=True).stdout.strip()
     if tuple(int(x) for x in version.split(".")) >= (1, 0, 36):
         pytest.skip(f"this machine's wabt {version} is recent enough")
@@ -62,7 +54,7 @@ def test_system_wabt_too_old_for_the_examples_is_refused(tmp_path: Path) -> None
 
 def test_every_example_builds_and_passes_with_the_distribution_clang(tmp_path: Path, toolchain_home: Path) -> None:
     """The recipes only use the toolchain's roles: Debian's clang-NN builds every example, which then passes."""
-    _require_debian_toolchain()
+    require_debian_toolchain()
     from wasitool.project import export_project, load_project
     from wasitool.toolchain.paths import load_toolchain
 
