@@ -100,12 +100,17 @@ def _path(ptr: str, length: str) -> ParamDecoder:
 
 def _ciovecs(ptr: str, count: str) -> ParamDecoder:
     """iovecs whose bytes go to the host: each shown with its contents (fd_write, sock_send)."""
+    return _iovec_array(ptr, count, lambda g, buf, buf_len, env: _data_at(g, buf, buf_len, env.max_bytes))
+
+
+def _iovec_array(ptr: str, count: str, show_buf: Callable[[GuestView, int, int, TraceEnv], Value]) -> ParamDecoder:
+    """An array of (buf, buf_len) pairs, `buf` shown by `show_buf`, at most MAX_ITEMS of them."""
     def decode(g: GuestView, a: Args, env: TraceEnv) -> Value:
         items: list[Value] = []
         n = a[count] & M32
         for i in range(min(n, MAX_ITEMS)):
             buf, buf_len = IOVEC.unpack(g.read(a[ptr] + i * IOVEC.size, IOVEC.size))
-            items.append(Struct({"buf": _data_at(g, buf, buf_len, env.max_bytes), "buf_len": Num(buf_len)}))
+            items.append(Struct({"buf": show_buf(g, buf, buf_len, env), "buf_len": Num(buf_len)}))
         return Items(items, more=max(0, n - MAX_ITEMS))
     return decode
 
@@ -119,14 +124,7 @@ def _data_at(g: GuestView, ptr: int, length: int, limit: int) -> Value:
 
 def _iovecs(ptr: str, count: str) -> ParamDecoder:
     """iovecs the host fills: shown as (address, length); the bytes appear after the call."""
-    def decode(g: GuestView, a: Args, env: TraceEnv) -> Value:
-        items: list[Value] = []
-        n = a[count] & M32
-        for i in range(min(n, MAX_ITEMS)):
-            buf, buf_len = IOVEC.unpack(g.read(a[ptr] + i * IOVEC.size, IOVEC.size))
-            items.append(Struct({"buf": Ptr(buf), "buf_len": Num(buf_len)}))
-        return Items(items, more=max(0, n - MAX_ITEMS))
-    return decode
+    return _iovec_array(ptr, count, lambda g, buf, buf_len, env: Ptr(buf))
 
 
 def _flags(param: str, table: tuple[str, ...], complement: bool = False) -> ParamDecoder:
