@@ -30,7 +30,11 @@ class Invoke(NamedTuple):
 
 
 class RunSpec(NamedTuple):
-    """One run of a module: argv[1:], environment, preopens and stdin are all explicit."""
+    """One run of a module: argv[1:], environment, preopens and stdin are all explicit.
+
+    `requires` names the wasm features the module needs (a runtime lacking one reports `unsupported`);
+    `native_binary` is the same program built for the host, for the `native` runtime.
+    """
 
     module: Path
     args: tuple[str, ...] = ()
@@ -40,6 +44,8 @@ class RunSpec(NamedTuple):
     invoke: Invoke | None = None
     argv0: str | None = None  # defaults to the module's file name
     timeout: float | None = None  # seconds; every runtime stops the run then (exit 124)
+    requires: tuple[str, ...] = ()
+    native_binary: Path | None = None
 
     @property
     def argv(self) -> list[str]:

@@ -42,14 +42,14 @@ import wasmtime
 
 from wasitool.engines import wasmtime_unchecked as unchecked
 from wasitool.engines.base import (
-    ENOSYS,
     CompiledModule,
-    Engine,
+    EngineAdapter,
     FuncSig,
     MissingMemory,
     Outcome,
     WasiHost,
     first_line,
+    not_implemented,
 )
 from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
@@ -139,10 +139,6 @@ def _kind_and_sig(ty: Any) -> tuple[str, FuncSig | None]:
     return kind, (_sig(ty) if isinstance(ty, wasmtime.FuncType) else None)
 
 
-def _enosys(*_args: int) -> int:
-    return ENOSYS
-
-
 def hostcall_path() -> str:
     """How host functions are created: "unchecked" (the fast path) or "func" (wasmtime-py's `Func`)."""
     wanted = os.environ.get(HOSTCALL_ENV) or "auto"
@@ -159,7 +155,7 @@ def hostcall_path() -> str:
     return "func"
 
 
-class WasmtimeEngine(Engine):
+class WasmtimeEngine(EngineAdapter):
     """Runs modules on wasmtime with every proposal its Config exposes enabled."""
 
     name = "wasmtime"
@@ -220,7 +216,7 @@ class WasmtimeEngine(Engine):
         for imp in module.imports:
             params, results = host.signature(imp.name)
             ftype = wasmtime.FuncType([_VALTYPES[p]() for p in params], [_VALTYPES[r]() for r in results])
-            fn = host.functions.get(imp.name, _enosys)
+            fn = host.functions.get(imp.name, not_implemented)
             if calls is not None and unchecked.supports(params, results):
                 externs.append(calls.func(store, ftype, params, results, fn))
             else:
@@ -280,5 +276,3 @@ class WasmtimeEngine(Engine):
         code = exc.trap_code
         return canonical_trap(code.name.replace("_", " ") if code is not None else first_line(exc))
 
-
-ENGINE = WasmtimeEngine

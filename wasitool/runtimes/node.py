@@ -6,9 +6,8 @@ import json
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from wasitool.engines.traps import trap_from_stderr
+from wasitool.engines.traps import TRAP_EXIT_CODE, trap_from_stderr
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import (
     NOT_FOUND,
@@ -19,9 +18,6 @@ from wasitool.runtimes.base import (
     run_process,
 )
 from wasitool.runtimes.signature import export_signature
-
-if TYPE_CHECKING:
-    from wasitool.examples import Example
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 MIN_MAJOR = 20  # node:wasi's `version: 'preview1'` option and returnOnExit
@@ -84,11 +80,11 @@ class NodeRuntime:
             self._features = frozenset(f for f in out.strip().split(",") if f)
         return self._features or frozenset()
 
-    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
+    def run(self, spec: RunSpec) -> RunResult:
         node = self.executable()
         if node is None:
             return RunResult(127, unsupported=NOT_FOUND)
-        missing = lacking(example, self.features()) or readonly_unsupported(spec)
+        missing = lacking(spec, self.features()) or readonly_unsupported(spec)
         if missing is not None:
             return missing
         with tempfile.TemporaryDirectory(prefix="wasitool-node-") as tmp:
@@ -100,6 +96,7 @@ class NodeRuntime:
                 "preopens": {p.guest: str(Path(p.host).resolve()) for p in spec.dirs},
                 "invoke": None,
                 "results_file": str(results_file),
+                "trap_exit": TRAP_EXIT_CODE,
             }
             if spec.invoke is not None:
                 signature = export_signature(spec.module, spec.invoke.export)

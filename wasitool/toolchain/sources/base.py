@@ -1,11 +1,12 @@
-"""What the pinned sources share: the fetch context, command templates and the staged install."""
+"""What every source kind is (`Source`), and what the pinned ones share: the fetch context, command
+templates and the staged install."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import exe_suffix
@@ -16,6 +17,15 @@ from wasitool.toolchain.store import Store
 
 if TYPE_CHECKING:
     import requests
+
+
+class Source(Protocol):
+    """One kind of toolchain source (registered in `wasitool.toolchain.sources.SOURCES`)."""
+
+    def install(self, tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
+        """Make `spec` of `tool` installed in `ctx.store` for `ctx.platform` and describe it; a
+        ToolchainError saying what failed (setup then tries the tool's next source)."""
+        ...
 
 
 @dataclass

@@ -25,35 +25,38 @@ NEWEST_LLVM = 30
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
-def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
-    """Detect the tool on this machine and record it in the store (no files are copied)."""
-    if ctx.platform != host_platform():
-        raise ToolchainError(f"system: only usable for the host platform ({host_platform()}), not {ctx.platform}")
-    detect = {"wasi-sdk": detect_wasi_sdk, "wabt": detect_wabt}.get(tool.name)
-    if detect is None:
-        raise ToolchainError(f"system: no detection is known for {tool.name}")
-    found = detect(spec)
-    missing = [role for role in tool.provides if role not in found.commands]
-    if missing:
-        raise ToolchainError(f"system: {tool.name} on this machine lacks {', '.join(missing)}")
-    described = (sorted(found.commands.items()), sorted(found.unavailable.items()), found.sjlj)
-    key = hashlib.sha256(repr(described).encode()).hexdigest()[:12]
-    final = ctx.store.tools_dir / f"{tool.name}-system-{ctx.platform}-{key}"
-    installed = InstalledTool(
-        name=tool.name,
-        source="system",
-        version=found.version,
-        root=str(final),
-        commands=found.commands,
-        sysroot=found.sysroot,
-        pinned=False,
-        unavailable=found.unavailable,
-        sjlj=found.sjlj,
-    )
-    with ctx.store.staging(final.name) as staging:
-        write_tool_manifest(installed, staging)
-        ctx.store.commit(staging, final)
-    return installed
+class SystemSource:
+    """The `system` source kind."""
+
+    def install(self, tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
+        """Detect the tool on this machine and record it in the store (no files are copied)."""
+        if ctx.platform != host_platform():
+            raise ToolchainError(f"system: only usable for the host platform ({host_platform()}), not {ctx.platform}")
+        detect = {"wasi-sdk": detect_wasi_sdk, "wabt": detect_wabt}.get(tool.name)
+        if detect is None:
+            raise ToolchainError(f"system: no detection is known for {tool.name}")
+        found = detect(spec)
+        missing = [role for role in tool.provides if role not in found.commands]
+        if missing:
+            raise ToolchainError(f"system: {tool.name} on this machine lacks {', '.join(missing)}")
+        described = (sorted(found.commands.items()), sorted(found.unavailable.items()), found.sjlj)
+        key = hashlib.sha256(repr(described).encode()).hexdigest()[:12]
+        final = ctx.store.tools_dir / f"{tool.name}-system-{ctx.platform}-{key}"
+        installed = InstalledTool(
+            name=tool.name,
+            source="system",
+            version=found.version,
+            root=str(final),
+            commands=found.commands,
+            sysroot=found.sysroot,
+            pinned=False,
+            unavailable=found.unavailable,
+            sjlj=found.sjlj,
+        )
+        with ctx.store.staging(final.name) as staging:
+            write_tool_manifest(installed, staging)
+            ctx.store.commit(staging, final)
+        return installed
 
 
 class Found:
