@@ -90,8 +90,7 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
 
 def _flusher(trace: Tracer | TextIO | None) -> Callable[[], None]:
     """What writes out the trace's buffered lines (a forked child must before it exits)."""
-    stream = getattr(trace, "out", trace)  # a Tracer writes to `.out`
-    return stream.flush if stream is not None else _no_flush
+    return trace.flush if trace is not None else _no_flush
 
 
 def _no_flush() -> None:

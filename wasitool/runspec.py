@@ -80,13 +80,13 @@ class RunResult:
         self.trap = trap
         self.timeout = timeout
 
-    def _fields(self) -> tuple:
+    def _fields(self) -> tuple[object, ...]:
         return (self.exit_code, self.stdout, self.stderr, self.results, self.unsupported, self.trap, self.timeout)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RunResult) and self._fields() == other._fields()
 
-    __hash__ = None  # mutable
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable (typeshed types __hash__ as a method)
 
     def __repr__(self) -> str:
         return "RunResult({})".format(", ".join(f"{name}={getattr(self, name)!r}" for name in (
@@ -96,4 +96,4 @@ class RunResult:
         """A copy with some fields changed."""
         values = {name: getattr(self, name) for name in self.__slots__}
         values.update(changes)
-        return RunResult(**values)  # type: ignore[arg-type]
+        return RunResult(**values)

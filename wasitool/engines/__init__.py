@@ -64,7 +64,7 @@ def choose_engine(requested: str | None = None) -> tuple[str, str]:
             fix = f"{fix}, or {hint}" if fix and hint else (fix or hint or f"pick one of: {', '.join(ENGINES.names)}")
             raise WasiError(f"engine {requested} is not available: {reason}", fix)
         return requested, "requested with --engine"
-    skipped = []
+    skipped: list[str] = []
     for name in ENGINES:
         reason = unavailable_reason(name)
         if reason is None:

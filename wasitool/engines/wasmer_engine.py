@@ -84,9 +84,9 @@ def _sig(ftype: wasmer.FunctionType) -> FuncSig:
                    tuple(_TYPE_NAMES.get(t, str(t)) for t in ftype.results))
 
 
-def _kind_and_sig(ty: Any) -> tuple[str, FuncSig | None]:
-    kind = _KINDS.get(type(ty), type(ty).__name__)
-    return kind, (_sig(ty) if isinstance(ty, wasmer.FunctionType) else None)
+def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
+    kind = _KINDS.get(type(extern_type), type(extern_type).__name__)
+    return kind, (_sig(extern_type) if isinstance(extern_type, wasmer.FunctionType) else None)
 
 
 class WasmerEngine(EngineAdapter):

@@ -116,7 +116,9 @@ class WasmtimeMemory:
         if size is not None:
             length = size()
             if length != self._len:
-                address = ctypes.cast(self._memory.data_ptr(self._store), ctypes.c_void_p).value  # type: ignore[union-attr]
+                memory = self._memory
+                assert memory is not None  # `_size` is set by `attach`, with it
+                address = ctypes.cast(memory.data_ptr(self._store), ctypes.c_void_p).value
                 self._view = memoryview((ctypes.c_ubyte * length).from_address(address or 0)).cast("B")
                 self._len = length
         return self._view
@@ -134,9 +136,9 @@ def _sig(ftype: wasmtime.FuncType) -> FuncSig:
     return FuncSig(tuple(str(t) for t in ftype.params), tuple(str(t) for t in ftype.results))
 
 
-def _kind_and_sig(ty: Any) -> tuple[str, FuncSig | None]:
-    kind = _KINDS.get(type(ty), type(ty).__name__)
-    return kind, (_sig(ty) if isinstance(ty, wasmtime.FuncType) else None)
+def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
+    kind = _KINDS.get(type(extern_type), type(extern_type).__name__)
+    return kind, (_sig(extern_type) if isinstance(extern_type, wasmtime.FuncType) else None)
 
 
 def hostcall_path() -> str:
@@ -229,7 +231,9 @@ class WasmtimeEngine(EngineAdapter):
         exports = instance.exports(store)
         if module.exports.get("memory") == "memory":
             memory = WasmtimeMemory(store, direct_size=fast, fixed_base=self._fixed_base)
-            memory.attach(exports["memory"])
+            exported = exports["memory"]
+            assert isinstance(exported, wasmtime.Memory)  # module.exports names its kind; shared ones are refused
+            memory.attach(exported)
             host.bind_memory(memory)
         else:
             host.bind_memory(MissingMemory())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path
@@ -89,7 +90,7 @@ class NodeRuntime:
             return missing
         with tempfile.TemporaryDirectory(prefix="wasitool-node-") as tmp:
             results_file = Path(tmp) / "results.json"
-            config = {
+            config: dict[str, object] = {
                 "module": str(Path(spec.module).resolve()),
                 "argv": spec.argv,
                 "env": dict(spec.env),
@@ -105,7 +106,7 @@ class NodeRuntime:
                     "args": list(spec.invoke.args),
                     "params": signature[0] if signature else [],
                 }
-            argv = [node, "--no-warnings", RUNNER, json.dumps(config)]
+            argv: list[str | os.PathLike[str]] = [node, "--no-warnings", RUNNER, json.dumps(config)]
             result = run_process(argv, stdin=spec.stdin, env=host_process_env(), timeout=spec.timeout)
             if spec.invoke is not None and results_file.is_file():
                 values = json.loads(results_file.read_text(encoding="utf-8"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn, overload
 
 from wasitool import tomlread
 from wasitool.errors import ToolchainError
@@ -191,7 +191,12 @@ def _table(data: dict[str, Any], key: str, where: _Where) -> dict[str, Any]:
     return _as_table(data[key], where.at(key))
 
 
+@overload
+def _string(data: dict[str, Any], key: str, where: _Where, required: Literal[True] = True) -> str: ...
+@overload
+def _string(data: dict[str, Any], key: str, where: _Where, required: bool) -> str | None: ...
 def _string(data: dict[str, Any], key: str, where: _Where, required: bool = True) -> str | None:
+    """`data[key]`, a non-empty string; None when absent and not `required` (a missing required key fails)."""
     value = data.get(key)
     if value is None:
         if required:

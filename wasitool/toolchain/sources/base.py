@@ -152,18 +152,19 @@ def fetch_pinned_file(
     Tried in order: the store's downloads, the mirror, then (unless offline) `upstream` (a URL) or
     `download` (a function saving the file into the given dir, e.g. through pip).
     """
-    assert pin.sha256 is not None
-    cached = ctx.store.cached_download(pin.file_name, pin.sha256)
+    sha256 = pin.sha256
+    assert sha256 is not None  # every pin of a pinned source has one (the lock parser requires it)
+    cached = ctx.store.cached_download(pin.file_name, sha256)
     if cached is not None:
         return cached
     dest = staging / pin.file_name
     attempts: list[Callable[[], Path]] = []
     if (mirrored := ctx.mirror_location(pin.file_name)) is not None:
-        attempts.append(lambda: _fetch(mirrored, pin.sha256, dest, ctx))
+        attempts.append(lambda: _fetch(mirrored, sha256, dest, ctx))
     if not ctx.offline and upstream:
-        attempts.append(lambda: _fetch(upstream, pin.sha256, dest, ctx))
+        attempts.append(lambda: _fetch(upstream, sha256, dest, ctx))
     if not ctx.offline and download:
-        attempts.append(lambda: _verified(download(staging), pin.sha256))
+        attempts.append(lambda: _verified(download(staging), sha256))
     if not attempts:
         raise ToolchainError(
             f"offline, and neither the store nor a mirror holds {pin.file_name}",

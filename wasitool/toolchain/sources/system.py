@@ -76,10 +76,11 @@ def detect_wasi_sdk(spec: SourceSpec) -> Found:
     exe = exe_suffix(host_platform())
     tried: list[str] = []
     for sdk in _sdk_dirs():
-        clang, ld, sysroot = sdk / "bin" / f"clang{exe}", sdk / "bin" / f"wasm-ld{exe}", sdk / "share" / "wasi-sysroot"
+        sdk_clang, sdk_ld, sdk_sysroot = (sdk / "bin" / f"clang{exe}", sdk / "bin" / f"wasm-ld{exe}",
+                                          sdk / "share" / "wasi-sysroot")
         tried.append(str(sdk))
-        if clang.is_file() and ld.is_file() and sysroot.is_dir():
-            return _clang_found(str(clang), str(ld), str(sysroot), "wasm32-wasip1", spec)
+        if sdk_clang.is_file() and sdk_ld.is_file() and sdk_sysroot.is_dir():
+            return _clang_found(str(sdk_clang), str(sdk_ld), str(sdk_sysroot), "wasm32-wasip1", spec)
     for major in range(NEWEST_LLVM, int(_min_major(spec)) - 1, -1):
         clang, ld = shutil.which(f"clang-{major}"), shutil.which(f"wasm-ld-{major}")
         if clang and ld and _sysroot_has_libc(Path("/usr"), "wasm32-wasi"):
