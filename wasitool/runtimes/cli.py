@@ -119,9 +119,27 @@ class CliRuntime:
     def available(self) -> str | None:
         return None if self.executable() is not None else NOT_FOUND
 
+    separator: tuple[str, ...] = ()  # between the module and the guest's arguments
+
+    def preopen(self, host: Path, guest: str) -> list[str]:
+        """The flags mapping host directory `host` to `guest`."""
+        raise NotImplementedError
+
+    def argv0(self, spec: RunSpec) -> list[str]:
+        """The flags setting the guest's argv[0] (none: the CLI's own choice)."""
+        return []
+
     def argv(self, binary: Path, spec: RunSpec) -> list[str]:
         """`[binary, "run", ...]` for `spec`."""
-        raise NotImplementedError
+        argv = [str(binary), "run"]
+        for d in spec.dirs:
+            argv += self.preopen(Path(d.host).resolve(), d.guest)
+        for key, value in spec.env:
+            argv += ["--env", f"{key}={value}"]
+        if spec.invoke is not None:
+            return [*argv, "--invoke", spec.invoke.export, str(spec.module), *self.separator,
+                    *map(str, spec.invoke.args)]
+        return [*argv, *self.argv0(spec), str(spec.module), *self.separator, *spec.args]
 
     def feature_flags(self, feature: str) -> list[str]:
         """Flags (inserted after `run`) that turn on a wasm feature the example requires."""
@@ -167,17 +185,11 @@ class WasmtimeCli(CliRuntime):
             return super().executable()
         return _pip_wasmtime() or super().executable()
 
-    def argv(self, binary: Path, spec: RunSpec) -> list[str]:
-        argv = [str(binary), "run"]
-        for d in spec.dirs:
-            argv += ["--dir", f"{Path(d.host).resolve()}::{d.guest}"]
-        for key, value in spec.env:
-            argv += ["--env", f"{key}={value}"]
-        if spec.invoke is not None:
-            argv += ["--invoke", spec.invoke.export, str(spec.module), *map(str, spec.invoke.args)]
-        else:
-            argv += ["--argv0", spec.argv[0], str(spec.module), *spec.args]
-        return argv
+    def preopen(self, host: Path, guest: str) -> list[str]:
+        return ["--dir", f"{host}::{guest}"]
+
+    def argv0(self, spec: RunSpec) -> list[str]:
+        return ["--argv0", spec.argv[0]]
 
 
 class WasmerCli(CliRuntime):
@@ -186,18 +198,10 @@ class WasmerCli(CliRuntime):
     name = "wasmer-cli"
     command = "wasmer"
     env_var = "WASITOOL_WASMER"
+    separator = ("--",)
 
-    def argv(self, binary: Path, spec: RunSpec) -> list[str]:
-        argv = [str(binary), "run"]
-        for d in spec.dirs:
-            argv += ["--mapdir", f"{d.guest}:{Path(d.host).resolve()}"]
-        for key, value in spec.env:
-            argv += ["--env", f"{key}={value}"]
-        if spec.invoke is not None:
-            argv += ["--invoke", spec.invoke.export, str(spec.module), "--", *map(str, spec.invoke.args)]
-        else:
-            argv += [str(spec.module), "--", *spec.args]
-        return argv
+    def preopen(self, host: Path, guest: str) -> list[str]:
+        return ["--mapdir", f"{guest}:{host}"]
 
     def run(self, spec: RunSpec) -> RunResult:
         if spec.argv0 is not None and spec.argv0 != Path(spec.module).name:
