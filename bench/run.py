@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
@@ -328,8 +327,7 @@ class WasitoolRunner(Runner):
 
     def invocation(self, case: Case, wasm: Path, native: Path) -> Invocation:
         is_native = self.name == "native"
-        spec = RunSpec(native if is_native else wasm, case.args, case.env, case.dirs)
-        example = SimpleNamespace(name=case.program, native_binary=native, requires=())
+        spec = RunSpec(native if is_native else wasm, case.args, case.env, case.dirs, native_binary=native)
         seen: list[Invocation] = []
 
         def record(argv: Sequence[Any], *, stdin: bytes | None, env: dict[str, str], cwd: Path | None = None,
@@ -340,7 +338,7 @@ class WasitoolRunner(Runner):
 
         module = inspect.getmodule(type(self.runtime).run)
         with mock.patch.object(module, "run_process", record):
-            result = self.runtime.run(spec, example)
+            result = self.runtime.run(spec)
         if not seen:
             raise RuntimeError(f"{self.name} cannot run {case.program}: {result.unsupported or 'no process'}")
         inv = seen[0]

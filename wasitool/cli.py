@@ -15,12 +15,12 @@ from collections.abc import Callable, Sequence
 from wasitool.errors import WasitoolError
 
 DESCRIPTION = "Pinned WASI toolchains, reproducible example builds, a Python WASI runtime and cross-runtime diffs."
-ENGINES = ("wasmer", "wasmtime")
-SOURCE_KINDS = ("archive", "pip", "system")
 
 
 def _args_setup(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--source", choices=SOURCE_KINDS, help="use only this kind of source")
+    from wasitool.toolchain.sources import SOURCES
+
+    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source")
     p.add_argument("--offline", action="store_true", help="use only the store and local mirrors")
     p.add_argument("--mirror", metavar="DIR_OR_URL", help="look up archives by file name here first")
     p.add_argument("--frozen", action="store_true", help="only hash-pinned sources; fail otherwise")
@@ -57,6 +57,8 @@ def _args_which(p: argparse.ArgumentParser) -> None:
 
 
 def _args_lock(p: argparse.ArgumentParser) -> None:
+    from wasitool.toolchain.sources import PINNED
+
     lsub = p.add_subparsers(dest="lock_command", required=True)
     r = lsub.add_parser("refresh", help="recompute the checksums of one tool's archive pins")
     r.add_argument("--tool", required=True)
@@ -66,7 +68,7 @@ def _args_lock(p: argparse.ArgumentParser) -> None:
     u = lsub.add_parser("update", help="move one tool's pinned source to another version (URLs, wheels, sha256s)")
     u.add_argument("--tool", required=True)
     u.add_argument("--version", required=True)
-    u.add_argument("--source", choices=("archive", "pip"), help="which pinned source, when the tool has several")
+    u.add_argument("--source", choices=PINNED, help="which pinned source, when the tool has several")
     u.add_argument("--mirror", metavar="DIR_OR_URL", help="read the files from here first (upstream for the rest)")
     u.add_argument("--lock", metavar="FILE")
     h = lsub.add_parser("hash", help="print the lock's content digest (a cache key for CI: store, build cache)")
@@ -124,12 +126,14 @@ def _args_verify(p: argparse.ArgumentParser) -> None:
 
 
 def _args_run(p: argparse.ArgumentParser) -> None:
+    from wasitool.engines import ENGINES
+
     p.epilog = ("Arguments after `--` go to the guest: wasitool run first -- a b. "
                 "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
                 "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
                 "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
     p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
-    p.add_argument("--engine", choices=ENGINES, help="default: wasmer if importable, else wasmtime")
+    p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a directory (`:ro`: read-only)")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
@@ -163,8 +167,11 @@ ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}}
 
 
 def _args_check(p: argparse.ArgumentParser) -> None:
+    from wasitool.runtimes import RUNTIMES
+
     p.add_argument("names", nargs="*", help="examples (default: all)")
-    p.add_argument("--runtime", action="append", metavar="R", help="only these runtimes")
+    p.add_argument("--runtime", action="append", choices=RUNTIMES.names, metavar="R",
+                   help=f"only this runtime (repeatable): {', '.join(RUNTIMES.names)}")
     p.add_argument("--json", action="store_true")
     p.add_argument("--junit", metavar="FILE")
 

@@ -13,11 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from wasitool.examples import Expectation, OutputCheck
 from wasitool.expect import differences
+from wasitool.runspec import RunResult
 
 if TYPE_CHECKING:
     from rich.console import Console
 
-from wasitool.runspec import RunResult
+    from wasitool.legit_differences import LegitDifference
 
 _STREAMS = ("stdout", "stderr")
 
@@ -159,7 +160,7 @@ def diff_run(example: Any, result: RunResult, *, runtime: str | None = None,
 
     console = console or Console(highlight=False)
     expectation: Expectation = example.expect
-    used = []
+    used: list[LegitDifference] = []
     if runtime:
         expectation, result, used = adjust(runtime, example.name, expectation, result)
     for diff in used:

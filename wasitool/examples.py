@@ -141,6 +141,8 @@ class Example:
             invoke=self.invoke,
             argv0=self.argv0,
             timeout=self.timeout,
+            requires=self.requires,
+            native_binary=self.native_binary,
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, TextIO
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: Tracer | TextIO | None = None,
-        requires: Iterable[str] = (), limits: Limits | None = None) -> RunResult:
+        limits: Limits | None = None) -> RunResult:
     """Run `spec` to completion and report its exit status (and output, with `capture=True`).
 
     The guest sees exactly the spec's argv, env and preopens; nothing of the host's environment.
@@ -27,7 +27,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
     run stopped at its time limit (`spec.timeout`, or `limits.timeout` which wins) prints
     `wasitool: timed out after Ns` (exit 124); Ctrl-C raises KeyboardInterrupt when
     `limits.interruptible` (as the CLI asks).
-    `requires` names wasm features the module needs: an engine lacking one gives `unsupported`.
+    `spec.requires` names wasm features the module needs: an engine lacking one gives `unsupported`.
     A `trace` (a `wasi.trace.Tracer`, or a stream) gets every call, then the Tracer's summary table.
 
     On an engine that needs a child process to enforce the limits (wasmer), the module is compiled
@@ -35,7 +35,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
     the trace's stream must then be a real file.
     """
     eng = load_engine(engine)
-    missing = [f for f in requires if not eng.supports(f)]
+    missing = [f for f in spec.requires if not eng.supports(f)]
     if missing:
         return RunResult(0, unsupported=f"{', '.join(missing)} not supported by engine {eng.name}")
     if spec.timeout is not None and (limits is None or limits.timeout is None):
@@ -90,8 +90,7 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
 
 def _flusher(trace: Tracer | TextIO | None) -> Callable[[], None]:
     """What writes out the trace's buffered lines (a forked child must before it exits)."""
-    stream = getattr(trace, "out", trace)  # a Tracer writes to `.out`
-    return stream.flush if stream is not None else _no_flush
+    return trace.flush if trace is not None else _no_flush
 
 
 def _no_flush() -> None:

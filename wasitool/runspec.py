@@ -30,7 +30,11 @@ class Invoke(NamedTuple):
 
 
 class RunSpec(NamedTuple):
-    """One run of a module: argv[1:], environment, preopens and stdin are all explicit."""
+    """One run of a module: argv[1:], environment, preopens and stdin are all explicit.
+
+    `requires` names the wasm features the module needs (a runtime lacking one reports `unsupported`);
+    `native_binary` is the same program built for the host, for the `native` runtime.
+    """
 
     module: Path
     args: tuple[str, ...] = ()
@@ -40,6 +44,8 @@ class RunSpec(NamedTuple):
     invoke: Invoke | None = None
     argv0: str | None = None  # defaults to the module's file name
     timeout: float | None = None  # seconds; every runtime stops the run then (exit 124)
+    requires: tuple[str, ...] = ()
+    native_binary: Path | None = None
 
     @property
     def argv(self) -> list[str]:
@@ -74,13 +80,13 @@ class RunResult:
         self.trap = trap
         self.timeout = timeout
 
-    def _fields(self) -> tuple:
+    def _fields(self) -> tuple[object, ...]:
         return (self.exit_code, self.stdout, self.stderr, self.results, self.unsupported, self.trap, self.timeout)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RunResult) and self._fields() == other._fields()
 
-    __hash__ = None  # mutable
+    __hash__ = None  # type: ignore[assignment]  # mutable, so unhashable (typeshed types __hash__ as a method)
 
     def __repr__(self) -> str:
         return "RunResult({})".format(", ".join(f"{name}={getattr(self, name)!r}" for name in (
@@ -90,4 +96,4 @@ class RunResult:
         """A copy with some fields changed."""
         values = {name: getattr(self, name) for name in self.__slots__}
         values.update(changes)
-        return RunResult(**values)  # type: ignore[arg-type]
+        return RunResult(**values)

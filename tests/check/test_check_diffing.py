@@ -11,7 +11,7 @@ from wasitool.diffing import diff_run, first_difference
 from wasitool.examples import Expectation, OutputCheck
 from wasitool.legit_differences import DIFFERENCES, adjust
 from wasitool.runspec import RunResult
-from wasitool.runtimes import REGISTRY, get_runtime
+from wasitool.runtimes import RUNTIMES, get_runtime
 
 
 def recording(color: bool = False) -> tuple[Console, io.StringIO]:
@@ -23,7 +23,7 @@ def recording(color: bool = False) -> tuple[Console, io.StringIO]:
 
 def test_wrong_expected_output_fails_with_a_readable_diff(examples) -> None:
     example = examples["echo_wrong"]  # expects "echo\ny\n"; the module prints its argument "x"
-    result = get_runtime("node").run(example.run_spec(example.root), example)
+    result = get_runtime("node").run(example.run_spec(example.root))
     console, out = recording()
     assert diff_run(example, result, runtime="node", console=console) == 1
     text = out.getvalue()
@@ -44,7 +44,7 @@ def test_diff_is_colored() -> None:
 
 def test_matching_run_prints_ok_and_returns_0(examples) -> None:
     example = examples["echo"]
-    result = get_runtime("node").run(example.run_spec(example.root), example)
+    result = get_runtime("node").run(example.run_spec(example.root))
     console, out = recording()
     assert diff_run(example, result, console=console) == 0
     assert "ok" in out.getvalue()
@@ -87,7 +87,7 @@ def test_every_declared_difference_says_why_and_names_a_runtime() -> None:
     assert DIFFERENCES
     for diff in DIFFERENCES:
         assert len(diff.why.split()) >= 5, diff
-        assert any(diff.applies(name, diff.example) for name in REGISTRY), diff
+        assert any(diff.applies(name, diff.example) for name in RUNTIMES), diff
 
 
 def test_node_may_omit_dot_entries_but_nothing_else() -> None:

@@ -69,7 +69,7 @@ def test_wrong_expectation_fails_check_and_diff(built, tmp_path: Path) -> None:
     matrix = run_matrix([wrong], runtimes)
     assert {c.status for c in matrix.cells} == {FAIL}
     assert matrix.cells[0].detail == "stdout line 1: expected 'Hello, WASM!\\n', got 'Hello, WASI!\\n'"
-    result = runtimes[0].run(wrong.run_spec(tmp_path), wrong)
+    result = runtimes[0].run(wrong.run_spec(tmp_path))
     out = io.StringIO()
     assert diff_run(wrong, result, runtime="node", console=Console(file=out, width=100)) == 1
     assert "-Hello, WASM!\n+Hello, WASI!\n" in out.getvalue()

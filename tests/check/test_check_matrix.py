@@ -15,7 +15,7 @@ from wasitool.runtimes.matrix import FAIL, NOT_FOUND, PASS, UNSUPPORTED, run_mat
 
 
 class Scripted:
-    """A runtime that answers from a table, for matrix tests that need no real runtime."""
+    """A runtime that answers from a table (by module name), for matrix tests that need no real runtime."""
 
     def __init__(self, name: str, answers: dict[str, RunResult | Exception], reason: str | None = None) -> None:
         self.name, self.answers, self.reason = name, answers, reason
@@ -23,8 +23,8 @@ class Scripted:
     def available(self) -> str | None:
         return self.reason
 
-    def run(self, spec: RunSpec, example=None) -> RunResult:
-        answer = self.answers[example.name]
+    def run(self, spec: RunSpec) -> RunResult:
+        answer = self.answers[spec.module.stem]
         if isinstance(answer, Exception):
             raise answer
         return answer

@@ -11,10 +11,11 @@ import pytest
 
 from tests.check.conftest import ECHO_OUT, TRAP_LINE
 from tests.conftest import importable_engines
+from tests.plugin_conformance import cli_choices, mismatches
 from wasitool.errors import RuntimeNotFound
 from wasitool.runspec import Invoke, Preopen, RunSpec
-from wasitool.runtimes import REGISTRY, all_runtimes, get_runtime
-from wasitool.runtimes.base import NOT_FOUND
+from wasitool.runtimes import RUNTIMES, all_runtimes, get_runtime
+from wasitool.runtimes.base import NOT_FOUND, Runtime
 from wasitool.runtimes.signature import export_signature
 
 # Python engines this interpreter lacks are covered by the other interpreter's run (tests/conftest.py).
@@ -29,9 +30,20 @@ def usable(name: str):
     return runtime
 
 
+@pytest.mark.parametrize("name", RUNTIMES.names)
+def test_every_runtime_conforms(name: str) -> None:
+    runtime = RUNTIMES.create(name)
+    assert mismatches(runtime, Runtime) == []
+    assert runtime.name == name
+
+
+def test_cli_runtime_choices_come_from_the_registry() -> None:
+    assert cli_choices("check", "--runtime") == RUNTIMES.names
+
+
 def test_registry_lists_every_runtime_once() -> None:
-    assert list(REGISTRY) == ["python-wasmer", "python-wasmtime", "native", "node", "wasmtime-cli", "wasmer-cli"]
-    assert [r.name for r in all_runtimes()] == list(REGISTRY)
+    assert list(RUNTIMES) == ["python-wasmer", "python-wasmtime", "native", "node", "wasmtime-cli", "wasmer-cli"]
+    assert [r.name for r in all_runtimes()] == list(RUNTIMES)
     with pytest.raises(RuntimeNotFound, match="unknown runtime"):
         get_runtime("v8-shell")
 
@@ -47,7 +59,7 @@ def test_same_argv_and_only_declared_env(name: str, examples, monkeypatch: pytes
     monkeypatch.setenv("WASITOOL_LEAK_CHECK", "host value")
     runtime = usable(name)
     example = examples["echo"]
-    result = runtime.run(example.run_spec(example.root), example)
+    result = runtime.run(example.run_spec(example.root))
     assert result.unsupported is None
     assert (result.exit_code, result.stdout.decode(), result.stderr) == (3, ECHO_OUT, b"")
 
@@ -56,7 +68,7 @@ def test_same_argv_and_only_declared_env(name: str, examples, monkeypatch: pytes
 def test_invoke_returns_i64_results(name: str, examples) -> None:
     runtime = usable(name)
     example = examples["adder"]
-    result = runtime.run(example.run_spec(example.root), example)
+    result = runtime.run(example.run_spec(example.root))
     assert (result.exit_code, result.results, result.stdout) == (0, [2**53 + 1], b"")
 
 
@@ -64,7 +76,7 @@ def test_invoke_returns_i64_results(name: str, examples) -> None:
 def test_trap_is_exit_134_and_one_line(name: str, examples) -> None:
     runtime = usable(name)
     example = examples["trapper"]
-    result = runtime.run(example.run_spec(example.root), example)
+    result = runtime.run(example.run_spec(example.root))
     assert (result.exit_code, result.stderr.decode()) == (134, TRAP_LINE)
 
 
@@ -72,7 +84,7 @@ def test_trap_is_exit_134_and_one_line(name: str, examples) -> None:
 def test_missing_feature_is_unsupported(name: str, examples) -> None:
     runtime = usable(name)
     example = dataclasses.replace(examples["echo"], requires=("no-such-feature",))
-    result = runtime.run(example.run_spec(example.root), example)
+    result = runtime.run(example.run_spec(example.root))
     assert result.unsupported == "lacks wasm feature(s): no-such-feature"
 
 
@@ -116,7 +128,7 @@ def test_native_runs_in_the_dot_preopen_with_only_declared_env(examples, tmp_pat
     fixture = tmp_path / "fixture"
     fixture.mkdir()
     spec = example.run_spec(example.root)._replace(dirs=(Preopen(fixture, "."),))
-    result = get_runtime("native").run(spec, example)
+    result = get_runtime("native").run(spec)
     lines = result.stdout.decode().splitlines()
     assert result.exit_code == 0
     assert lines[:2] == ["a b", "c"]
@@ -128,9 +140,9 @@ def test_native_runs_in_the_dot_preopen_with_only_declared_env(examples, tmp_pat
 def test_native_unsupported_cases(examples) -> None:
     native = get_runtime("native")
     echo = examples["echo"]
-    assert native.run(echo.run_spec(echo.root), echo).unsupported == "no native build"
+    assert native.run(echo.run_spec(echo.root)).unsupported == "no native build"
     adder = dataclasses.replace(examples["adder"], native=True)
-    assert "not built" in native.run(adder.run_spec(adder.root), adder).unsupported
+    assert "not built" in native.run(adder.run_spec(adder.root)).unsupported
 
 
 def test_timeout_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 import wasmtime
 
+from tests.plugin_conformance import cli_choices, mismatches
 from wasitool.engines import ENGINES, available_engines, choose_engine, default_engine, load_engine
+from wasitool.engines.base import Engine
 from wasitool.engines.features import FEATURE_PROBES, FEATURE_WAT
 from wasitool.errors import WasiError
 
@@ -69,3 +71,15 @@ def test_wasmer_on_a_too_new_python_says_why_and_what_to_do(monkeypatch: pytest.
     assert info.value.one_line() == (
         f"engine wasmer is not available: {reason} "
         "(fix: use --engine wasmtime, or under Python 3.10: pip install 'wasitool[wasmer]')")
+
+
+@pytest.mark.parametrize("name", ENGINES.names)
+def test_every_engine_conforms(name: str) -> None:
+    """Each engine is checked where its packages import (wasmer: the Python 3.10 run)."""
+    if name not in available_engines():
+        pytest.skip(f"{name} is not importable here; the other Python's run checks it")
+    assert mismatches(ENGINES.create(name), Engine) == []
+
+
+def test_cli_engine_choices_come_from_the_registry() -> None:
+    assert cli_choices("run", "--engine") == ENGINES.names

@@ -104,7 +104,7 @@ def test_stdin_bytes_do_not_break_a_run(engine_name, wat_file):
 
 
 def test_unsupported_feature_is_reported(engine_name, wat_file):
-    result = run(RunSpec(wat_file(M.HELLO)), engine_name, capture=True, requires=["memory64", "multi-value"])
+    result = run(RunSpec(wat_file(M.HELLO), requires=("memory64", "multi-value")), engine_name, capture=True)
     engine_has = {"wasmer": False, "wasmtime": True}[engine_name]
     assert (result.unsupported is None) == engine_has
     if not engine_has:

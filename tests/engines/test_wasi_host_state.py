@@ -200,15 +200,8 @@ def test_other_runtimes_say_they_cannot_preopen_read_only(tmp_path: Path, runtim
 
     module = tmp_path / "m.wasm"
     module.write_bytes(b"\0asm\1\0\0\0")
-    result = get_runtime(runtime).run(RunSpec(module, dirs=(Preopen(tmp_path, "/d", readonly=True),)),
-                                      None if runtime != "native" else _NativeExample(tmp_path))
+    native = tmp_path / "prog"  # just enough of a native build to get past "no native build"
+    native.write_bytes(b"")
+    spec = RunSpec(module, dirs=(Preopen(tmp_path, "/d", readonly=True),), native_binary=native)
+    result = get_runtime(runtime).run(spec)
     assert result.unsupported and ("read-only" in result.unsupported or result.unsupported == "not found")
-
-
-class _NativeExample:
-    """Just enough of an Example for the native runtime to get past "no native build"."""
-
-    def __init__(self, tmp_path: Path) -> None:
-        self.native_binary = tmp_path / "prog"
-        self.native_binary.write_bytes(b"")
-        self.requires = ()

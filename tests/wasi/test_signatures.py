@@ -50,3 +50,17 @@ def test_host_functions_cover_table() -> None:
     assert set(funcs) == set(SIGNATURES)
     assert all(callable(f) for f in funcs.values())
     ctx.close()
+
+
+def test_every_implementation_takes_the_tables_arguments_in_order() -> None:
+    """Engines call positionally: an implementation takes the call's inputs (all parameters for the
+    self-guarded hot calls), by the table's names (an unused one with a leading underscore)."""
+    import inspect
+
+    from wasitool.wasi.guard import SELF_GUARDED
+
+    renamed = {"clock_id": "id", "time_ptr": "time", "in_": "in"}  # names a builtin, keyword or pointer
+    for name, sig in SIGNATURES.items():
+        wanted = [p for p, _ in sig.params] if name in SELF_GUARDED else [sig.params[i][0] for i in sig.inputs()]
+        params = list(inspect.signature(getattr(WasiContext, name)).parameters)[1:]
+        assert [renamed.get(p, p).removeprefix("_") for p in params] == wanted, name

@@ -43,17 +43,14 @@ def main(args: argparse.Namespace) -> int:
     with ExitStack() as stack:
         if source is not None:
             spec = _apply_flags(RunSpec(_build_source(source, engine, args), argv0=source.name), args)
-            requires: tuple[str, ...] = ()
         elif example is None:
             spec = _apply_flags(RunSpec(Path(args.target)), args)
-            requires = ()
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
-            requires = tuple(example.requires)
         trace = _tracer(args, stack)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
-        result = _run(spec, engine, example, args, trace, requires, limits)  # writes the trace summary too
+        result = _run(spec, engine, example, args, trace, limits)  # writes the trace summary too
     if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     if args.json:
@@ -74,12 +71,11 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: Tracer | None,
-         requires: tuple[str, ...], limits: Limits) -> RunResult:
+         limits: Limits) -> RunResult:
     from wasitool import pyruntime
 
     try:
-        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, requires=requires,
-                               limits=limits)
+        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits)
     except WasitoolError as exc:
         if args.verbose and exc.__cause__ is not None:
             import traceback
@@ -172,7 +168,7 @@ def _apply_flags(spec: RunSpec, args: argparse.Namespace) -> RunSpec:
 
         invoke = Invoke(args.invoke[0], tuple(parse_number(a) for a in args.invoke[1:]))
     dirs = spec.dirs + tuple(_parse_dir(d) for d in args.dir)
-    return RunSpec(spec.module, guest_args, tuple(env.items()), dirs, spec.stdin, invoke, spec.argv0, spec.timeout)
+    return spec._replace(args=guest_args, env=tuple(env.items()), dirs=dirs, invoke=invoke)
 
 
 def _parse_env(item: str) -> tuple[str, str]:

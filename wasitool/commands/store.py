@@ -6,11 +6,15 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from wasitool.errors import WasitoolError
 from wasitool.filelock import exclusive_lock
 from wasitool.toolchain.gc import Removal, clean_targets, inventory, plan_gc, remove, tree_size
 from wasitool.toolchain.paths import store_root
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 
 def main(args: argparse.Namespace) -> int:
@@ -49,9 +53,11 @@ def _list(root: Path, as_json: bool) -> int:
 
     console = Console()
     table = Table(title=f"store {root}", title_justify="left")
-    for column, justify in (("tool", "left"), ("source", "left"), ("version", "left"), ("size", "right"),
-                            ("used by", "left"), ("last used", "left")):
-        table.add_column(column, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    columns: tuple[tuple[str, JustifyMethod], ...] = (
+        ("tool", "left"), ("source", "left"), ("version", "left"), ("size", "right"), ("used by", "left"),
+        ("last used", "left"))
+    for column, justify in columns:
+        table.add_column(column, justify=justify, overflow="fold")
     for tool in tools:
         users = "\n".join(tool.used_by) or "[yellow]no known lock (gc removes it)[/]"
         table.add_row(tool.name, tool.source, tool.version, _size(tool.size), users,
@@ -111,8 +117,9 @@ def _grouped(removals: list[Removal]) -> list[str]:
 
 
 def _size(n: int) -> str:
+    size = float(n)
     for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
+        if size < 1024 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
     return f"{n} B"

@@ -1,7 +1,8 @@
-"""Python wasm engines behind one interface (`wasitool.engines.base.Engine`).
+"""Python wasm engines behind one interface (the Protocol `wasitool.engines.base.Engine`).
 
-Engines are imported lazily, only the one chosen. The WASI host functions receive the engines'
-native Python ints: i32/i64 arguments arrive signed (pointers above 2 GiB are negative).
+`ENGINES` is plain data (a lazy registry, in order of preference): an engine's module is imported only
+when that engine is loaded. The WASI host functions receive the engines' native Python ints: i32/i64
+arguments arrive signed (pointers above 2 GiB are negative).
 """
 
 from __future__ import annotations
@@ -12,16 +13,16 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from wasitool.errors import WasiError
+from wasitool.plugins import Registry
 
 if TYPE_CHECKING:
     from wasitool.engines.base import Engine
 
-# name -> (adapter module, the packages it needs)
-ENGINES: dict[str, tuple[str, tuple[str, ...]]] = {
-    "wasmer": ("wasitool.engines.wasmer_engine", ("wasmer", "wasmer_compiler_cranelift")),
-    "wasmtime": ("wasitool.engines.wasmtime_engine", ("wasmtime",)),
-}
-DEFAULT_ORDER = ("wasmer", "wasmtime")
+ENGINES: Registry[Engine] = Registry("engine", {
+    "wasmer": "wasitool.engines.wasmer_engine:WasmerEngine",
+    "wasmtime": "wasitool.engines.wasmtime_engine:WasmtimeEngine",
+})
+PACKAGES = {"wasmer": ("wasmer", "wasmer_compiler_cranelift"), "wasmtime": ("wasmtime",)}  # what each imports
 # The newest CPython each engine has binary wheels for (wasmer 1.1.0: 3.10; newer ones get an import stub).
 NEWEST_PYTHON = {"wasmer": (3, 10)}
 INSTALL_HINT = {
@@ -39,7 +40,7 @@ def unavailable_reason(name: str) -> str | None:
     if newest and sys.version_info[:2] > newest:
         running = "{}.{}".format(*sys.version_info[:2])
         return f"{name} has binary wheels only up to CPython {newest[0]}.{newest[1]} (this is {running})"
-    for package in ENGINES[name][1]:
+    for package in PACKAGES[name]:
         try:
             importlib.import_module(package)
         except Exception as exc:  # a stub wheel may raise ImportError or anything else on import
@@ -60,11 +61,11 @@ def choose_engine(requested: str | None = None) -> tuple[str, str]:
             others = [e for e in ENGINES if e != requested and unavailable_reason(e) is None]
             fix = f"use --engine {others[0]}" if others else ""
             hint = INSTALL_HINT.get(requested)
-            fix = f"{fix}, or {hint}" if fix and hint else (fix or hint or f"pick one of: {', '.join(ENGINES)}")
+            fix = f"{fix}, or {hint}" if fix and hint else (fix or hint or f"pick one of: {', '.join(ENGINES.names)}")
             raise WasiError(f"engine {requested} is not available: {reason}", fix)
         return requested, "requested with --engine"
-    skipped = []
-    for name in DEFAULT_ORDER:
+    skipped: list[str] = []
+    for name in ENGINES:
         reason = unavailable_reason(name)
         if reason is None:
             why = f"default: {name} is importable"
@@ -82,6 +83,4 @@ def default_engine() -> str:
 @cache
 def load_engine(name: str | None = None) -> Engine:
     """The engine instance for `name` (default engine if None), created once per process."""
-    name = choose_engine(name)[0]
-    module = importlib.import_module(ENGINES[name][0])
-    return module.ENGINE()
+    return ENGINES.create(choose_engine(name)[0])

@@ -1,4 +1,5 @@
-"""The one interface every engine adapter implements, and the engine-independent parts of a run.
+"""What an engine offers (`Engine`), the base class every adapter derives from (`EngineAdapter`), and
+the engine-independent parts of a run.
 
 An adapter only knows how to compile, link, instantiate and call; everything a user sees (which
 imports are allowed, what `_start` missing means, how invoke arguments are typed, how a trap or
@@ -10,35 +11,28 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from wasitool.engines.limits import NO_LIMITS, TIMEOUT_EXIT, Limits
 from wasitool.engines.sections import ModuleFacts, scan
 from wasitool.engines.traps import TRAP_EXIT_CODE
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke
+from wasitool.wasi.errno import ENOSYS
+
+if TYPE_CHECKING:
+    from wasitool.wasi.memory import GuestMemory
 
 WASI_MODULE = "wasi_snapshot_preview1"
 WASM_MAGIC = b"\0asm"
-ENOSYS = 52  # errno for a preview1 function the WASI context does not implement
 VALUE_TYPES = ("i32", "i64", "f32", "f64")
 START_EXPORT = "wasitool:start"  # the start function, exported by `sections.hoist_start`
 MISSING_MEMORY_FIX = 'export the linear memory as `memory` (wasm-ld does; in WAT: (memory (export "memory") 1))'
 
 
-class GuestMemory(Protocol):
-    """What the WASI context is given: a writable view of the whole linear memory.
-
-    Adapters may also provide `view_to(end)` (see `wasitool.wasi.memory.GuestMemory`): a view covering
-    `[0, end)`, allowed to reuse an older, shorter view only if the memory's base never moves.
-    """
-
-    def view(self) -> memoryview: ...
-
-
 class NoMemoryExport(BaseException):
     """A host call needed the guest's memory and the module exports none. A BaseException, so that the
-    WASI layer's errno guard lets it through; `Engine.run` turns it into a one-line WasiError."""
+    WASI layer's errno guard lets it through; `EngineAdapter.run` turns it into a one-line WasiError."""
 
 
 class MissingMemory:
@@ -56,6 +50,11 @@ class MissingMemory:
 
 def _no_flush() -> None:
     pass
+
+
+def not_implemented(*_args: int) -> int:
+    """The host function linked for a preview1 import the WasiHost has no callable for: ENOSYS."""
+    return ENOSYS
 
 
 # Plain slotted classes rather than dataclasses: this module is on `wasitool run`'s startup path.
@@ -140,7 +139,7 @@ class CompiledModule:
         self.data = data
         self.facts = facts or ModuleFacts(False)
         self.start = start
-        self.variant = variant  # what `Engine._for_limits` compiled it for (None: as given)
+        self.variant = variant  # what `EngineAdapter._for_limits` compiled it for (None: as given)
 
     def recompiled(self, native: Any, data: bytes, variant: object) -> CompiledModule:
         """The same module compiled again (other bytes or engine settings) for `variant`."""
@@ -165,8 +164,51 @@ class Outcome:
         return cls(TIMEOUT_EXIT, timeout=seconds)
 
 
-class Engine(ABC):
-    """A thin adapter over one Python wasm engine package."""
+class Engine(Protocol):
+    """What an engine offers `pyruntime` and the CLI (registered in `wasitool.engines.ENGINES`; every
+    adapter gets it by deriving from `EngineAdapter`)."""
+
+    @property
+    def name(self) -> str:
+        """The registry name (`wasmer`, `wasmtime`)."""
+        ...
+
+    def compile(self, source: bytes | Path | str, label: str | None = None) -> CompiledModule:
+        """Load and validate a module; failures are one-line WasiErrors naming what is missing."""
+        ...
+
+    def compiles(self, data: bytes) -> bool:
+        """Whether this engine compiles `data` (no diagnosis, no error)."""
+        ...
+
+    def wat2wasm(self, text: str, label: str) -> bytes:
+        """WebAssembly text to binary with the engine's own parser."""
+        ...
+
+    def prepare(self, module: CompiledModule, limits: Limits) -> CompiledModule:
+        """`module` compiled as `limits` need (before a fork)."""
+        ...
+
+    def needs_child(self, limits: Limits) -> bool:
+        """Whether enforcing `limits` takes a supervising parent process."""
+        ...
+
+    def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None,
+            limits: Limits | None = None) -> Outcome:
+        """Run the module's start function, then `_start` (or the invoked export), within `limits`."""
+        ...
+
+    def supports(self, feature: str) -> bool:
+        """Whether this engine compiles modules using a post-MVP proposal."""
+        ...
+
+    def features(self) -> frozenset[str]:
+        """Every known proposal this engine supports."""
+        ...
+
+
+class EngineAdapter(ABC):
+    """A thin adapter over one Python wasm engine package: the shared behaviour of every `Engine`."""
 
     name: ClassVar[str]
     has_fuel: ClassVar[bool] = False  # whether `Limits.fuel` can be enforced
@@ -260,7 +302,8 @@ class Engine(ABC):
     def _trap_message(self, exc: BaseException) -> str | None:
         """The normalized trap text if `exc` is a wasm trap, else None."""
 
-    def _compiles(self, data: bytes) -> bool:
+    def compiles(self, data: bytes) -> bool:
+        """Whether this engine compiles `data` (no diagnosis, no error)."""
         try:
             self._compile(data)
         except Exception:
@@ -406,7 +449,7 @@ class Engine(ABC):
             raise WasiError(f"unknown wasm feature `{feature}`",
                             f"known features: {', '.join(sorted(FEATURE_PROBES))}")
         if feature not in self._features:
-            self._features[feature] = self._compiles(FEATURE_PROBES[feature])
+            self._features[feature] = self.compiles(FEATURE_PROBES[feature])
         return self._features[feature]
 
     def features(self) -> frozenset[str]:

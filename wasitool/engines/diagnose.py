@@ -126,7 +126,7 @@ def _other_engine_supporting(name: str, feature: str, data: bytes) -> str | None
         if other == name or unavailable_reason(other) is not None:
             continue
         engine = load_engine(other)
-        if engine._compiles(data):
+        if engine.compiles(data):
             return other
     return None
 

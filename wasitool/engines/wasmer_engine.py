@@ -29,14 +29,14 @@ import wasmer
 from wasmer_compiler_cranelift import Compiler
 
 from wasitool.engines.base import (
-    ENOSYS,
     WASI_MODULE,
     CompiledModule,
-    Engine,
+    EngineAdapter,
     FuncSig,
     MissingMemory,
     Outcome,
     WasiHost,
+    not_implemented,
 )
 from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
@@ -84,16 +84,12 @@ def _sig(ftype: wasmer.FunctionType) -> FuncSig:
                    tuple(_TYPE_NAMES.get(t, str(t)) for t in ftype.results))
 
 
-def _kind_and_sig(ty: Any) -> tuple[str, FuncSig | None]:
-    kind = _KINDS.get(type(ty), type(ty).__name__)
-    return kind, (_sig(ty) if isinstance(ty, wasmer.FunctionType) else None)
+def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
+    kind = _KINDS.get(type(extern_type), type(extern_type).__name__)
+    return kind, (_sig(extern_type) if isinstance(extern_type, wasmer.FunctionType) else None)
 
 
-def _enosys(*_args: int) -> int:
-    return ENOSYS
-
-
-class WasmerEngine(Engine):
+class WasmerEngine(EngineAdapter):
     """Runs modules on wasmer with the Cranelift compiler."""
 
     name = "wasmer"
@@ -125,7 +121,7 @@ class WasmerEngine(Engine):
         for imp in module.imports:
             params, results = host.signature(imp.name)
             ftype = wasmer.FunctionType([_TYPES[p] for p in params], [_TYPES[r] for r in results])
-            functions[imp.name] = wasmer.Function(self._store, host.functions.get(imp.name, _enosys), ftype)
+            functions[imp.name] = wasmer.Function(self._store, host.functions.get(imp.name, not_implemented), ftype)
         import_object = wasmer.ImportObject()
         import_object.register(WASI_MODULE, functions)
         instance = wasmer.Instance(module.native, import_object)
@@ -193,5 +189,3 @@ def _raised_in_python(exc: BaseException) -> bool:
         tb = tb.tb_next
     return tb.tb_frame.f_globals.get("__name__") != __name__
 
-
-ENGINE = WasmerEngine

@@ -42,14 +42,14 @@ import wasmtime
 
 from wasitool.engines import wasmtime_unchecked as unchecked
 from wasitool.engines.base import (
-    ENOSYS,
     CompiledModule,
-    Engine,
+    EngineAdapter,
     FuncSig,
     MissingMemory,
     Outcome,
     WasiHost,
     first_line,
+    not_implemented,
 )
 from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
@@ -116,7 +116,9 @@ class WasmtimeMemory:
         if size is not None:
             length = size()
             if length != self._len:
-                address = ctypes.cast(self._memory.data_ptr(self._store), ctypes.c_void_p).value  # type: ignore[union-attr]
+                memory = self._memory
+                assert memory is not None  # `_size` is set by `attach`, with it
+                address = ctypes.cast(memory.data_ptr(self._store), ctypes.c_void_p).value
                 self._view = memoryview((ctypes.c_ubyte * length).from_address(address or 0)).cast("B")
                 self._len = length
         return self._view
@@ -134,13 +136,9 @@ def _sig(ftype: wasmtime.FuncType) -> FuncSig:
     return FuncSig(tuple(str(t) for t in ftype.params), tuple(str(t) for t in ftype.results))
 
 
-def _kind_and_sig(ty: Any) -> tuple[str, FuncSig | None]:
-    kind = _KINDS.get(type(ty), type(ty).__name__)
-    return kind, (_sig(ty) if isinstance(ty, wasmtime.FuncType) else None)
-
-
-def _enosys(*_args: int) -> int:
-    return ENOSYS
+def _kind_and_sig(extern_type: Any) -> tuple[str, FuncSig | None]:
+    kind = _KINDS.get(type(extern_type), type(extern_type).__name__)
+    return kind, (_sig(extern_type) if isinstance(extern_type, wasmtime.FuncType) else None)
 
 
 def hostcall_path() -> str:
@@ -159,7 +157,7 @@ def hostcall_path() -> str:
     return "func"
 
 
-class WasmtimeEngine(Engine):
+class WasmtimeEngine(EngineAdapter):
     """Runs modules on wasmtime with every proposal its Config exposes enabled."""
 
     name = "wasmtime"
@@ -220,7 +218,7 @@ class WasmtimeEngine(Engine):
         for imp in module.imports:
             params, results = host.signature(imp.name)
             ftype = wasmtime.FuncType([_VALTYPES[p]() for p in params], [_VALTYPES[r]() for r in results])
-            fn = host.functions.get(imp.name, _enosys)
+            fn = host.functions.get(imp.name, not_implemented)
             if calls is not None and unchecked.supports(params, results):
                 externs.append(calls.func(store, ftype, params, results, fn))
             else:
@@ -233,7 +231,9 @@ class WasmtimeEngine(Engine):
         exports = instance.exports(store)
         if module.exports.get("memory") == "memory":
             memory = WasmtimeMemory(store, direct_size=fast, fixed_base=self._fixed_base)
-            memory.attach(exports["memory"])
+            exported = exports["memory"]
+            assert isinstance(exported, wasmtime.Memory)  # module.exports names its kind; shared ones are refused
+            memory.attach(exported)
             host.bind_memory(memory)
         else:
             host.bind_memory(MissingMemory())
@@ -280,5 +280,3 @@ class WasmtimeEngine(Engine):
         code = exc.trap_code
         return canonical_trap(code.name.replace("_", " ") if code is not None else first_line(exc))
 
-
-ENGINE = WasmtimeEngine

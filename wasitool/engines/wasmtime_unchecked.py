@@ -197,9 +197,10 @@ def data_size_function(store: wasmtime.Store, memory: wasmtime.Memory) -> Callab
     from wasmtime import _ffi as ffi
 
     address = ctypes.cast(ffi.dll.wasmtime_memory_data_size, ctypes.c_void_p).value
+    assert address is not None  # a function the loaded library exports
     data_size = _DATA_SIZE(address)
     context = ctypes.c_void_p(ctypes.cast(store._context(), ctypes.c_void_p).value)
-    raw_memory = ctypes.c_void_p(ctypes.addressof(memory._memory))  # type: ignore[attr-defined]
+    raw_memory = ctypes.c_void_p(ctypes.addressof(memory._memory))
     return functools.partial(data_size, context, raw_memory)
 
 

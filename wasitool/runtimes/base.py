@@ -7,22 +7,19 @@ import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol
 
 from wasitool.engines.limits import DEFAULT_CHECK_TIMEOUT as DEFAULT_TIMEOUT
 from wasitool.engines.limits import TIMEOUT_EXIT, timeout_line
 from wasitool.runspec import RunResult, RunSpec
 
-if TYPE_CHECKING:
-    from wasitool.examples import Example
-
 __all__ = ["DEFAULT_TIMEOUT", "NOT_FOUND", "TIMEOUT_EXIT", "Runtime", "run_process", "timeout_seconds"]
 NOT_FOUND = "not found"
 
 
-@runtime_checkable
 class Runtime(Protocol):
-    """A way to run a RunSpec: a Python engine, the native build, node, a wasm CLI."""
+    """A way to run a RunSpec: a Python engine, the native build, node, a wasm CLI (registered in
+    `wasitool.runtimes.RUNTIMES`)."""
 
     name: str
 
@@ -30,8 +27,9 @@ class Runtime(Protocol):
         """None when usable on this machine, else why not (e.g. "not found")."""
         ...
 
-    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
-        """Run `spec`; `example` (an examples-table entry) is given for runtimes that need more (native)."""
+    def run(self, spec: RunSpec) -> RunResult:
+        """Run `spec` (everything a runtime needs is in it: `requires`, `native_binary`); `unsupported`
+        set when this runtime cannot."""
         ...
 
 
@@ -102,9 +100,9 @@ def run_process(
     return RunResult(code, proc.stdout, proc.stderr)
 
 
-def lacking(example: Example | None, supported: set[str] | frozenset[str]) -> RunResult | None:
-    """An `unsupported` result naming the features `example.requires` that `supported` lacks, else None."""
-    missing = [f for f in (example.requires if example else ()) if f not in supported]
+def lacking(spec: RunSpec, supported: set[str] | frozenset[str]) -> RunResult | None:
+    """An `unsupported` result naming the features `spec.requires` that `supported` lacks, else None."""
+    missing = [f for f in spec.requires if f not in supported]
     if not missing:
         return None
     return RunResult(0, unsupported=f"lacks wasm feature(s): {', '.join(missing)}")

@@ -9,9 +9,8 @@ import shutil
 import stat
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from wasitool.engines.traps import trap_from_stderr
+from wasitool.engines.traps import TRAP_EXIT_CODE, trap_from_stderr
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import (
     NOT_FOUND,
@@ -23,10 +22,6 @@ from wasitool.runtimes.base import (
 )
 from wasitool.runtimes.signature import export_signature
 
-if TYPE_CHECKING:
-    from wasitool.examples import Example
-
-TRAP_EXIT = 134
 _TRAP_LINE = re.compile(r"(wasm trap|RuntimeError): ?(.*)")
 
 
@@ -101,7 +96,7 @@ def _tidy_stderr(stderr: bytes, exit_code: int) -> bytes:
             continue
         kept.append(line)
     if in_report:
-        if exit_code == TRAP_EXIT and trap is not None:
+        if exit_code == TRAP_EXIT_CODE and trap is not None:
             from wasitool.engines.traps import canonical_trap, trap_line
 
             kept.append(trap_line(canonical_trap(trap)).encode())
@@ -124,23 +119,41 @@ class CliRuntime:
     def available(self) -> str | None:
         return None if self.executable() is not None else NOT_FOUND
 
+    separator: tuple[str, ...] = ()  # between the module and the guest's arguments
+
+    def preopen(self, host: Path, guest: str) -> list[str]:
+        """The flags mapping host directory `host` to `guest`."""
+        raise NotImplementedError
+
+    def argv0(self, spec: RunSpec) -> list[str]:
+        """The flags setting the guest's argv[0] (none: the CLI's own choice)."""
+        return []
+
     def argv(self, binary: Path, spec: RunSpec) -> list[str]:
         """`[binary, "run", ...]` for `spec`."""
-        raise NotImplementedError
+        argv = [str(binary), "run"]
+        for d in spec.dirs:
+            argv += self.preopen(Path(d.host).resolve(), d.guest)
+        for key, value in spec.env:
+            argv += ["--env", f"{key}={value}"]
+        if spec.invoke is not None:
+            return [*argv, "--invoke", spec.invoke.export, str(spec.module), *self.separator,
+                    *map(str, spec.invoke.args)]
+        return [*argv, *self.argv0(spec), str(spec.module), *self.separator, *spec.args]
 
     def feature_flags(self, feature: str) -> list[str]:
         """Flags (inserted after `run`) that turn on a wasm feature the example requires."""
         return []
 
-    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
+    def run(self, spec: RunSpec) -> RunResult:
         binary = self.executable()
         if binary is None:
             return RunResult(127, unsupported=NOT_FOUND)
-        missing = lacking(example, self.features) or readonly_unsupported(spec)
+        missing = lacking(spec, self.features) or readonly_unsupported(spec)
         if missing is not None:
             return missing
         argv = self.argv(binary, spec)
-        for feature in (example.requires if example else ()):
+        for feature in spec.requires:
             argv[2:2] = self.feature_flags(feature)
         result = run_process(argv, stdin=spec.stdin, env=host_process_env(), timeout=spec.timeout)
         if spec.invoke is not None and result.exit_code == 0:
@@ -172,17 +185,11 @@ class WasmtimeCli(CliRuntime):
             return super().executable()
         return _pip_wasmtime() or super().executable()
 
-    def argv(self, binary: Path, spec: RunSpec) -> list[str]:
-        argv = [str(binary), "run"]
-        for d in spec.dirs:
-            argv += ["--dir", f"{Path(d.host).resolve()}::{d.guest}"]
-        for key, value in spec.env:
-            argv += ["--env", f"{key}={value}"]
-        if spec.invoke is not None:
-            argv += ["--invoke", spec.invoke.export, str(spec.module), *map(str, spec.invoke.args)]
-        else:
-            argv += ["--argv0", spec.argv[0], str(spec.module), *spec.args]
-        return argv
+    def preopen(self, host: Path, guest: str) -> list[str]:
+        return ["--dir", f"{host}::{guest}"]
+
+    def argv0(self, spec: RunSpec) -> list[str]:
+        return ["--argv0", spec.argv[0]]
 
 
 class WasmerCli(CliRuntime):
@@ -191,20 +198,12 @@ class WasmerCli(CliRuntime):
     name = "wasmer-cli"
     command = "wasmer"
     env_var = "WASITOOL_WASMER"
+    separator = ("--",)
 
-    def argv(self, binary: Path, spec: RunSpec) -> list[str]:
-        argv = [str(binary), "run"]
-        for d in spec.dirs:
-            argv += ["--mapdir", f"{d.guest}:{Path(d.host).resolve()}"]
-        for key, value in spec.env:
-            argv += ["--env", f"{key}={value}"]
-        if spec.invoke is not None:
-            argv += ["--invoke", spec.invoke.export, str(spec.module), "--", *map(str, spec.invoke.args)]
-        else:
-            argv += [str(spec.module), "--", *spec.args]
-        return argv
+    def preopen(self, host: Path, guest: str) -> list[str]:
+        return ["--mapdir", f"{guest}:{host}"]
 
-    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
+    def run(self, spec: RunSpec) -> RunResult:
         if spec.argv0 is not None and spec.argv0 != Path(spec.module).name:
             return RunResult(0, unsupported="the wasmer CLI cannot set argv[0]")
-        return super().run(spec, example)
+        return super().run(spec)

@@ -83,7 +83,7 @@ def judge(example: Example, runtime: Runtime) -> Cell:
         if spec.timeout is None:
             spec = spec._replace(timeout=timeout_seconds())
         try:
-            result = runtime.run(spec, example)
+            result = runtime.run(spec)
         except WasitoolError as exc:
             return Cell(example.name, name, FAIL, exc.one_line(), [exc.one_line()],
                         seconds=time.perf_counter() - started)

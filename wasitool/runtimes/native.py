@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import readonly_unsupported, run_process
-
-if TYPE_CHECKING:
-    from wasitool.examples import Example
 
 
 class NativeRuntime:
@@ -25,8 +21,8 @@ class NativeRuntime:
     def available(self) -> str | None:
         return None
 
-    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
-        binary = example.native_binary if example else None
+    def run(self, spec: RunSpec) -> RunResult:
+        binary = spec.native_binary
         if binary is None:
             return RunResult(0, unsupported="no native build")
         if not binary.is_file():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from wasitool.engines.traps import trap_from_stderr
+from wasitool.engines.traps import TRAP_EXIT_CODE, trap_from_stderr
 from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import (
     NOT_FOUND,
@@ -19,9 +19,6 @@ from wasitool.runtimes.base import (
     run_process,
 )
 from wasitool.runtimes.signature import export_signature
-
-if TYPE_CHECKING:
-    from wasitool.examples import Example
 
 RUNNER = Path(__file__).with_name("node_runner.mjs")
 MIN_MAJOR = 20  # node:wasi's `version: 'preview1'` option and returnOnExit
@@ -84,22 +81,23 @@ class NodeRuntime:
             self._features = frozenset(f for f in out.strip().split(",") if f)
         return self._features or frozenset()
 
-    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
+    def run(self, spec: RunSpec) -> RunResult:
         node = self.executable()
         if node is None:
             return RunResult(127, unsupported=NOT_FOUND)
-        missing = lacking(example, self.features()) or readonly_unsupported(spec)
+        missing = lacking(spec, self.features()) or readonly_unsupported(spec)
         if missing is not None:
             return missing
         with tempfile.TemporaryDirectory(prefix="wasitool-node-") as tmp:
             results_file = Path(tmp) / "results.json"
-            config = {
+            config: dict[str, object] = {
                 "module": str(Path(spec.module).resolve()),
                 "argv": spec.argv,
                 "env": dict(spec.env),
                 "preopens": {p.guest: str(Path(p.host).resolve()) for p in spec.dirs},
                 "invoke": None,
                 "results_file": str(results_file),
+                "trap_exit": TRAP_EXIT_CODE,
             }
             if spec.invoke is not None:
                 signature = export_signature(spec.module, spec.invoke.export)
@@ -108,7 +106,7 @@ class NodeRuntime:
                     "args": list(spec.invoke.args),
                     "params": signature[0] if signature else [],
                 }
-            argv = [node, "--no-warnings", RUNNER, json.dumps(config)]
+            argv: list[str | os.PathLike[str]] = [node, "--no-warnings", RUNNER, json.dumps(config)]
             result = run_process(argv, stdin=spec.stdin, env=host_process_env(), timeout=spec.timeout)
             if spec.invoke is not None and results_file.is_file():
                 values = json.loads(results_file.read_text(encoding="utf-8"))

@@ -2,13 +2,13 @@
 //
 // usage: node --no-warnings node_runner.mjs CONFIG_JSON
 // CONFIG_JSON: {module, argv, env: {K: V}, preopens: {guest: host},
-//               invoke: null | {export, args: [...], params: ["i32", ...]}, results_file}
-// The guest uses this process's stdin/stdout/stderr. Exit status: the guest's, 134 on a trap.
+//               invoke: null | {export, args: [...], params: ["i32", ...]}, results_file, trap_exit}
+// The guest uses this process's stdin/stdout/stderr. Exit status: the guest's, trap_exit (wasitool's
+// trap status, 134) on a trap.
 // The results of an invoked export are written to results_file as JSON (i64 values as strings).
 import { readFile, writeFile } from 'node:fs/promises';
 import { WASI } from 'node:wasi';
 
-const TRAP_EXIT = 134;
 const config = JSON.parse(process.argv[2]);
 
 function exitCodeOf(err) {
@@ -71,7 +71,7 @@ try {
   if (code === undefined) {
     if (err instanceof WebAssembly.RuntimeError) {
       process.stderr.write(`wasm trap: ${err.message}\n`);
-      code = TRAP_EXIT;
+      code = config.trap_exit;
     } else {
       process.stderr.write(`node_runner: ${err && err.message ? err.message : err}\n`);
       code = 1;

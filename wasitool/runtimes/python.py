@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from wasitool.runspec import RunResult, RunSpec
-
-if TYPE_CHECKING:
-    from wasitool.examples import Example
 
 
 class PythonRuntime:
@@ -22,7 +17,17 @@ class PythonRuntime:
 
         return unavailable_reason(self.engine)
 
-    def run(self, spec: RunSpec, example: Example | None = None) -> RunResult:
+    def run(self, spec: RunSpec) -> RunResult:
         from wasitool import pyruntime
 
-        return pyruntime.run(spec, self.engine, capture=True, requires=(example.requires if example else ()))
+        return pyruntime.run(spec, self.engine, capture=True)
+
+
+def on_wasmer() -> PythonRuntime:
+    """The `python-wasmer` runtime."""
+    return PythonRuntime("wasmer")
+
+
+def on_wasmtime() -> PythonRuntime:
+    """The `python-wasmtime` runtime."""
+    return PythonRuntime("wasmtime")

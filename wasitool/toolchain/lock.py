@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Literal, NoReturn, overload
 
 from wasitool import tomlread
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS
+from wasitool.toolchain.sources import SOURCES, UNPINNED
 
 SCHEMA = 1
-SOURCE_KINDS = ("archive", "pip", "system")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 LOCK_FIX = "correct wasitool.lock (see the comments at its top)"
 
@@ -80,7 +80,7 @@ class SourceSpec:
     @property
     def pinned(self) -> bool:
         """True when the source installs hash-verified bytes."""
-        return self.kind != "system"
+        return self.kind not in UNPINNED
 
     def pin(self, platform: str) -> PlatformPin:
         """The pin for `platform`; ToolchainError when the lock has none or marks it unavailable."""
@@ -191,7 +191,12 @@ def _table(data: dict[str, Any], key: str, where: _Where) -> dict[str, Any]:
     return _as_table(data[key], where.at(key))
 
 
+@overload
+def _string(data: dict[str, Any], key: str, where: _Where, required: Literal[True] = True) -> str: ...
+@overload
+def _string(data: dict[str, Any], key: str, where: _Where, required: bool) -> str | None: ...
 def _string(data: dict[str, Any], key: str, where: _Where, required: bool = True) -> str | None:
+    """`data[key]`, a non-empty string; None when absent and not `required` (a missing required key fails)."""
     value = data.get(key)
     if value is None:
         if required:
@@ -230,8 +235,8 @@ def _parse_tool(name: str, body: dict[str, Any], where: _Where) -> ToolSpec:
 
 def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) -> SourceSpec:
     kind = _string(body, "kind", where)
-    if kind not in SOURCE_KINDS:
-        where.fail("kind", f"is {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
+    if kind not in SOURCES:
+        where.fail("kind", f"is {kind!r}; expected one of {', '.join(SOURCES.names)}")
     commands = {
         role: list(_strings(argv, where.at(f"commands.{role}")))
         for role, argv in _as_table(body.get("commands", {}), where.at("commands")).items()
@@ -243,7 +248,7 @@ def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) ->
         tool=tool,
         index=index,
         kind=kind,
-        version=_string(body, "version", where, required=kind != "system") or "",
+        version=_string(body, "version", where, required=kind not in UNPINNED) or "",
         commands=commands,
         env=dict(env),
         sysroot=_string(body, "sysroot", where, required=False),
@@ -254,9 +259,9 @@ def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) ->
         min_version=_string(body, "min_version", where, required=False),
         lacks=_reasons(body.get("lacks", {}), where.at("lacks")),
         sjlj=_parse_sjlj(body["sjlj"], where.at("sjlj")) if "sjlj" in body else None,
-        platforms=_parse_platforms(kind, body, where) if kind != "system" else {},
+        platforms=_parse_platforms(kind, body, where) if kind not in UNPINNED else {},
     )
-    if kind != "system" and not (spec.commands or spec.bin):
+    if kind not in UNPINNED and not (spec.commands or spec.bin):
         where.fail("commands", "is missing (or give `bin`, the directory holding the commands)")
     return spec
 

@@ -16,7 +16,7 @@ from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, 
 from wasitool.toolchain.paths import store_root
 from wasitool.toolchain.records import record_path, write_record
 from wasitool.toolchain.reporter import Reporter, SilentReporter
-from wasitool.toolchain.sources import source_module
+from wasitool.toolchain.sources import SOURCES
 from wasitool.toolchain.sources.base import FetchContext, check_commands, describe_install
 from wasitool.toolchain.store import Store
 
@@ -138,7 +138,7 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
                 _note_not_reproducible(tool, spec, ctx)
                 return ToolOutcome(found, reused=True, failures=failures)
             try:
-                installed = source_module(spec.kind).install(tool, spec, ctx)
+                installed = SOURCES.create(spec.kind).install(tool, spec, ctx)
                 if failures:
                     _note_not_reproducible(tool, spec, ctx)
                 return ToolOutcome(installed, reused=False, failures=failures)

@@ -122,7 +122,10 @@ def new_times(atim: int, mtim: int, fst_flags: int, current: Callable[[], os.sta
     if (fst_flags & FST_ATIM and fst_flags & FST_ATIM_NOW) or (fst_flags & FST_MTIM and fst_flags & FST_MTIM_NOW):
         raise ErrnoError(EINVAL)
     now = time.time_ns()
-    keep = None if fst_flags & (FST_ATIM | FST_ATIM_NOW) and fst_flags & (FST_MTIM | FST_MTIM_NOW) else current()
-    a = atim & M64 if fst_flags & FST_ATIM else now if fst_flags & FST_ATIM_NOW else keep.st_atime_ns  # type: ignore[union-attr]
-    m = mtim & M64 if fst_flags & FST_MTIM else now if fst_flags & FST_MTIM_NOW else keep.st_mtime_ns  # type: ignore[union-attr]
+    kept_a = kept_m = 0
+    if not (fst_flags & (FST_ATIM | FST_ATIM_NOW) and fst_flags & (FST_MTIM | FST_MTIM_NOW)):
+        kept = current()  # only when one of the times is kept
+        kept_a, kept_m = kept.st_atime_ns, kept.st_mtime_ns
+    a = atim & M64 if fst_flags & FST_ATIM else now if fst_flags & FST_ATIM_NOW else kept_a
+    m = mtim & M64 if fst_flags & FST_MTIM else now if fst_flags & FST_MTIM_NOW else kept_m
     return a, m

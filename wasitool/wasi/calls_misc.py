@@ -120,24 +120,25 @@ class MiscCalls(ContextBase):
                                             f"exiting with status {status}\n".encode())
         raise ProcExit(status, rval)
 
-    def proc_raise(self, sig: int) -> int:
+    def proc_raise(self, _sig: int) -> int:
         return ENOSYS
 
     def sched_yield(self) -> int:
         return 0
 
+    # No socket is ever preopened, and none can be opened: an open fd is never a socket. The arguments
+    # after `fd` are unused (a leading underscore); the signature table names them for engines and traces.
     def _sock(self, fd: int) -> int:
-        # No socket is ever preopened, and none can be opened: an open fd is never a socket.
         return ENOTSOCK if fd in self._fds else EBADF
 
-    def sock_accept(self, fd: int, flags: int) -> int:
+    def sock_accept(self, fd: int, _flags: int) -> int:
         return self._sock(fd)
 
-    def sock_recv(self, fd: int, ri_data: int, ri_data_len: int, ri_flags: int) -> int:
+    def sock_recv(self, fd: int, _ri_data: int, _ri_data_len: int, _ri_flags: int) -> int:
         return self._sock(fd)
 
-    def sock_send(self, fd: int, si_data: int, si_data_len: int, si_flags: int) -> int:
+    def sock_send(self, fd: int, _si_data: int, _si_data_len: int, _si_flags: int) -> int:
         return self._sock(fd)
 
-    def sock_shutdown(self, fd: int, how: int) -> int:
+    def sock_shutdown(self, fd: int, _how: int) -> int:
         return self._sock(fd)

@@ -42,10 +42,11 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
         """
         funcs: dict[str, Callable[..., int | None]] = {}
         for name, sig in SIGNATURES.items():
-            fn: Callable[..., int | None] = getattr(self, name)
+            method = getattr(self, name)  # with out-pointers (and not self-guarded): an `outputs.Implementation`
+            fn: Callable[..., int | None] = method
             if name not in SELF_GUARDED:
                 if sig.outputs:
-                    fn = with_outputs(fn, sig, self._view)  # type: ignore[arg-type]
+                    fn = with_outputs(method, sig, self._view)
                 fn = guard(fn)
             if self._tracer is not None and self._tracer.wants(name):
                 fn = self._tracer.wrap(fn, sig, self._trace_env())

@@ -150,7 +150,9 @@ class FdTable:
         if fd == to:
             return
         old = self.fds[to]
-        self.fds[to] = self.remove(fd)  # type: ignore[assignment]
+        moved = self.remove(fd)
+        assert moved is not None  # the caller checked that `fd` is open
+        self.fds[to] = moved
         old.close()
 
     def close_all(self) -> None:

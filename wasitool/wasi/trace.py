@@ -86,6 +86,10 @@ class Tracer:
     def wants(self, name: str) -> bool:
         return name in self.calls and (self.lines or self.summary)
 
+    def flush(self) -> None:
+        """Write out the buffered trace lines."""
+        self.out.flush()
+
     def wrap(self, fn: HostFunction, sig: Signature, env: TraceEnv) -> HostFunction:
         """`fn` (already guarded), reporting every call."""
         stats = self.stats.setdefault(sig.name, CallStats())

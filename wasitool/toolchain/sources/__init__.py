@@ -1,21 +1,23 @@
-"""Source kinds, one module each (`archive`, `pip`, `system`), registered in one table.
+"""Source kinds, one module each (`archive`, `pip`, `system`), registered in one lazy table.
 
-Every source module offers `install(tool, spec, ctx) -> InstalledTool`: fetch, verify and unpack
-into a staging dir of the store, then commit it atomically (see `base.install_pinned`).
+Every source satisfies `wasitool.toolchain.sources.base.Source`: `install(tool, spec, ctx) -> InstalledTool`
+fetches, verifies and unpacks into a staging dir of the store, then commits it atomically (see
+`base.install_pinned`). This module is plain data, cheap to import (the lock parser and the CLI read it).
 """
 
 from __future__ import annotations
 
-import importlib
-from types import ModuleType
+from typing import TYPE_CHECKING
 
-SOURCE_MODULES: dict[str, str] = {
-    "archive": "wasitool.toolchain.sources.archive",
-    "pip": "wasitool.toolchain.sources.pip",
-    "system": "wasitool.toolchain.sources.system",
-}
+from wasitool.plugins import Registry
 
+if TYPE_CHECKING:
+    from wasitool.toolchain.sources.base import Source
 
-def source_module(kind: str) -> ModuleType:
-    """The module implementing source `kind`."""
-    return importlib.import_module(SOURCE_MODULES[kind])
+SOURCES: Registry[Source] = Registry("toolchain source", {
+    "archive": "wasitool.toolchain.sources.archive:ArchiveSource",
+    "pip": "wasitool.toolchain.sources.pip:PipSource",
+    "system": "wasitool.toolchain.sources.system:SystemSource",
+})
+UNPINNED = frozenset({"system"})  # detected on the machine: no pinned URL or wheel, no sha256
+PINNED = tuple(kind for kind in SOURCES if kind not in UNPINNED)

@@ -10,13 +10,16 @@ from wasitool.toolchain.manifest import InstalledTool
 from wasitool.toolchain.sources.base import FetchContext, fetch_pinned_file, install_pinned
 
 
-def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
-    """Download (or copy from the mirror), verify, unpack and install the pinned archive."""
+class ArchiveSource:
+    """The `archive` source kind."""
 
-    def fetch_and_unpack(pin: PlatformPin, staging: Path) -> Path:
-        archive = fetch_pinned_file(pin, staging, ctx, upstream=pin.url)
-        unpacked = staging / "unpacked"
-        extract_archive(archive, unpacked, ctx.reporter)
-        return single_root(unpacked, pin.strip)
+    def install(self, tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
+        """Download (or copy from the mirror), verify, unpack and install the pinned archive."""
 
-    return install_pinned(tool, spec, ctx, fetch_and_unpack)
+        def fetch_and_unpack(pin: PlatformPin, staging: Path) -> Path:
+            archive = fetch_pinned_file(pin, staging, ctx, upstream=pin.url)
+            unpacked = staging / "unpacked"
+            extract_archive(archive, unpacked, ctx.reporter)
+            return single_root(unpacked, pin.strip)
+
+        return install_pinned(tool, spec, ctx, fetch_and_unpack)

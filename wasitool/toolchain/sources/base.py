@@ -1,11 +1,12 @@
-"""What the pinned sources share: the fetch context, command templates and the staged install."""
+"""What every source kind is (`Source`), and what the pinned ones share: the fetch context, command
+templates and the staged install."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import exe_suffix
@@ -16,6 +17,15 @@ from wasitool.toolchain.store import Store
 
 if TYPE_CHECKING:
     import requests
+
+
+class Source(Protocol):
+    """One kind of toolchain source (registered in `wasitool.toolchain.sources.SOURCES`)."""
+
+    def install(self, tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
+        """Make `spec` of `tool` installed in `ctx.store` for `ctx.platform` and describe it; a
+        ToolchainError saying what failed (setup then tries the tool's next source)."""
+        ...
 
 
 @dataclass
@@ -142,18 +152,19 @@ def fetch_pinned_file(
     Tried in order: the store's downloads, the mirror, then (unless offline) `upstream` (a URL) or
     `download` (a function saving the file into the given dir, e.g. through pip).
     """
-    assert pin.sha256 is not None
-    cached = ctx.store.cached_download(pin.file_name, pin.sha256)
+    sha256 = pin.sha256
+    assert sha256 is not None  # every pin of a pinned source has one (the lock parser requires it)
+    cached = ctx.store.cached_download(pin.file_name, sha256)
     if cached is not None:
         return cached
     dest = staging / pin.file_name
     attempts: list[Callable[[], Path]] = []
     if (mirrored := ctx.mirror_location(pin.file_name)) is not None:
-        attempts.append(lambda: _fetch(mirrored, pin.sha256, dest, ctx))
+        attempts.append(lambda: _fetch(mirrored, sha256, dest, ctx))
     if not ctx.offline and upstream:
-        attempts.append(lambda: _fetch(upstream, pin.sha256, dest, ctx))
+        attempts.append(lambda: _fetch(upstream, sha256, dest, ctx))
     if not ctx.offline and download:
-        attempts.append(lambda: _verified(download(staging), pin.sha256))
+        attempts.append(lambda: _verified(download(staging), sha256))
     if not attempts:
         raise ToolchainError(
             f"offline, and neither the store nor a mirror holds {pin.file_name}",

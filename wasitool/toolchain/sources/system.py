@@ -25,35 +25,38 @@ NEWEST_LLVM = 30
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
 
 
-def install(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
-    """Detect the tool on this machine and record it in the store (no files are copied)."""
-    if ctx.platform != host_platform():
-        raise ToolchainError(f"system: only usable for the host platform ({host_platform()}), not {ctx.platform}")
-    detect = {"wasi-sdk": detect_wasi_sdk, "wabt": detect_wabt}.get(tool.name)
-    if detect is None:
-        raise ToolchainError(f"system: no detection is known for {tool.name}")
-    found = detect(spec)
-    missing = [role for role in tool.provides if role not in found.commands]
-    if missing:
-        raise ToolchainError(f"system: {tool.name} on this machine lacks {', '.join(missing)}")
-    described = (sorted(found.commands.items()), sorted(found.unavailable.items()), found.sjlj)
-    key = hashlib.sha256(repr(described).encode()).hexdigest()[:12]
-    final = ctx.store.tools_dir / f"{tool.name}-system-{ctx.platform}-{key}"
-    installed = InstalledTool(
-        name=tool.name,
-        source="system",
-        version=found.version,
-        root=str(final),
-        commands=found.commands,
-        sysroot=found.sysroot,
-        pinned=False,
-        unavailable=found.unavailable,
-        sjlj=found.sjlj,
-    )
-    with ctx.store.staging(final.name) as staging:
-        write_tool_manifest(installed, staging)
-        ctx.store.commit(staging, final)
-    return installed
+class SystemSource:
+    """The `system` source kind."""
+
+    def install(self, tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> InstalledTool:
+        """Detect the tool on this machine and record it in the store (no files are copied)."""
+        if ctx.platform != host_platform():
+            raise ToolchainError(f"system: only usable for the host platform ({host_platform()}), not {ctx.platform}")
+        detect = {"wasi-sdk": detect_wasi_sdk, "wabt": detect_wabt}.get(tool.name)
+        if detect is None:
+            raise ToolchainError(f"system: no detection is known for {tool.name}")
+        found = detect(spec)
+        missing = [role for role in tool.provides if role not in found.commands]
+        if missing:
+            raise ToolchainError(f"system: {tool.name} on this machine lacks {', '.join(missing)}")
+        described = (sorted(found.commands.items()), sorted(found.unavailable.items()), found.sjlj)
+        key = hashlib.sha256(repr(described).encode()).hexdigest()[:12]
+        final = ctx.store.tools_dir / f"{tool.name}-system-{ctx.platform}-{key}"
+        installed = InstalledTool(
+            name=tool.name,
+            source="system",
+            version=found.version,
+            root=str(final),
+            commands=found.commands,
+            sysroot=found.sysroot,
+            pinned=False,
+            unavailable=found.unavailable,
+            sjlj=found.sjlj,
+        )
+        with ctx.store.staging(final.name) as staging:
+            write_tool_manifest(installed, staging)
+            ctx.store.commit(staging, final)
+        return installed
 
 
 class Found:
@@ -73,10 +76,11 @@ def detect_wasi_sdk(spec: SourceSpec) -> Found:
     exe = exe_suffix(host_platform())
     tried: list[str] = []
     for sdk in _sdk_dirs():
-        clang, ld, sysroot = sdk / "bin" / f"clang{exe}", sdk / "bin" / f"wasm-ld{exe}", sdk / "share" / "wasi-sysroot"
+        sdk_clang, sdk_ld, sdk_sysroot = (sdk / "bin" / f"clang{exe}", sdk / "bin" / f"wasm-ld{exe}",
+                                          sdk / "share" / "wasi-sysroot")
         tried.append(str(sdk))
-        if clang.is_file() and ld.is_file() and sysroot.is_dir():
-            return _clang_found(str(clang), str(ld), str(sysroot), "wasm32-wasip1", spec)
+        if sdk_clang.is_file() and sdk_ld.is_file() and sdk_sysroot.is_dir():
+            return _clang_found(str(sdk_clang), str(sdk_ld), str(sdk_sysroot), "wasm32-wasip1", spec)
     for major in range(NEWEST_LLVM, int(_min_major(spec)) - 1, -1):
         clang, ld = shutil.which(f"clang-{major}"), shutil.which(f"wasm-ld-{major}")
         if clang and ld and _sysroot_has_libc(Path("/usr"), "wasm32-wasi"):

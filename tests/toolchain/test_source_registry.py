@@ -1,0 +1,25 @@
+"""Every registered toolchain source satisfies the `Source` Protocol; the lock and the CLI take the kinds
+from the registry."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.plugin_conformance import cli_choices, mismatches
+from wasitool.toolchain.sources import PINNED, SOURCES, UNPINNED
+from wasitool.toolchain.sources.base import Source
+
+
+@pytest.mark.parametrize("kind", SOURCES.names)
+def test_every_source_conforms(kind: str) -> None:
+    assert mismatches(SOURCES.create(kind), Source) == []
+
+
+def test_pinned_and_unpinned_kinds_split_the_registry() -> None:
+    assert set(SOURCES.names) > UNPINNED
+    assert set(PINNED) == set(SOURCES.names) - UNPINNED
+
+
+def test_cli_choices_come_from_the_registry() -> None:
+    assert cli_choices("setup", "--source") == SOURCES.names
+    assert cli_choices("lock", "--source") == PINNED
