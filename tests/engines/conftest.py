@@ -82,12 +82,3 @@ def wasmtime_cli() -> Path:
     if binary is None:
         pytest.skip("the wasmtime CLI is not installed")
     return binary
-
-
-def run_wasmtime_cli(binary: Path, module: Path, *flags: str, timeout: float = 60):
-    """`wasmtime run [flags] module` with the proposals wasitool's wasmtime engine enables."""
-    import os
-    import subprocess
-
-    argv = [str(binary), "run", "-W", "exceptions=y,gc=y,tail-call=y,multi-memory=y,memory64=y", *flags, str(module)]
-    return subprocess.run(argv, capture_output=True, timeout=timeout, env={**os.environ, "RUST_BACKTRACE": "0"})

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import wat_modules as M
-
+from tests.support import wat_modules as M
 from wasitool.engines import compile_cache, load_engine
 from wasitool.pyruntime import run
 from wasitool.runspec import RunSpec

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import wat_modules as M
+
+from tests.support import wat_modules as M
 
 
 def wasitool(*argv: str, stdin: bytes = b"") -> subprocess.CompletedProcess[bytes]:

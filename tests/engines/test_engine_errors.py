@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 import wasmtime
-import wat_modules as M
 
+from tests.support import wat_modules as M
 from wasitool.engines import load_engine
 from wasitool.errors import InternalError, WasiError
 from wasitool.pyruntime import run

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-import wat_modules as M
 
+from tests.support import wat_modules as M
 from wasitool.engines import load_engine
 from wasitool.engines.base import WasiHost
 from wasitool.engines.limits import NO_LIMITS

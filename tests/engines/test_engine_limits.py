@@ -17,9 +17,9 @@ import time
 from pathlib import Path
 
 import pytest
-import wat_modules as M
-from conftest import run_wasmtime_cli
 
+from tests.support import wat_modules as M
+from tests.support.wasmtime_cli import run_wasmtime_cli
 from wasitool.engines.limits import Limits, parse_fuel, parse_size, parse_timeout
 from wasitool.errors import WasiError
 from wasitool.pyruntime import run

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 
 import wasmtime
-import wat_modules as M
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support import wat_modules as M
 from wasitool.engines.limits import Limits
 from wasitool.errors import WasitoolError
 from wasitool.pyruntime import run

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-import wat_modules as M
 
+from tests.support import wat_modules as M
 from wasitool.pyruntime import run
 from wasitool.runspec import Invoke, RunSpec
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 import wasmtime
-import wat_modules as M
-from conftest import run_wasmtime_cli
 
+from tests.support import wat_modules as M
+from tests.support.wasmtime_cli import run_wasmtime_cli
 from wasitool.engines import load_engine
 from wasitool.engines.base import START_EXPORT
 from wasitool.engines.sections import PAGE, cap_memories, export_names, hoist_start, scan

@@ -10,9 +10,9 @@ import subprocess
 import sys
 
 import pytest
-import wat_modules as M
-from conftest import run_wasmtime_cli
 
+from tests.support import wat_modules as M
+from tests.support.wasmtime_cli import run_wasmtime_cli
 from wasitool.engines import load_engine, unavailable_reason
 from wasitool.engines.diagnose import feature_of
 from wasitool.errors import WasiError

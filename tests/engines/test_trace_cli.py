@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-import wat_modules as M
-from test_engine_cli import _one_line_error, wasitool
+from tests.engines.test_engine_cli import _one_line_error, wasitool
+
+from tests.support import wat_modules as M
 
 HELLO_LINE = ('fd_write(fd=1, iovs=[{buf="Hello, WASI!\\n", buf_len=13}], iovs_len=1, nwritten=0x64)'
               " -> 0 (ESUCCESS), nwritten=13")

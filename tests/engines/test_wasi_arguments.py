@@ -6,9 +6,9 @@ import subprocess
 import sys
 
 import pytest
-import wat_modules as M
-from wasi_probe import wasmtime_cli_available
 
+from tests.support import wat_modules as M
+from tests.support.wasi_probe import wasmtime_cli_available
 from wasitool.pyruntime import run
 from wasitool.runspec import RunSpec
 

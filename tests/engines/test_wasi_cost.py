@@ -5,8 +5,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from wasi_probe import Probe, run_probe, run_probe_cli, wasmtime_cli_available
-
+from tests.support.wasi_probe import Probe, run_probe, run_probe_cli, wasmtime_cli_available
 from wasitool.runspec import Preopen
 from wasitool.wasi.constants import RIGHT_FD_READ
 

@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from wasi_probe import Probe, run_probe, run_probe_cli, wasmtime_cli_available
 
+from tests.support.wasi_probe import Probe, run_probe, run_probe_cli, wasmtime_cli_available
 from wasitool.runspec import Preopen
 from wasitool.wasi import Errno
 from wasitool.wasi.constants import (
@@ -95,7 +95,7 @@ def test_wasitool_run_leaves_the_shells_files_alone(engine_name: str, tmp_path: 
     probe.call("fd_filestat_set_times", 0, 0, 0, FST_ATIM_NOW | FST_MTIM_NOW)
     probe.call("fd_allocate", 1, 0, 1 << 20)
     module = tmp_path / "p.wasm"
-    from wasi_probe import compile_probe
+    from tests.support.wasi_probe import compile_probe
 
     compile_probe(probe, module)
     log, given = tmp_path / "build.log", tmp_path / "in.txt"
@@ -179,7 +179,7 @@ def test_readonly_preopen_cannot_link_into_a_writable_one(engine_name: str, tmp_
 
 
 def test_dir_flag_readonly(engine_name: str, tmp_path: Path) -> None:
-    from wasi_probe import compile_probe
+    from tests.support.wasi_probe import compile_probe
 
     root = tmp_path / "ro"
     (root / "d").mkdir(parents=True)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
-from wasi_probe import Probe, run_probe, run_probe_cli, wasmtime_cli_available
 
+from tests.support.wasi_probe import Probe, run_probe, run_probe_cli, wasmtime_cli_available
 from wasitool.legit_differences import CALL_DIFFERENCES
 from wasitool.runspec import Preopen
 from wasitool.wasi import Errno as E

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
-from wasi_guest import MEM_SIZE, Guest
 
+from tests.support.wasi_guest import MEM_SIZE, Guest
 from wasitool.runspec import Preopen
 from wasitool.wasi import BytearrayMemory, WasiConfig, WasiContext
 

@@ -14,8 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from wasi_guest import Guest
 
+from tests.support.wasi_guest import Guest
 from wasitool.runspec import Preopen
 from wasitool.wasi import BytearrayMemory, Errno, WasiConfig, WasiContext
 from wasitool.wasi.constants import RIGHT_FD_READ, RIGHT_FD_SEEK, RIGHT_FD_WRITE

@@ -8,8 +8,8 @@ import struct
 from pathlib import Path
 
 import pytest
-from wasi_guest import MEM_SIZE, Guest
 
+from tests.support.wasi_guest import MEM_SIZE, Guest
 from wasitool.commands.run import _parse_dir
 from wasitool.errors import WasiError
 from wasitool.runspec import Preopen

@@ -8,8 +8,8 @@ import struct
 import time
 
 import pytest
-from wasi_guest import Guest
 
+from tests.support.wasi_guest import Guest
 from wasitool.wasi import Errno, ProcExit
 from wasitool.wasi.errno import from_oserror
 

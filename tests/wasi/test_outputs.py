@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from wasi_guest import MEM_SIZE, Guest
 
+from tests.support.wasi_guest import MEM_SIZE, Guest
 from wasitool.runspec import Preopen
 from wasitool.wasi import SIGNATURES, BytearrayMemory, Errno, WasiConfig, WasiContext
 from wasitool.wasi.calls_misc import _CLOCKS

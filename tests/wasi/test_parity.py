@@ -7,8 +7,8 @@ import struct
 from pathlib import Path
 
 import pytest
-from wasi_guest import Guest
 
+from tests.support.wasi_guest import Guest
 from wasitool.wasi import Errno, calls_poll
 from wasitool.wasi.constants import OFLAG_CREAT, OFLAG_DIRECTORY, RIGHT_FD_READ, RIGHT_FD_READDIR, RIGHT_FD_WRITE
 

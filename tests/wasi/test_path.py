@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from wasi_guest import Guest
-
+from tests.support.wasi_guest import Guest
 from wasitool.wasi import Errno
 from wasitool.wasi.constants import (
     FILETYPE_DIRECTORY,

@@ -7,8 +7,7 @@ import struct
 import time
 from pathlib import Path
 
-from wasi_guest import Guest
-
+from tests.support.wasi_guest import Guest
 from wasitool.wasi import Errno
 from wasitool.wasi.constants import (
     EVENT_FD_READWRITE_HANGUP,

@@ -6,8 +6,7 @@ import os
 import struct
 from pathlib import Path
 
-from wasi_guest import Guest
-
+from tests.support.wasi_guest import Guest
 from wasitool.wasi import Errno
 from wasitool.wasi.constants import (
     FILETYPE_DIRECTORY,

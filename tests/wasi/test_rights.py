@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from wasi_guest import Guest
-
+from tests.support.wasi_guest import Guest
 from wasitool.wasi import Errno
 from wasitool.wasi.constants import (
     ALL_RIGHTS,

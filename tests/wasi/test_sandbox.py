@@ -6,8 +6,8 @@ import os
 from pathlib import Path
 
 import pytest
-from wasi_guest import Guest
 
+from tests.support.wasi_guest import Guest
 from wasitool.wasi import Errno
 from wasitool.wasi.constants import LOOKUP_SYMLINK_FOLLOW, OFLAG_CREAT, OFLAG_DIRECTORY
 
