@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 from tests.engines.test_engine_cli import _one_line_error, wasitool
-
 from tests.support import wat_modules as M
 
 HELLO_LINE = ('fd_write(fd=1, iovs=[{buf="Hello, WASI!\\n", buf_len=13}], iovs_len=1, nwritten=0x64)'
