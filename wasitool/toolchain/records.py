@@ -13,6 +13,7 @@ other:
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from wasitool.digest import sha256_text
@@ -57,16 +58,24 @@ def read_record(store: Path, lock: Lock, platform: str) -> Toolchain | None:
     return read_pointer(path) if path.is_file() else None
 
 
-def installed_pinned(sources: tuple[SourceSpec, ...] | list[SourceSpec], store: Store,
-                     platform: str) -> InstalledTool | None:
-    """The first hash-pinned source, in lock order, whose exact pin is already in the store."""
+def pinned_install(sources: Sequence[SourceSpec], store: Store,
+                   platform: str) -> tuple[SourceSpec, Path, InstalledTool] | None:
+    """The first hash-pinned source, in lock order, whose exact pin is already in the store: that source,
+    its install directory and its manifest."""
     for spec in sources:
         pin = spec.platforms.get(platform)
         if spec.pinned and pin is not None and not pin.unavailable:
-            found = store.installed(store.install_dir(spec, pin, platform))
+            directory = store.install_dir(spec, pin, platform)
+            found = store.installed(directory)
             if found is not None:
-                return found
+                return spec, directory, found
     return None
+
+
+def installed_pinned(sources: Sequence[SourceSpec], store: Store, platform: str) -> InstalledTool | None:
+    """The manifest of `pinned_install`, or None."""
+    found = pinned_install(sources, store, platform)
+    return found[2] if found is not None else None
 
 
 def toolchain_for(lock: Lock, platform: str, store_root: Path) -> Toolchain:

@@ -14,7 +14,7 @@ from wasitool.platforms import PLATFORMS, host_platform
 from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
 from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_tool_manifest
 from wasitool.toolchain.paths import store_root
-from wasitool.toolchain.records import record_path, write_record
+from wasitool.toolchain.records import pinned_install, record_path, write_record
 from wasitool.toolchain.reporter import Reporter, SilentReporter
 from wasitool.toolchain.sources import SOURCES
 from wasitool.toolchain.sources.base import FetchContext, check_commands, describe_install
@@ -166,14 +166,8 @@ def _already_installed(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchCont
     When the lock now describes the installed files differently (e.g. it gained roles), the manifest is
     brought up to date from the files on disk, without reinstalling.
     """
-    for spec in sources:
-        pin = spec.platforms.get(ctx.platform)
-        if spec.pinned and pin is not None and not pin.unavailable:
-            directory = ctx.store.install_dir(spec, pin, ctx.platform)
-            found = ctx.store.installed(directory)
-            if found is not None:
-                return _current_manifest(tool, spec, directory, found, ctx)
-    return None
+    installed = pinned_install(sources, ctx.store, ctx.platform)
+    return _current_manifest(tool, *installed, ctx) if installed is not None else None
 
 
 def _current_manifest(tool: ToolSpec, spec: SourceSpec, directory: Path, found: InstalledTool,
