@@ -36,7 +36,7 @@ import ctypes
 import functools
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
@@ -54,6 +54,9 @@ from wasitool.engines.base import (
 from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
 from wasitool.errors import WasiError
+
+if TYPE_CHECKING:
+    from wasitool.engines.wasmtime_component import ComponentHostLike
 
 HOSTCALL_ENV = "WASITOOL_WASMTIME_HOSTCALL"  # auto (default) | unchecked | func
 
@@ -198,6 +201,28 @@ class WasmtimeEngine(EngineAdapter):
         if self._fuel_variant is None:
             self._fuel_variant = WasmtimeEngine(fuel=True)
         return module.recompiled(self._fuel_variant._load_cached(module.data, module.label), module.data, "fuel")
+
+    def for_limits(self, limits: Limits) -> WasmtimeEngine:
+        """This engine, or with --fuel the fuel-metering one (created once): what a component runs on."""
+        if limits.fuel is None or self._fuel:
+            return self
+        if self._fuel_variant is None:
+            self._fuel_variant = WasmtimeEngine(fuel=True)
+        return self._fuel_variant
+
+    @property
+    def wasmtime_engine(self) -> wasmtime.Engine:
+        return self._engine
+
+    def cache_tag(self) -> str | None:
+        """What identifies this engine's compiled artifacts in the compile cache."""
+        return self._cache_tag()
+
+    def run_component(self, data: bytes, label: str, host: ComponentHostLike, limits: Limits | None = None) -> Outcome:
+        """Run a WASI 0.2 command component (`engines.wasmtime_component`, imported only for components)."""
+        from wasitool.engines.wasmtime_component import run_component
+
+        return run_component(self, data, label, host, limits or Limits())
 
     def _engine_for(self, limits: Limits) -> wasmtime.Engine:
         """The wasmtime Engine the run's module was compiled by (`_for_limits`)."""

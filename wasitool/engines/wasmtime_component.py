@@ -1,0 +1,161 @@
+"""Run a WebAssembly component (a WASI 0.2 command) on wasmtime-py's component API.
+
+The host (`wasitool.wasip2.host.ComponentHost`, given by `pyruntime`) links its interfaces into a
+`wasmtime.component.Linker`; this module compiles the component (through the compile cache), makes the
+store with the run's limits, instantiates and calls the `run` function of the `wasi:cli/run@0.2.x`
+export. The same wasmtime Engine as core modules, so the same limits: epoch interruption for
+`--timeout` and Ctrl-C (`epoch_watch`), the fuel-metering engine for `--fuel`, the store's memory limit
+for `--max-memory`. How the run ends:
+
+| the guest | status |
+|---|---|
+| `run` returns ok / err | 0 / 1 |
+| `wasi:cli/exit.exit(ok)` / `exit(err)` / `exit-with-code(n)` | 0 / 1 / n |
+| traps (also: calls an import the host lacks, or breaks a host rule such as an oversized write) | 134 |
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Protocol
+
+import wasmtime
+from wasmtime import component as wc
+
+from wasitool.engines.base import Outcome, first_line
+from wasitool.engines.limits import Limits
+from wasitool.engines.traps import TRAP_EXIT_CODE, canonical_trap
+from wasitool.errors import InternalError, WasiError, WasitoolError
+
+if TYPE_CHECKING:
+    from wasitool.engines.wasmtime_engine import WasmtimeEngine
+
+RUN_INTERFACE = "wasi:cli/run@0.2."
+_UNKNOWN_IMPORT = "unknown import: "
+
+
+class ComponentHostLike(Protocol):
+    """What a component run needs from its host (`wasitool.wasip2.host.ComponentHost`)."""
+
+    @property
+    def exit_type(self) -> type[Exception]:
+        """Ends the run with status `.code`."""
+        ...
+
+    @property
+    def trap_type(self) -> type[Exception]:
+        """A host function's refusal that is a trap (its message is the trap's)."""
+        ...
+
+    @property
+    def interrupt_type(self) -> type[Exception]:
+        """KeyboardInterrupt during a host call."""
+        ...
+
+    def link(self, linker: wc.Linker, component: wc.Component, engine: wasmtime.Engine) -> None: ...
+
+
+def load_component(adapter: WasmtimeEngine, data: bytes, label: str) -> wc.Component:
+    """Compile `data` (or load it back from the compile cache); failures are one-line WasiErrors."""
+    from wasitool.engines import compile_cache as cache
+
+    engine = adapter.wasmtime_engine
+    tag = adapter.cache_tag()
+    path = cache.entry_path(f"{tag} component", data) if tag is not None else None
+    artifact = cache.load(path)
+    if artifact is not None:
+        try:
+            return wc.Component.deserialize(engine, artifact)
+        except wasmtime.WasmtimeError:  # another wasmtime build wrote it: recompile
+            pass
+    try:
+        component = wc.Component(engine, data)
+    except wasmtime.WasmtimeError as exc:
+        raise WasiError(f"{label} is not a valid component for wasmtime: {first_line(exc)}",
+                        "rebuild it (wasm-tools validate shows the problem)") from None
+    if path is not None:
+        cache.save(path, bytes(component.serialize()))
+    return component
+
+
+def run_component(adapter: WasmtimeEngine, data: bytes, label: str, host: ComponentHostLike,
+                  limits: Limits) -> Outcome:
+    """Instantiate with the host linked in and call `wasi:cli/run`'s `run`, within `limits`."""
+    from wasitool.engines.epoch_watch import EpochWatch
+
+    adapter = adapter.for_limits(limits)
+    engine = adapter.wasmtime_engine
+    component = load_component(adapter, data, label)
+    run_name = next((n for n in component.type.exports(engine) if n.startswith(RUN_INTERFACE)), None)
+    if run_name is None:
+        raise WasiError(f"{label} exports no `wasi:cli/run` interface (is it a library component?)",
+                        "build it as a command (a `main`, linked with the command adapter)")
+    linker = wc.Linker(engine)
+    host.link(linker, component, engine)
+    store = wasmtime.Store(engine)
+    store.set_epoch_deadline(1)
+    if limits.fuel is not None:
+        store.set_fuel(limits.fuel)
+    if limits.max_memory is not None:
+        store.set_limits(memory_size=limits.max_memory)
+    watch = EpochWatch(engine.increment_epoch, limits.timeout)
+    try:
+        with watch:
+            outcome = _call_run(linker, store, component, run_name, host, label)
+    except KeyboardInterrupt:
+        if watch.reason != "timeout":
+            raise
+        outcome = Outcome.timed_out(limits.timeout or 0.0)
+    if watch.reason == "interrupt":
+        raise KeyboardInterrupt
+    if watch.reason == "timeout":
+        return Outcome.timed_out(limits.timeout or 0.0)
+    return outcome
+
+
+def _call_run(linker: wc.Linker, store: wasmtime.Store, component: wc.Component, run_name: str,
+              host: ComponentHostLike, label: str) -> Outcome:
+    try:
+        try:
+            instance = linker.instantiate(store, component)
+        except wasmtime.WasmtimeError as exc:
+            if _trap(exc) is None:
+                raise WasiError(f"the wasmtime engine cannot instantiate {label}: {first_line(exc)}",
+                                "check what the component imports (wasm-tools component wit)") from None
+            raise
+        interface = instance.get_export_index(store, run_name)
+        index = instance.get_export_index(store, "run", interface) if interface is not None else None
+        func = instance.get_func(store, index) if index is not None else None
+        if func is None:
+            raise WasiError(f"{label}: `{run_name}` has no function `run`", "build it as a WASI command")
+        result: Any = func(store)
+        func.post_return(store)
+        return Outcome(0 if getattr(result, "tag", "ok") == "ok" else 1)
+    except host.exit_type as exc:
+        return Outcome(int(getattr(exc, "code", 1)))
+    except host.trap_type as exc:
+        return Outcome(TRAP_EXIT_CODE, trap=str(exc))
+    except host.interrupt_type:
+        raise KeyboardInterrupt from None
+    except (WasitoolError, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        trap = _trap(exc)
+        if trap is not None:
+            return Outcome(TRAP_EXIT_CODE, trap=trap)
+        raise InternalError(type(exc).__name__, f"{first_line(exc)} (running {label} on wasmtime)") from exc
+
+
+def _trap(exc: BaseException) -> str | None:
+    """The trap text of a failed call (a wasm trap, or an import the host does not define), else None."""
+    if not isinstance(exc, wasmtime.WasmtimeError):
+        return None
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    for line in reversed(lines):
+        if line.startswith(_UNKNOWN_IMPORT):
+            return line.replace("has not been defined", "is not provided by wasitool's WASI 0.2 host")
+        if "wasm trap: " in line:
+            return canonical_trap(line.split("wasm trap: ", 1)[1])
+    if isinstance(exc, wasmtime.Trap):
+        code = exc.trap_code
+        return canonical_trap(code.name.replace("_", " ") if code is not None else first_line(exc))
+    return None
