@@ -16,6 +16,7 @@ for `--max-memory`. How the run ends:
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any, Protocol
 
 import wasmtime
@@ -31,6 +32,12 @@ if TYPE_CHECKING:
 
 RUN_INTERFACE = "wasi:cli/run@0.2."
 _UNKNOWN_IMPORT = "unknown import: "
+# wasmtime 50 (wasmtime-py 50.0.1) fails, before the Python function is entered, to lift a second borrowed
+# handle into a host function's arguments (docs/components.md, "wasmtime-py limits").
+_TWO_BORROWS_BUG = "deferred host scope has no call context"
+TWO_HANDLES_TRAP = ("wasmtime-py 50 cannot pass two borrowed handles to a Python host function "
+                    "(see docs/components.md)")
+_IMPORT_FRAME = re.compile(r"shim!indirect-(\S+)")
 
 
 class ComponentHostLike(Protocol):
@@ -145,11 +152,22 @@ def _call_run(linker: wc.Linker, store: wasmtime.Store, component: wc.Component,
         raise InternalError(type(exc).__name__, f"{first_line(exc)} (running {label} on wasmtime)") from exc
 
 
+def _import_name(shim: str) -> str:
+    """`wasi:io/poll@0.2.12-poll` (an adapter shim's name) -> `wasi:io/poll@0.2.12#poll`."""
+    interface, sep, version_and_name = shim.partition("@")
+    version, _, name = version_and_name.partition("-")
+    return f"{interface}{sep}{version}#{name}" if sep and name else shim
+
+
 def _trap(exc: BaseException) -> str | None:
     """The trap text of a failed call (a wasm trap, or an import the host does not define), else None."""
     if not isinstance(exc, wasmtime.WasmtimeError):
         return None
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    text = str(exc)
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if _TWO_BORROWS_BUG in text:
+        frame = _IMPORT_FRAME.search(text)
+        return f"{_import_name(frame.group(1)) if frame else 'a host call'}: {TWO_HANDLES_TRAP}"
     for line in reversed(lines):
         if line.startswith(_UNKNOWN_IMPORT):
             return line.replace("has not been defined", "is not provided by wasitool's WASI 0.2 host")
