@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from tests.support import wat_modules as M
@@ -103,3 +110,94 @@ def test_trace_of_hello_exact(component):
         "get-directories() -> []",
         '[method]output-stream.blocking-write-and-flush(self=output-stream#2, contents=b"Hello, WASI!\\n") -> ok()',
     ]
+
+
+# exit 0 when memory.grow(20 pages) succeeds, 1 when it fails (a component's exit status is only ok/err)
+GROW_OR_FAIL = f"""(module {M.PROC_EXIT} (memory (export "memory") 1)
+  (func (export "_start") (call $proc_exit (i32.lt_s (memory.grow (i32.const 20)) (i32.const 0)))))"""
+
+
+def test_timeout_stops_a_spinning_component(component):
+    proc = wasitool("run", str(component(M.SPIN)), "--timeout", "0.5")
+    assert (proc.returncode, proc.stderr) == (124, b"wasitool: timed out after 0.5s\n")
+
+
+def test_timeout_stops_a_component_blocked_on_stdin(component):
+    reader, writer = os.pipe()  # the writer stays open: the guest waits in a read
+    proc = subprocess.Popen([sys.executable, "-m", "wasitool", "run", str(component(M.CAT)), "--timeout", "0.5"],
+                            stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(reader)
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        os.close(writer)
+    assert (proc.returncode, err) == (124, b"wasitool: timed out after 0.5s\n")
+
+
+def test_fuel_runs_out(component):
+    proc = wasitool("run", str(component(M.SPIN)), "--fuel", "100000")
+    assert (proc.returncode, proc.stderr) == (134, b"wasitool: trap: out of fuel\n")
+
+
+def test_max_memory_makes_grow_fail(component):
+    path = component(GROW_OR_FAIL)
+    assert wasitool("run", str(path)).returncode == 0
+    assert wasitool("run", str(path), "--max-memory", "1M").returncode == 1
+
+
+def test_ctrl_c_is_130(component):
+    proc = subprocess.Popen([sys.executable, "-m", "wasitool", "run", str(component(M.SPIN))],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        time.sleep(1.0)  # let it start spinning; the status does not depend on when the signal lands
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert (proc.returncode, err) == (130, b"wasitool: interrupted\n")
+
+
+def test_json_report(component):
+    proc = wasitool("run", str(component(M.HELLO)), "--json", "--env", "A=1")
+    report = json.loads(proc.stdout)
+    assert proc.returncode == 0
+    assert report == {"engine": "wasmtime", "exit_code": 0, "trap": None, "timeout": None, "results": [],
+                      "stdout": "Hello, WASI!\n", "stderr": ""}
+
+
+def test_json_report_of_a_trap(component):
+    report = json.loads(wasitool("run", str(component(M.trap_start("unreachable"))), "--json").stdout)
+    assert (report["exit_code"], report["trap"]) == (134, "unreachable instruction executed")
+
+
+def test_invoke_is_refused_in_one_line(component):
+    proc = wasitool("run", str(component(M.HELLO)), "--invoke", "run")
+    assert proc.returncode == 2
+    assert proc.stderr == (b"wasitool: error: c.wasm is a component: --invoke calls exports of core modules only "
+                           b"(fix: run the component's `wasi:cli/run` without --invoke)\n")
+
+
+def test_trace_of_exit_and_summary(component):
+    proc = wasitool("run", str(component(M.exit_with(3))), "--trace=exit", "--trace-summary")
+    lines = proc.stderr.decode().splitlines()
+    assert proc.returncode == 1
+    assert lines[0] == "exit(status=err())"
+    assert lines[1].split() == ["%", "time", "seconds", "usecs/call", "calls", "errors", "call"]
+    assert lines[3].split()[-2:] == ["1", "exit"]
+
+
+def test_trace_json(component):
+    proc = wasitool("run", str(component(M.HELLO)), "--trace=*write*", "--trace-format", "json")
+    record = json.loads(proc.stderr.decode().splitlines()[0])
+    assert record.pop("time_ns") >= 0
+    assert record == {"call": "[method]output-stream.blocking-write-and-flush", "interface": "wasi:io/streams",
+                      "args": {"self": "output-stream#2", "contents": "Hello, WASI!\n"}, "result": {"ok": None}}
+
+
+def test_trace_selection_matching_nothing_is_an_error(component):
+    proc = wasitool("run", str(component(M.HELLO)), "--trace=fd_write")
+    assert proc.returncode == 2
+    assert proc.stderr.decode() == (
+        "wasitool: error: --trace=fd_write: `fd_write` matches no WASI 0.2 function of this host "
+        "(fix: name WASI 0.2 functions or globs, e.g. --trace='open-at,*write*')\n")

@@ -1,0 +1,99 @@
+"""Files, clocks and random of a zig-built C program turned into a component, compared with the wasmtime CLI.
+
+The guests (tests/wasip2/guests/*.c) are built with the real toolchain (slow tests) and adapted with the
+preview1 command adapter (tests/support/components.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.components import componentize
+from tests.wasip2.conftest import reference, wasitool
+
+GUESTS = Path(__file__).parent / "guests"
+
+
+@pytest.fixture
+def c_component(use_toolchain: Path, tmp_path: Path):
+    """c_component(name) -> a component built from guests/NAME.c."""
+
+    def build(name: str) -> Path:
+        core = tmp_path / f"{name}.core.wasm"
+        proc = subprocess.run([sys.executable, "-m", "wasitool", "build", str(GUESTS / f"{name}.c"), "-o", str(core)],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        return componentize(core, tmp_path / f"{name}.wasm")
+
+    return build
+
+
+def _sandbox(where: Path) -> Path:
+    """A preopen holding `out`, a symlink to a directory outside it (with a file the guest must not reach)."""
+    (where / "outside").mkdir(parents=True)
+    (where / "outside" / "x.txt").write_text("secret\n")
+    box = where / "box"
+    box.mkdir()
+    os.symlink("../outside", box / "out")
+    return box
+
+
+def test_files_clocks_random_as_the_cli(c_component, tmp_path, wasmtime_cli):
+    path = c_component("fsops")
+    ours_box, theirs_box = _sandbox(tmp_path / "ours"), _sandbox(tmp_path / "theirs")
+    ours = wasitool("run", "--dir", f"{ours_box}::/sandbox", str(path))
+    theirs = reference(wasmtime_cli, path, flags=("--dir", f"{theirs_box}::/sandbox"))
+    assert (ours.returncode, ours.stderr) == (0, b"")
+    assert ours.stdout == theirs.stdout, theirs.stderr
+    lines = ours.stdout.decode().splitlines()
+    for expected in ("mkdir sub: ok", "write: 12", "seek: 7", "read: 5 [file", "fstat: size=12 reg=1",
+                     "b: one", "b: two", "ls sub: . .. a.txt b.txt", "unlink: ok", "ls sub: . .. a.txt",
+                     "rmdir nonempty: Directory not empty", "rmdir: ok",
+                     "open missing: No such file or directory",
+                     "open dotdot: Operation not permitted", "open link out: Operation not permitted",
+                     "ls .: . .. out", "monotonic: 1", "realtime after 2020: 1", "random differs: 1",
+                     "slept >= 20ms: 1"):
+        assert expected in lines
+    assert sorted(p.name for p in ours_box.iterdir()) == ["out"]
+
+
+def test_readonly_preopen_refuses_every_write(c_component, tmp_path):
+    box = _sandbox(tmp_path)
+    proc = wasitool("run", "--dir", f"{box}::/sandbox:ro", str(c_component("fsops")))
+    lines = proc.stdout.decode().splitlines()
+    for refused in ("mkdir sub", "open create", "unlink", "unlink a", "rmdir nonempty", "rmdir"):
+        assert f"{refused}: Operation not permitted" in lines
+    assert "ls .: . .. out" in lines  # reading still works
+    assert sorted(p.name for p in box.iterdir()) == ["out"]
+
+
+def test_rename_is_a_known_wasmtime_py_limit(c_component, tmp_path, wasmtime_cli):
+    """rename-at takes two descriptors: wasmtime 50 cannot lift two borrowed handles into a Python host
+    function, so the call ends the run with a trap naming it (docs/components.md)."""
+    path = c_component("rename")
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "f").write_text("x")
+    proc = wasitool("run", "--dir", f"{tmp_path / 'd'}::/d", str(path), "--", "/d/f", "/d/g")
+    assert proc.returncode == 134
+    assert proc.stderr == (b"wasitool: trap: wasi:filesystem/types@0.2.12#[method]descriptor.rename-at: "
+                           b"wasmtime-py 50 cannot pass two borrowed handles to a Python host function "
+                           b"(see docs/components.md)\n")
+    theirs = reference(wasmtime_cli, path, "/d/f", "/d/g", flags=("--dir", f"{tmp_path / 'd'}::/d"))
+    assert (theirs.returncode, theirs.stdout) == (0, b"rename /d/f -> /d/g: ok\n")
+
+
+def test_trace_shows_typed_values(c_component, tmp_path):
+    box = _sandbox(tmp_path)
+    proc = wasitool("run", "--dir", f"{box}::/sandbox", str(c_component("fsops")), "--trace=open-at")
+    assert proc.returncode == 0
+    lines = proc.stderr.decode().splitlines()
+    assert ('[method]descriptor.open-at(self=descriptor#4, path-flags={symlink-follow}, path="sub", '
+            "open-flags={directory}, flags={read}) -> ok(descriptor#13)") in lines
+    assert ('[method]descriptor.open-at(self=descriptor#4, path-flags={symlink-follow}, path="../x.txt", '
+            "open-flags={}, flags={read}) -> err(not-permitted)") in lines
+    assert all(line.startswith("[method]descriptor.open-at(") for line in lines)
