@@ -45,3 +45,14 @@ def wat_component(text: str, directory: Path, name: str = "c.wasm") -> Path:
     core = directory / (Path(name).stem + ".core.wasm")
     core.write_bytes(bytes(wasmtime.wat2wasm(text)))
     return componentize(core, directory / name)
+
+
+def text_component(text: str, directory: Path, name: str = "c.wasm") -> Path:
+    """A component written in the component model's text format (`wasm-tools parse`)."""
+    wasm_tools, _ = p2_tools()
+    out = directory / name
+    proc = subprocess.run([str(wasm_tools), "parse", "-o", str(out)], input=text.encode(), capture_output=True,
+                          timeout=120)
+    if proc.returncode != 0:
+        pytest.fail(f"wasm-tools parse failed:\n{proc.stderr.decode(errors='replace')}")
+    return out
