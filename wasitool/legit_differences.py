@@ -106,6 +106,47 @@ CALL_DIFFERENCES: tuple[CallDifference, ...] = (
 )
 
 
+# Where wasitool's WASI 0.2 host (`wasitool.wasip2`, for components) deliberately answers otherwise than the
+# wasmtime CLI running the same component (docs/components.md; tests/wasip2 measure both sides).
+COMPONENT_DIFFERENCES: tuple[CallDifference, ...] = (
+    CallDifference(
+        calls=("[method]descriptor.rename-at", "[method]descriptor.link-at", "[method]descriptor.is-same-object",
+               "[method]output-stream.splice", "[method]output-stream.blocking-splice", "poll"),
+        wasitool="the run ends with status 134 and one line naming the import (`poll` only with two or more "
+        "pollables): a preview1 guest's rename, link and multi-subscription poll_oneoff",
+        wasmtime_cli="works",
+        why="wasmtime 50 (wasmtime-py 50.0.1) cannot lift two borrowed handles into a Python host function; it "
+        "fails before Python runs (docs/components.md, \"wasmtime-py limits\"); a clear stop beats a wrong answer",
+    ),
+    CallDifference(
+        calls=("[method]input-stream.read", "[method]input-stream.skip"),
+        wasitool="on stdin, waits for data like blocking-read",
+        wasmtime_cli="returns at once, with no bytes when none are ready",
+        why="the host is synchronous; the preview1 adapter reads with blocking-read, so guests see no difference",
+    ),
+    CallDifference(
+        calls=("[method]descriptor.read-directory",),
+        wasitool="lists the directory when the stream is made; entries added later are not returned",
+        wasmtime_cli="reads the directory as the stream is consumed",
+        why="the WIT leaves concurrent changes unspecified; listing at once lets read-directory carry the error "
+        "that wasmtime-py cannot pass through read-directory-entry (docs/components.md)",
+    ),
+    CallDifference(
+        calls=("*",),
+        wasitool="an import the host does not define (wasi:sockets, wasi:http, another major version) traps when "
+        "called: `unknown import: `NAME` is not provided by wasitool's WASI 0.2 host`",
+        wasmtime_cli="provides sockets (network access off unless asked) and refuses unknown imports at start",
+        why="a command that imports sockets without using them (wasi-sdk's libc does) still runs",
+    ),
+    CallDifference(
+        calls=("wasi:filesystem/*",),
+        wasitool="a `--dir HOST::GUEST:ro` preopen refuses every change under it with `not-permitted`",
+        wasmtime_cli="has no read-only preopen",
+        why="the same `:ro` as preview1 runs",
+    ),
+)
+
+
 def declared(runtime: str, example: str) -> list[LegitDifference]:
     """The entries that apply to `runtime` running `example`."""
     return [d for d in DIFFERENCES if d.applies(runtime, example)]
