@@ -97,3 +97,28 @@ def test_trace_shows_typed_values(c_component, tmp_path):
     assert ('[method]descriptor.open-at(self=descriptor#4, path-flags={symlink-follow}, path="../x.txt", '
             "open-flags={}, flags={read}) -> err(not-permitted)") in lines
     assert all(line.startswith("[method]descriptor.open-at(") for line in lines)
+
+
+def test_more_file_calls_as_the_cli(c_component, tmp_path, wasmtime_cli):
+    """pread/pwrite, truncate, times, symlinks, errors of mkdir/rmdir/unlink/open, stdio: as the wasmtime CLI,
+    but for the one declared difference (COMPONENT_DIFFERENCES: an escaping symlink is refused)."""
+    path = c_component("fsmore")
+    ours_box, theirs_box = tmp_path / "ours", tmp_path / "theirs"
+    ours_box.mkdir()
+    theirs_box.mkdir()
+    ours = subprocess.run([sys.executable, "-m", "wasitool", "run", "--dir", f"{ours_box}::/sandbox", str(path)],
+                          stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    theirs = subprocess.run([str(wasmtime_cli), "run", "--dir", f"{theirs_box}::/sandbox", str(path)],
+                            stdin=subprocess.DEVNULL, capture_output=True, timeout=60)
+    assert (ours.returncode, ours.stderr, theirs.returncode) == (0, b"", 0)
+    ours_lines, theirs_lines = ours.stdout.decode().splitlines(), theirs.stdout.decode().splitlines()
+    assert "symlink up: Operation not permitted" in ours_lines
+    assert "symlink up: ok 0" in theirs_lines
+    differ = [(a, b) for a, b in zip(ours_lines, theirs_lines, strict=True) if a != b]
+    assert differ == [("symlink up: Operation not permitted", "symlink up: ok 0")]
+    for expected in ("pread: 4 [bcde]", "size after truncate: 3", "mtime: 1200000000.500000000 atime: 1000000000",
+                     "atime after futimens: 5 mtime kept: 1200000000", "target: f.txt",
+                     "open nofollow: Symbolic link loop",
+                     "write-open dir: Is a directory", "unlink trailing slash: Not a directory",
+                     "lseek stdout: Invalid seek", "write stdin: Bad file descriptor"):
+        assert expected in ours_lines
