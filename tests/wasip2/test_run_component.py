@@ -201,3 +201,14 @@ def test_trace_selection_matching_nothing_is_an_error(component):
     assert proc.stderr.decode() == (
         "wasitool: error: --trace=fd_write: `fd_write` matches no WASI 0.2 function of this host "
         "(fix: name WASI 0.2 functions or globs, e.g. --trace='open-at,*write*')\n")
+
+
+def test_compiled_component_is_cached(component, tmp_path, monkeypatch):
+    cache = tmp_path / "engine-cache"
+    monkeypatch.setenv("WASITOOL_ENGINE_CACHE", str(cache))
+    path = component(M.HELLO)
+    assert wasitool("run", str(path)).stdout == b"Hello, WASI!\n"
+    [entry] = cache.glob("*.bin")
+    entry.write_bytes(b"not an artifact")  # a damaged entry is compiled again
+    assert wasitool("run", str(path)).stdout == b"Hello, WASI!\n"
+    assert entry.read_bytes() != b"not an artifact"
