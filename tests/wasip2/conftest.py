@@ -18,6 +18,14 @@ from tests.engines.conftest import (  # noqa: F401 - fixtures used here
 from tests.support.components import wat_component
 
 
+@pytest.fixture(params=["unchecked", "func"])
+def hostcall(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways into the host functions: `wasip2.fastcall` (default) and wasmtime-py's `add_func`
+    (`WASITOOL_WASMTIME_HOSTCALL=func`); subprocesses inherit the choice."""
+    monkeypatch.setenv("WASITOOL_WASMTIME_HOSTCALL", request.param)
+    return str(request.param)
+
+
 @pytest.fixture
 def component(tmp_path: Path):
     """component(wat, name="c.wasm") -> the path of a component made from that preview1 core module."""

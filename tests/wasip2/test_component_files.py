@@ -43,7 +43,7 @@ def _sandbox(where: Path) -> Path:
     return box
 
 
-def test_files_clocks_random_as_the_cli(c_component, tmp_path, wasmtime_cli):
+def test_files_clocks_random_as_the_cli(hostcall, c_component, tmp_path, wasmtime_cli):
     path = c_component("fsops")
     ours_box, theirs_box = _sandbox(tmp_path / "ours"), _sandbox(tmp_path / "theirs")
     ours = wasitool("run", "--dir", f"{ours_box}::/sandbox", str(path))
@@ -99,7 +99,7 @@ def test_trace_shows_typed_values(c_component, tmp_path):
     assert all(line.startswith("[method]descriptor.open-at(") for line in lines)
 
 
-def test_more_file_calls_as_the_cli(c_component, tmp_path, wasmtime_cli):
+def test_more_file_calls_as_the_cli(hostcall, c_component, tmp_path, wasmtime_cli):
     """pread/pwrite, truncate, times, symlinks, errors of mkdir/rmdir/unlink/open, stdio: as the wasmtime CLI,
     but for the one declared difference (COMPONENT_DIFFERENCES: an escaping symlink is refused)."""
     path = c_component("fsmore")

@@ -44,7 +44,7 @@ OVERSIZED_WRITE = """(component
 """
 
 
-def test_oversized_blocking_write_traps(tmp_path, wasmtime_cli):
+def test_oversized_blocking_write_traps(hostcall, tmp_path, wasmtime_cli):
     path = text_component(OVERSIZED_WRITE, tmp_path)
     proc = wasitool("run", str(path), "--trace", "--trace-bytes", "4")
     assert (proc.returncode, proc.stdout) == (134, b"")

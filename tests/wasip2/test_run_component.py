@@ -29,7 +29,7 @@ def _same(ours, theirs) -> None:
     assert (ours.returncode, ours.stdout) == (theirs.returncode, theirs.stdout), (ours.stderr, theirs.stderr)
 
 
-def test_hello_as_the_cli(component, wasmtime_cli):
+def test_hello_as_the_cli(hostcall, component, wasmtime_cli):
     path = component(M.HELLO)
     ours = wasitool("run", str(path), "--engine", "wasmtime")
     assert (ours.returncode, ours.stdout, ours.stderr) == (0, b"Hello, WASI!\n", b"")
@@ -43,7 +43,7 @@ def test_stderr(component, wasmtime_cli):
     assert reference(wasmtime_cli, path).stderr == b"oops\n"
 
 
-def test_arguments(component, wasmtime_cli):
+def test_arguments(hostcall, component, wasmtime_cli):
     path = component(M.strings_dump("args"), "prog.wasm")
     ours = wasitool("run", str(path), "--", "a", "--b")
     assert ours.stdout == b"prog.wasm\0a\0--b\0"
@@ -52,7 +52,7 @@ def test_arguments(component, wasmtime_cli):
     _same(ours, reference(wasmtime_cli, path, "a", "--b"))
 
 
-def test_environment_only_as_given(component, wasmtime_cli, monkeypatch):
+def test_environment_only_as_given(hostcall, component, wasmtime_cli, monkeypatch):
     monkeypatch.setenv("HOST_SECRET", "x")
     path = component(M.strings_dump("environ"))
     ours = wasitool("run", str(path), "--env", "K=V", "--env", "E=")
@@ -72,7 +72,7 @@ def test_returning_start_is_success(component):
     assert wasitool("run", str(component(M.RETURNS))).returncode == 0
 
 
-def test_stdin_read_to_the_end(component, wasmtime_cli):
+def test_stdin_read_to_the_end(hostcall, component, wasmtime_cli):
     path = component(M.CAT)
     data = b"line one\nline two\n" * 100
     ours = wasitool("run", str(path), stdin=data)
@@ -100,7 +100,7 @@ def test_only_wasmtime_has_the_component_model(component, engine_name):
                    "(fix: run it with --engine wasmtime)\n")
 
 
-def test_trace_of_hello_exact(component):
+def test_trace_of_hello_exact(hostcall, component):
     proc = wasitool("run", str(component(M.HELLO)), "--trace")
     assert proc.stdout == b"Hello, WASI!\n"
     assert proc.stderr.decode().splitlines() == [

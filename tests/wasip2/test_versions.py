@@ -45,7 +45,7 @@ def args_then_exit(version: str, run_version: str | None = None) -> str:
 
 
 @pytest.mark.parametrize("version", ["0.2.0", "0.2.3", "0.2.12"])
-def test_every_0_2_version(tmp_path, wasmtime_cli, version):
+def test_every_0_2_version(hostcall, tmp_path, wasmtime_cli, version):
     path = text_component(args_then_exit(version), tmp_path)
     ok, err = wasitool("run", str(path), "--", "x"), wasitool("run", str(path))
     assert (ok.returncode, err.returncode) == (0, 1), (ok.stderr, err.stderr)

@@ -19,7 +19,7 @@ from wasmtime.component import Component, ComponentInstanceType, FuncType, Linke
 
 from wasitool.errors import WasiError
 from wasitool.wasi.config import WasiConfig
-from wasitool.wasip2 import cli, clocks, filesystem, io, random
+from wasitool.wasip2 import cli, clocks, fastcall, filesystem, io, random
 from wasitool.wasip2.convert import Err, Lift, Lower, lifter, lowerer
 from wasitool.wasip2.resources import Resource, ResourceTable
 
@@ -36,6 +36,13 @@ class HostInterrupted(Exception):
 
 def _no_result(_value: Any) -> None:
     return None
+
+
+def _fast_path() -> bool:
+    """Whether host functions go in through `fastcall` (the choice preview1's host calls make too)."""
+    from wasitool.engines.wasmtime_engine import hostcall_path
+
+    return hostcall_path() == "unchecked" and fastcall.unavailable_reason() is None
 
 
 def split_name(name: str) -> tuple[str, str]:
@@ -73,7 +80,12 @@ class ComponentHost:
                                 "name WASI 0.2 functions or globs, e.g. --trace='open-at,*write*'") from None
 
     def link(self, linker: Linker, component: Component, engine: Engine) -> None:
-        """Define every interface of this host the component imports; the rest trap when called."""
+        """Define every interface of this host the component imports; the rest trap when called.
+
+        Functions go in through `fastcall` where it is available (and not turned off with
+        `WASITOOL_WASMTIME_HOSTCALL=func`), else through wasmtime-py's `add_func`.
+        """
+        fast = _fast_path()
         with linker.root() as root:
             for name, extern in component.type.imports(engine).items():
                 base, version = split_name(name)
@@ -88,7 +100,11 @@ class ComponentHost:
                     for item_name, item in ty.exports(engine).items():
                         fty = item.ty
                         if isinstance(fty, FuncType) and item_name in functions:
-                            instance.add_func(item_name, self._bind(base, item_name, functions[item_name], fty))
+                            bound = self._bind(base, item_name, functions[item_name], fty)
+                            if fast:
+                                fastcall.add_func(instance, item_name, bound, fty)
+                            else:
+                                instance.add_func(item_name, bound)
         linker.define_unknown_imports_as_traps(component)
 
     def _drop(self, _store: StoreContext, rep: int) -> None:
