@@ -126,12 +126,6 @@ COMPONENT_DIFFERENCES: tuple[CallDifference, ...] = (
         why="the WIT calls these traps; wasitool reports every trap the same way (README, exit statuses)",
     ),
     CallDifference(
-        calls=("[method]input-stream.read", "[method]input-stream.skip"),
-        wasitool="on stdin, waits for data like blocking-read",
-        wasmtime_cli="returns at once, with no bytes when none are ready",
-        why="the host is synchronous; the preview1 adapter reads with blocking-read, so guests see no difference",
-    ),
-    CallDifference(
         calls=("[method]descriptor.read-directory",),
         wasitool="lists the directory when the stream is made; entries added later are not returned",
         wasmtime_cli="reads the directory as the stream is consumed",

@@ -127,7 +127,7 @@ def _call_run(linker: wc.Linker, store: wasmtime.Store, component: wc.Component,
         except wasmtime.WasmtimeError as exc:
             if _trap(exc) is None:
                 raise WasiError(f"the wasmtime engine cannot instantiate {label}: {first_line(exc)}",
-                                "check what the component imports (wasm-tools component wit)") from None
+                                "give it more memory (--max-memory), or check it with `wasm-tools validate`") from None
             raise
         interface = instance.get_export_index(store, run_name)
         index = instance.get_export_index(store, "run", interface) if interface is not None else None
@@ -146,7 +146,7 @@ def _call_run(linker: wc.Linker, store: wasmtime.Store, component: wc.Component,
     except (WasitoolError, KeyboardInterrupt):
         raise
     except Exception as exc:
-        trap = _trap(exc)
+        trap = _call_failure(exc)
         if trap is not None:
             return Outcome(TRAP_EXIT_CODE, trap=trap)
         raise InternalError(type(exc).__name__, f"{first_line(exc)} (running {label} on wasmtime)") from exc
@@ -160,7 +160,7 @@ def _import_name(shim: str) -> str:
 
 
 def _trap(exc: BaseException) -> str | None:
-    """The trap text of a failed call (a wasm trap, or an import the host does not define), else None."""
+    """The trap text of a wasm trap (or a call to an import the host does not define), else None."""
     if not isinstance(exc, wasmtime.WasmtimeError):
         return None
     text = str(exc)
@@ -177,3 +177,12 @@ def _trap(exc: BaseException) -> str | None:
         code = exc.trap_code
         return canonical_trap(code.name.replace("_", " ") if code is not None else first_line(exc))
     return None
+
+
+def _call_failure(exc: BaseException) -> str | None:
+    """What ended a call: `_trap`, or wasmtime refusing what the guest passed (a bad discriminant, a handle
+    it does not hold), which is a trap too; None if it is not wasmtime's."""
+    trap = _trap(exc)
+    if trap is None and isinstance(exc, wasmtime.WasmtimeError):
+        return first_line(exc)
+    return trap

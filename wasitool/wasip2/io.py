@@ -1,7 +1,8 @@
 """`wasi:io` 0.2: `error`, `poll` and `streams` over host fds.
 
 Streams are synchronous: a write is done when `write` returns (so `flush` has nothing to do and
-`check-write` always grants `WRITE_BUDGET` bytes), a read returns what one read(2) gives. A stream over a
+`check-write` always grants `WRITE_BUDGET` bytes), a read returns what one read(2) gives (`read` on stdin
+returns nothing at once when no data is ready; `blocking-read` waits). A stream over a
 file keeps its own offset and its own duplicate of the file's fd, so dropping the descriptor first does
 not pull the file from under it. `blocking-write-and-flush` refuses more than 4096 bytes with a trap,
 as the specification allows and the wasmtime CLI does.
@@ -99,6 +100,13 @@ class InputStream(Resource):
         self.owned = owned
 
     def read(self, length: int) -> bytes:
+        """What is there now, up to `length` bytes: nothing when a stream (stdin) has no data ready."""
+        if self.offset is None and length and not select.select([self.fd], [], [], 0)[0]:
+            return b""
+        return self.blocking_read(length)
+
+    def blocking_read(self, length: int) -> bytes:
+        """Wait for data, then what one read gives, up to `length` bytes; `closed` at the end."""
         if length == 0:
             return b""
         try:
@@ -115,6 +123,9 @@ class InputStream(Resource):
 
     def skip(self, length: int) -> int:
         return len(self.read(length))
+
+    def blocking_skip(self, length: int) -> int:
+        return len(self.blocking_read(length))
 
     def subscribe(self) -> Pollable:
         return Pollable(read_fd=self.fd if self.offset is None else None)
@@ -202,9 +213,9 @@ def functions() -> dict[str, dict[str, Callable[..., Any]]]:
         },
         "wasi:io/streams": {
             "[method]input-stream.read": InputStream.read,
-            "[method]input-stream.blocking-read": InputStream.read,
+            "[method]input-stream.blocking-read": InputStream.blocking_read,
             "[method]input-stream.skip": InputStream.skip,
-            "[method]input-stream.blocking-skip": InputStream.skip,
+            "[method]input-stream.blocking-skip": InputStream.blocking_skip,
             "[method]input-stream.subscribe": InputStream.subscribe,
             "[method]output-stream.check-write": OutputStream.check_write,
             "[method]output-stream.write": OutputStream.write,
