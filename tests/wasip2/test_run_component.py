@@ -212,3 +212,24 @@ def test_compiled_component_is_cached(component, tmp_path, monkeypatch):
     entry.write_bytes(b"not an artifact")  # a damaged entry is compiled again
     assert wasitool("run", str(path)).stdout == b"Hello, WASI!\n"
     assert entry.read_bytes() != b"not an artifact"
+
+
+def test_ctrl_c_while_blocked_on_stdin_is_130(component):
+    reader, writer = os.pipe()  # the writer stays open: the guest waits in a read
+    proc = subprocess.Popen([sys.executable, "-m", "wasitool", "run", str(component(M.CAT))],
+                            stdin=reader, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    os.close(reader)
+    try:
+        time.sleep(1.0)  # let it reach the read; the status does not depend on when the signal lands
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+        os.close(writer)
+    assert (proc.returncode, err) == (130, b"wasitool: interrupted\n")
+
+
+def test_missing_preopen_is_one_line(component, tmp_path):
+    proc = wasitool("run", str(component(M.HELLO)), "--dir", f"{tmp_path / 'nope'}::/x")
+    assert proc.returncode == 2
+    assert proc.stderr.decode().startswith("wasitool: error: --dir ") and proc.stderr.count(b"\n") == 1
