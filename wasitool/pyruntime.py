@@ -109,6 +109,7 @@ def _check_component_run(eng: Engine, component: ComponentGiven, spec: RunSpec) 
 def _run_component_here(eng: Engine, component: ComponentGiven, spec: RunSpec, fds: tuple[int, int, int],
                         trace: Tracer | TextIO | None, limits: Limits | None) -> Outcome:
     """Run a WASI 0.2 command component with wasitool's 0.2 host (`wasitool.wasip2`) on `fds`."""
+    from wasitool.engines.wasmtime_engine import WasmtimeEngine
     from wasitool.wasi.config import WasiConfig
     from wasitool.wasip2.host import ComponentHost
 
@@ -119,8 +120,6 @@ def _run_component_here(eng: Engine, component: ComponentGiven, spec: RunSpec, f
         tracer = as_component_tracer(trace)
     config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
                         stdout=fds[1], stderr=fds[2])
-    from wasitool.engines.wasmtime_engine import WasmtimeEngine
-
     runner = cast(WasmtimeEngine, eng)  # `_check_component_run` refused engines without `run_component`
     host = ComponentHost(config, tracer)
     try:
