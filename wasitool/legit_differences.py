@@ -110,15 +110,6 @@ CALL_DIFFERENCES: tuple[CallDifference, ...] = (
 # wasmtime CLI running the same component (docs/components.md; tests/wasip2 measure both sides).
 COMPONENT_DIFFERENCES: tuple[CallDifference, ...] = (
     CallDifference(
-        calls=("[method]descriptor.rename-at", "[method]descriptor.link-at", "[method]descriptor.is-same-object",
-               "[method]output-stream.splice", "[method]output-stream.blocking-splice", "poll"),
-        wasitool="the run ends with status 134 and one line naming the import (`poll` only with two or more "
-        "pollables): a preview1 guest's rename, link and multi-subscription poll_oneoff",
-        wasmtime_cli="works",
-        why="wasmtime 50 (wasmtime-py 50.0.1) cannot lift two borrowed handles into a Python host function; it "
-        "fails before Python runs (docs/components.md, \"wasmtime-py limits\"); a clear stop beats a wrong answer",
-    ),
-    CallDifference(
         calls=("[method]output-stream.blocking-write-and-flush", "get-random-bytes"),
         wasitool="a call breaking a rule of the WIT (more than 4096 bytes to write and flush; more than 64 MiB of "
         "random bytes) ends the run as a trap: status 134, `wasitool: trap: <why>`",

@@ -52,7 +52,7 @@ def test_files_clocks_random_as_the_cli(hostcall, c_component, tmp_path, wasmtim
     assert ours.stdout == theirs.stdout, theirs.stderr
     lines = ours.stdout.decode().splitlines()
     for expected in ("mkdir sub: ok", "write: 12", "seek: 7", "read: 5 [file", "fstat: size=12 reg=1",
-                     "b: one", "b: two", "ls sub: . .. a.txt b.txt", "unlink: ok", "ls sub: . .. a.txt",
+                     "b: one", "b: two", "ls sub: . .. a.txt b.txt", "rename: ok", "unlink: ok", "ls sub: . .. c.txt",
                      "rmdir nonempty: Directory not empty", "rmdir: ok",
                      "open missing: No such file or directory",
                      "open dotdot: Operation not permitted", "open link out: Operation not permitted",
@@ -66,25 +66,41 @@ def test_readonly_preopen_refuses_every_write(c_component, tmp_path):
     box = _sandbox(tmp_path)
     proc = wasitool("run", "--dir", f"{box}::/sandbox:ro", str(c_component("fsops")))
     lines = proc.stdout.decode().splitlines()
-    for refused in ("mkdir sub", "open create", "unlink", "unlink a", "rmdir nonempty", "rmdir"):
+    for refused in ("mkdir sub", "open create", "rename", "unlink", "unlink c", "rmdir nonempty", "rmdir"):
         assert f"{refused}: Operation not permitted" in lines
     assert "ls .: . .. out" in lines  # reading still works
     assert sorted(p.name for p in box.iterdir()) == ["out"]
 
 
-def test_rename_is_a_known_wasmtime_py_limit(c_component, tmp_path, wasmtime_cli):
-    """rename-at takes two descriptors: wasmtime 50 cannot lift two borrowed handles into a Python host
-    function, so the call ends the run with a trap naming it (docs/components.md)."""
+def test_rename_across_preopens_as_the_cli(c_component, tmp_path, wasmtime_cli):
+    """rename-at takes two descriptors (two borrowed handles: see docs/components.md)."""
     path = c_component("rename")
-    (tmp_path / "d").mkdir()
-    (tmp_path / "d" / "f").write_text("x")
-    proc = wasitool("run", "--dir", f"{tmp_path / 'd'}::/d", str(path), "--", "/d/f", "/d/g")
-    assert proc.returncode == 134
-    assert proc.stderr == (b"wasitool: trap: wasi:filesystem/types@0.2.12#[method]descriptor.rename-at: "
-                           b"wasmtime-py 50 cannot pass two borrowed handles to a Python host function "
-                           b"(see docs/components.md)\n")
-    theirs = reference(wasmtime_cli, path, "/d/f", "/d/g", flags=("--dir", f"{tmp_path / 'd'}::/d"))
-    assert (theirs.returncode, theirs.stdout) == (0, b"rename /d/f -> /d/g: ok\n")
+    runs = []
+    for side in ("ours", "theirs"):
+        a, b = tmp_path / side / "a", tmp_path / side / "b"
+        a.mkdir(parents=True)
+        b.mkdir()
+        (a / "f").write_text("x")
+        flags = ("--dir", f"{a}::/a", "--dir", f"{b}::/b")
+        proc = (wasitool("run", *flags, str(path), "--", "/a/f", "/b/g") if side == "ours"
+                else reference(wasmtime_cli, path, "/a/f", "/b/g", flags=flags))
+        runs.append((proc.returncode, proc.stdout, sorted(p.name for p in a.iterdir()), (b / "g").read_text()))
+    assert runs[0] == runs[1] == (0, b"rename /a/f -> /b/g: ok\n", [], "x")
+
+
+def test_poll_of_two_pollables_as_the_cli(c_component, wasmtime_cli):
+    """poll() on stdin with a timeout: the adapter polls two pollables at once (stdin stays open, empty)."""
+    path = c_component("poll")
+    outputs = []
+    for argv in ([sys.executable, "-m", "wasitool", "run", str(path)], [str(wasmtime_cli), "run", str(path)]):
+        reader, writer = os.pipe()
+        try:
+            proc = subprocess.run(argv, stdin=reader, capture_output=True, timeout=60)
+        finally:
+            os.close(reader)
+            os.close(writer)
+        outputs.append((proc.returncode, proc.stdout))
+    assert outputs[0] == outputs[1] == (0, b"poll: 0 revents=0\n")
 
 
 def test_trace_shows_typed_values(c_component, tmp_path):

@@ -23,12 +23,33 @@ def _reproduction() -> tuple[str, str]:
     return wat, python
 
 
-def test_two_borrowed_handles_still_fail(tmp_path, monkeypatch):
+def test_two_borrowed_handles_fail_with_concurrency_support(tmp_path, monkeypatch):
     wat, python = _reproduction()
     text_component(wat, tmp_path, "two.wasm")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(wasmtime.WasmtimeError, match="deferred host scope has no call context"):
         exec(compile(python, "docs/components.md", "exec"), {})
+
+
+def test_two_borrowed_handles_work_without_it(tmp_path, monkeypatch):
+    """The workaround: the engine components run on has wasmtime's concurrency support off."""
+    wat, python = _reproduction()
+    text_component(wat, tmp_path, "two.wasm")
+    monkeypatch.chdir(tmp_path)
+    printed: list[tuple[object, ...]] = []
+    configured = python.replace("engine = wasmtime.Engine()", "engine = wasmtime.Engine(config)")
+    assert configured != python
+    exec(compile(configured, "docs/components.md", "exec"),
+         {"config": _component_config(), "print": lambda *args: printed.append(args)})
+    assert printed == [("one", 7), ("two", 7, 7)]
+
+
+def _component_config() -> wasmtime.Config:
+    from wasitool.engines.wasmtime_component import configure
+
+    config = wasmtime.Config()
+    configure(config)
+    return config
 
 
 def test_one_borrowed_handle_works_and_must_be_resolved(tmp_path):

@@ -16,7 +16,7 @@ for `--max-memory`. How the run ends:
 
 from __future__ import annotations
 
-import re
+import ctypes
 from typing import TYPE_CHECKING, Any, Protocol
 
 import wasmtime
@@ -32,12 +32,6 @@ if TYPE_CHECKING:
 
 RUN_INTERFACE = "wasi:cli/run@0.2."
 _UNKNOWN_IMPORT = "unknown import: "
-# wasmtime 50 (wasmtime-py 50.0.1) fails, before the Python function is entered, to lift a second borrowed
-# handle into a host function's arguments (docs/components.md, "wasmtime-py limits").
-_TWO_BORROWS_BUG = "deferred host scope has no call context"
-TWO_HANDLES_TRAP = ("wasmtime-py 50 cannot pass two borrowed handles to a Python host function "
-                    "(see docs/components.md)")
-_IMPORT_FRAME = re.compile(r"shim!indirect-(\S+)")
 
 
 class ComponentHostLike(Protocol):
@@ -59,6 +53,23 @@ class ComponentHostLike(Protocol):
         ...
 
     def link(self, linker: wc.Linker, component: wc.Component, engine: wasmtime.Engine) -> None: ...
+
+
+def configure(config: wasmtime.Config) -> None:
+    """Turn off wasmtime's concurrency support (the component model's async, which WASI 0.2 does not use).
+
+    With it on, wasmtime 50 fails to lift a second borrowed handle into a dynamically defined host function,
+    the only kind wasmtime-py offers (docs/components.md, "wasmtime-py limits"): `rename-at`, `link-at`,
+    `poll` of two pollables... would trap. wasmtime-py 50 has no setter for it; the C API's is used.
+    """
+    from wasmtime import _ffi as ffi
+
+    setter = getattr(ffi.dll, "wasmtime_config_concurrency_support_set", None)
+    if setter is None:  # a libwasmtime without concurrency support has nothing to turn off
+        return
+    setter.restype = None
+    setter.argtypes = [ctypes.c_void_p, ctypes.c_bool]
+    setter(ctypes.cast(config.ptr(), ctypes.c_void_p), False)
 
 
 def load_component(adapter: WasmtimeEngine, data: bytes, label: str) -> wc.Component:
@@ -89,7 +100,7 @@ def run_component(adapter: WasmtimeEngine, data: bytes, label: str, host: Compon
     """Instantiate with the host linked in and call `wasi:cli/run`'s `run`, within `limits`."""
     from wasitool.engines.epoch_watch import EpochWatch
 
-    adapter = adapter.for_limits(limits)
+    adapter = adapter.for_components(limits)
     engine = adapter.wasmtime_engine
     component = load_component(adapter, data, label)
     run_name = next((n for n in component.type.exports(engine) if n.startswith(RUN_INTERFACE)), None)
@@ -152,22 +163,11 @@ def _call_run(linker: wc.Linker, store: wasmtime.Store, component: wc.Component,
         raise InternalError(type(exc).__name__, f"{first_line(exc)} (running {label} on wasmtime)") from exc
 
 
-def _import_name(shim: str) -> str:
-    """`wasi:io/poll@0.2.12-poll` (an adapter shim's name) -> `wasi:io/poll@0.2.12#poll`."""
-    interface, sep, version_and_name = shim.partition("@")
-    version, _, name = version_and_name.partition("-")
-    return f"{interface}{sep}{version}#{name}" if sep and name else shim
-
-
 def _trap(exc: BaseException) -> str | None:
     """The trap text of a wasm trap (or a call to an import the host does not define), else None."""
     if not isinstance(exc, wasmtime.WasmtimeError):
         return None
-    text = str(exc)
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if _TWO_BORROWS_BUG in text:
-        frame = _IMPORT_FRAME.search(text)
-        return f"{_import_name(frame.group(1)) if frame else 'a host call'}: {TWO_HANDLES_TRAP}"
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     for line in reversed(lines):
         if line.startswith(_UNKNOWN_IMPORT):
             return line.replace("has not been defined", "is not provided by wasitool's WASI 0.2 host")

@@ -71,12 +71,17 @@ _VALTYPES = {"i32": wasmtime.ValType.i32, "i64": wasmtime.ValType.i64, "f32": wa
 _TRAP_MARK = "wasm trap: "
 
 
-def _config(fuel: bool = False) -> tuple[wasmtime.Config, bool]:
-    """The engine's Config, and whether linear memories keep their base address when they grow."""
+def _config(fuel: bool = False, components: bool = False) -> tuple[wasmtime.Config, bool]:
+    """The engine's Config, and whether linear memories keep their base address when they grow (`components`:
+    the settings the component host needs, `wasmtime_component.configure`)."""
     config = wasmtime.Config()
     config.epoch_interruption = True
     if fuel:
         config.consume_fuel = True
+    if components:
+        from wasitool.engines.wasmtime_component import configure
+
+        configure(config)
     for option in _PROPOSALS:
         with contextlib.suppress(AttributeError, wasmtime.WasmtimeError):
             setattr(config, option, True)
@@ -166,12 +171,14 @@ class WasmtimeEngine(EngineAdapter):
     name = "wasmtime"
     has_fuel = True
 
-    def __init__(self, fuel: bool = False) -> None:
+    def __init__(self, fuel: bool = False, components: bool = False) -> None:
         super().__init__()
-        config, self._fixed_base = _config(fuel)
+        config, self._fixed_base = _config(fuel, components)
         self._engine = wasmtime.Engine(config)
         self._fuel = fuel
+        self._components = components
         self._fuel_variant: WasmtimeEngine | None = None
+        self._component_variants: dict[bool, WasmtimeEngine] = {}  # fuel -> the engine components run on
 
     def _compile(self, data: bytes) -> Any:
         return wasmtime.Module(self._engine, data)
@@ -186,7 +193,7 @@ class WasmtimeEngine(EngineAdapter):
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
         # (importlib.metadata would cost milliseconds on every run).
         return (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
-                f"fixed-base={self._fixed_base} epoch fuel={self._fuel}")
+                f"fixed-base={self._fixed_base} epoch fuel={self._fuel} components={self._components}")
 
     def _serialize(self, native: Any) -> bytes:
         return bytes(native.serialize())
@@ -202,13 +209,12 @@ class WasmtimeEngine(EngineAdapter):
             self._fuel_variant = WasmtimeEngine(fuel=True)
         return module.recompiled(self._fuel_variant._load_cached(module.data, module.label), module.data, "fuel")
 
-    def for_limits(self, limits: Limits) -> WasmtimeEngine:
-        """This engine, or with --fuel the fuel-metering one (created once): what a component runs on."""
-        if limits.fuel is None or self._fuel:
-            return self
-        if self._fuel_variant is None:
-            self._fuel_variant = WasmtimeEngine(fuel=True)
-        return self._fuel_variant
+    def for_components(self, limits: Limits) -> WasmtimeEngine:
+        """The engine a component runs on under `limits` (created once each: with or without fuel metering)."""
+        fuel = limits.fuel is not None
+        if fuel not in self._component_variants:
+            self._component_variants[fuel] = WasmtimeEngine(fuel=fuel, components=True)
+        return self._component_variants[fuel]
 
     @property
     def wasmtime_engine(self) -> wasmtime.Engine:

@@ -49,10 +49,11 @@ int main(int argc, char **argv) {
     while (f && fgets(line, sizeof line, f)) printf("b: %s", line);
     if (f) fclose(f);
     list("sub");
+    TRY("rename", rename("sub/a.txt", "sub/c.txt"));
     TRY("unlink", unlink("sub/b.txt"));
     list("sub");
     TRY("rmdir nonempty", rmdir("sub"));
-    TRY("unlink a", unlink("sub/a.txt"));
+    TRY("unlink c", unlink("sub/c.txt"));
     TRY("rmdir", rmdir("sub"));
     TRY("open missing", open("missing.txt", O_RDONLY));
     TRY("open dotdot", open("../x.txt", O_RDONLY));
