@@ -28,7 +28,7 @@ from wasitool.wasi.fdtable import DIR_OPEN_FLAGS, open_preopen
 from wasitool.wasi.sandbox import Resolved, escapes, resolve
 from wasitool.wasip2.convert import Err
 from wasitool.wasip2.error_codes import error_code
-from wasitool.wasip2.io import InputStream, IoError, OutputStream
+from wasitool.wasip2.io import READ_MAX, InputStream, IoError, OutputStream
 from wasitool.wasip2.resources import Resource
 
 _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
@@ -167,7 +167,7 @@ class Descriptor(Resource):
 
     @fs_call
     def read_at(self, length: int, offset: int) -> tuple[bytes, bool]:
-        data = os.pread(self._file(), min(length, 1 << 30), offset)
+        data = os.pread(self._file(), min(length, READ_MAX), offset)
         return data, not data and length > 0
 
     @fs_call

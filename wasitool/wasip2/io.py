@@ -19,12 +19,12 @@ from typing import Any
 from wasmtime.component import Variant
 
 from wasitool.wasi.errno import ErrnoError
-from wasitool.wasi.iovec import MAX_TRANSFER
 from wasitool.wasip2.convert import Err
 from wasitool.wasip2.error_codes import error_code
 from wasitool.wasip2.resources import Resource
 
 WRITE_BUDGET = 1 << 20  # bytes `check-write` grants
+READ_MAX = 64 << 10  # bytes one read returns at most (a guest may ask for gigabytes; short reads are allowed)
 BLOCKING_WRITE_MAX = 4096  # bytes one `blocking-write-and-flush` may carry (the WIT's limit)
 
 
@@ -111,9 +111,9 @@ class InputStream(Resource):
             return b""
         try:
             if self.offset is None:
-                data = os.read(self.fd, min(length, MAX_TRANSFER))
+                data = os.read(self.fd, min(length, READ_MAX))
             else:
-                data = os.pread(self.fd, min(length, MAX_TRANSFER), self.offset)
+                data = os.pread(self.fd, min(length, READ_MAX), self.offset)
                 self.offset += len(data)
         except OSError as exc:
             raise _failed(exc) from None

@@ -31,6 +31,11 @@ int main(void) {
     fstat(fd, &st);
     printf("atime after futimens: %lld mtime kept: %lld\n", (long long)st.st_atim.tv_sec, (long long)st.st_mtim.tv_sec);
     close(fd);
+    TRY("link", link("f.txt", "hard"));
+    stat("hard", &st2);
+    printf("hard link count: %lld\n", (long long)st2.st_nlink);
+    TRY("link existing", link("f.txt", "hard"));
+    TRY("unlink hard", unlink("hard"));
     TRY("symlink in", symlink("f.txt", "ln"));
     char target[64] = {0};
     TRY("readlink", readlink("ln", target, sizeof target - 1));
