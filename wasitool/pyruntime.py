@@ -45,7 +45,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
     try:
         module = eng.compile(spec.module)
     except ComponentGiven as component:
-        _check_component_run(eng, component, spec)
+        _check_component_run(eng, component)
         module = component
     with ExitStack() as stack:
         wanted = (spec.stdin is not None, capture, capture)
@@ -96,19 +96,17 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
     return outcome
 
 
-def _check_component_run(eng: Engine, component: ComponentGiven, spec: RunSpec) -> None:
-    """A component runs only on an engine with the component model, and only as a command."""
+def _check_component_run(eng: Engine, component: ComponentGiven) -> None:
+    """A component runs only on an engine with the component model."""
     if not hasattr(eng, "run_component"):
         raise WasiError(f"{component.label} is a component: the {eng.name} engine has no component model",
                         "run it with --engine wasmtime")
-    if spec.invoke is not None:
-        raise WasiError(f"{component.label} is a component: --invoke calls exports of core modules only",
-                        "run the component's `wasi:cli/run` without --invoke")
 
 
 def _run_component_here(eng: Engine, component: ComponentGiven, spec: RunSpec, fds: tuple[int, int, int],
                         trace: Tracer | TextIO | None, limits: Limits | None) -> Outcome:
-    """Run a WASI 0.2 command component with wasitool's 0.2 host (`wasitool.wasip2`) on `fds`."""
+    """Run a WASI 0.2 command component (or call the function `spec.invoke` names) with wasitool's 0.2 host
+    (`wasitool.wasip2`) on `fds`."""
     from wasitool.engines.wasmtime_engine import WasmtimeEngine
     from wasitool.wasi.config import WasiConfig
     from wasitool.wasip2.host import ComponentHost
@@ -123,7 +121,7 @@ def _run_component_here(eng: Engine, component: ComponentGiven, spec: RunSpec, f
     runner = cast(WasmtimeEngine, eng)  # `_check_component_run` refused engines without `run_component`
     host = ComponentHost(config, tracer)
     try:
-        outcome = runner.run_component(component.data, component.label, host, limits)
+        outcome = runner.run_component(component.data, component.label, host, limits, spec.invoke)
     finally:
         host.close()
     if tracer is not None:

@@ -171,13 +171,6 @@ def test_json_report_of_a_trap(component):
     assert (report["exit_code"], report["trap"]) == (134, "unreachable instruction executed")
 
 
-def test_invoke_is_refused_in_one_line(component):
-    proc = wasitool("run", str(component(M.HELLO)), "--invoke", "run")
-    assert proc.returncode == 2
-    assert proc.stderr == (b"wasitool: error: c.wasm is a component: --invoke calls exports of core modules only "
-                           b"(fix: run the component's `wasi:cli/run` without --invoke)\n")
-
-
 def test_trace_of_exit_and_summary(component):
     proc = wasitool("run", str(component(M.exit_with(3))), "--trace=exit", "--trace-summary")
     lines = proc.stderr.decode().splitlines()

@@ -26,6 +26,7 @@ from wasitool.engines.base import Outcome, first_line
 from wasitool.engines.limits import Limits
 from wasitool.engines.traps import TRAP_EXIT_CODE, canonical_trap
 from wasitool.errors import InternalError, WasiError, WasitoolError
+from wasitool.runspec import Invoke
 
 if TYPE_CHECKING:
     from wasitool.engines.wasmtime_engine import WasmtimeEngine
@@ -96,17 +97,15 @@ def load_component(adapter: WasmtimeEngine, data: bytes, label: str) -> wc.Compo
 
 
 def run_component(adapter: WasmtimeEngine, data: bytes, label: str, host: ComponentHostLike,
-                  limits: Limits) -> Outcome:
-    """Instantiate with the host linked in and call `wasi:cli/run`'s `run`, within `limits`."""
+                  limits: Limits, invoke: Invoke | None = None) -> Outcome:
+    """Instantiate with the host linked in and call `wasi:cli/run`'s `run` (or the invoked export), within
+    `limits`."""
     from wasitool.engines.epoch_watch import EpochWatch
 
     adapter = adapter.for_components(limits)
     engine = adapter.wasmtime_engine
     component = load_component(adapter, data, label)
-    run_name = next((n for n in component.type.exports(engine) if n.startswith(RUN_INTERFACE)), None)
-    if run_name is None:
-        raise WasiError(f"{label} exports no `wasi:cli/run` interface (is it a library component?)",
-                        "build it as a command (a `main`, linked with the command adapter)")
+    entry = _entry(component, engine, label, invoke)
     linker = wc.Linker(engine)
     host.link(linker, component, engine)
     store = wasmtime.Store(engine)
@@ -118,7 +117,7 @@ def run_component(adapter: WasmtimeEngine, data: bytes, label: str, host: Compon
     watch = EpochWatch(engine.increment_epoch, limits.timeout)
     try:
         with watch:
-            outcome = _call_run(linker, store, component, run_name, host, label)
+            outcome = _call(linker, store, component, entry, host, label)
     except KeyboardInterrupt:
         if watch.reason != "timeout":
             raise
@@ -130,8 +129,32 @@ def run_component(adapter: WasmtimeEngine, data: bytes, label: str, host: Compon
     return outcome
 
 
-def _call_run(linker: wc.Linker, store: wasmtime.Store, component: wc.Component, run_name: str,
-              host: ComponentHostLike, label: str) -> Outcome:
+class _Entry:
+    """The function a run calls: its path of export names, the arguments, and whether it is a command's `run`."""
+
+    __slots__ = ("args", "command", "path")
+
+    def __init__(self, path: list[str], args: list[Any], command: bool) -> None:
+        self.path = path
+        self.args = args
+        self.command = command
+
+
+def _entry(component: wc.Component, engine: wasmtime.Engine, label: str, invoke: Invoke | None) -> _Entry:
+    if invoke is not None:
+        from wasitool.engines import component_invoke
+
+        path, fty = component_invoke.find_export(component, engine, invoke, label)
+        return _Entry(path, component_invoke.arguments(fty, invoke), command=False)
+    run_name = next((n for n in component.type.exports(engine) if n.startswith(RUN_INTERFACE)), None)
+    if run_name is None:
+        raise WasiError(f"{label} exports no `wasi:cli/run` interface (is it a library component?)",
+                        "call one of its functions with --invoke NAME [ARGS...], or build it as a command")
+    return _Entry([run_name, "run"], [], command=True)
+
+
+def _call(linker: wc.Linker, store: wasmtime.Store, component: wc.Component, entry: _Entry,
+          host: ComponentHostLike, label: str) -> Outcome:
     try:
         try:
             instance = linker.instantiate(store, component)
@@ -140,14 +163,21 @@ def _call_run(linker: wc.Linker, store: wasmtime.Store, component: wc.Component,
                 raise WasiError(f"the wasmtime engine cannot instantiate {label}: {first_line(exc)}",
                                 "give it more memory (--max-memory), or check it with `wasm-tools validate`") from None
             raise
-        interface = instance.get_export_index(store, run_name)
-        index = instance.get_export_index(store, "run", interface) if interface is not None else None
+        index = None
+        for name in entry.path:
+            index = instance.get_export_index(store, name, index)
+            if index is None:
+                break
         func = instance.get_func(store, index) if index is not None else None
         if func is None:
-            raise WasiError(f"{label}: `{run_name}` has no function `run`", "build it as a WASI command")
-        result: Any = func(store)
+            raise WasiError(f"{label} has no function `{'#'.join(entry.path)}`", "build it as a WASI command")
+        result: Any = func(store, *entry.args)
         func.post_return(store)
-        return Outcome(0 if getattr(result, "tag", "ok") == "ok" else 1)
+        if entry.command:
+            return Outcome(0 if getattr(result, "tag", "ok") == "ok" else 1)
+        from wasitool.engines.component_invoke import results
+
+        return Outcome(0, results(result))
     except host.exit_type as exc:
         return Outcome(int(getattr(exc, "code", 1)))
     except host.trap_type as exc:

@@ -57,6 +57,7 @@ from wasitool.errors import WasiError
 
 if TYPE_CHECKING:
     from wasitool.engines.wasmtime_component import ComponentHostLike
+    from wasitool.runspec import Invoke
 
 HOSTCALL_ENV = "WASITOOL_WASMTIME_HOSTCALL"  # auto (default) | unchecked | func
 
@@ -224,11 +225,13 @@ class WasmtimeEngine(EngineAdapter):
         """What identifies this engine's compiled artifacts in the compile cache."""
         return self._cache_tag()
 
-    def run_component(self, data: bytes, label: str, host: ComponentHostLike, limits: Limits | None = None) -> Outcome:
-        """Run a WASI 0.2 command component (`engines.wasmtime_component`, imported only for components)."""
+    def run_component(self, data: bytes, label: str, host: ComponentHostLike, limits: Limits | None = None,
+                      invoke: Invoke | None = None) -> Outcome:
+        """Run a WASI 0.2 command component, or call one of its functions (`engines.wasmtime_component`,
+        imported only for components)."""
         from wasitool.engines.wasmtime_component import run_component
 
-        return run_component(self, data, label, host, limits or Limits())
+        return run_component(self, data, label, host, limits or Limits(), invoke)
 
     def _engine_for(self, limits: Limits) -> wasmtime.Engine:
         """The wasmtime Engine the run's module was compiled by (`_for_limits`)."""
