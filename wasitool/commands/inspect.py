@@ -3,6 +3,10 @@
 Default: imports, exports, memory, globals and sections as tables. `--callers FUNC`: every call
 chain from FUNC up to the exports; `--disasm FUNC`: one function's code; `--data`: the data segments
 and their strings. `--json` prints any of them as JSON.
+
+A component (WASI 0.2): its world, core modules and core instances, and which 0.2 functions the
+program's preview1 calls became; `--wit` its WIT; the views above work on one of its core modules
+(the program's, or `--module N`).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wasitool import inspect_component as ic
 from wasitool import inspect_module as im
+from wasitool.errors import WasitoolError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,7 +42,16 @@ def resolve(target: str) -> Path:
 
 def main(args: argparse.Namespace) -> int:
     path = resolve(args.target)
-    module = im.load(path)
+    if ic.is_component_file(path):
+        if not (args.callers or args.disasm or args.data):
+            return _component(path, args)
+        module, index, role = ic.core_module(path, args.module)
+        print(f"wasitool: core module {index}{f' ({role})' if role else ''} of {path}", file=sys.stderr)
+    elif args.module is not None or args.wit:
+        raise WasitoolError(f"{path} is a core module, not a component: --module and --wit are for components",
+                            "leave out --module and --wit")
+    else:
+        module = im.load(path)
     if args.callers:
         return _callers(module, args)
     if args.disasm:
@@ -49,6 +64,19 @@ def main(args: argparse.Namespace) -> int:
         return 0
     info = im.inspect(path, module)
     _emit(args, info.to_json, lambda: render(info))
+    return 0
+
+
+def _component(path: Path, args: argparse.Namespace) -> int:
+    if args.wit:
+        text = ic.wit_text(path)
+        if args.json:
+            _dump({"wit": text})
+        else:
+            sys.stdout.write(text)
+        return 0
+    info = ic.inspect(path)
+    _emit(args, info.to_json, lambda: render_component(info))
     return 0
 
 
@@ -149,3 +177,54 @@ def render(info: im.ModuleInfo, console: Console | None = None) -> None:
         console.print(table)
     if info.target_features:
         console.print(f"target features: {', '.join(info.target_features)}", highlight=False)
+
+
+def render_component(info: ic.ComponentInfo, console: Console | None = None) -> None:
+    """The world, the core modules, the core instances and the preview1 mapping of a component."""
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = console or Console(highlight=False)
+    console.print(f"[bold]{escape(info.path)}[/]  {info.size} bytes, component (binary version {info.version:#x}), "
+                  f"{len(info.modules)} core modules, {len(info.core_instances)} core instances"
+                  + (f", {info.nested_components} nested components" if info.nested_components else ""),
+                  highlight=False)
+    world = Table(title=f"world ({sum(e.kind == 'import' for e in info.world)} imports, "
+                  f"{sum(e.kind == 'export' for e in info.world)} exports)", title_justify="left")
+    for col in ("", "name", "functions"):
+        world.add_column(col)
+    for entry in info.world:
+        functions = "\n".join(entry.functions) or (", ".join(entry.types) and f"types: {', '.join(entry.types)}")
+        world.add_row(entry.kind, escape(entry.name), escape(functions))
+    modules = Table(title=f"core modules ({len(info.modules)})", title_justify="left")
+    for col in ("index", "role", "name"):
+        modules.add_column(col)
+    for col in ("size", "functions"):
+        modules.add_column(col, justify="right")
+    modules.add_column("imports from")
+    for mod in info.modules:
+        modules.add_row(str(mod.index), mod.role, escape(mod.name), f"{mod.size:,}", str(mod.functions),
+                        escape(mod.error or ", ".join(mod.imports)))
+    instances = Table(title=f"core instances ({len(info.core_instances)})", title_justify="left")
+    for col in ("index", "made by"):
+        instances.add_column(col)
+    for inst in info.core_instances:
+        instances.add_row(str(inst.index), escape(inst.text))
+    for table in (world, modules, instances):
+        console.print(table)
+    if info.adapter is not None:
+        adapted = Table(title=f"preview1 calls of module[{info.program_module}] through the adapter "
+                        f"{info.adapter} (module[{info.adapter_module}])", title_justify="left")
+        for col in ("preview1", "WASI 0.2 (the adapter's source, confirmed in its code)", "reaches"):
+            adapted.add_column(col)
+        for call in info.adapted:
+            calls = "\n".join(call.calls) if call.calls else (
+                "(not in the adapter)" if call.adapter_export is None else
+                "(no 0.2 call in the adapter's source)" if call.known or not call.reaches else "(not in the table)")
+            adapted.add_row(call.preview1, escape(calls), f"{len(call.reaches)} imports")
+        console.print(adapted)
+        console.print("reaches: the 0.2 imports the adapter's code for that call can reach through direct calls "
+                      "(start-up, errors and panics included; `--json` lists them)", highlight=False)
+    for note in info.not_decoded:
+        console.print(f"not decoded: {escape(note)}", highlight=False)
