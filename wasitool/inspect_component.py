@@ -188,25 +188,28 @@ def _module_behind_instance(comp: cb.Component, core_instance: int, depth: int =
     return None
 
 
-def _module_behind(comp: cb.Component, item: cb.SortIdx, depth: int = 0) -> int | None:
-    """The core module whose code an exported function or instance is lifted from."""
-    if depth > 8:
+def _module_behind(comp: cb.Component, item: cb.SortIdx, seen: set[tuple[str, int]] | None = None) -> int | None:
+    """The core module whose code an exported function or instance is lifted from (each function and
+    instance looked at once, at most 64 steps away)."""
+    seen = set() if seen is None else seen
+    if (item.sort, item.index) in seen or len(seen) > 64:
         return None
+    seen.add((item.sort, item.index))
     if item.sort == "func" and 0 <= item.index < len(comp.funcs):
         func = comp.funcs[item.index]
         if func.origin == "lift" and func.core_func is not None and 0 <= func.core_func < len(comp.core_funcs):
             core = comp.core_funcs[func.core_func]
             return _module_behind_instance(comp, core.instance) if core.instance is not None else None
         if func.origin == "export" and func.source is not None:
-            return _module_behind(comp, cb.SortIdx("func", func.source), depth + 1)
+            return _module_behind(comp, cb.SortIdx("func", func.source), seen)
     if item.sort == "instance" and 0 <= item.index < len(comp.instances):
         inst = comp.instances[item.index]
         for _, arg in (*inst.exports, *inst.args):
-            found = _module_behind(comp, arg, depth + 1)
+            found = _module_behind(comp, arg, seen)
             if found is not None:
                 return found
         if inst.source is not None and inst.origin == "export":
-            return _module_behind(comp, cb.SortIdx("instance", inst.source), depth + 1)
+            return _module_behind(comp, cb.SortIdx("instance", inst.source), seen)
     return None
 
 

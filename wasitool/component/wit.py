@@ -15,6 +15,8 @@ from wasitool.component.binary import Component, Export, Instance, Name
 
 MAX_NESTING = 32
 MAX_TYPE_TEXT = 4000
+MAX_STEPS = 20_000  # type references followed for one rendering (shared subtypes are rendered each time)
+MAX_TOTAL_STEPS = 2_000_000  # and for everything one Renderer renders
 _KEYWORDS = frozenset({"use", "type", "func", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f32", "f64",
                        "char", "bool", "string", "option", "result", "list", "tuple", "record", "variant", "enum",
                        "flags", "resource", "own", "borrow", "interface", "world", "import", "export", "package",
@@ -47,16 +49,22 @@ class InterfaceText:
 class Renderer:
     """Value types and declarations as WIT, resolved through a chain of scopes."""
 
+    def __init__(self) -> None:
+        self._steps = self._total = 0
+
     def valtype(self, scope: Scope, vt: t.ValType | None, depth: int = 0) -> str:
-        text = self._valtype(scope, vt, depth)
-        return text if len(text) <= MAX_TYPE_TEXT else text[:MAX_TYPE_TEXT] + "..."
+        if depth == 0:
+            self._steps = 0
+        return _cut(self._valtype(scope, vt, depth))
 
     def _valtype(self, scope: Scope, vt: t.ValType | None, depth: int) -> str:
         if vt is None:
             return "_"
         if isinstance(vt, t.Prim):
             return vt.name
-        if depth > MAX_NESTING:
+        self._steps += 1
+        self._total += 1
+        if depth > MAX_NESTING or self._steps > MAX_STEPS or self._total > MAX_TOTAL_STEPS:
             return "..."
         entry, where = self.entry(scope, vt.index)
         if entry is None or where is None:
@@ -108,11 +116,13 @@ class Renderer:
         return ident(names.get(index, f"type{index}"))
 
     def params(self, scope: Scope, params: tuple[tuple[str, t.ValType], ...], depth: int = 0) -> str:
-        return ", ".join(f"{ident(name)}: {self._valtype(scope, vt, depth)}" for name, vt in params)
+        if depth == 0:
+            self._steps = 0
+        return _cut(", ".join(f"{ident(name)}: {self._valtype(scope, vt, depth)}" for name, vt in params))
 
     def functype(self, scope: Scope, func: t.FuncType, skip_self: bool = False, depth: int = 0) -> str:
         text = self.params(scope, func.params[1:] if skip_self and func.params else func.params, depth)
-        result = f" -> {self._valtype(scope, func.result, depth)}" if func.result is not None else ""
+        result = f" -> {_cut(self._valtype(scope, func.result, depth))}" if func.result is not None else ""
         return f"{'async ' if func.is_async else ''}func({text}){result}"
 
     def is_resource(self, scope: Scope, index: int | None, depth: int = 0) -> bool:
@@ -225,6 +235,10 @@ class Renderer:
         if local_package == (f"{package}@{version}" if version else package):
             return ident(iface), entry.name
         return source, entry.name
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TYPE_TEXT else text[:MAX_TYPE_TEXT] + "..."
 
 
 def _method(name: str) -> tuple[str, str, str] | None:
