@@ -135,7 +135,7 @@ def _read_modules(data: bytes, comp: cb.Component) -> _Modules:
             adapter_name = name[len(adapt.ADAPTER_PREFIX):] if name.startswith(adapt.ADAPTER_PREFIX) else None
         elif name in ("wit-component-shim-module", "wit-component-fixup"):
             roles[index] = "shim" if name.endswith("shim-module") else "fixup"
-    program = _program_module(comp, parsed, adapter)
+    program = _program_module(comp, parsed, adapter, set(roles))
     if adapter is not None and adapter_name is None and program is not None:
         adapter_name = _adapter_import_name(parsed[program], parsed[adapter])
     if adapter is not None:
@@ -154,9 +154,11 @@ def _adapter_import_name(program: Module, adapter: Module) -> str | None:
     return None
 
 
-def _program_module(comp: cb.Component, parsed: dict[int, Module], adapter: int | None) -> int | None:
-    """The program's core module: the one an adapter's `__main_module__` comes from, else the one the
-    component's exports are lifted from, else the largest."""
+def _program_module(comp: cb.Component, parsed: dict[int, Module], adapter: int | None,
+                    helpers: set[int]) -> int | None:
+    """The program's core module: the one an adapter's `__main_module__` comes from, else the one importing
+    the adapter's functions, else the one the component's exports are lifted from, else the largest
+    (wit-component's shim and fixup modules, `helpers`, left out)."""
     if adapter is not None:
         for inst in comp.core_instances:
             if inst.module == adapter:
@@ -165,11 +167,15 @@ def _program_module(comp: cb.Component, parsed: dict[int, Module], adapter: int 
                         found = _module_behind_instance(comp, arg)
                         if found in parsed:
                             return found
+        importers = [i for i in parsed if i != adapter and i not in helpers
+                     and _adapter_import_name(parsed[i], parsed[adapter]) is not None]
+        if importers:
+            return importers[0]
     for exp in comp.exports:
         found = _module_behind(comp, exp.item)
-        if found in parsed and found != adapter:
+        if found in parsed and found != adapter and found not in helpers:
             return found
-    candidates = [i for i in parsed if i != adapter]
+    candidates = [i for i in parsed if i != adapter and i not in helpers]
     return max(candidates, key=lambda i: comp.modules[i].size) if candidates else None
 
 

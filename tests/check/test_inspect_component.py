@@ -29,6 +29,13 @@ HELLO_WAT = """(module
   (func (export "_start") (call $say) (drop (call $random_get (i32.const 32) (i32.const 4)))))
 """
 
+REACTOR_WAT = """(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "clock_time_get" (func $clock (param i32 i64 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_initialize") (drop (call $clock (i32.const 0) (i64.const 1) (i32.const 0)))))
+"""
+
 # An interface with every kind of type definition, written as WIT (a placeholder module implements it).
 DEMO_WIT = """package example:demo@1.2.0;
 
@@ -105,6 +112,15 @@ def hello(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def reactor(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A library-style module (no `_start`) turned into a component by the reactor adapter."""
+    where = tmp_path_factory.mktemp("reactor")
+    core = where / "reactor.wasm"
+    core.write_bytes(wat2wasm(REACTOR_WAT))
+    return kit.adapt(core, where / "reactor.component.wasm", reactor=True)
+
+
+@pytest.fixture(scope="module")
 def demo(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kit.from_wit(DEMO_WIT, tmp_path_factory.mktemp("demo") / "demo.wasm")
 
@@ -164,7 +180,19 @@ def test_preview1_calls_become_02_functions(hello: Path) -> None:
     assert f"wasi:random/random@{version} get-random-bytes" not in fd_write.reaches
 
 
-@pytest.mark.parametrize("which", ["hello", "demo", "hand"])
+def test_reactor_without_exports(reactor: Path) -> None:
+    """No export to follow and no `__main_module__`: the program is the module importing the adapter."""
+    info = inspect(reactor)
+    assert [e.kind for e in info.world] == ["import"] * len(info.world)
+    assert info.program_module == 0 and info.modules[0].role == "program"
+    assert {m.role for m in info.modules} == {"program", "adapter wasi_snapshot_preview1", "shim", "fixup"}
+    calls = {c.preview1: c.calls for c in info.adapted}
+    version = info.world[0].version
+    assert calls["clock_time_get"] == [f"wasi:clocks/monotonic-clock@{version} now",
+                                       f"wasi:clocks/wall-clock@{version} now"]
+
+
+@pytest.mark.parametrize("which", ["hello", "reactor", "demo", "hand"])
 def test_native_wit_matches_wasm_tools(which: str, kit: P2Kit, request: pytest.FixtureRequest) -> None:
     """wasitool's WIT printer and `wasm-tools component wit` print the same text: records, variants,
     enums, flags, resources with constructors, methods and static functions, `use`, plain functions."""
@@ -286,3 +314,27 @@ def test_damaged_components_give_one_line_errors(hello: Path, demo: Path, tmp_pa
         core_module(damaged)
     except WasitoolError as exc:
         assert "\n" not in exc.one_line()
+
+
+@pytest.mark.usefixtures("use_toolchain")
+def test_zig_built_readdir_as_a_component(kit: P2Kit, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The readdir example (C built by zig) adapted to 0.2: fd_readdir becomes read-directory and
+    read-directory-entry, and the call chains inside the program's module are those of the core build."""
+    from wasitool.commands.inspect import resolve
+
+    component = kit.adapt(resolve("readdir"), tmp_path / "readdir.component.wasm")
+    info = inspect(component)
+    calls = {c.preview1: c for c in info.adapted}
+    version = next(e.version for e in info.world if e.kind == "export")
+    assert {"fd_readdir", "fd_write", "path_open", "fd_close", "proc_exit"} <= set(calls)
+    assert calls["fd_readdir"].calls[:2] == [f"wasi:filesystem/types@{version} [method]descriptor.read-directory",
+                                              f"wasi:filesystem/types@{version} "
+                                              "[method]directory-entry-stream.read-directory-entry"]
+    assert calls["path_open"].calls == [f"wasi:filesystem/types@{version} [method]descriptor.open-at"]
+    assert calls["proc_exit"].calls == [f"wasi:cli/exit@{version} exit"]
+    program = next(m for m in info.modules if m.role == "program")
+    assert program.size == resolve("readdir").stat().st_size
+    assert main(["inspect", str(component), "--callers", "fd_readdir"]) == 0
+    from_component = capsys.readouterr().out
+    assert main(["inspect", "readdir", "--callers", "fd_readdir"]) == 0
+    assert from_component == capsys.readouterr().out and " <- readdir (func[" in from_component
