@@ -200,6 +200,15 @@ def test_native_wit_matches_wasm_tools(which: str, kit: P2Kit, request: pytest.F
     assert world_text(parse_component(path.read_bytes())) == kit.run("component", "wit", path)
 
 
+def test_names_with_the_old_interface_kind_byte(hand: Path, tmp_path: Path) -> None:
+    """Older binaries mark names with kind 0x01; the name is the same string (as wasm-tools reads it)."""
+    data = hand.read_bytes()
+    at = data.index(b"\x00\x02hi\x01")
+    old = tmp_path / "old.wasm"
+    old.write_bytes(data[:at] + b"\x01" + data[at + 1:])
+    assert world_text(parse_component(old.read_bytes())) == world_text(parse_component(data))
+
+
 def test_cli_views(hello: Path, demo: Path, capsys: pytest.CaptureFixture[str],
                    monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("COLUMNS", "200")
@@ -295,11 +304,11 @@ def _leb(value: int) -> bytes:
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
-def test_damaged_components_give_one_line_errors(hello: Path, demo: Path, tmp_path: Path,
+def test_damaged_components_give_one_line_errors(hello: Path, demo: Path, hand: Path, tmp_path: Path,
                                                  data: st.DataObject) -> None:
     """Flipped, cut or inserted bytes: inspect, the WIT printer and the preview1 views fail with a
     WasitoolError or not at all."""
-    original = bytearray(data.draw(st.sampled_from([hello, demo])).read_bytes())
+    original = bytearray(data.draw(st.sampled_from([hello, demo, hand])).read_bytes())
     for _ in range(data.draw(st.integers(1, 6))):
         where = data.draw(st.integers(8, len(original) - 1))
         if data.draw(st.booleans()):

@@ -41,7 +41,6 @@ class Name:
     """An import or export name: `wasi:cli/run@0.2.12` (an interface) or `run` (a plain name)."""
 
     text: str
-    version_suffix: str = ""
 
     @property
     def interface(self) -> tuple[str, str, str | None] | None:
@@ -246,11 +245,12 @@ def _read_section(comp: Component, section_id: int, r: _Reader, depth: int) -> i
 # -- names and sorts ---------------------------------------------------------------------------------
 
 def _extern_name(r: _Reader) -> Name:
+    """An import/export name. Its kind byte was 0x01 for interface names in older binaries; today the
+    string's syntax says it (wasm-tools reads both the same way)."""
     kind = r.byte()
     if kind not in (0x00, 0x01):
         raise ValueError(f"unknown import/export name kind {kind:#x} at {r.pos - 1:#x}")
-    text = _utf8(r)
-    return Name(text, _utf8(r) if kind == 0x01 else "")
+    return Name(_utf8(r))
 
 
 def _utf8(r: _Reader) -> str:
