@@ -68,6 +68,34 @@ world demo {
 }
 """
 
+# Exported only: a resource the component defines, types `use`d from an interface it imports.
+STORE_WIT = """package example:store@0.3.0;
+
+interface types {
+  record entry { key: string, value: list<u8> }
+  variant error { missing(string), full, io(u32) }
+}
+
+interface kv {
+  use types.{entry, error};
+  resource bucket {
+    constructor(name: string);
+    get: func(key: string) -> result<option<entry>, error>;
+    put: func(e: entry) -> result<_, error>;
+    open: static func(name: string) -> result<bucket, error>;
+  }
+  flags mode { read, write }
+  enum level { low, high }
+  type bytes = list<u8>;
+  total: func(b: borrow<bucket>, m: mode, l: level) -> tuple<u64, bytes>;
+}
+
+world store {
+  export kv;
+  export ping: func() -> string;
+}
+"""
+
 # The same kinds, in a component written by hand in the text format.
 HAND_WAT = """(component
   (type $geo (instance
@@ -123,6 +151,11 @@ def reactor(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def demo(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kit.from_wit(DEMO_WIT, tmp_path_factory.mktemp("demo") / "demo.wasm")
+
+
+@pytest.fixture(scope="module")
+def store(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kit.from_wit(STORE_WIT, tmp_path_factory.mktemp("store") / "store.wasm")
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +225,7 @@ def test_reactor_without_exports(reactor: Path) -> None:
                                        f"wasi:clocks/wall-clock@{version} now"]
 
 
-@pytest.mark.parametrize("which", ["hello", "reactor", "demo", "hand"])
+@pytest.mark.parametrize("which", ["hello", "reactor", "demo", "store", "hand"])
 def test_native_wit_matches_wasm_tools(which: str, kit: P2Kit, request: pytest.FixtureRequest) -> None:
     """wasitool's WIT printer and `wasm-tools component wit` print the same text: records, variants,
     enums, flags, resources with constructors, methods and static functions, `use`, plain functions."""

@@ -111,6 +111,7 @@ class CoreFunc:
 class Import:
     name: Name
     desc: t.ExternDesc
+    index: int  # what it is in its sort's index space (type imports: the type index)
 
 
 @dataclass(frozen=True)
@@ -454,7 +455,9 @@ def _canon_options(r: _Reader) -> None:
 def _import(comp: Component, r: _Reader, depth: int) -> None:
     name = _extern_name(r)
     desc = _extern_desc(r)
-    comp.imports.append(Import(name, desc))
+    sizes = {"func": len(comp.funcs), "instance": len(comp.instances), "type": len(comp.types),
+             "component": len(comp.components), "module": len(comp.modules)}
+    comp.imports.append(Import(name, desc, sizes.get(desc.sort, comp.values)))
     entry: object = {
         "func": Func("import", name=name.text, type_index=desc.index),
         "instance": Instance("import", name=name.text, type_index=desc.index),

@@ -178,18 +178,17 @@ class Renderer:
     def _type_decl(self, scope: Scope, decl: t.Decl, out: InterfaceText, resources: dict[str, list[str]],
                    order: list[tuple[str, str]], local_package: str | None) -> None:
         name = decl.name
-        if decl.desc.resource or (self.is_resource(scope, decl.desc.index)
-                                  and not self._from_elsewhere(scope, decl.desc.index)):
-            if name not in resources:
-                resources[name] = []
-                order.append(("resource", name))
-            return
         index = decl.desc.index if decl.desc.index is not None else -1
-        used = self._use(scope, index, local_package)
+        used = None if decl.desc.resource else self._use(scope, index, local_package)
         if used is not None:
             source, original = used
             alias = original if original == name else f"{ident(original)} as {ident(name)}"
             out.uses.setdefault(source, []).append(alias)
+            return
+        if decl.desc.resource or self.is_resource(scope, decl.desc.index):
+            if name not in resources:
+                resources[name] = []
+                order.append(("resource", name))
             return
         entry, where = self.entry(scope, index)
         home = where or scope
@@ -212,10 +211,6 @@ class Renderer:
             order.append(("item", f"flags {ident(name)} {{\n{body}}}"))
         else:
             order.append(("item", f"type {ident(name)} = {self.valtype(scope, t.TypeRef(index))};"))
-
-    def _from_elsewhere(self, scope: Scope, index: int | None) -> bool:
-        return index is not None and 0 <= index < len(scope.types) and isinstance(
-            scope.types[index], t.AliasOuter | t.AliasExport)
 
     def _use(self, scope: Scope, index: int, local_package: str | None) -> tuple[str, str] | None:
         """(interface, type name) when type `index` is another interface's type (`use iface.{name}`)."""
@@ -331,7 +326,13 @@ def _instance_decls(comp: Component, root: Scope, inst: Instance) -> tuple[Scope
         inner = comp.components[inst.component]
         if inner is None:
             return None, []
-        scope = Scope(inner.types, root, inner)
+        # the types the instantiation supplies are the outer component's (`use` of another interface's type)
+        supplied = {name: item for name, item in inst.args if item.sort == "type"}
+        types = list(inner.types)
+        for imp in inner.imports:
+            if imp.desc.sort == "type" and imp.name.text in supplied and 0 <= imp.index < len(types):
+                types[imp.index] = t.AliasOuter(1, supplied[imp.name.text].index)
+        scope = Scope(types, root, inner)
         decls = []
         for exp in inner.exports:
             if exp.item.sort == "func":
