@@ -269,6 +269,34 @@ def test_wit_through_wasm_tools(demo: Path, kit: P2Kit, monkeypatch: pytest.Monk
         wit_text(demo)
 
 
+def test_wit_through_the_toolchains_wasm_tools_role(demo: Path, kit: P2Kit,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without the override, the toolchain's `wasm-tools` role is used when the installed toolchain has one."""
+    from wasitool import inspect_component
+    from wasitool.toolchain import paths
+    from wasitool.toolchain.manifest import InstalledTool, Toolchain
+
+    tool = InstalledTool("wasm-tools", "pip", "1.262.0", str(kit.wasm_tools.parent),
+                         {"wasm-tools": [str(kit.wasm_tools)]})
+    monkeypatch.delenv("WASITOOL_WASM_TOOLS", raising=False)
+    monkeypatch.setattr(paths, "load_toolchain", lambda: Toolchain("linux-x86_64", {"wasm-tools": tool}))
+    assert inspect_component.wasm_tools_command() == [str(kit.wasm_tools)]
+    assert wit_text(demo) == kit.run("component", "wit", demo)
+
+
+def test_what_is_not_decoded_is_said(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """An async canon built-in (WASI 0.3) is left out with a note; --wit then needs wasm-tools."""
+    path = tmp_path / "async.wasm"
+    path.write_bytes(b"\0asm\x0d\x00\x01\x00" + b"\x08\x02\x01\x08")  # canon: task.backpressure
+    assert inspect(path).not_decoded == ["canon built-in 0x8 at 0xb and the rest of its section not decoded"]
+    monkeypatch.delenv("WASITOOL_WASM_TOOLS", raising=False)
+    monkeypatch.setenv("WASITOOL_HOME", str(tmp_path / "empty-store"))
+    assert main(["inspect", str(path), "--wit"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot give the whole WIT" in err and "wasitool setup" in err and len(err.splitlines()) == 1
+
+
 def test_preview1_views_on_the_program_inside(hello: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """--disasm/--callers/--data work on the program's module; --module picks another."""
     assert main(["inspect", str(hello), "--callers", "fd_write"]) == 0
