@@ -63,6 +63,22 @@ class CoreInstanceEntry:
 
 
 @dataclass
+class NestedComponent:
+    index: int
+    name: str
+    size: int
+    imports: list[str] = field(default_factory=list)
+    exports: list[str] = field(default_factory=list)
+    modules: int = 0
+
+
+@dataclass
+class InstanceEntry:
+    index: int
+    text: str  # `import wasi:cli/stdout@0.2.12`, `instantiate component[0] (...) with ...`, `exports ...`
+
+
+@dataclass
 class ComponentInfo:
     path: str
     size: int
@@ -71,6 +87,8 @@ class ComponentInfo:
     modules: list[ModuleEntry] = field(default_factory=list)
     core_instances: list[CoreInstanceEntry] = field(default_factory=list)
     nested_components: int = 0
+    components: list[NestedComponent] = field(default_factory=list)
+    instances: list[InstanceEntry] = field(default_factory=list)
     program_module: int | None = None
     adapter: str | None = None  # the adapted interface (`wasi_snapshot_preview1`)
     adapter_module: int | None = None
@@ -243,6 +261,13 @@ def inspect(path: Path) -> ComponentInfo:
         info.modules.append(entry)
     for index, inst in enumerate(comp.core_instances):
         info.core_instances.append(_core_instance_entry(index, inst, info.modules))
+    component_names = comp.names.get("component", {})
+    for index, inner in enumerate(comp.components):
+        if inner is not None:
+            info.components.append(NestedComponent(index, component_names.get(index, ""), inner.size,
+                                                   [i.name.text for i in inner.imports],
+                                                   [e.name.text for e in inner.exports], len(inner.modules)))
+    info.instances = [InstanceEntry(i, _instance_text(comp, inst)) for i, inst in enumerate(comp.instances)]
     info.program_module, info.adapter_module, info.adapter = mods.program, mods.adapter, mods.adapter_name
     if mods.program is not None and mods.adapter is not None and mods.adapter_name:
         interfaces = {adapt.unversioned(imp.name.text): imp.name.text for imp in comp.imports}
@@ -268,6 +293,39 @@ def _world_entry(item: WorldItem) -> WorldEntry:
     elif item.func is not None and item.scope is not None:
         entry.functions.append(f"{item.name.text}: {r.functype(item.scope, item.func)}")
     return entry
+
+
+def _instance_text(comp: cb.Component, inst: cb.Instance) -> str:
+    def items(pairs: tuple[tuple[str, cb.SortIdx], ...], joiner: str) -> str:
+        shown = [f"{name}{joiner}{_item_label(comp, item)}" for name, item in pairs[:6]]
+        return ", ".join(shown) + (f", ... ({len(pairs)} in all)" if len(pairs) > 6 else "")
+
+    if inst.origin == "instantiate":
+        name = comp.names.get("component", {}).get(inst.component or 0, "")
+        label = f"component[{inst.component}]" + (f" ({name})" if name else "")
+        return f"instantiate {label}" + (f" with {items(inst.args, '=')}" if inst.args else "")
+    if inst.origin == "exports":
+        return f"exports {items(inst.exports, ' = ')}" if inst.exports else "(empty)"
+    if inst.origin == "alias":
+        return f"alias of instance[{inst.source}]'s export {inst.name}"
+    if inst.origin == "export":
+        return f"export {inst.name} (instance[{inst.source}])"
+    return f"{inst.origin} {inst.name}".strip()
+
+
+def _item_label(comp: cb.Component, item: cb.SortIdx) -> str:
+    """`func[13]`, with where a lifted function's code is: `func[13] (lifted from module[1] export run)`."""
+    label = f"{item.sort}[{item.index}]"
+    if item.sort != "func" or not 0 <= item.index < len(comp.funcs):
+        return label
+    func = comp.funcs[item.index]
+    if func.origin != "lift" or func.core_func is None or not 0 <= func.core_func < len(comp.core_funcs):
+        return label
+    core = comp.core_funcs[func.core_func]
+    module = _module_behind_instance(comp, core.instance) if core.instance is not None else None
+    if core.origin != "alias" or module is None:
+        return f"{label} (lifted from core func[{func.core_func}])"
+    return f"{label} (lifted from module[{module}] export {core.name})"
 
 
 def _core_instance_entry(index: int, inst: cb.CoreInstance, modules: list[ModuleEntry]) -> CoreInstanceEntry:

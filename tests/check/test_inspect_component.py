@@ -196,6 +196,11 @@ def test_world_modules_and_instances(hello: Path) -> None:
     assert [name for name, _ in program_instance[0].args] == ["wasi_snapshot_preview1"]
     bag = info.core_instances[program_instance[0].args[0][1]]
     assert bag.module is None and sorted(bag.exports) == ["fd_write", "random_get"]
+    # the run export: a shim component instantiated with `run` lifted from the adapter's code
+    assert info.instances[-1].text == f"export wasi:cli/run@{version} (instance[{len(info.instances) - 2}])"
+    assert info.instances[-2].text.endswith(f"(lifted from module[{info.adapter_module}] export "
+                                            f"wasi:cli/run@{version}#run)")
+    assert [c.exports for c in info.components] == [["run"]]
 
 
 def test_preview1_calls_become_02_functions(hello: Path) -> None:

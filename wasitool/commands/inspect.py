@@ -211,7 +211,23 @@ def render_component(info: ic.ComponentInfo, console: Console | None = None) -> 
         instances.add_column(col)
     for inst in info.core_instances:
         instances.add_row(str(inst.index), escape(inst.text))
-    for table in (world, modules, instances):
+    tables = [world, modules, instances]
+    if info.components:
+        nested = Table(title=f"nested components ({len(info.components)})", title_justify="left")
+        for col in ("index", "name", "size", "core modules", "imports", "exports"):
+            nested.add_column(col)
+        for inner in info.components:
+            nested.add_row(str(inner.index), escape(inner.name), f"{inner.size:,}", str(inner.modules),
+                           escape(", ".join(inner.imports)), escape(", ".join(inner.exports)))
+        tables.append(nested)
+    if info.instances:
+        component_instances = Table(title=f"component instances ({len(info.instances)})", title_justify="left")
+        for col in ("index", "made by"):
+            component_instances.add_column(col)
+        for made in info.instances:
+            component_instances.add_row(str(made.index), escape(made.text))
+        tables.append(component_instances)
+    for table in tables:
         console.print(table)
     if info.adapter is not None:
         adapted = Table(title=f"preview1 calls of module[{info.program_module}] through the adapter "
