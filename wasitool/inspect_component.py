@@ -245,7 +245,8 @@ def inspect(path: Path) -> ComponentInfo:
     comp = load(path, data)
     info = ComponentInfo(str(path), len(data), comp.version, nested_components=len(comp.components),
                          custom_sections=[c.name for c in comp.custom], not_decoded=list(comp.partial))
-    info.world = [_world_entry(item) for item in world_items(comp)]
+    renderer = Renderer()  # one budget for all the types rendered (see wasitool.component.wit)
+    info.world = [_world_entry(item, renderer) for item in world_items(comp)]
     mods = _read_modules(data, comp)
     names = _module_names(comp)
     for index, mod in enumerate(comp.modules):
@@ -276,12 +277,11 @@ def inspect(path: Path) -> ComponentInfo:
     return info
 
 
-def _world_entry(item: WorldItem) -> WorldEntry:
+def _world_entry(item: WorldItem, r: Renderer) -> WorldEntry:
     parsed = item.name.interface
     package, iface, version = parsed if parsed else (None, None, None)
     sort = "func" if item.func is not None else "instance" if item.scope is not None else "?"
     entry = WorldEntry(item.kind, item.name.text, sort, package, iface, version)
-    r = Renderer()
     if item.scope is not None and item.func is None:
         for decl in item.decls:
             if decl.desc.sort == "func":

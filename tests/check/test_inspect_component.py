@@ -346,16 +346,19 @@ def test_truncated_and_nested_components(hello: Path, tmp_path: Path, capsys: py
 
 
 def test_type_rendering_is_bounded(tmp_path: Path) -> None:
-    """40 types each a tuple of two of the one before: 2**40 leaves, rendered within fixed work and text."""
+    """40 types each a tuple of two of the one before: 2**40 leaves, rendered within a fixed amount of work
+    and text per type and per component."""
     types = [b"\x6f\x02\x79\x79"] + [b"\x6f\x02" + _leb(i - 1) * 2 for i in range(1, 40)]
     types.append(b"\x40\x01\x01x" + _leb(39) + b"\x01\x00")  # func(x: type39)
     section = _leb(len(types)) + b"".join(types)
-    imports = b"\x01\x00\x01f\x01" + _leb(40)
+    names = [f"f{i}".encode() for i in range(2000)]  # 2000 functions of that type
+    imports = _leb(len(names)) + b"".join(b"\x00" + _leb(len(n)) + n + b"\x01" + _leb(40) for n in names)
     path = tmp_path / "wide.wasm"
     path.write_bytes(b"\0asm\x0d\x00\x01\x00" + b"\x07" + _leb(len(section)) + section
                      + b"\x0a" + _leb(len(imports)) + imports)
-    info = inspect(path)
-    assert len(info.world[0].functions[0]) < 5000
+    functions = [f for entry in inspect(path).world for f in entry.functions]
+    assert len(functions) == 2000 and all(len(f) < 5000 for f in functions)
+    assert functions[-1] == "f1999: func(x: ...)"  # the budget for the whole component is spent
     assert world_text(parse_component(path.read_bytes())).startswith("package root:component;")
 
 

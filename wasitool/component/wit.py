@@ -15,8 +15,8 @@ from wasitool.component.binary import Component, Export, Instance, Name
 
 MAX_NESTING = 32
 MAX_TYPE_TEXT = 4000
-MAX_STEPS = 20_000  # type references followed for one rendering (shared subtypes are rendered each time)
-MAX_TOTAL_STEPS = 2_000_000  # and for everything one Renderer renders
+MAX_STEPS = 10_000  # type references followed for one rendering (shared subtypes are rendered each time)
+MAX_TOTAL_STEPS = 500_000  # and for everything one Renderer renders
 _KEYWORDS = frozenset({"use", "type", "func", "u8", "u16", "u32", "u64", "s8", "s16", "s32", "s64", "f32", "f64",
                        "char", "bool", "string", "option", "result", "list", "tuple", "record", "variant", "enum",
                        "flags", "resource", "own", "borrow", "interface", "world", "import", "export", "package",
