@@ -76,7 +76,7 @@ def _component(path: Path, args: argparse.Namespace) -> int:
             sys.stdout.write(text)
         return 0
     info = ic.inspect(path)
-    _emit(args, info.to_json, lambda: render_component(info))
+    _emit(args, info.to_json, lambda: ic.render(info))
     return 0
 
 
@@ -178,69 +178,3 @@ def render(info: im.ModuleInfo, console: Console | None = None) -> None:
     if info.target_features:
         console.print(f"target features: {', '.join(info.target_features)}", highlight=False)
 
-
-def render_component(info: ic.ComponentInfo, console: Console | None = None) -> None:
-    """The world, the core modules, the core instances and the preview1 mapping of a component."""
-    from rich.console import Console
-    from rich.markup import escape
-    from rich.table import Table
-
-    console = console or Console(highlight=False)
-    console.print(f"[bold]{escape(info.path)}[/]  {info.size} bytes, component (binary version {info.version:#x}), "
-                  f"{len(info.modules)} core modules, {len(info.core_instances)} core instances"
-                  + (f", {info.nested_components} nested components" if info.nested_components else ""),
-                  highlight=False)
-    world = Table(title=f"world ({sum(e.kind == 'import' for e in info.world)} imports, "
-                  f"{sum(e.kind == 'export' for e in info.world)} exports)", title_justify="left")
-    for col in ("", "name", "functions"):
-        world.add_column(col)
-    for entry in info.world:
-        functions = "\n".join(entry.functions) or (", ".join(entry.types) and f"types: {', '.join(entry.types)}")
-        world.add_row(entry.kind, escape(entry.name), escape(functions))
-    modules = Table(title=f"core modules ({len(info.modules)})", title_justify="left")
-    for col in ("index", "role", "name"):
-        modules.add_column(col)
-    for col in ("size", "functions"):
-        modules.add_column(col, justify="right")
-    modules.add_column("imports from")
-    for mod in info.modules:
-        modules.add_row(str(mod.index), mod.role, escape(mod.name), f"{mod.size:,}", str(mod.functions),
-                        escape(mod.error or ", ".join(mod.imports)))
-    instances = Table(title=f"core instances ({len(info.core_instances)})", title_justify="left")
-    for col in ("index", "made by"):
-        instances.add_column(col)
-    for inst in info.core_instances:
-        instances.add_row(str(inst.index), escape(inst.text))
-    tables = [world, modules, instances]
-    if info.components:
-        nested = Table(title=f"nested components ({len(info.components)})", title_justify="left")
-        for col in ("index", "name", "size", "core modules", "imports", "exports"):
-            nested.add_column(col)
-        for inner in info.components:
-            nested.add_row(str(inner.index), escape(inner.name), f"{inner.size:,}", str(inner.modules),
-                           escape(", ".join(inner.imports)), escape(", ".join(inner.exports)))
-        tables.append(nested)
-    if info.instances:
-        component_instances = Table(title=f"component instances ({len(info.instances)})", title_justify="left")
-        for col in ("index", "made by"):
-            component_instances.add_column(col)
-        for made in info.instances:
-            component_instances.add_row(str(made.index), escape(made.text))
-        tables.append(component_instances)
-    for table in tables:
-        console.print(table)
-    if info.adapter is not None:
-        adapted = Table(title=f"preview1 calls of module[{info.program_module}] through the adapter "
-                        f"{info.adapter} (module[{info.adapter_module}])", title_justify="left")
-        for col in ("preview1", "WASI 0.2 (the adapter's source, confirmed in its code)", "reaches"):
-            adapted.add_column(col)
-        for call in info.adapted:
-            calls = "\n".join(call.calls) if call.calls else (
-                "(not in the adapter)" if call.adapter_export is None else
-                "(no 0.2 call in the adapter's source)" if call.known or not call.reaches else "(not in the table)")
-            adapted.add_row(call.preview1, escape(calls), f"{len(call.reaches)} imports")
-        console.print(adapted)
-        console.print("reaches: the 0.2 imports the adapter's code for that call can reach through direct calls "
-                      "(start-up, errors and panics included; `--json` lists them)", highlight=False)
-    for note in info.not_decoded:
-        console.print(f"not decoded: {escape(note)}", highlight=False)
