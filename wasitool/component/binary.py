@@ -27,8 +27,9 @@ SECTION_NAMES = {0: "custom", 1: "core module", 2: "core instance", 3: "core typ
 CORE_SORTS = {0x00: "func", 0x01: "table", 0x02: "memory", 0x03: "global", 0x04: "tag", 0x10: "type",
               0x11: "module", 0x12: "instance"}
 SORTS = {0x01: "func", 0x02: "value", 0x03: "type", 0x04: "component", 0x05: "instance"}
-_INTERFACE_NAME = re.compile(r"(?P<ns>[a-z][a-z0-9-]*):(?P<pkg>[a-z][a-z0-9-]*(?:/[a-z][a-z0-9-]*)*?)"
-                             r"/(?P<iface>[a-z][a-z0-9-]*)(?:@(?P<version>[0-9A-Za-z.+-]+))?")
+_LABEL = r"[A-Za-z][A-Za-z0-9]*(?:-[A-Za-z][A-Za-z0-9]*)*"
+_INTERFACE_NAME = re.compile(rf"(?P<ns>{_LABEL}):(?P<pkg>{_LABEL})/(?P<iface>{_LABEL})"
+                             r"(?:@(?P<version>[0-9A-Za-z.+-]+))?")
 
 
 def is_component(data: bytes) -> bool:
