@@ -96,6 +96,20 @@ world store {
 }
 """
 
+# Interfaces without a package: inline in the world.
+PLAIN_WIT = """package example:plain;
+
+world w {
+  import host: interface {
+    record pair { a: u8, b: u8 }
+    swap: func(p: pair) -> pair;
+  }
+  export tools: interface {
+    hash: func(data: list<u8>) -> u64;
+  }
+}
+"""
+
 # The same kinds, in a component written by hand in the text format.
 HAND_WAT = """(component
   (type $geo (instance
@@ -156,6 +170,11 @@ def demo(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def store(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return kit.from_wit(STORE_WIT, tmp_path_factory.mktemp("store") / "store.wasm")
+
+
+@pytest.fixture(scope="module")
+def plain(kit: P2Kit, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return kit.from_wit(PLAIN_WIT, tmp_path_factory.mktemp("plain") / "plain.wasm")
 
 
 @pytest.fixture(scope="module")
@@ -230,7 +249,7 @@ def test_reactor_without_exports(reactor: Path) -> None:
                                        f"wasi:clocks/wall-clock@{version} now"]
 
 
-@pytest.mark.parametrize("which", ["hello", "reactor", "demo", "store", "hand"])
+@pytest.mark.parametrize("which", ["hello", "reactor", "demo", "store", "plain", "hand"])
 def test_native_wit_matches_wasm_tools(which: str, kit: P2Kit, request: pytest.FixtureRequest) -> None:
     """wasitool's WIT printer and `wasm-tools component wit` print the same text: records, variants,
     enums, flags, resources with constructors, methods and static functions, `use`, plain functions."""
