@@ -381,6 +381,18 @@ def test_type_rendering_is_bounded(tmp_path: Path) -> None:
     assert world_text(parse_component(path.read_bytes())).startswith("package root:component;")
 
 
+@pytest.mark.parametrize("sort", [b"\x00\x00", b"\x00\x12", b"\x00\x11", b"\x02", b"\x04", b"\x05", b"\x01"])
+def test_exports_of_any_sort_are_read(sort: bytes, tmp_path: Path) -> None:
+    """Exports of sorts validation would reject (a core function, ...) or of missing items: no traceback."""
+    exports = b"\x01\x00\x01e" + sort + b"\x07\x00"
+    path = tmp_path / "odd.wasm"
+    path.write_bytes(b"\0asm\x0d\x00\x01\x00" + b"\x0b" + _leb(len(exports)) + exports)
+    info = inspect(path)
+    assert [(e.kind, e.name, e.functions) for e in info.world] == [("export", "e", [])]
+    with pytest.raises(WasitoolError, match="no type for e"):
+        wit_text(path, native=True)
+
+
 def _leb(value: int) -> bytes:
     out = bytearray()
     while True:

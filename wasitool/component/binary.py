@@ -281,27 +281,25 @@ def _sortidx(r: _Reader) -> SortIdx:
 
 
 def _add_to_space(comp: Component, sort: str, entry: object) -> None:
-    """Append what a definition, alias, import or export makes to its sort's index space."""
+    """Append what a definition, alias, import or export makes to its sort's index space (a placeholder
+    when the binary puts something unexpected there, e.g. an export of a core function)."""
     if sort == "func":
-        assert isinstance(entry, Func)
-        comp.funcs.append(entry)
+        comp.funcs.append(entry if isinstance(entry, Func) else Func("other"))
     elif sort == "instance":
-        assert isinstance(entry, Instance)
-        comp.instances.append(entry)
+        comp.instances.append(entry if isinstance(entry, Instance) else Instance("other"))
     elif sort == "type":
-        comp.types.append(entry)  # type: ignore[arg-type]
+        comp.types.append(entry if isinstance(entry, t.Declared | t.AliasExport | t.AliasOuter)
+                          else t.AliasOuter(0, -1))
     elif sort == "component":
         comp.components.append(None)
     elif sort == "value":
         comp.values += 1
     elif sort == "core:func":
-        assert isinstance(entry, CoreFunc)
-        comp.core_funcs.append(entry)
+        comp.core_funcs.append(entry if isinstance(entry, CoreFunc) else CoreFunc("other"))
     elif sort == "core:module":
         comp.modules.append(CoreModule(-1, 0))
     elif sort == "core:instance":
-        assert isinstance(entry, CoreInstance)
-        comp.core_instances.append(entry)
+        comp.core_instances.append(entry if isinstance(entry, CoreInstance) else CoreInstance(None))
     elif sort == "core:type":
         comp.core_types.append(t.CoreType("aliased"))
     else:
@@ -404,9 +402,6 @@ def _alias(comp: Component, r: _Reader, _depth: int) -> None:
         entry = t.AliasOuter(count, index) if sort == "type" else None
     else:
         raise ValueError(f"unknown alias target {target:#x} at {r.pos - 1:#x}")
-    if entry is None and sort in ("func", "instance", "type", "core:func", "core:instance"):
-        entry = {"func": Func("alias"), "instance": Instance("alias"), "type": t.AliasOuter(0, -1),
-                 "core:func": CoreFunc("alias"), "core:instance": CoreInstance(None)}[sort]
     _add_to_space(comp, sort, entry)
 
 

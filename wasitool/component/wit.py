@@ -274,8 +274,8 @@ def world_items(comp: Component) -> list[WorldItem]:
                 items.append(WorldItem("import", imp.name, Scope(entry.scope.types, where, comp), entry.scope.decls))
             else:
                 items.append(WorldItem("import", imp.name))
-        elif imp.desc.sort == "func":
-            items.append(WorldItem("import", imp.name, root, func=r.func_of(root, imp.desc)))
+        elif imp.desc.sort == "func" and (func := r.func_of(root, imp.desc)) is not None:
+            items.append(WorldItem("import", imp.name, root, func=func))
         else:
             items.append(WorldItem("import", imp.name))
     for exp in comp.exports:
@@ -290,7 +290,8 @@ def _export_item(comp: Component, root: Scope, exp: Export, r: Renderer) -> Worl
             return WorldItem("export", exp.name, Scope(entry.scope.types, where, comp), entry.scope.decls)
     if exp.item.sort == "func":
         desc = exp.desc if exp.desc is not None else _func_desc(comp, exp.item.index)
-        return WorldItem("export", exp.name, root, func=r.func_of(root, desc) if desc else None)
+        func = r.func_of(root, desc) if desc else None
+        return WorldItem("export", exp.name, root, func=func) if func else WorldItem("export", exp.name)
     if exp.item.sort == "instance" and 0 <= exp.item.index < len(comp.instances):
         scope, decls = _instance_decls(comp, root, comp.instances[exp.item.index])
         return WorldItem("export", exp.name, scope, decls)
