@@ -249,6 +249,23 @@ def test_reactor_without_exports(reactor: Path) -> None:
                                        f"wasi:clocks/wall-clock@{version} now"]
 
 
+@pytest.mark.parametrize("adapter", ["command", "reactor"])
+def test_known_calls_are_in_the_adapters_code(kit: P2Kit, adapter: str) -> None:
+    """Every 0.2 function the table names for a preview1 call is reachable from that export of the real
+    adapter, and every preview1 function the adapter exports has an entry."""
+    from wasitool.component.adapter import KNOWN_CALLS, adapted_calls
+    from wasitool.wasmbin import Import, Module, parse_module
+
+    code = parse_module((kit.command_adapter if adapter == "command" else kit.reactor_adapter).read_bytes())
+    preview1 = [e.name for e in code.exports if e.kind == "func" and not e.name.startswith(("adapter_", "cabi_"))
+                and ":" not in e.name and e.name != "reset_adapter_state"]
+    program = Module(b"", imports=[Import("wasi_snapshot_preview1", name, "func", 0) for name in preview1])
+    calls = {c.preview1: c for c in adapted_calls(program, code, "wasi_snapshot_preview1", {})}
+    assert set(preview1) <= set(KNOWN_CALLS)
+    for name in preview1:
+        assert calls[name].calls == [f"{i} {f}" for i, f in KNOWN_CALLS[name]], name
+
+
 @pytest.mark.parametrize("which", ["hello", "reactor", "demo", "store", "plain", "hand"])
 def test_native_wit_matches_wasm_tools(which: str, kit: P2Kit, request: pytest.FixtureRequest) -> None:
     """wasitool's WIT printer and `wasm-tools component wit` print the same text: records, variants,

@@ -49,7 +49,7 @@ KNOWN_CALLS: dict[str, tuple[tuple[str, str], ...]] = {
     "fd_read": ((_STREAMS, "[method]input-stream.blocking-read"), (_STREAMS, "[method]input-stream.read"),
                 ("wasi:cli/stdin", "get-stdin"), (_FS, "[method]descriptor.read-via-stream")),
     "fd_readdir": ((_FS, "[method]descriptor.read-directory"),
-                   (_FS, "[method]directory-entry-stream.read-directory-entry"), (_FS, "[method]descriptor.stat"),
+                   (_FS, "[method]directory-entry-stream.read-directory-entry"),
                    (_FS, "[method]descriptor.metadata-hash"), (_FS, "[method]descriptor.metadata-hash-at")),
     "fd_seek": ((_FS, "[method]descriptor.stat"),),
     "fd_sync": ((_FS, "[method]descriptor.sync"),),
@@ -73,6 +73,9 @@ KNOWN_CALLS: dict[str, tuple[tuple[str, str], ...]] = {
                     (_STREAMS, "[method]output-stream.subscribe")),
     "proc_exit": (("wasi:cli/exit", "exit"),),
     "random_get": (("wasi:random/random", "get-random-bytes"),),
+    # answered from the adapter's own descriptor table, or not supported: no 0.2 call
+    **{name: () for name in ("fd_allocate", "fd_fdstat_set_flags", "fd_fdstat_set_rights", "fd_renumber", "fd_tell",
+                             "proc_raise", "sched_yield", "sock_accept", "sock_recv", "sock_send", "sock_shutdown")},
 }
 
 
