@@ -349,6 +349,13 @@ def test_preview1_views_on_the_program_inside(hello: Path, capsys: pytest.Captur
     assert main(["inspect", str(hello), "--module", "1", "--disasm", "fd_write"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("fd_write (export func[") and "call " in out
+    assert main(["inspect", str(hello), "--module", "0", "--json"]) == 0
+    tables = json.loads(capsys.readouterr().out)
+    assert [(i["module"], i["name"]) for i in tables["imports"]] == [("wasi_snapshot_preview1", "fd_write"),
+                                                                     ("wasi_snapshot_preview1", "random_get")]
+    assert [e["name"] for e in tables["exports"]] == ["memory", "_start"]
+    assert main(["inspect", str(hello), "--module", "0", "--wit"]) == 2
+    assert "leave out --module" in capsys.readouterr().err
     module, index, role = core_module(hello, 1)
     assert (index, role) == (1, "adapter wasi_snapshot_preview1")
     assert any(imp.module == "__main_module__" for imp in module.imports)

@@ -6,7 +6,7 @@ and their strings. `--json` prints any of them as JSON.
 
 A component (WASI 0.2): its world, core modules and core instances, and which 0.2 functions the
 program's preview1 calls became; `--wit` its WIT; the views above work on one of its core modules
-(the program's, or `--module N`).
+(the program's, or `--module N`; `--module N` alone gives that module's tables).
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ def resolve(target: str) -> Path:
 def main(args: argparse.Namespace) -> int:
     path = resolve(args.target)
     if ic.is_component_file(path):
-        if not (args.callers or args.disasm or args.data):
+        if args.wit and args.module is not None:
+            raise WasitoolError("--wit prints the whole component's WIT, not one core module's",
+                                "leave out --module")
+        if not (args.callers or args.disasm or args.data) and args.module is None:
             return _component(path, args)
         module, index, role = ic.core_module(path, args.module)
         print(f"wasitool: core module {index}{f' ({role})' if role else ''} of {path}", file=sys.stderr)
