@@ -393,6 +393,4 @@ def _interface_body(r: Renderer, item: WorldItem, package: str | None, indent: s
                                  for source, names in text.uses.items()))
     for body in text.items:
         blocks.append("\n".join(indent + line for line in body.splitlines()))
-    if not blocks:
-        return "\n" + indent[:-2] + ""
-    return "\n" + "\n\n".join(blocks) + "\n" + indent[:-2]
+    return "\n" + "".join(block + "\n\n" for block in blocks)[:-1] + indent[:-2]
