@@ -9,7 +9,6 @@ the field reference.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,11 +123,13 @@ class Example:
         changes `src/`) and the other preopens are created empty there. `module` overrides the
         module path (e.g. a copy built elsewhere).
         """
+        from wasitool.confined import copy_tree
+
         dirs = []
         for index, spec in enumerate(self.dirs):
             host = Path(workdir) / f"preopen{index}"
             if spec.fixture is not None:
-                shutil.copytree(self.sources / spec.fixture, host, dirs_exist_ok=True)
+                copy_tree(self.sources / spec.fixture, host, f"examples.{self.name}.run.dirs[{index}].fixture")
             else:
                 host.mkdir(parents=True, exist_ok=True)
             dirs.append(Preopen(host=host, guest=spec.guest, readonly=spec.ro))
@@ -201,6 +202,8 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
         invoke = Invoke(_require(spec, "export", str, where), tuple(spec.get("args", ())))
     if kind == "library" and invoke is None:
         raise BuildError(f"{where}: a library example needs run.invoke", _FIX)
+    dirs = tuple(_parse_dir(d, where) for d in run.get("dirs", ()))
+    _check_paths(name, source, dirs, project)
     stdin = run.get("stdin")
     timeout = run.get("timeout")
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
@@ -219,7 +222,7 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
         calls=tuple(entry.get("calls", ())),
         args=tuple(str(a) for a in run.get("args", ())),
         env=tuple((str(k), str(v)) for k, v in run.get("env", {}).items()),
-        dirs=tuple(_parse_dir(d, where) for d in run.get("dirs", ())),
+        dirs=dirs,
         stdin=stdin.encode("utf-8") if isinstance(stdin, str) else None,
         invoke=invoke,
         argv0=run.get("argv0"),
@@ -231,6 +234,19 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
             results=tuple(expect["results"]) if "results" in expect else None,
         ),
     )
+
+
+def _check_paths(name: str, source: str, dirs: tuple[DirSpec, ...], project: Project) -> None:
+    """The source and every fixture resolve inside the project (a table may come from anyone)."""
+    from wasitool.confined import inside
+    from wasitool.project import table_home
+
+    homes, field = (table_home(project),), f"{project.table}: examples.{name}"
+    inside(homes, project.src, source, f"{field}.source", "name a file under src/")
+    for index, spec in enumerate(dirs):
+        if spec.fixture is not None:
+            inside(homes, project.src, spec.fixture, f"{field}.run.dirs[{index}].fixture",
+                   "name a directory under src/, copied for each run")
 
 
 def _parse_dir(spec: Any, where: str) -> DirSpec:
