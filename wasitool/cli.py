@@ -20,7 +20,7 @@ DESCRIPTION = "Pinned WASI toolchains, reproducible example builds, a Python WAS
 def _args_setup(p: argparse.ArgumentParser) -> None:
     from wasitool.toolchain.sources import SOURCES
 
-    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source")
+    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source (for every tool that has one)")
     p.add_argument("--offline", action="store_true", help="use only the store and local mirrors")
     p.add_argument("--mirror", metavar="DIR_OR_URL", help="look up archives by file name here first")
     p.add_argument("--frozen", action="store_true", help="only hash-pinned sources; fail otherwise")
