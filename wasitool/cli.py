@@ -102,6 +102,9 @@ def _args_compile(p: argparse.ArgumentParser) -> None:
     g.add_argument("--export", action="append", default=[], metavar="NAME",
                    help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
                         "first); without it every function is exported and libc is not linked")
+    g.add_argument("--wasi", choices=("p1", "p2"), default="p1",
+                   help="p1: a core module (default); p2: a WASI 0.2 component (the preview1 adapter, "
+                        "reactor with --lib; or wasi-sdk's wasm32-wasip2 target)")
 
 
 def _args_build(p: argparse.ArgumentParser) -> None:
