@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 TABLE = "wasitool.toml"
 CHECK_MODES = ("exact", "regex", "sorted")
 KINDS = ("command", "library")
+WASI_TARGETS = ("p1", "p2")  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
+MODULE_SUFFIXES = {"p1": ".wasm", "p2": ".p2.wasm"}
 LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".wat": "wat"}
 _FIX = f"correct {TABLE}"
 
@@ -70,6 +72,7 @@ class Example:
     teaches: str
     root: Path  # the project's root (where its SConstruct runs)
     kind: str = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
+    wasi: tuple[str, ...] = ("p1",)  # what is built: "p1" (a core module) and/or "p2" (a component)
     features: tuple[str, ...] = ()  # wasm features the build enables (wat2wasm flags)
     requires: tuple[str, ...] = ()  # engine features needed to run it (e.g. "exceptions")
     native: bool = False  # also build a host binary (C examples with a main)
@@ -105,8 +108,13 @@ class Example:
 
     @property
     def module(self) -> Path:
-        """The built module: `<out>/<name>.wasm`."""
-        return self.out / f"{self.name}.wasm"
+        """The built module: `<out>/<name>.wasm`, or for an example built only as a component, that component."""
+        return self.modules[self.wasi[0]]
+
+    @property
+    def modules(self) -> dict[str, Path]:
+        """What the build writes, per WASI target: p1 `<out>/<name>.wasm`, p2 `<out>/<name>.p2.wasm`."""
+        return {target: self.out / f"{self.name}{MODULE_SUFFIXES[target]}" for target in self.wasi}
 
     @property
     def native_binary(self) -> Path | None:
@@ -179,7 +187,7 @@ def get_example(name: str, root: Path | None = None) -> Example:
     return select_examples([name], load_examples(root))[0]
 
 
-_EXAMPLE_KEYS = {"source", "teaches", "kind", "features", "requires", "native", "calls", "run", "expect"}
+_EXAMPLE_KEYS = {"source", "teaches", "kind", "wasi", "features", "requires", "native", "calls", "run", "expect"}
 _RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0", "timeout"}
 _EXPECT_KEYS = {"exit_code", "stdout", "stderr", "results"}
 
@@ -195,6 +203,7 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
     kind = entry.get("kind", "command")
     if kind not in KINDS:
         raise BuildError(f"{where}: kind must be one of {KINDS}, not {kind!r}", _FIX)
+    wasi = _parse_wasi(entry.get("wasi", "p1"), where)
     invoke = None
     if "invoke" in run:
         spec = _table(run["invoke"], f"{where} [run.invoke]", {"export", "args"})
@@ -213,6 +222,7 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
         src_dir=project.src,
         out_dir=project.out,
         kind=kind,
+        wasi=wasi,
         features=tuple(entry.get("features", ())),
         requires=tuple(entry.get("requires", ())),
         native=bool(entry.get("native", False)),
@@ -231,6 +241,16 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
             results=tuple(expect["results"]) if "results" in expect else None,
         ),
     )
+
+
+def _parse_wasi(value: Any, where: str) -> tuple[str, ...]:
+    """`wasi = "p2"` or `wasi = ["p1", "p2"]`: the targets, each once, in the table's order."""
+    targets = [value] if isinstance(value, str) else value
+    if (not isinstance(targets, list) or not targets or len(set(map(str, targets))) != len(targets)
+            or any(t not in WASI_TARGETS for t in targets)):
+        raise BuildError(f"{where}: wasi must be one of {', '.join(WASI_TARGETS)} or a list of them, not {value!r}",
+                         _FIX)
+    return tuple(targets)
 
 
 def _parse_dir(spec: Any, where: str) -> DirSpec:

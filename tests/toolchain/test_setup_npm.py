@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import sys
 import tarfile
 import zipfile
@@ -141,8 +142,6 @@ def test_npm_variables_and_wrappers_for_components(npm_scenario) -> None:
     assert Path(variables["WASI_ADAPTER_COMMAND"]).read_bytes() == COMMAND_ADAPTER
     assert Path(variables["WASI_ADAPTER_REACTOR"]).read_bytes() == REACTOR_ADAPTER
     assert variables["WASM_TOOLS"] == str(bin_dir / "wasm-tools")
-    import subprocess
-
     ran = subprocess.run([variables["WASM_TOOLS"], "component", "new", "x.wasm"], capture_output=True, text=True)
     assert ran.stdout == "wasm-tools component new x.wasm\n"
     assert (bin_dir / "wasm32-wasip2-cc").is_file()  # the archive's own wasip2 target (see write_lock)
@@ -250,3 +249,4 @@ def test_bad_npm_entries_name_the_key(edit, needle: str) -> None:
     with pytest.raises(ToolchainError) as info:
         parse_lock(edit(text), Path("wasitool.lock"))
     assert needle in info.value.one_line()
+
