@@ -51,7 +51,8 @@ def _args_exec(p: argparse.ArgumentParser) -> None:
 
 
 def _args_which(p: argparse.ArgumentParser) -> None:
-    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, ...")
+    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, wasm-tools, "
+                   "wasi-adapter-command (a file), ...")
     p.add_argument("--argv", action="store_true", help="print the command the wrapper runs instead of its path")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 

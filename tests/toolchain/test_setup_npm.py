@@ -146,6 +146,8 @@ def test_npm_variables_and_wrappers_for_components(npm_scenario) -> None:
     assert ran.stdout == "wasm-tools component new x.wasm\n"
     assert (bin_dir / "wasm32-wasip2-cc").is_file()  # the archive's own wasip2 target (see write_lock)
     assert not (bin_dir / "component-new").exists()  # it needs the adapter: `$WASM_TOOLS component new --adapt`
+    which = scenario.run("which", "wasi-adapter-reactor", "--lock", str(scenario.lock))
+    assert which.returncode == 0 and which.stdout == variables["WASI_ADAPTER_REACTOR"] + "\n"
 
 
 def test_offline_setup_uses_the_kept_tarball(npm_scenario) -> None:
