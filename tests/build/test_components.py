@@ -137,3 +137,42 @@ def test_wasi_c_honours_scons_c_variables(toolchain: Toolchain, toolchain_home: 
         run = subprocess.run([wasmtime_cli(), "run", str(tmp_path / "out" / f"{name}.wasm")], capture_output=True,
                              text=True, timeout=120)
         assert (run.returncode, run.stdout) == (0, expected), run.stderr
+
+
+FAKE_COMPONENT_SCONSTRUCT = """import sys
+from wasitool.scons import TOOLPATH
+from wasitool.toolchain.manifest import InstalledTool, Toolchain
+adapters = {{"wasi-adapter-command": {command!r}, "wasi-adapter-reactor": {reactor!r}}}
+fake = [sys.executable, {fakecc!r}, {log!r}, "component", "new"]
+toolchain = Toolchain("linux-x86_64", {{
+    "wasm-tools": InstalledTool("wasm-tools", "pip", "1", "/nowhere", {{"component-new": fake}}),
+    "wasi-adapters": InstalledTool("wasi-adapters", "npm", "1", "/nowhere", {{}}, files=adapters)}})
+env = Environment(tools=["wasi_c"], toolpath=TOOLPATH, WASITOOL_TOOLCHAIN=toolchain)
+env.WasiAdapt("#out/app.p2.wasm", "core.wasm")
+env.WasiAdapt("#out/lib.p2.wasm", "core.wasm", adapter="reactor")
+"""
+
+
+def test_the_component_step_passes_the_adapter_of_each_kind_as_one_argument(tmp_path: Path) -> None:
+    """`$WASI_COMPONENTCOM` with a stand-in wasm-tools (tests/onefile/fakecc.py): the command or reactor
+    adapter, as one argument even when its path holds spaces; no real toolchain needed."""
+    import json
+
+    adapters = tmp_path / "store with spaces"
+    adapters.mkdir()
+    (adapters / "command.wasm").write_bytes(b"command adapter\n")
+    (adapters / "reactor.wasm").write_bytes(b"reactor adapter\n")
+    (tmp_path / "core.wasm").write_bytes(b"\0asm\x01\0\0\0")
+    log = tmp_path / "calls.jsonl"
+    (tmp_path / "SConstruct").write_text(FAKE_COMPONENT_SCONSTRUCT.format(
+        command=str(adapters / "command.wasm"), reactor=str(adapters / "reactor.wasm"),
+        fakecc=str(ROOT / "tests" / "onefile" / "fakecc.py"), log=str(log)))
+    proc = scons(tmp_path)
+    assert sorted(proc.stdout.splitlines()) == ["wasm-component core.wasm -> out/app.p2.wasm",
+                                                "wasm-component core.wasm -> out/lib.p2.wasm"]
+    assert (tmp_path / "out" / "app.p2.wasm").read_bytes() == b"component\ncommand adapter\n\0asm\x01\0\0\0"
+    assert (tmp_path / "out" / "lib.p2.wasm").read_bytes() == b"component\nreactor adapter\n\0asm\x01\0\0\0"
+    calls = sorted(json.loads(line) for line in log.read_text().splitlines())
+    assert calls[0][:3] == ["component", "new", "--adapt"]
+    assert calls[0][3] == f"wasi_snapshot_preview1={adapters / 'command.wasm'}"
+    assert scons(tmp_path).stdout.strip() == "scons: `.' is up to date."

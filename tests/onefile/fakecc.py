@@ -28,7 +28,8 @@ def main(argv: list[str]) -> int:
         return 0
     if mode == "component":
         adapter = args[args.index("--adapt") + 1].split("=", 1)[1]
-        core = args[args.index("-o") - 1]
+        taken = {args.index("--adapt"), args.index("--adapt") + 1, args.index("-o"), args.index("-o") + 1}
+        (core,) = [arg for i, arg in enumerate(args[1:], 1) if i not in taken]
         Path(out).write_bytes(b"component\n" + Path(adapter).read_bytes() + Path(core).read_bytes())
         return 0
     include_dirs = [a[2:] for a in args if a.startswith("-I") and a != "-I"]

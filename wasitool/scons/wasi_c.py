@@ -99,8 +99,8 @@ def generate(env: Any) -> None:
         # The adapter's path names the store, so it stays out of the signature (the adapters' pin is in
         # WASITOOL_TOOLCHAIN_ID); `WASI_ADAPTER` is set per call to the command or reactor adapter.
         WASI_ADAPTER="$WASI_ADAPTER_COMMAND",
-        WASI_COMPONENTCOM="$( $WASI_COMPONENT_NEW --adapt wasi_snapshot_preview1=$WASI_ADAPTER $) "
-                          "-o $TARGET $SOURCE",
+        _wasi_adaptflags=adapt_flags,
+        WASI_COMPONENTCOM="$( $WASI_COMPONENT_NEW ${_wasi_adaptflags(__env__)} $) -o $TARGET $SOURCE",
         WASI_CCCOMSTR="wasm-cc $SOURCE -> $TARGET",
         WASI_CXXCOMSTR="wasm-c++ $SOURCE -> $TARGET",
         WASI_P2CCCOMSTR="wasm-cc (wasip2) $SOURCE -> $TARGET",
@@ -186,6 +186,11 @@ def wasi_adapt(env: Any, target: str, core: Any, adapter: str = "command") -> An
     `reactor`) preview1 adapter: `$WASI_COMPONENTCOM`."""
     return env.WasiComponent(target, core, WASI_ADAPTER=f"$WASI_ADAPTER_{adapter.upper()}",
                              WASI_ADAPTER_KIND=adapter)
+
+
+def adapt_flags(env: Any) -> list[str]:
+    """`--adapt wasi_snapshot_preview1=$WASI_ADAPTER` as two arguments, whatever spaces the path holds."""
+    return ["--adapt", f"wasi_snapshot_preview1={env.subst('$WASI_ADAPTER')}"]
 
 
 def has_wasip2_compiler(toolchain: Any) -> bool:
