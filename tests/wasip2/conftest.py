@@ -15,7 +15,7 @@ from tests.engines.conftest import (  # noqa: F401 - fixtures used here
     pytest_generate_tests,
     wasmtime_cli,
 )
-from tests.support.components import wat_component
+from tests.support.components import P2Kit
 
 
 @pytest.fixture(params=["unchecked", "func"])
@@ -27,11 +27,21 @@ def hostcall(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 
 
 @pytest.fixture
-def component(tmp_path: Path):
-    """component(wat, name="c.wasm") -> the path of a component made from that preview1 core module."""
+def component(p2kit: P2Kit, tmp_path: Path):
+    """component(wat, name="c.wasm") -> the path of a command component made from that preview1 core module."""
 
     def build(text: str, name: str = "c.wasm") -> Path:
-        return wat_component(text, tmp_path, name)
+        return p2kit.wat_component(text, tmp_path, name)
+
+    return build
+
+
+@pytest.fixture
+def text_component(p2kit: P2Kit, tmp_path: Path):
+    """text_component(wat, name="c.wasm") -> the path of a component written in the component text format."""
+
+    def build(text: str, name: str = "c.wasm") -> Path:
+        return p2kit.parse(text, tmp_path / name)
 
     return build
 

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.components import componentize
 from wasitool import pyruntime
 from wasitool.examples import Example, load_examples
 from wasitool.expect import differences
@@ -39,9 +38,9 @@ def _component_expectation(example: Example):
 
 
 @pytest.mark.parametrize("name", COMMANDS)
-def test_bundled_example_as_a_component(name, use_toolchain, tmp_path, wasmtime_cli):
+def test_bundled_example_as_a_component(name, use_toolchain, p2kit, tmp_path, wasmtime_cli):
     example = EXAMPLES[name]
-    path = componentize(_core_module(example, tmp_path / f"{name}.core.wasm"), tmp_path / f"{name}.wasm")
+    path = p2kit.adapt(_core_module(example, tmp_path / f"{name}.core.wasm"), tmp_path / f"{name}.wasm")
     expectation = _component_expectation(example)
     ours = pyruntime.run(example.run_spec(tmp_path / "ours", module=path), "wasmtime", capture=True)
     assert differences(expectation, ours) == []

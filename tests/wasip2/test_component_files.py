@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.components import componentize
+from tests.support.components import P2Kit
 from tests.wasip2.conftest import reference, wasitool
 
 GUESTS = Path(__file__).parent / "guests"
 
 
 @pytest.fixture
-def c_component(use_toolchain: Path, tmp_path: Path):
+def c_component(use_toolchain: Path, p2kit: P2Kit, tmp_path: Path):
     """c_component(name) -> a component built from guests/NAME.c."""
 
     def build(name: str) -> Path:
@@ -28,7 +28,7 @@ def c_component(use_toolchain: Path, tmp_path: Path):
         proc = subprocess.run([sys.executable, "-m", "wasitool", "build", str(GUESTS / f"{name}.c"), "-o", str(core)],
                               capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr
-        return componentize(core, tmp_path / f"{name}.wasm")
+        return p2kit.adapt(core, tmp_path / f"{name}.wasm")
 
     return build
 

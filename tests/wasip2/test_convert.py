@@ -6,7 +6,7 @@ import pytest
 import wasmtime
 from wasmtime.component import Component, ComponentInstanceType, FuncType, Record, ResourceHost, Variant
 
-from tests.support.components import text_component
+from tests.support.components import p2kit as load_p2kit
 from wasitool.wasip2.convert import cases, is_tagged, lowerer, unreachable_cases
 from wasitool.wasip2.io import OutputStream
 from wasitool.wasip2.resources import ResourceTable
@@ -33,8 +33,8 @@ TYPES = """(component
 
 
 @pytest.fixture(scope="module")
-def result_types(tmp_path_factory):
-    path = text_component(TYPES, tmp_path_factory.mktemp("types"))
+def result_types(tmp_path_factory, toolchain_home):
+    path = load_p2kit(toolchain_home).parse(TYPES, tmp_path_factory.mktemp("types") / "c.wasm")
     engine = wasmtime.Engine()
     instance = Component(engine, path.read_bytes()).type.imports(engine)["t"].ty
     assert isinstance(instance, ComponentInstanceType)

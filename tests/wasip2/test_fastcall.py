@@ -10,7 +10,7 @@ import wasmtime
 from wasmtime import _ffi as ffi
 from wasmtime.component import Component, ComponentInstanceType, FuncType, ListType
 
-from tests.support.components import text_component
+from tests.support.components import p2kit as load_p2kit
 from wasitool.wasip2 import fastcall
 
 BYTES = """(component
@@ -18,9 +18,9 @@ BYTES = """(component
 
 
 @pytest.fixture(scope="module")
-def byte_lists(tmp_path_factory) -> tuple[ListType, ListType]:
+def byte_lists(tmp_path_factory, toolchain_home) -> tuple[ListType, ListType]:
     """Two `list<u8>` types of a real component: one to freeze, one left as wasmtime-py made it."""
-    path = text_component(BYTES, tmp_path_factory.mktemp("bytes"))
+    path = load_p2kit(toolchain_home).parse(BYTES, tmp_path_factory.mktemp("bytes") / "c.wasm")
     engine = wasmtime.Engine()
     found = []
     for _ in range(2):

@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 from tests.support import wat_modules as M
-from tests.support.components import text_component
 from tests.wasip2.conftest import reference, wasitool
 
 # Writes 5000 bytes with one blocking-write-and-flush: the WIT allows at most 4096.
@@ -49,8 +48,8 @@ OVERSIZED_WRITE = """(component
 """
 
 
-def test_oversized_blocking_write_traps(hostcall, tmp_path, wasmtime_cli):
-    path = text_component(OVERSIZED_WRITE, tmp_path)
+def test_oversized_blocking_write_traps(text_component, hostcall, tmp_path, wasmtime_cli):
+    path = text_component(OVERSIZED_WRITE)
     proc = wasitool("run", str(path), "--trace", "--trace-bytes", "4")
     assert (proc.returncode, proc.stdout) == (134, b"")
     assert proc.stderr.decode().splitlines() == [
@@ -129,8 +128,8 @@ def _run_with_open_stdin(path, data: bytes) -> subprocess.CompletedProcess[bytes
         os.close(writer)
 
 
-def test_read_returns_what_is_ready(tmp_path, wasmtime_cli):
-    path = text_component(NONBLOCKING_READ, tmp_path)
+def test_read_returns_what_is_ready(text_component, tmp_path, wasmtime_cli):
+    path = text_component(NONBLOCKING_READ)
     assert _run_with_open_stdin(path, b"").returncode == 0  # nothing ready: ok(b""), not a wait
     reader, writer = os.pipe()
     try:
@@ -142,13 +141,13 @@ def test_read_returns_what_is_ready(tmp_path, wasmtime_cli):
     assert _run_with_open_stdin(path, b"abc").returncode == 1  # data ready: ok(b"abc")
 
 
-def test_a_value_wasmtime_refuses_is_a_trap(tmp_path):
+def test_a_value_wasmtime_refuses_is_a_trap(text_component, tmp_path):
     """A guest passing `exit` a result discriminant of 4: wasmtime refuses to lift it; one trap line."""
     broken = NONBLOCKING_READ.replace(
         "(call $exit (i32.ne (i32.or (i32.load8_u (i32.const 0)) (i32.load (i32.const 8))) (i32.const 0)))",
         "(call $exit (i32.const 4))")
     assert broken != NONBLOCKING_READ
-    proc = _run_with_open_stdin(text_component(broken, tmp_path), b"")
+    proc = _run_with_open_stdin(text_component(broken), b"")
     assert (proc.returncode, proc.stderr) == (134, b"wasitool: trap: discriminant 4 out of range [0..2)\n")
 
 

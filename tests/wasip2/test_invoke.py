@@ -7,7 +7,6 @@ import subprocess
 
 import pytest
 
-from tests.support.components import text_component
 from tests.wasip2.conftest import wasitool
 
 LIBRARY = """(component
@@ -34,8 +33,8 @@ LIBRARY = """(component
 
 
 @pytest.fixture
-def library(tmp_path):
-    return text_component(LIBRARY, tmp_path, "lib.wasm")
+def library(text_component, tmp_path):
+    return text_component(LIBRARY, "lib.wasm")
 
 
 @pytest.mark.parametrize(("call", "printed"), [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.components import text_component
 from tests.wasip2.conftest import reference, wasitool
 
 
@@ -45,8 +44,8 @@ def args_then_exit(version: str, run_version: str | None = None) -> str:
 
 
 @pytest.mark.parametrize("version", ["0.2.0", "0.2.3", "0.2.12"])
-def test_every_0_2_version(hostcall, tmp_path, wasmtime_cli, version):
-    path = text_component(args_then_exit(version), tmp_path)
+def test_every_0_2_version(text_component, hostcall, tmp_path, wasmtime_cli, version):
+    path = text_component(args_then_exit(version))
     ok, err = wasitool("run", str(path), "--", "x"), wasitool("run", str(path))
     assert (ok.returncode, err.returncode) == (0, 1), (ok.stderr, err.stderr)
     assert (reference(wasmtime_cli, path, "x").returncode, reference(wasmtime_cli, path).returncode) == (0, 1)
@@ -54,8 +53,8 @@ def test_every_0_2_version(hostcall, tmp_path, wasmtime_cli, version):
     assert traced.stderr.decode().splitlines() == ['get-arguments() -> ["c.wasm", "x"]', "exit(status=ok())"]
 
 
-def test_another_major_version_traps_when_called(tmp_path):
-    path = text_component(args_then_exit("0.3.0", run_version="0.2.12"), tmp_path)
+def test_another_major_version_traps_when_called(text_component, tmp_path):
+    path = text_component(args_then_exit("0.3.0", run_version="0.2.12"))
     proc = wasitool("run", str(path))
     assert proc.returncode == 134
     assert proc.stderr == (b"wasitool: trap: unknown import: `wasi:cli/environment@0.3.0#get-arguments` "

@@ -10,8 +10,6 @@ import pytest
 import wasmtime
 from wasmtime.component import Component, Linker, ResourceHost, ResourceType
 
-from tests.support.components import text_component
-
 DOC = Path(__file__).parents[2] / "docs" / "components.md"
 
 
@@ -23,18 +21,18 @@ def _reproduction() -> tuple[str, str]:
     return wat, python
 
 
-def test_two_borrowed_handles_fail_with_concurrency_support(tmp_path, monkeypatch):
+def test_two_borrowed_handles_fail_with_concurrency_support(text_component, tmp_path, monkeypatch):
     wat, python = _reproduction()
-    text_component(wat, tmp_path, "two.wasm")
+    text_component(wat, "two.wasm")
     monkeypatch.chdir(tmp_path)
     with pytest.raises(wasmtime.WasmtimeError, match="deferred host scope has no call context"):
         exec(compile(python, "docs/components.md", "exec"), {})
 
 
-def test_two_borrowed_handles_work_without_it(tmp_path, monkeypatch):
+def test_two_borrowed_handles_work_without_it(text_component, tmp_path, monkeypatch):
     """The workaround: the engine components run on has wasmtime's concurrency support off."""
     wat, python = _reproduction()
-    text_component(wat, tmp_path, "two.wasm")
+    text_component(wat, "two.wasm")
     monkeypatch.chdir(tmp_path)
     printed: list[tuple[object, ...]] = []
     configured = python.replace("engine = wasmtime.Engine()", "engine = wasmtime.Engine(config)")
@@ -52,8 +50,8 @@ def _component_config() -> wasmtime.Config:
     return config
 
 
-def test_one_borrowed_handle_works_and_must_be_resolved(tmp_path):
-    path = text_component(_reproduction()[0], tmp_path, "two.wasm")
+def test_one_borrowed_handle_works_and_must_be_resolved(text_component, tmp_path):
+    path = text_component(_reproduction()[0], "two.wasm")
     engine = wasmtime.Engine()
     component = Component(engine, path.read_bytes())
     seen: list[int] = []
