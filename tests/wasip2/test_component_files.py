@@ -139,3 +139,15 @@ def test_more_file_calls_as_the_cli(hostcall, c_component, tmp_path, wasmtime_cl
                      "write-open dir: Is a directory", "unlink trailing slash: Not a directory",
                      "lseek stdout: Invalid seek", "write stdin: Bad file descriptor"):
         assert expected in ours_lines
+
+
+def test_run_c_file_as_a_component(use_toolchain, p2kit, tmp_path):
+    """`wasitool run FILE.c --wasi p2`: built as a component (the pinned adapter), run on the 0.2 host; without
+    --engine on wasmtime even where wasmer is the default (the Python 3.10 run checks that)."""
+    source = tmp_path / "hi.c"
+    source.write_text('#include <stdio.h>\nint main(int argc, char **argv) { printf("hi %s %d\\n", argv[0], argc); '
+                      "return argc - 1; }\n")
+    proc = subprocess.run([sys.executable, "-m", "wasitool", "run", "hi.c", "--wasi", "p2", "--trace=get-arguments",
+                           "--", "x"], cwd=tmp_path, capture_output=True, timeout=600)
+    assert (proc.returncode, proc.stdout) == (1, b"hi hi.c 2\n"), proc.stderr  # exit(1): err
+    assert proc.stderr.decode().splitlines()[0] == 'get-arguments() -> ["hi.c", "x"]'

@@ -29,7 +29,7 @@ def main(args: argparse.Namespace) -> int:
     from wasitool.engines import choose_engine
 
     engine, why = choose_engine(args.engine)
-    if args.engine is None and engine != "wasmtime" and is_component(args.target):
+    if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or is_component(args.target)):
         engine, why = _component_engine(engine, why)
     limits = _limits(args)
     if args.verbose:
