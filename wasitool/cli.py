@@ -136,7 +136,8 @@ def _args_run(p: argparse.ArgumentParser) -> None:
                 "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
                 "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
                 "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
-    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat); "
+                   "a file needs a slash or a suffix (./prog, x.wasm): a bare name is always a program's name")
     p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a directory (`:ro`: read-only)")

@@ -114,7 +114,9 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
 
 
 def _is_module_path(target: str) -> bool:
-    return target.endswith(".wasm") or "/" in target or "\\" in target or Path(target).is_file()
+    """A path has a slash or a suffix (`./readdir`, `x.wasm`); anything else is a program's name, even when a
+    file of that name is in the working directory (a native build of it, say)."""
+    return "/" in target or "\\" in target or "." in Path(target).name or target in (".", "..")
 
 
 def _load_example(name: str) -> Example:
@@ -127,6 +129,9 @@ def _load_example(name: str) -> Example:
         examples = load_examples(project=candidate)
         if name in examples:
             return examples[name]
+    if Path(name).exists():
+        raise WasiError(f"no program or example is named `{name}` (a bare name is never a file)",
+                        f"to run the file, write ./{name}; `wasitool examples` lists the names")
     raise WasiError(f"unknown program or example `{name}` and no such file",
                     "list them with `wasitool examples`, or pass a path to a .wasm, .wat or .c file")
 

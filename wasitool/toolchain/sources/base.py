@@ -163,9 +163,12 @@ def fetch_pinned_file(
     """
     sha256 = pin.sha256
     assert sha256 is not None  # every pin of a pinned source has one (the lock parser requires it)
-    cached = ctx.store.cached_download(pin.file_name, sha256)
-    if cached is not None:
-        return cached
+    kept = ctx.store.kept_download(pin.file_name)
+    if kept is not None and kept[1] == sha256:
+        return kept[0]
+    differs = "" if kept is None else (
+        f"; the store keeps its own {pin.file_name} (sha256 {kept[1]}, verified when it was fetched), which this "
+        "pin disagrees with too")
     dest = staging / pin.file_name
     attempts: list[Callable[[], Path]] = []
     if (mirrored := ctx.mirror_location(pin.file_name)) is not None:
@@ -174,6 +177,10 @@ def fetch_pinned_file(
         attempts.append(lambda: _fetch(upstream, sha256, dest, ctx))
     if not ctx.offline and download:
         attempts.append(lambda: _verified(download(staging), sha256, origin))
+    if not attempts and kept is not None:
+        raise ToolchainError(
+            f"wasitool.lock pins {pin.file_name} with sha256 {sha256}, but the store's verified copy has "
+            f"sha256 {kept[1]} (kept)", _WRONG_PIN_FIX)
     if not attempts:
         raise ToolchainError(
             f"offline, and neither the store nor a mirror holds {pin.file_name}",
@@ -184,9 +191,15 @@ def fetch_pinned_file(
             return ctx.store.keep_download(attempt())
         except ToolchainError as exc:
             if i == len(attempts) - 1:
+                if differs:
+                    raise ToolchainError(exc.problem + differs, _WRONG_PIN_FIX) from None
                 raise
             ctx.reporter.note(f"mirror: {exc.problem}; trying upstream")
     raise AssertionError("unreachable")
+
+
+_WRONG_PIN_FIX = ("if the pin is wrong, correct it (`wasitool lock refresh --tool T --version V`); if the store's "
+                  "copy is damaged, run setup online (a verified download replaces it)")
 
 
 def _fetch(location: str, sha256: str, dest: Path, ctx: FetchContext) -> Path:
