@@ -23,15 +23,16 @@ from typing import Any
 
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError
-from wasitool.examples import Example, load_examples, select_examples
+from wasitool.example_table import load_examples, select_examples
+from wasitool.examples import Example
 from wasitool.filelock import exclusive_lock
 from wasitool.project import Project, current_or_bundled, export_project, load_project
+from wasitool.shipped import SCONS_TOOLS
 from wasitool.toolchain.manifest import Toolchain, write_json_atomic
 from wasitool.toolchain.paths import load_toolchain, record_of
 
 STAMP = ".wasitool-stamp.json"
 ALIASES = ("examples", "wasm", "native")
-SCONS_TOOLS = Path(__file__).resolve().parent / "scons"
 _SKIP_DIRS = {"__pycache__", ".git"}
 
 

@@ -58,7 +58,7 @@ def _args_which(p: argparse.ArgumentParser) -> None:
 
 
 def _args_lock(p: argparse.ArgumentParser) -> None:
-    from wasitool.toolchain.sources import PINNED
+    from wasitool.toolchain.source_kinds import PINNED
 
     lsub = p.add_subparsers(dest="lock_command", required=True)
     r = lsub.add_parser("refresh", help="recompute the checksums of one tool's archive pins")

@@ -1,4 +1,4 @@
-"""Reading one `[examples.NAME]` entry of a project's table into an `Example`, field by field.
+"""Reading a project's table (`load_examples`) and each `[examples.NAME]` entry of it into an `Example`.
 
 Every field is checked for its type and values, and so is every key (a misspelt one is an error, not
 ignored): a mistake is one line naming the field as a path (`examples.NAME.expect.exit_code`) and the fix.
@@ -8,13 +8,24 @@ Paths (the source, fixtures) must resolve inside the project (`wasitool.confined
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
+from wasitool import tomlread
 from wasitool.engines.features import FEATURE_PROBES
 from wasitool.errors import BuildError
-from wasitool.examples import CHECK_MODES, KINDS, LANGUAGES, WASI_TARGETS, DirSpec, Example, Expectation, OutputCheck
+from wasitool.examples import (
+    CHECK_MODES,
+    KINDS,
+    LANGUAGES,
+    TABLE,
+    WASI_TARGETS,
+    DirSpec,
+    Example,
+    Expectation,
+    OutputCheck,
+)
 from wasitool.runspec import Invoke
 
 if TYPE_CHECKING:
@@ -26,6 +37,7 @@ RUN_KEYS = ("args", "env", "dirs", "stdin", "invoke", "argv0", "timeout")
 EXPECT_KEYS = ("exit_code", "stdout", "stderr", "results")
 DIR_KEYS = ("guest", "fixture", "fresh", "ro")
 INVOKE_KEYS = ("export", "args")
+_FIX = f"correct {TABLE}"
 
 
 class Fields:
@@ -238,3 +250,39 @@ def _check_paths(fields: Fields, source: str, dirs: tuple[DirSpec, ...], project
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def load_examples(root: Path | None = None, *, project: Project | None = None) -> dict[str, Example]:
+    """All programs of the project at `root` (default: `project`, else the current project or, outside
+    any, the bundled examples), in table order."""
+    from wasitool.project import current_or_bundled, load_project
+
+    if project is None:
+        project = load_project(Path(root)) if root is not None else current_or_bundled()
+    path = project.table
+    try:
+        data = tomlread.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomlread.TOMLDecodeError) as exc:
+        raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
+    unknown = sorted(set(data) - {"examples", "project"})
+    if unknown:
+        raise BuildError(f"{path}: {unknown[0]} is not a known table", "use only [project] and [examples.NAME]")
+    entries = data.get("examples")
+    if not isinstance(entries, dict) or not entries:
+        raise BuildError(f"{path} has no [examples.<name>] tables", _FIX)
+    return {name: parse_example(name, entry, project) for name, entry in entries.items()}
+
+
+def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
+    """The examples called `names`, in that order; BuildError listing the known names for an unknown one."""
+    selected = []
+    for name in names:
+        if name not in examples:
+            raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
+        selected.append(examples[name])
+    return selected
+
+
+def get_example(name: str, root: Path | None = None) -> Example:
+    """One example by name; BuildError listing the known names if there is none."""
+    return select_examples([name], load_examples(root))[0]

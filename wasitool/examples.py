@@ -1,7 +1,7 @@
 """A project's table (`wasitool.toml`): how each program is built, run and judged.
 
 Every entry lives under `[examples.<name>]`; the build (`wasitool.scons`), `wasitool run`, `check` and
-the tests all read it through `load_examples()`. A run is fully declared: argv, environment (never the
+the tests all read it through `example_table.load_examples()`. A run is fully declared: argv, environment (never the
 host's), preopened directories, stdin, an invoked export, and the expected stdout, stderr, exit code
 and results. See the comment at the top of the bundled table (`wasitool/bundled/wasitool.toml`) for
 the field reference.
@@ -9,17 +9,14 @@ the field reference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from wasitool import tomlread
-from wasitool.errors import BuildError
 from wasitool.runspec import Invoke, Preopen, RunSpec
 
 if TYPE_CHECKING:
-    from wasitool.project import Project
+    pass
 
 
 TABLE = "wasitool.toml"
@@ -28,7 +25,6 @@ KINDS = ("command", "library")
 WASI_TARGETS = ("p1", "p2")  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
 MODULE_SUFFIXES = {"p1": ".wasm", "p2": ".p2.wasm"}
 LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".wat": "wat"}
-_FIX = f"correct {TABLE}"
 
 
 @dataclass(frozen=True)
@@ -153,41 +149,3 @@ class Example:
             requires=self.requires,
             native_binary=self.native_binary,
         )
-
-
-def load_examples(root: Path | None = None, *, project: Project | None = None) -> dict[str, Example]:
-    """All programs of the project at `root` (default: `project`, else the current project or, outside
-    any, the bundled examples), in table order."""
-    from wasitool.project import current_or_bundled, load_project
-
-    if project is None:
-        project = load_project(Path(root)) if root is not None else current_or_bundled()
-    path = project.table
-    try:
-        data = tomlread.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomlread.TOMLDecodeError) as exc:
-        raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
-    from wasitool.example_table import parse_example
-
-    unknown = sorted(set(data) - {"examples", "project"})
-    if unknown:
-        raise BuildError(f"{path}: {unknown[0]} is not a known table", "use only [project] and [examples.NAME]")
-    entries = data.get("examples")
-    if not isinstance(entries, dict) or not entries:
-        raise BuildError(f"{path} has no [examples.<name>] tables", _FIX)
-    return {name: parse_example(name, entry, project) for name, entry in entries.items()}
-
-
-def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
-    """The examples called `names`, in that order; BuildError listing the known names for an unknown one."""
-    selected = []
-    for name in names:
-        if name not in examples:
-            raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
-        selected.append(examples[name])
-    return selected
-
-
-def get_example(name: str, root: Path | None = None) -> Example:
-    """One example by name; BuildError listing the known names if there is none."""
-    return select_examples([name], load_examples(root))[0]

@@ -377,10 +377,11 @@ def wasm_tools_command() -> list[str] | None:
             raise WasitoolError(f"{WASM_TOOLS_ENV}={override} is not an executable",
                                 f"point {WASM_TOOLS_ENV} at a wasm-tools binary, or unset it")
         return [found]
+    from wasitool.project import active_lock_path
     from wasitool.toolchain.paths import load_toolchain
 
     try:
-        toolchain = load_toolchain()
+        toolchain = load_toolchain(lock=active_lock_path())
     except WasitoolError:
         return None
     return toolchain.command(WASM_TOOLS_ROLE) if WASM_TOOLS_ROLE in toolchain.roles() else None

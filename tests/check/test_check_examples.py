@@ -25,7 +25,7 @@ MAY_BE_UNSUPPORTED = {
 @pytest.fixture(scope="module")
 def built(toolchain_home: Path):
     """Every example built with the suite's real toolchain (tests/conftest.py)."""
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.runtimes.matrix import ensure_built
 
     with pytest.MonkeyPatch.context() as mp:

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wasitool.project import default_lock_path, find_project, load_project
+from wasitool.project import find_project, load_project
+from wasitool.shipped import SHIPPED_LOCK
 
 
 def wasitool(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -24,7 +25,7 @@ def test_init_makes_a_project(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     assert sorted(p.name for p in root.iterdir()) == [
         ".gitignore", "SConstruct", "src", "wasitool.lock", "wasitool.toml"]
-    assert (root / "wasitool.lock").read_bytes() == default_lock_path().read_bytes()
+    assert (root / "wasitool.lock").read_bytes() == SHIPPED_LOCK.read_bytes()
     assert {p.name for p in (root / "src").iterdir()} == {"hello.c", "hello.wat"}
     project = find_project(root / "src")
     assert project == load_project(root) and project.lock == root / "wasitool.lock"

@@ -18,7 +18,7 @@ import pytest
 
 from wasitool.engines import compile_cache
 from wasitool.platforms import host_platform
-from wasitool.project import default_lock_path
+from wasitool.shipped import SHIPPED_LOCK
 from wasitool.toolchain.lock import load_lock
 from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
 from wasitool.toolchain.paths import load_toolchain
@@ -34,7 +34,7 @@ def wasitool(*args: str, store: Path, cwd: Path | None = None, **env: str) -> su
 
 
 def lock_copy(path: Path, summary: str = "", bump_wabt: bool = False) -> Path:
-    text = default_lock_path().read_text()
+    text = SHIPPED_LOCK.read_text()
     if summary:
         text = text.replace('summary = "clang,', f'summary = "{summary} clang,', 1)
     if bump_wabt:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wasitool.errors import BuildError
-from wasitool.examples import load_examples
+from wasitool.example_table import load_examples
 
 HEAD = '[examples.x]\nsource = "x.wat"\nteaches = "t"\n'
 

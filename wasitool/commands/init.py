@@ -12,7 +12,8 @@ TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "init"
 
 
 def main(args: argparse.Namespace) -> int:
-    from wasitool.project import LOCK_NAME, SCONSTRUCT, TABLE_NAME, default_lock_path
+    from wasitool.project import LOCK_NAME, SCONSTRUCT, TABLE_NAME
+    from wasitool.shipped import SHIPPED_LOCK
 
     dest = Path(args.directory)
     refuse_non_empty(dest, args.force)
@@ -20,7 +21,7 @@ def main(args: argparse.Namespace) -> int:
     shutil.copytree(TEMPLATE / "src", dest / "src", dirs_exist_ok=True)
     shutil.copyfile(TEMPLATE / TABLE_NAME, dest / TABLE_NAME)
     shutil.copyfile(TEMPLATE / "gitignore", dest / ".gitignore")
-    shutil.copyfile(default_lock_path(), dest / LOCK_NAME)
+    shutil.copyfile(SHIPPED_LOCK, dest / LOCK_NAME)
     (dest / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
     where = "" if dest.resolve() == Path.cwd().resolve() else f"cd {args.directory} && "
     print(f"created a wasitool project in {dest}\n"

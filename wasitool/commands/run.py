@@ -142,7 +142,7 @@ def _is_module_path(target: str) -> bool:
 
 def _load_example(name: str) -> Example:
     """A program of the current project, else a bundled example of that name."""
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.project import bundled_project, find_project
 
     project = find_project()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
-from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
+from wasitool.toolchain.lock import SourceSpec, ToolSpec, load_lock
 from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_tool_manifest
 from wasitool.toolchain.paths import store_root
 from wasitool.toolchain.records import pinned_install, record_path, write_record
@@ -211,12 +211,3 @@ def _fix_for(sources: list[SourceSpec], ctx: FetchContext) -> str:
     return "check the network and re-run `wasitool setup`"
 
 
-def default_lock_path() -> Path:
-    """The lock `setup` uses without --lock: the current project's, else the one shipped with wasitool."""
-    from wasitool.toolchain.paths import active_lock_path
-
-    return active_lock_path()
-
-
-def load_default_lock() -> Lock:
-    return load_lock(default_lock_path())

@@ -57,13 +57,12 @@ class Wrappers(NamedTuple):
     bin_dir: Path
 
 
-def installed_wrappers(lock: Path | None = None) -> Wrappers:
-    """The wrappers of the toolchain `lock` (default: the active lock) selects, in its install record's
+def installed_wrappers(lock: Path) -> Wrappers:
+    """The wrappers of the toolchain `lock` selects, in its install record's
     directory; written on first use, and again whenever the toolchain or wasitool's format changed."""
-    from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
+    from wasitool.toolchain.paths import load_toolchain, record_of
     from wasitool.toolchain.records import wrapper_dir
 
-    lock = lock or active_lock_path()
     toolchain = load_toolchain(lock=lock)
     bin_dir = wrapper_dir(record_of(lock))
     return Wrappers(toolchain, ensure_wrappers(toolchain, bin_dir), bin_dir)
