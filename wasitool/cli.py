@@ -152,7 +152,17 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-memory", metavar="BYTES", help="cap linear memory (e.g. 64M); growing past it fails")
     p.add_argument("--json", action="store_true", help="capture the output; print exit code, trap and output as JSON")
     p.add_argument("-v", "--verbose", action="store_true")
+    _args_interpose(p)
     _args_compile(p)
+
+
+def _args_interpose(p: argparse.ArgumentParser) -> None:
+    """Options that change what host calls do (wrapped only when given: `wasitool.wasi.interpose`)."""
+    g = p.add_argument_group("faults and determinism")
+    g.add_argument("--inject", action="append", default=[], metavar="SPEC",
+                   help="make host calls fail or misbehave (repeatable): path_open=ENOENT, path_open=ENOENT@3 "
+                        "(only the 3rd), path_open:path~=*.cfg=EACCES, fd_write=short:1, fd_read=short:1, "
+                        "fd_readdir=short, clock_time_get=+3600s, random_get=zero")
 
 
 def _count(text: str) -> int:

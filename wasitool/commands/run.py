@@ -21,6 +21,7 @@ from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 if TYPE_CHECKING:
     from wasitool.engines.limits import Limits
     from wasitool.examples import Example
+    from wasitool.wasi.interpose import Interposer
     from wasitool.wasi.trace import Tracer
 
 
@@ -48,9 +49,10 @@ def main(args: argparse.Namespace) -> int:
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
         trace = _tracer(args, stack)
+        interposers = _interposers(args)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
-        result = _run(spec, engine, example, args, trace, limits)  # writes the trace summary too
+        result = _run(spec, engine, example, args, trace, limits, interposers)  # writes the trace summary too
     if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     if args.json:
@@ -71,11 +73,12 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: Tracer | None,
-         limits: Limits) -> RunResult:
+         limits: Limits, interposers: list[Interposer]) -> RunResult:
     from wasitool import pyruntime
 
     try:
-        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits)
+        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits,
+                               interpose=interposers)
     except WasitoolError as exc:
         if args.verbose and exc.__cause__ is not None:
             import traceback
@@ -214,6 +217,16 @@ def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
     max_bytes = DEFAULT_MAX_BYTES if args.trace_bytes is None else args.trace_bytes
     return Tracer(stream, calls, max_bytes=max_bytes, fmt=args.trace_format or "text", lines=lines,
                   summary=args.trace_summary)
+
+
+def _interposers(args: argparse.Namespace) -> list[Interposer]:
+    """The wrappers --inject asks for (none: nothing is wrapped, nothing imported)."""
+    interposers: list[Interposer] = []
+    if args.inject:
+        from wasitool.wasi.inject import Injector, parse_rule
+
+        interposers.append(Injector([parse_rule(spec) for spec in args.inject]))
+    return interposers
 
 
 def _trace_file(path: str, stack: ExitStack) -> TextIO:

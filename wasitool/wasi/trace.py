@@ -82,6 +82,7 @@ class Tracer:
         self.lines = lines
         self.summary = summary
         self.stats: dict[str, CallStats] = {}
+        self.marks: list[str] = []  # what interposers did to the current call (`wasi.interpose`)
 
     def wants(self, name: str) -> bool:
         return name in self.calls and (self.lines or self.summary)
@@ -94,6 +95,7 @@ class Tracer:
         """`fn` (already guarded), reporting every call."""
         stats = self.stats.setdefault(sig.name, CallStats())
         lines = self.lines
+        marks = self.marks
         if not sig.results:  # proc_exit: report first, it raises
 
             def traced_exit(*args: int) -> int | None:
@@ -106,6 +108,7 @@ class Tracer:
 
         def traced_call(*args: int) -> int | None:
             params = decode_params(sig, args, env) if lines else []
+            marks.clear()
             start = time.perf_counter_ns()
             result = fn(*args)
             elapsed = time.perf_counter_ns() - start
@@ -128,11 +131,15 @@ class Tracer:
             if code is not None:
                 record.update(result=code, errno=errno_name(code), out={k: v.json() for k, v in outputs},
                               time_ns=elapsed)
+            if code is not None and self.marks:
+                record["injected"] = list(self.marks)
             line = json.dumps(record, ensure_ascii=False)
         else:
             line = f"{sig.name}({', '.join(f'{k}={v.text()}' for k, v in params)})"
             if code is not None:
                 line += f" -> {code} ({errno_name(code)})" + "".join(f", {k}={v.text()}" for k, v in outputs)
+                if self.marks:
+                    line += " [injected]"
         self.out.write(line + "\n")
         self.out.flush()
 
