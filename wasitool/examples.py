@@ -81,6 +81,7 @@ class Example:
     invoke: Invoke | None = None
     argv0: str | None = None
     timeout: float | None = None  # seconds (run.timeout); `check` otherwise uses its default
+    deterministic: bool = False  # `wasitool run` fixes clocks, randomness, inodes, listings (run.deterministic)
     expect: Expectation = field(default_factory=Expectation)
     src_dir: Path | None = None  # default: <root>/src
     out_dir: Path | None = None  # default: <root>/out
@@ -180,7 +181,7 @@ def get_example(name: str, root: Path | None = None) -> Example:
 
 
 _EXAMPLE_KEYS = {"source", "teaches", "kind", "features", "requires", "native", "calls", "run", "expect"}
-_RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0", "timeout"}
+_RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0", "timeout", "deterministic"}
 _EXPECT_KEYS = {"exit_code", "stdout", "stderr", "results"}
 
 
@@ -224,6 +225,7 @@ def _parse_example(name: str, entry: Any, project: Project) -> Example:
         invoke=invoke,
         argv0=run.get("argv0"),
         timeout=float(timeout) if timeout is not None else None,
+        deterministic=_require_bool(run, "deterministic", f"{where} [run]"),
         expect=Expectation(
             exit_code=int(expect.get("exit_code", 0)),
             stdout=_parse_check(expect.get("stdout", ""), f"{where} expect.stdout"),
@@ -260,6 +262,13 @@ def _parse_check(value: Any, where: str) -> OutputCheck:
         except re.error as exc:
             raise BuildError(f"{where}: bad regex ({exc})", _FIX) from None
     return OutputCheck(mode, text)
+
+
+def _require_bool(table: dict[str, Any], key: str, where: str) -> bool:
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise BuildError(f"{where}: {key} must be true or false, not {value!r}", _FIX)
+    return value
 
 
 def _table(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:

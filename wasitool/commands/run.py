@@ -49,14 +49,14 @@ def main(args: argparse.Namespace) -> int:
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
         trace = _tracer(args, stack)
-        interposers = _interposers(args)
+        interposers = _interposers(args, example)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
         result = _run(spec, engine, example, args, trace, limits, interposers)  # writes the trace summary too
     if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     if args.json:
-        _print_json(result, engine)
+        _print_json(result, engine, interposers)
     else:
         _print_results(result)
     return result.exit_code
@@ -219,13 +219,18 @@ def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
                   summary=args.trace_summary)
 
 
-def _interposers(args: argparse.Namespace) -> list[Interposer]:
-    """The wrappers --inject asks for (none: nothing is wrapped, nothing imported)."""
+def _interposers(args: argparse.Namespace, example: Example | None) -> list[Interposer]:
+    """The wrappers --inject and --deterministic (or the example's `deterministic = true`) ask for, faults
+    outermost (a short fd_readdir cuts the sorted listing). None: nothing is wrapped, nothing imported."""
     interposers: list[Interposer] = []
     if args.inject:
         from wasitool.wasi.inject import Injector, parse_rule
 
         interposers.append(Injector([parse_rule(spec) for spec in args.inject]))
+    if args.deterministic or args.seed is not None or (example is not None and example.deterministic):
+        from wasitool.wasi.deterministic import Determinism
+
+        interposers.append(Determinism(args.seed or 0))
     return interposers
 
 
@@ -243,8 +248,9 @@ def _print_results(result: RunResult) -> None:
         sys.stdout.flush()
 
 
-def _print_json(result: RunResult, engine: str) -> None:
-    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output."""
+def _print_json(result: RunResult, engine: str, interposers: list[Interposer]) -> None:
+    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output, the
+    --inject rules and the seed of a deterministic run (null: not deterministic)."""
     import json
 
     report = {
@@ -255,6 +261,8 @@ def _print_json(result: RunResult, engine: str) -> None:
         "results": result.results,
         "stdout": result.stdout.decode("utf-8", "replace"),
         "stderr": result.stderr.decode("utf-8", "replace"),
+        "inject": [rule.text for i in interposers for rule in getattr(i, "rules", ())],
+        "seed": next((i.seed for i in interposers if hasattr(i, "seed")), None),
     }
     sys.stdout.write(json.dumps(report, indent=2) + "\n")
     sys.stdout.flush()
