@@ -169,6 +169,24 @@ def _args_interpose(p: argparse.ArgumentParser) -> None:
     g.add_argument("--seed", type=_count, metavar="N", help="random_get's seed (implies --deterministic; default 0)")
 
 
+def _args_faults(p: argparse.ArgumentParser) -> None:
+    from wasitool.engines import ENGINES
+
+    p.epilog = ("Arguments after `--` go to the guest. Every run is deterministic and gets fresh copies of its "
+                "directories. Exit status 1 when a rerun traps, hangs, or exits 0 with changed output.")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
+    p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
+    p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
+                   help="preopen a copy of a directory (`:ro`: read-only)")
+    p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
+    p.add_argument("--per-call", action="store_true", help="fail every call once, not only each call site's first")
+    p.add_argument("--max-runs", type=_positive_int, default=200, metavar="N", help="at most N reruns (default 200)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="a run taking longer counts as a hang (default 10)")
+    p.add_argument("--json", action="store_true", help="print the sweep as JSON")
+    _args_compile(p)
+
+
 def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of bytes")
@@ -242,6 +260,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
                _args_verify),
     "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
+    "faults": ("rerun a program once per WASI call site with that call failing; flag traps, hangs and "
+               "swallowed errors", _args_faults),
     "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
     "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
     "env": ("print CC, CXX, AR, ... for the pinned toolchain, for make, CMake or configure", _args_env),
