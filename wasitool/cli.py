@@ -167,6 +167,8 @@ def _args_interpose(p: argparse.ArgumentParser) -> None:
                    help="same output every run: clocks from 2000-01-01 advancing 1 ms per read, seeded random_get, "
                         "stable inode numbers and file times, sorted directory listings")
     g.add_argument("--seed", type=_count, metavar="N", help="random_get's seed (implies --deterministic; default 0)")
+    g.add_argument("--record", metavar="FILE", help="save every host call, its results and the bytes it wrote "
+                   "(clocks, random, stdin, listings, file contents) for `wasitool replay` and `trace-diff`")
 
 
 def _args_faults(p: argparse.ArgumentParser) -> None:
@@ -185,6 +187,24 @@ def _args_faults(p: argparse.ArgumentParser) -> None:
                    help="a run taking longer counts as a hang (default 10)")
     p.add_argument("--json", action="store_true", help="print the sweep as JSON")
     _args_compile(p)
+
+
+def _args_replay(p: argparse.ArgumentParser) -> None:
+    from wasitool.engines import ENGINES
+
+    p.add_argument("recording", help="a file written by `wasitool run --record FILE`")
+    p.add_argument("--module", metavar="FILE.wasm", help="replay this module instead of the recorded one")
+    p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
+    p.add_argument("--json", action="store_true", help="print how the replay ended as JSON")
+
+
+def _args_trace_diff(p: argparse.ArgumentParser) -> None:
+    p.add_argument("a", metavar="A", help="a recording (run --record) or a JSON trace (run --trace-format json)")
+    p.add_argument("b", metavar="B", help="the other one")
+    p.add_argument("--context", type=_count, default=3, metavar="N", help="show N calls before the divergence")
+    p.add_argument("--ignore", default="", metavar="CALLS",
+                   help="leave out these calls (names or globs, comma-separated: --ignore=clock_*,random_get)")
+    p.add_argument("--json", action="store_true")
 
 
 def _count(text: str) -> int:
@@ -260,6 +280,10 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
                _args_verify),
     "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
+    "replay": ("rerun a module against a recording (run --record) with no host files; stop at the first call "
+               "that differs", _args_replay),
+    "trace-diff": ("the first call where two recordings or JSON traces part ways, both sides decoded",
+                   _args_trace_diff),
     "faults": ("rerun a program once per WASI call site with that call failing; flag traps, hangs and "
                "swallowed errors", _args_faults),
     "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),

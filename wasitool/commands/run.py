@@ -49,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
         trace = _tracer(args, stack)
-        interposers = _interposers(args, example)
+        interposers = _interposers(args, example, spec, stack)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
         result = _run(spec, engine, example, args, trace, limits, interposers)  # writes the trace summary too
@@ -219,10 +219,19 @@ def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
                   summary=args.trace_summary)
 
 
-def _interposers(args: argparse.Namespace, example: Example | None) -> list[Interposer]:
-    """The wrappers --inject and --deterministic (or the example's `deterministic = true`) ask for, faults
-    outermost (a short fd_readdir cuts the sorted listing). None: nothing is wrapped, nothing imported."""
+def _interposers(args: argparse.Namespace, example: Example | None, spec: RunSpec, stack: ExitStack
+                 ) -> list[Interposer]:
+    """The wrappers --record, --inject and --deterministic (or the example's `deterministic = true`) ask for:
+    the recorder outermost (it records what the guest saw), then faults (a short fd_readdir cuts the sorted
+    listing). None: nothing is wrapped, nothing imported."""
     interposers: list[Interposer] = []
+    if args.record:
+        from wasitool.digest import sha256_file
+        from wasitool.wasi.record import Recorder
+
+        stream = _trace_file(args.record, stack, line_buffered=True)
+        header = {"module": str(spec.module), "sha256": sha256_file(spec.module), "argv": list(spec.argv)}
+        interposers.append(Recorder(stream, header))
     if args.inject:
         from wasitool.wasi.inject import Injector, parse_rule
 
@@ -234,9 +243,9 @@ def _interposers(args: argparse.Namespace, example: Example | None) -> list[Inte
     return interposers
 
 
-def _trace_file(path: str, stack: ExitStack) -> TextIO:
+def _trace_file(path: str, stack: ExitStack, line_buffered: bool = False) -> TextIO:
     try:
-        return stack.enter_context(open(path, "w", encoding="utf-8"))
+        return stack.enter_context(open(path, "w", encoding="utf-8", buffering=1 if line_buffered else -1))
     except OSError as exc:
         raise WasiError(f"cannot write the trace to {path}: {exc.strerror}") from None
 

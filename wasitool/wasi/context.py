@@ -64,7 +64,8 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
 
         traced = self._tracer is not None and self._tracer.wants(sig.name)
         marks = self._tracer.marks if traced and self._tracer is not None else Unmarked()
-        return interpose(fn, sig, HostEnv(self._view, self._fds, marks), self._interposers)
+        env = HostEnv(self._view, self._fds, marks, self._args.sizes(), self._environ.sizes())
+        return interpose(fn, sig, env, self._interposers)
 
     def _view(self) -> memoryview:
         return self._memory.view()

@@ -20,11 +20,14 @@ HostFunction = Callable[..., "int | None"]
 
 
 class HostEnv(NamedTuple):
-    """What an interposer may use: the guest memory, the open fds, the notes for the trace."""
+    """What an interposer may use: the guest memory, the open fds, the notes for the trace, and the
+    (count, buffer size) of argv and environ."""
 
     view: Callable[[], memoryview]
     fds: dict[int, FileDesc]
     marks: list[str]
+    args_sizes: tuple[int, int] = (0, 0)
+    environ_sizes: tuple[int, int] = (0, 0)
 
 
 class Unmarked(list[str]):
