@@ -167,6 +167,8 @@ def _args_interpose(p: argparse.ArgumentParser) -> None:
                    help="same output every run: clocks from 2000-01-01 advancing 1 ms per read, seeded random_get, "
                         "stable inode numbers and file times, sorted directory listings")
     g.add_argument("--seed", type=_count, metavar="N", help="random_get's seed (implies --deterministic; default 0)")
+    g.add_argument("--trace-stack", action="store_true",
+                   help="with each traced call, the guest's call stack by function name (wasmtime engine)")
     g.add_argument("--record", metavar="FILE", help="save every host call, its results and the bytes it wrote "
                    "(clocks, random, stdin, listings, file contents) for `wasitool replay` and `trace-diff`")
 

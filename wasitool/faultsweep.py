@@ -4,9 +4,9 @@ per call), failing that one call with its most likely errno, and flag what looks
 Like libfiu or `strace --inject`, for WASI. Every run is deterministic (`wasi.deterministic`) and starts
 from fresh copies of its preopened directories, so the recorded run is the baseline each rerun's output
 is compared with and the N-th call of a kind is the same call in every run. A call site is the call's
-name and the guest function that made it (`where`: from the guest stack where the engine gives one,
-else `-`, when the site is the call's name alone). Calls that cannot fail for valid arguments
-(`inject_errnos.most_likely` is None: args_get, proc_exit, ...) are not swept.
+name and where the guest made it (`where`: the two outermost guest functions on its stack, `main>fopen`,
+on the wasmtime engine; on wasmer `-`, and the site is the call's name alone). Calls that cannot fail
+for valid arguments (`inject_errnos.most_likely` is None: args_get, proc_exit, ...) are not swept.
 
 A rerun looks like a bug when it traps, hangs (its time limit stopped it), or exits 0 with output
 that differs from the baseline (the failure was swallowed and something else was printed); a non-zero
@@ -114,11 +114,14 @@ def sweep(make_spec: SpecFactory, engine: str, *, per_call: bool = False, max_ru
 
 def record(make_spec: SpecFactory, engine: str, timeout: float) -> tuple[RunResult, list[Call]]:
     """The baseline run and its calls, from a JSON trace in a file (a forked run writes it too)."""
+    from wasitool.wasi.signatures import SIGNATURES
+    from wasitool.wasi.stacks import Stacks, where
     from wasitool.wasi.trace import Tracer
 
     with _workdir() as workdir, tempfile.TemporaryFile("w+", encoding="utf-8") as stream:
         tracer = Tracer(stream, max_bytes=64, fmt="json")
-        result = _run(make_spec(workdir), engine, timeout, [], tracer)
+        stacks: list[Interposer] = [Stacks(SIGNATURES)] if engine == "wasmtime" else []  # who made the calls
+        result = _run(make_spec(workdir), engine, timeout, stacks, tracer)
         stream.seek(0)
         lines = [json.loads(line) for line in stream]
     if result.unsupported:
@@ -127,7 +130,7 @@ def record(make_spec: SpecFactory, engine: str, timeout: float) -> tuple[RunResu
     for index, line in enumerate(lines, 1):
         seen[line["call"]] = seen.get(line["call"], 0) + 1
         calls.append(Call(index, line["call"], seen[line["call"]], line["args"], line.get("errno"),
-                          line.get("where", "-")))
+                          where(line.get("stack", []))))
     return result, calls
 
 

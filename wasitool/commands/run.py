@@ -50,6 +50,8 @@ def main(args: argparse.Namespace) -> int:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
         trace = _tracer(args, stack)
         interposers = _interposers(args, example, spec, stack)
+        if args.trace_stack and trace is not None:
+            interposers.insert(0, _stacks(engine, trace))
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
         result = _run(spec, engine, example, args, trace, limits, interposers)  # writes the trace summary too
@@ -203,7 +205,8 @@ def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
 
     Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end.
     """
-    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None)
+    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None
+                 or args.trace_stack)
     if not (lines or args.trace_summary):
         return None
     from wasitool.wasi.trace import DEFAULT_MAX_BYTES, Tracer, select_calls
@@ -241,6 +244,17 @@ def _interposers(args: argparse.Namespace, example: Example | None, spec: RunSpe
 
         interposers.append(Determinism(args.seed or 0))
     return interposers
+
+
+def _stacks(engine: str, trace: Tracer) -> Interposer:
+    """--trace-stack: the sampler of guest stacks for the traced calls (wasmtime; else one line saying so)."""
+    from wasitool.wasi.stacks import Stacks
+
+    if engine != "wasmtime":
+        print(f"wasitool: --trace-stack: the {engine} engine gives no guest call stacks (use --engine wasmtime)",
+              file=sys.stderr)
+        return Stacks(())
+    return Stacks(trace.calls)
 
 
 def _trace_file(path: str, stack: ExitStack, line_buffered: bool = False) -> TextIO:

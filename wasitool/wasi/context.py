@@ -64,7 +64,9 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
 
         traced = self._tracer is not None and self._tracer.wants(sig.name)
         marks = self._tracer.marks if traced and self._tracer is not None else Unmarked()
-        env = HostEnv(self._view, self._fds, marks, self._args.sizes(), self._environ.sizes())
+        extra = self._tracer.extra if traced and self._tracer is not None else {}
+        env = HostEnv(self._view, self._fds, marks, lambda: self._memory, extra, self._args.sizes(),
+                      self._environ.sizes())
         return interpose(fn, sig, env, self._interposers)
 
     def _view(self) -> memoryview:

@@ -10,22 +10,25 @@ With no interposer nothing is wrapped and this module is not imported.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from .fdtable import FileDesc
+    from .memory import GuestMemory
     from .signatures import Signature
 
 HostFunction = Callable[..., "int | None"]
 
 
 class HostEnv(NamedTuple):
-    """What an interposer may use: the guest memory, the open fds, the notes for the trace, and the
-    (count, buffer size) of argv and environ."""
+    """What an interposer may use: the guest memory (as a view, and the bound memory object), the open fds,
+    the notes for the trace, and the (count, buffer size) of argv and environ."""
 
     view: Callable[[], memoryview]
     fds: dict[int, FileDesc]
     marks: list[str]
+    memory: Callable[[], GuestMemory]
+    extra: dict[str, Any]  # other per-call notes for the trace (`stack`), cleared like `marks`
     args_sizes: tuple[int, int] = (0, 0)
     environ_sizes: tuple[int, int] = (0, 0)
 

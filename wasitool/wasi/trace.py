@@ -83,6 +83,7 @@ class Tracer:
         self.summary = summary
         self.stats: dict[str, CallStats] = {}
         self.marks: list[str] = []  # what interposers did to the current call (`wasi.interpose`)
+        self.extra: dict[str, list[str]] = {}  # what they learnt about it: `stack` (`wasi.stacks`)
 
     def wants(self, name: str) -> bool:
         return name in self.calls and (self.lines or self.summary)
@@ -96,10 +97,13 @@ class Tracer:
         stats = self.stats.setdefault(sig.name, CallStats())
         lines = self.lines
         marks = self.marks
+        extra = self.extra
         if not sig.results:  # proc_exit: report first, it raises
 
             def traced_exit(*args: int) -> int | None:
                 stats.calls += 1
+                marks.clear()
+                extra.clear()
                 if lines:
                     self._emit(sig, decode_params(sig, args, env), None, [], None)
                 return fn(*args)
@@ -109,6 +113,7 @@ class Tracer:
         def traced_call(*args: int) -> int | None:
             params = decode_params(sig, args, env) if lines else []
             marks.clear()
+            extra.clear()
             start = time.perf_counter_ns()
             result = fn(*args)
             elapsed = time.perf_counter_ns() - start
@@ -133,6 +138,8 @@ class Tracer:
                               time_ns=elapsed)
             if code is not None and self.marks:
                 record["injected"] = list(self.marks)
+            if "stack" in self.extra:
+                record["stack"] = self.extra["stack"]
             line = json.dumps(record, ensure_ascii=False)
         else:
             line = f"{sig.name}({', '.join(f'{k}={v.text()}' for k, v in params)})"
@@ -140,6 +147,8 @@ class Tracer:
                 line += f" -> {code} ({errno_name(code)})" + "".join(f", {k}={v.text()}" for k, v in outputs)
                 if self.marks:
                     line += " [injected]"
+            if "stack" in self.extra:
+                line += "\n    stack: " + " <- ".join(self.extra["stack"])
         self.out.write(line + "\n")
         self.out.flush()
 
