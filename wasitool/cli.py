@@ -164,7 +164,7 @@ def _args_interpose(p: argparse.ArgumentParser) -> None:
                         "(only the 3rd), path_open:path~=*.cfg=EACCES, fd_write=short:1, fd_read=short:1, "
                         "fd_readdir=short, clock_time_get=+3600s, random_get=zero")
     g.add_argument("--deterministic", action="store_true",
-                   help="same output every run: clocks from 2000-01-01 advancing 1 ms per read, seeded random_get, "
+                   help="same output every run: clocks from 2025-01-01 advancing 1 ms per read, seeded random_get, "
                         "stable inode numbers and file times, sorted directory listings")
     g.add_argument("--seed", type=_count, metavar="N", help="random_get's seed (implies --deterministic; default 0)")
     g.add_argument("--trace-stack", action="store_true",

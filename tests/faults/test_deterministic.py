@@ -97,13 +97,13 @@ def test_output_is_byte_identical_across_runs_and_engines(use_toolchain, engine_
     assert runs[0].returncode == 0, runs[0].stderr
     assert runs[0].stdout == runs[1].stdout
     lines = runs[0].stdout.decode().splitlines()
-    assert lines[:2] == ["2000-01-01 00:00:00.001 random 863e9c72", "2000-01-01 00:00:00.002 random 5459339d"]
+    assert lines[:2] == ["2025-01-01 00:00:00.001 random 863e9c72", "2025-01-01 00:00:00.002 random 5459339d"]
     names = ["./", *sorted(f"file{i}" for i in range(12)), "sub/"]  # `..` skipped; its inode is `.`'s
-    assert lines[3:] == [f"{name} ino {ino}/{ino} mtime 946684800" for ino, name in enumerate(names, 1)]
+    assert lines[3:] == [f"{name} ino {ino}/{ino} mtime 1735689600" for ino, name in enumerate(names, 1)]
     plain = [_cli("--engine", engine_name, "--dir", f"{two_trees[0]}::.") for _ in range(2)]
     assert plain[0].stdout != plain[1].stdout  # without it, the times and random numbers differ
     seeded = _cli("--engine", engine_name, "--dir", f"{two_trees[0]}::.", "--seed", "9")
-    assert seeded.stdout != runs[0].stdout and seeded.stdout.splitlines()[0].startswith(b"2000-01-01 00:00:00.001")
+    assert seeded.stdout != runs[0].stdout and seeded.stdout.splitlines()[0].startswith(b"2025-01-01 00:00:00.001")
 
 
 def test_engines_agree(use_toolchain, two_trees):
@@ -112,13 +112,13 @@ def test_engines_agree(use_toolchain, two_trees):
     outputs = {engine: _cli("--engine", engine, "--dir", f"{two_trees[0]}::.", "--deterministic").stdout
                for engine in importable_engines()}
     assert len(set(outputs.values())) == 1, outputs
-    assert next(iter(outputs.values())).startswith(b"2000-01-01 00:00:00.001 random 863e9c72\n")
+    assert next(iter(outputs.values())).startswith(b"2025-01-01 00:00:00.001 random 863e9c72\n")
 
 
-GOLDEN = """2000-01-01 00:00:00.001 random 863e9c72
-2000-01-01 00:00:00.002 random 5459339d
-2000-01-01 00:00:00.003 random 1bc6c77a
-./ ino 1/1 mtime 946684800
+GOLDEN = """2025-01-01 00:00:00.001 random 863e9c72
+2025-01-01 00:00:00.002 random 5459339d
+2025-01-01 00:00:00.003 random 1bc6c77a
+./ ino 1/1 mtime 1735689600
 """
 
 

@@ -1,7 +1,7 @@
 """Deterministic runs (`wasitool run --deterministic [--seed N]`): the same program and input give
 byte-identical output, so the output can be a golden file.
 
-- clocks: every clock_time_get advances one fixed step (1 ms); the realtime clock starts at 2000-01-01
+- clocks: every clock_time_get advances one fixed step (1 ms); the realtime clock starts at 2025-01-01
   00:00:00 UTC, the others at 0; clock_res_get says 1 ms;
 - random_get: bytes from a `random.Random(seed)` stream (seed 0 unless given);
 - file metadata: inode numbers are small integers given in the order the run first sees each file (in
@@ -24,7 +24,7 @@ from .layouts import DIRENT, FILESTAT, U32, U64
 from .readdir import build_listing
 from .signatures import Signature
 
-EPOCH_NS = 946_684_800 * 10**9  # 2000-01-01T00:00:00Z
+EPOCH_NS = 1_735_689_600 * 10**9  # 2025-01-01T00:00:00Z
 STEP_NS = 1_000_000
 CLOCK_REALTIME = 0
 
