@@ -175,3 +175,12 @@ def test_cli_bad_spec_is_one_line(engine_name, wat_file):
     err = _one_line_error(wasitool("run", str(wat_file(P.random(4))), "--engine", engine_name,
                                    "--inject", "random_get=EBADF"))
     assert "random_get cannot return EBADF (fix: random_get may return EIO, ENOSYS, EAGAIN, EINTR)" in err
+
+
+def test_run_json_reports_the_faults_and_the_seed(engine_name, wat_file):
+    proc = wasitool("run", str(wat_file(P.random(8))), "--engine", engine_name, "--json", "--inject",
+                    "random_get=zero", "--seed", "3")
+    report = json.loads(proc.stdout)
+    assert (report["inject"], report["seed"], report["stdout"]) == (["random_get=zero"], 3, "\0" * 8)
+    plain = json.loads(wasitool("run", str(wat_file(P.random(8))), "--engine", engine_name, "--json").stdout)
+    assert (plain["inject"], plain["seed"]) == ([], None)

@@ -77,6 +77,8 @@ def test_trace_diff_of_json_traces(engine_name, wat_file, tmp_path):
     ]
     same = wasitool("trace-diff", traces[0], traces[1], "--ignore=fd_*", "--json")
     assert (same.returncode, json.loads(same.stdout)["divergence"]) == (0, None)
+    err = _one_line_error(wasitool("trace-diff", traces[0], traces[1], "--ignore=fd_wrte"))
+    assert "--ignore=fd_wrte: `fd_wrte` matches no wasi_snapshot_preview1 function" in err
 
 
 VARIANT = """#include <stdio.h>

@@ -6,13 +6,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from fnmatch import fnmatchcase
 from pathlib import Path
 
+from wasitool.errors import WasiError
+from wasitool.wasi.signatures import SIGNATURES
 from wasitool.wasi.trace_compare import Step, first_divergence, load_steps
 
 
 def main(args: argparse.Namespace) -> int:
     ignore = [item.strip() for item in args.ignore.split(",") if item.strip()]
+    for pattern in ignore:
+        if not any(fnmatchcase(name, pattern) for name in SIGNATURES):
+            raise WasiError(f"--ignore={args.ignore}: `{pattern}` matches no wasi_snapshot_preview1 function",
+                            "name preview1 functions or globs, e.g. --ignore=clock_*,random_get")
     a, b = (load_steps(Path(p), ignore) for p in (args.a, args.b))
     divergence = first_divergence(a, b)
     if args.json:

@@ -27,7 +27,8 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
     def __init__(self, config: WasiConfig, trace: Tracer | TextIO | None = None,
                  interpose: Sequence[Interposer] = ()) -> None:
         """`trace`: a `wasi.trace.Tracer`, or a stream to trace every call to (nothing is wrapped if None);
-        `interpose`: `wasi.interpose.Interposer`s (fault injection, determinism), wrapped inside the trace."""
+        `interpose`: `wasi.interpose.Interposer`s (--inject, --deterministic, --record, --trace-stack), wrapped
+        inside the trace."""
         table = FdTable((config.stdin, config.stdout, config.stderr), list(config.preopens))
         self._init_base(table)
         self._init_misc(list(config.argv), list(config.env), config.stderr)

@@ -39,10 +39,10 @@ _FIX = "write CALL[:PARAM~=GLOB]=ACTION[@N], e.g. path_open=ENOENT, path_open:pa
 
 
 class Rule:
-    """One parsed SPEC; `fires(args, mem)` counts a matching call and says whether to act on it."""
+    """One parsed SPEC; `fires(args, env)` counts a matching call and says whether to act on it."""
 
-    __slots__ = ("action", "at", "call", "errno", "fired", "glob", "limit", "match_param", "match_value",
-                 "seen", "skew_ns", "text")
+    __slots__ = ("action", "at", "call", "errno", "fired", "glob", "limit", "match_mask", "match_param",
+                 "match_value", "seen", "skew_ns", "text")
 
     def __init__(self, text: str, call: str, action: str) -> None:
         self.text = text
@@ -55,6 +55,7 @@ class Rule:
         self.match_param: int | None = None  # argument position the filter reads
         self.glob: str | None = None
         self.match_value: int | None = None
+        self.match_mask = M32  # engines may pass an i32 as a signed value
         self.seen = self.fired = 0
 
     def fires(self, args: Sequence[int], env: HostEnv) -> bool:
@@ -74,7 +75,7 @@ class Rule:
         assert self.match_param is not None
         value = args[self.match_param]
         if self.glob is None:
-            return value == self.match_value
+            return value & self.match_mask == self.match_value
         ptr, length = value & M32, args[self.match_param + 1] & M32
         mem = env.view()
         if ptr + length > len(mem):
@@ -156,8 +157,8 @@ def _condition(rule: Rule, sig: Signature, condition: str) -> None:
     if not eq or param not in inputs or not re.fullmatch(r"-?\d+", value):
         raise WasiError(f"--inject {rule.text!r}: `{condition}` is no filter {sig.name} has",
                         f"write PARAM~=GLOB for a string or PARAM=NUMBER for one of: {', '.join(inputs) or 'none'}")
-    width = M64 if dict(sig.params)[param] == "i64" else M32
-    rule.match_param, rule.match_value = sig.index(param), int(value) & width
+    rule.match_mask = M64 if dict(sig.params)[param] == "i64" else M32
+    rule.match_param, rule.match_value = sig.index(param), int(value) & rule.match_mask
 
 
 class Injector:
