@@ -175,3 +175,20 @@ def test_recording_holds_what_the_run_read(use_toolchain, engine_name, tmp_path)
     (tmp_path / "data" / "data.txt").write_text("from the file\n")
     again = subprocess.run(argv, input=b"from stdin\n", capture_output=True)
     assert again.stdout != first.stdout  # another time, other random numbers
+
+
+def test_engines_agree_call_for_call(use_toolchain, tmp_path):
+    """Deterministic recordings of one program on every engine here (and twice on the first) have no
+    divergence: both engines make the same calls and get the same answers."""
+    from tests.conftest import importable_engines
+
+    engines = importable_engines()
+    recordings = []
+    for number, engine in enumerate([*engines, engines[0]]):
+        recording = tmp_path / f"{number}-{engine}.jsonl"
+        proc = wasitool("run", "files", "--engine", engine, "--deterministic", "--record", str(recording))
+        assert proc.returncode == 0, proc.stderr
+        recordings.append(str(recording))
+    for other in recordings[1:]:
+        proc = wasitool("trace-diff", recordings[0], other)
+        assert (proc.returncode, proc.stdout) == (0, b"no divergence: the same 17 calls\n")
