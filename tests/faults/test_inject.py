@@ -183,4 +183,4 @@ def test_run_json_reports_the_faults_and_the_seed(engine_name, wat_file):
     report = json.loads(proc.stdout)
     assert (report["inject"], report["seed"], report["stdout"]) == (["random_get=zero"], 3, "\0" * 8)
     plain = json.loads(wasitool("run", str(wat_file(P.random(8))), "--engine", engine_name, "--json").stdout)
-    assert (plain["inject"], plain["seed"]) == ([], None)
+    assert "inject" not in plain and "seed" not in plain

@@ -272,11 +272,11 @@ def _print_results(result: RunResult) -> None:
 
 
 def _print_json(result: RunResult, engine: str, interposers: list[Interposer]) -> None:
-    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output, the
-    --inject rules and the seed of a deterministic run (null: not deterministic)."""
+    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output;
+    with --inject its rules (`inject`), in a deterministic run its `seed`."""
     import json
 
-    report = {
+    report: dict[str, object] = {
         "engine": engine,
         "exit_code": result.exit_code,
         "trap": result.trap,
@@ -284,9 +284,13 @@ def _print_json(result: RunResult, engine: str, interposers: list[Interposer]) -
         "results": result.results,
         "stdout": result.stdout.decode("utf-8", "replace"),
         "stderr": result.stderr.decode("utf-8", "replace"),
-        "inject": [rule.text for i in interposers for rule in getattr(i, "rules", ())],
-        "seed": next((i.seed for i in interposers if hasattr(i, "seed")), None),
     }
+    inject = [rule.text for i in interposers for rule in getattr(i, "rules", ())]
+    seeds = [i.seed for i in interposers if hasattr(i, "seed")]
+    if inject:
+        report["inject"] = inject
+    if seeds:
+        report["seed"] = seeds[0]
     sys.stdout.write(json.dumps(report, indent=2) + "\n")
     sys.stdout.flush()
 
