@@ -125,7 +125,10 @@ def record(make_spec: SpecFactory, engine: str, timeout: float) -> tuple[RunResu
         stream.seek(0)
         lines = [json.loads(line) for line in stream]
     if result.unsupported:
-        raise WasiError(f"{make_spec.__name__}: {result.unsupported}", "try another engine with --engine")
+        raise WasiError(f"the program cannot run here: {result.unsupported}", "try another engine with --engine")
+    if result.timeout is not None:
+        raise WasiError(f"the program itself did not finish within {timeout:g}s, so no rerun could be judged",
+                        "raise --timeout above its normal running time")
     calls, seen = [], dict[str, int]()
     for index, line in enumerate(lines, 1):
         seen[line["call"]] = seen.get(line["call"], 0) + 1

@@ -121,6 +121,13 @@ def test_the_directory_is_fresh_for_every_run(engine_name, wat_file, tmp_path):
     assert list(data.iterdir()) == []
 
 
+def test_a_program_slower_than_the_timeout_is_one_line(engine_name, wat_file):
+    spin = wat_file('(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))')
+    err = _one_line_error(subprocess.run([sys.executable, "-m", "wasitool", "faults", str(spin), "--engine",
+                                          engine_name, "--timeout", "0.5"], capture_output=True, timeout=60))
+    assert "the program itself did not finish within 0.5s, so no rerun could be judged (fix: raise --timeout" in err
+
+
 def test_unknown_program_is_one_line(engine_name):
     err = _one_line_error(subprocess.run([sys.executable, "-m", "wasitool", "faults", "no_such_example", "--engine",
                                           engine_name], capture_output=True, timeout=60))
