@@ -35,7 +35,7 @@ def main(args: argparse.Namespace) -> int:
 
 def _spec_factory(args: argparse.Namespace, engine: str) -> SpecFactory:
     """The run for a fresh workdir: the example's preopens materialised there, --dir copied there."""
-    args.invoke = None
+    args.invoke = None  # a sweep runs the program's _start: `faults` has no --invoke
     source = run_command._source_file(args.target)
     example = None
     if source is not None:

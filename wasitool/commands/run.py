@@ -232,7 +232,7 @@ def _interposers(args: argparse.Namespace, example: Example | None, spec: RunSpe
         from wasitool.digest import sha256_file
         from wasitool.wasi.record import Recorder
 
-        stream = _trace_file(args.record, stack, line_buffered=True)
+        stream = _trace_file(args.record, stack, line_buffered=True, what="the recording")
         header = {"module": str(spec.module), "sha256": sha256_file(spec.module), "argv": list(spec.argv)}
         interposers.append(Recorder(stream, header))
     if args.inject:
@@ -257,11 +257,11 @@ def _stacks(engine: str, trace: Tracer) -> Interposer:
     return Stacks(trace.calls)
 
 
-def _trace_file(path: str, stack: ExitStack, line_buffered: bool = False) -> TextIO:
+def _trace_file(path: str, stack: ExitStack, line_buffered: bool = False, what: str = "the trace") -> TextIO:
     try:
         return stack.enter_context(open(path, "w", encoding="utf-8", buffering=1 if line_buffered else -1))
     except OSError as exc:
-        raise WasiError(f"cannot write the trace to {path}: {exc.strerror}") from None
+        raise WasiError(f"cannot write {what} to {path}: {exc.strerror}") from None
 
 
 def _print_results(result: RunResult) -> None:
