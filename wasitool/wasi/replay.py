@@ -64,12 +64,16 @@ class Replayer:
             if recorded is None or (recorded["call"], recorded["args"]) != (actual["call"], actual["args"]):
                 self.divergence = Divergence(index + 1, recorded, actual)
                 raise ProcExit(DIVERGED_EXIT)
-            self.position += 1
             if not sig.results:
+                self.position += 1
                 raise ProcExit(exit_status(args[0] & M32), args[0] & M32)
             mem = self._view()
-            for ptr, data in recorded.get("writes", ()):
-                raw = base64.b64decode(data)
+            writes = [(ptr, base64.b64decode(data)) for ptr, data in recorded.get("writes", ())]
+            if any(ptr + len(raw) > len(mem) for ptr, raw in writes):  # a smaller memory than recorded
+                self.divergence = Divergence(index + 1, recorded, actual)
+                raise ProcExit(DIVERGED_EXIT)
+            self.position += 1
+            for ptr, raw in writes:
                 mem[ptr:ptr + len(raw)] = raw
             if sig.name == "fd_write" and recorded["result"] == 0:
                 self._echo(args, recorded["out"].get("nwritten", 0), mem)
