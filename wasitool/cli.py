@@ -179,7 +179,8 @@ def _args_faults(p: argparse.ArgumentParser) -> None:
     p.epilog = ("Arguments after `--` go to the guest. Every run is deterministic and gets fresh copies of its "
                 "directories. Exit status 1 when a rerun traps, hangs, or exits 0 with changed output.")
     p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
-    p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
+    p.add_argument("--engine", choices=ENGINES.names,
+                   help="default: wasmtime if importable (its guest stacks name the call sites), else wasmer")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a copy of a directory (`:ro`: read-only)")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")

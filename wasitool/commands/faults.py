@@ -17,9 +17,11 @@ from wasitool.runspec import RunSpec
 
 
 def main(args: argparse.Namespace) -> int:
-    from wasitool.engines import choose_engine
+    from wasitool.engines import choose_engine, unavailable_reason
 
-    engine, _why = choose_engine(args.engine)
+    # wasmtime by default when it is importable: it gives the guest stacks that name call sites
+    wanted = args.engine or ("wasmtime" if unavailable_reason("wasmtime") is None else None)
+    engine, _why = choose_engine(wanted)
     make_spec = _spec_factory(args, engine)
     progress = _progress if sys.stderr.isatty() and not args.json else None
     result = sweep(make_spec, engine, per_call=args.per_call, max_runs=args.max_runs, timeout=args.timeout,
