@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.engines.test_engine_cli import _one_line_error
+from tests.support import probe_modules as P
 
 W = "wasi_snapshot_preview1"
 # path_open("x.cfg") is unchecked: its fd (-1 when the call failed) is read until nread == 0, which a
@@ -142,3 +143,11 @@ def test_bundled_example_is_found_at_its_unchecked_fopen(use_toolchain, engine_n
     assert opened["args"]["path"] == "settings.cfg" and opened["errno"] == "ENOENT"
     assert opened["where"] == ("main>fopen" if engine_name == "wasmtime" else "-")
     assert opened["exit_code"] == 134 and opened["trap"] and opened["suspect"].startswith("trap: ")
+
+
+def test_wasmtime_is_the_default_engine_when_importable(wat_file):
+    from tests.conftest import importable_engines
+
+    proc = faults(str(wat_file(P.random(4))), "--json")
+    expected = "wasmtime" if "wasmtime" in importable_engines() else "wasmer"
+    assert (proc.returncode, json.loads(proc.stdout)["engine"]) == (1, expected)  # the probe ignores fd_write's errors
