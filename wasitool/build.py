@@ -129,7 +129,8 @@ def _input_files(project: Project) -> Iterator[tuple[str, Path]]:
             dirnames[:] = sorted(d for d in dirnames if d not in _SKIP_DIRS)
             for filename in sorted(filenames):
                 path = Path(dirpath) / filename
-                yield f"{label}/{path.relative_to(top).as_posix()}", path
+                if path.is_file():  # never a FIFO or device: reading it could block forever
+                    yield f"{label}/{path.relative_to(top).as_posix()}", path
 
 
 def _outputs(examples: Iterable[Example], *, native: bool) -> list[Path]:

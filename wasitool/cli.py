@@ -238,8 +238,18 @@ def _args_inspect(p: argparse.ArgumentParser) -> None:
                       "index) up to the exports")
     view.add_argument("--disasm", metavar="FUNC", help="the code of one function, calls annotated")
     view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
+    view.add_argument("--wit", action="store_true", help="a component's WIT (wasm-tools when the toolchain has "
+                      "it, else wasitool's own printer)")
     p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
+    p.add_argument("--module", type=_index, metavar="N", help="a component's core module N: its tables, or the "
+                   "module --callers, --disasm and --data look at (default: the program's)")
     p.add_argument("--json", action="store_true")
+
+
+def _index(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a module index (0, 1, ...)")
+    return int(text)
 
 
 def _positive_int(text: str) -> int:
@@ -289,7 +299,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
                    _args_trace_diff),
     "faults": ("rerun a program once per WASI call site with that call failing; flag traps, hangs and "
                "swallowed errors", _args_faults),
-    "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
+    "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data, or a "
+                "component's world, core modules and preview1 mapping", _args_inspect),
     "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
     "env": ("print CC, CXX, AR, ... for the pinned toolchain, for make, CMake or configure", _args_env),
     "exec": ("run a command with the toolchain's CC, CXX, AR, ... and PATH (like emmake)", _args_exec),

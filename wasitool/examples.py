@@ -9,11 +9,10 @@ the field reference.
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wasitool import tomlread
 from wasitool.errors import BuildError
@@ -125,11 +124,13 @@ class Example:
         changes `src/`) and the other preopens are created empty there. `module` overrides the
         module path (e.g. a copy built elsewhere).
         """
+        from wasitool.confined import copy_tree
+
         dirs = []
         for index, spec in enumerate(self.dirs):
             host = Path(workdir) / f"preopen{index}"
             if spec.fixture is not None:
-                shutil.copytree(self.sources / spec.fixture, host, dirs_exist_ok=True)
+                copy_tree(self.sources / spec.fixture, host, f"examples.{self.name}.run.dirs[{index}].fixture")
             else:
                 host.mkdir(parents=True, exist_ok=True)
             dirs.append(Preopen(host=host, guest=spec.guest, readonly=spec.ro))
@@ -159,10 +160,15 @@ def load_examples(root: Path | None = None, *, project: Project | None = None) -
         data = tomlread.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomlread.TOMLDecodeError) as exc:
         raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
+    from wasitool.example_table import parse_example
+
+    unknown = sorted(set(data) - {"examples", "project"})
+    if unknown:
+        raise BuildError(f"{path}: {unknown[0]} is not a known table", "use only [project] and [examples.NAME]")
     entries = data.get("examples")
     if not isinstance(entries, dict) or not entries:
         raise BuildError(f"{path} has no [examples.<name>] tables", _FIX)
-    return {name: _parse_example(name, entry, project) for name, entry in entries.items()}
+    return {name: parse_example(name, entry, project) for name, entry in entries.items()}
 
 
 def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
@@ -178,110 +184,3 @@ def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[
 def get_example(name: str, root: Path | None = None) -> Example:
     """One example by name; BuildError listing the known names if there is none."""
     return select_examples([name], load_examples(root))[0]
-
-
-_EXAMPLE_KEYS = {"source", "teaches", "kind", "features", "requires", "native", "calls", "run", "expect"}
-_RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0", "timeout", "deterministic"}
-_EXPECT_KEYS = {"exit_code", "stdout", "stderr", "results"}
-
-
-def _parse_example(name: str, entry: Any, project: Project) -> Example:
-    where = f"example {name!r} in {project.table}"
-    entry = _table(entry, where, _EXAMPLE_KEYS)
-    run = _table(entry.get("run", {}), f"{where} [run]", _RUN_KEYS)
-    expect = _table(entry.get("expect", {}), f"{where} [expect]", _EXPECT_KEYS)
-    source = _require(entry, "source", str, where)
-    if Path(source).suffix not in LANGUAGES:
-        raise BuildError(f"{where}: source {source!r} is not one of {', '.join(LANGUAGES)}", _FIX)
-    kind = entry.get("kind", "command")
-    if kind not in KINDS:
-        raise BuildError(f"{where}: kind must be one of {KINDS}, not {kind!r}", _FIX)
-    invoke = None
-    if "invoke" in run:
-        spec = _table(run["invoke"], f"{where} [run.invoke]", {"export", "args"})
-        invoke = Invoke(_require(spec, "export", str, where), tuple(spec.get("args", ())))
-    if kind == "library" and invoke is None:
-        raise BuildError(f"{where}: a library example needs run.invoke", _FIX)
-    stdin = run.get("stdin")
-    timeout = run.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise BuildError(f"{where}: run.timeout must be a positive number of seconds", _FIX)
-    return Example(
-        name=name,
-        source=source,
-        teaches=_require(entry, "teaches", str, where),
-        root=project.root,
-        src_dir=project.src,
-        out_dir=project.out,
-        kind=kind,
-        features=tuple(entry.get("features", ())),
-        requires=tuple(entry.get("requires", ())),
-        native=bool(entry.get("native", False)),
-        calls=tuple(entry.get("calls", ())),
-        args=tuple(str(a) for a in run.get("args", ())),
-        env=tuple((str(k), str(v)) for k, v in run.get("env", {}).items()),
-        dirs=tuple(_parse_dir(d, where) for d in run.get("dirs", ())),
-        stdin=stdin.encode("utf-8") if isinstance(stdin, str) else None,
-        invoke=invoke,
-        argv0=run.get("argv0"),
-        timeout=float(timeout) if timeout is not None else None,
-        deterministic=_require_bool(run, "deterministic", f"{where} [run]"),
-        expect=Expectation(
-            exit_code=int(expect.get("exit_code", 0)),
-            stdout=_parse_check(expect.get("stdout", ""), f"{where} expect.stdout"),
-            stderr=_parse_check(expect.get("stderr", ""), f"{where} expect.stderr"),
-            results=tuple(expect["results"]) if "results" in expect else None,
-        ),
-    )
-
-
-def _parse_dir(spec: Any, where: str) -> DirSpec:
-    spec = _table(spec, f"{where} run.dirs", {"guest", "fixture", "fresh", "ro"})
-    fixture = spec.get("fixture")
-    if (fixture is None) == (not spec.get("fresh", False)):
-        raise BuildError(f"{where}: each run.dirs entry needs either fixture = \"...\" or fresh = true", _FIX)
-    if not isinstance(spec.get("ro", False), bool):
-        raise BuildError(f"{where}: run.dirs key `ro` must be true or false", _FIX)
-    return DirSpec(guest=_require(spec, "guest", str, where), fixture=fixture, ro=spec.get("ro", False))
-
-
-def _parse_check(value: Any, where: str) -> OutputCheck:
-    if isinstance(value, str):
-        return OutputCheck("exact", value)
-    table = _table(value, where, set(CHECK_MODES))
-    if len(table) != 1:
-        raise BuildError(f"{where}: give a string or exactly one of {CHECK_MODES}", _FIX)
-    ((mode, text),) = table.items()
-    if not isinstance(text, str):
-        raise BuildError(f"{where}: {mode} must be a string", _FIX)
-    if mode == "regex":
-        import re
-
-        try:
-            re.compile(text)
-        except re.error as exc:
-            raise BuildError(f"{where}: bad regex ({exc})", _FIX) from None
-    return OutputCheck(mode, text)
-
-
-def _require_bool(table: dict[str, Any], key: str, where: str) -> bool:
-    value = table.get(key, False)
-    if not isinstance(value, bool):
-        raise BuildError(f"{where}: {key} must be true or false, not {value!r}", _FIX)
-    return value
-
-
-def _table(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BuildError(f"{where}: expected a table", _FIX)
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise BuildError(f"{where}: unknown key(s) {', '.join(unknown)}", _FIX)
-    return value
-
-
-def _require(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
-    value = table.get(key)
-    if not isinstance(value, kind):
-        raise BuildError(f"{where}: `{key}` is required ({kind.__name__})", _FIX)
-    return value

@@ -9,6 +9,10 @@ have a `[project]` table:
     lock = "wasitool.lock"            # the lock pinning this project's toolchain (default shown)
     out = "out"                       # where the build writes (default shown)
 
+Every path of the table resolves inside the project (`wasitool.confined`): `examples`, `lock` and `out` in
+its root (`examples` and `lock` may also name wasitool's own bundled files), sources and fixtures in the
+directory of the table naming them (`table_home`).
+
 The bundled examples are one such project inside the package (`wasitool/bundled/`); used from an
 installed wheel they build into a directory of the user cache (`bundled_project()`).
 """
@@ -85,10 +89,20 @@ def load_project(root: Path) -> Project:
     root = Path(root).resolve()
     table_path = root / TABLE_NAME
     settings = _project_settings(table_path)
+    if "lock" not in settings and (root / LOCK_NAME).is_file():
+        settings["lock"] = LOCK_NAME
+    for key, homes in (("examples", (root, BUNDLED)), ("lock", (root, BUNDLED)), ("out", (root,))):
+        if key in settings:
+            _check_setting(root, settings[key], key, homes)
     table = (root / settings["examples"]).resolve() if "examples" in settings else table_path
-    lock = root / settings.get("lock", LOCK_NAME)
-    return Project(root=root, table=table, src=table.parent / "src", out=(root / settings.get("out", "out")),
-                   lock=lock if lock.is_file() or "lock" in settings else default_lock_path())
+    lock = root / settings["lock"] if "lock" in settings else default_lock_path()
+    return Project(root=root, table=table, src=table.parent / "src", out=root / settings.get("out", "out"), lock=lock)
+
+
+def table_home(project: Project) -> Path:
+    """The directory the table's own paths (sources, fixtures) must resolve into: the project's root, or
+    wasitool's bundled directory for the bundled table."""
+    return project.root if project.table.is_relative_to(project.root) else BUNDLED
 
 
 def bundled_project() -> Project:
@@ -122,11 +136,14 @@ def export_project(project: Project, dest: Path) -> None:
     """Copy `project`'s programs, sources and lock into `dest` as a standalone project."""
     import tomlkit
 
+    from wasitool.confined import copy_tree, inside
+
     document = tomlkit.parse(project.table.read_text(encoding="utf-8"))
     document.pop("project", None)
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(project.src, dest / "src", dirs_exist_ok=True,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    home = table_home(project)
+    src = inside((home,), project.src.parent, project.src.name, f"{project.table}: src", "keep src/ inside the project")
+    copy_tree(src, dest / "src", f"{project.table}: src", ignore={"__pycache__"})
     (dest / TABLE_NAME).write_text(tomlkit.dumps(document), encoding="utf-8")
     shutil.copyfile(project.lock, dest / LOCK_NAME)
     (dest / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
@@ -146,6 +163,13 @@ def _project_settings(table_path: Path) -> dict[str, Any]:
         raise BuildError(f"{table_path}: [project] takes only {', '.join(sorted(_PROJECT_KEYS))} (strings)",
                             f"correct {table_path}")
     return settings
+
+
+def _check_setting(root: Path, value: str, key: str, homes: tuple[Path, ...]) -> None:
+    """A one-line error unless the [project] path `key` resolves inside one of `homes`."""
+    from wasitool.confined import inside
+
+    inside(homes, root, value, f"{root / TABLE_NAME}: [project] {key}", f"name a path inside {root}", absolute=True)
 
 
 def _cache_root() -> Path:

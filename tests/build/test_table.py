@@ -81,7 +81,7 @@ def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.expect]\nstdout = { regex = "(" }\n': "regex",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\ndirs = [{ guest = "." }]\n': "fresh",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\n'
-        'dirs = [{ guest = ".", fresh = true, ro = "yes" }]\n': "`ro`",
+        'dirs = [{ guest = ".", fresh = true, ro = "yes" }]\n': "examples.x.run.dirs[0].ro must be true or false",
         "not toml [": "cannot read",
     }
     for text, words in cases.items():

@@ -143,4 +143,4 @@ def test_table_field_makes_a_golden_file_hold(use_toolchain, tmp_path):
     assert wasitool("run", "stamps", "--diff").returncode == 1  # the real clock: the golden file fails
     (root / "wasitool.toml").write_text(table + entry.replace("deterministic = true", "deterministic = 1"))
     proc = wasitool("run", "stamps")
-    assert proc.returncode == 2 and "[run]: deterministic must be true or false, not 1" in proc.stderr
+    assert proc.returncode == 2 and "examples.stamps.run.deterministic must be true or false, not 1" in proc.stderr
