@@ -202,6 +202,8 @@ def _args_replay(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("recording", help="a file written by `wasitool run --record FILE`")
     p.add_argument("--module", metavar="FILE.wasm", help="replay this module instead of the recorded one")
+    p.add_argument("--trace", nargs="?", const="all", metavar="CALLS",
+                   help="print every replayed call, decoded, to stderr; --trace=path_open,fd_* only those")
     p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--json", action="store_true", help="print how the replay ended as JSON")
 
@@ -223,7 +225,7 @@ def _count(text: str) -> int:
 
 # Options whose value may only be attached with `=`: alone they take their default, so
 # `wasitool run --trace readdir` traces readdir instead of reading `readdir` as the option's value.
-ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}}
+ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}, "replay": {"--trace": "--trace=all"}}
 
 
 def _args_check(p: argparse.ArgumentParser) -> None:

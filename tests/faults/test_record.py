@@ -33,6 +33,15 @@ def test_replay_gives_back_the_recorded_random_bytes(engine_name, wat_file, tmp_
     assert wasitool("run", str(module), "--engine", engine_name).stdout != first.stdout  # really random
 
 
+def test_replay_traces_what_the_run_traced(engine_name, wat_file, tmp_path):
+    module, recording = wat_file(P.random(16)), tmp_path / "run.jsonl"
+    run = wasitool("run", str(module), "--engine", engine_name, "--record", str(recording), "--trace=random_get")
+    replay = wasitool("replay", str(recording), "--engine", engine_name, "--trace=random_get")
+    assert replay.returncode == 0 and replay.stderr == run.stderr and run.stderr.startswith(b"random_get(buf=0x1000")
+    err = _one_line_error(wasitool("replay", str(recording), "--engine", engine_name, "--trace=random_gte"))
+    assert "--trace=random_gte: `random_gte` matches no wasi_snapshot_preview1 function" in err
+
+
 def test_replay_stops_at_the_first_call_that_differs(engine_name, wat_file, tmp_path):
     recording = tmp_path / "hello.jsonl"
     assert wasitool("run", str(wat_file(M.HELLO)), "--engine", engine_name, "--record", str(recording)).returncode == 0

@@ -11,11 +11,14 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from wasitool.errors import WasiError
-from wasitool.wasi.replay import Divergence
+from wasitool.wasi.replay import Divergence, Replayer
+
+HostFunction = Callable[..., "int | None"]
 
 
 def main(args: argparse.Namespace) -> int:
@@ -24,7 +27,6 @@ def main(args: argparse.Namespace) -> int:
     from wasitool.engines.traps import trap_line
     from wasitool.wasi import SIGNATURES, ProcExit
     from wasitool.wasi.record import read_recording
-    from wasitool.wasi.replay import Replayer
 
     header, calls = read_recording(Path(args.recording))
     module_path = Path(args.module or header.get("module", ""))
@@ -35,7 +37,10 @@ def main(args: argparse.Namespace) -> int:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         streams = (out.fileno(), err.fileno()) if args.json else (1, 2)  # --json: the output goes in the report
         replayer = Replayer(calls, *streams)
-        host = WasiHost(replayer.host_functions(), SIGNATURES, replayer.bind_memory, ProcExit)
+        functions = replayer.host_functions()
+        if args.trace:
+            functions = _traced(functions, replayer, calls, args)
+        host = WasiHost(functions, SIGNATURES, replayer.bind_memory, ProcExit)
         outcome: Outcome = eng.run(eng.compile(module_path), host)
         if outcome.trap is not None and replayer.divergence is None:
             os.write(streams[1], trap_line(outcome.trap).encode())
@@ -54,6 +59,25 @@ def main(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     return outcome.exit_code
+
+
+def _traced(functions: dict[str, HostFunction], replayer: Replayer, calls: list[dict[str, Any]],
+            args: argparse.Namespace) -> dict[str, HostFunction]:
+    """The replayed calls --trace selects, traced to stderr as `wasitool run --trace` does."""
+    from wasitool.wasi import SIGNATURES
+    from wasitool.wasi.trace import Tracer, select_calls
+    from wasitool.wasi.trace_decode import TraceEnv
+
+    try:
+        tracer = Tracer(sys.stderr, select_calls(args.trace))
+    except ValueError as exc:
+        raise WasiError(f"--trace={args.trace}: {exc}",
+                        "name preview1 functions or globs, e.g. --trace=path_open,fd_read*") from None
+    counts = {c["call"]: c.get("out", {}) for c in calls if c["call"] in ("args_sizes_get", "environ_sizes_get")}
+    env = TraceEnv(replayer.view, tracer.max_bytes, int(counts.get("args_sizes_get", {}).get("argc", 0)),
+                   int(counts.get("environ_sizes_get", {}).get("environc", 0)))
+    return {name: tracer.wrap(fn, SIGNATURES[name], env) if tracer.wants(name) else fn
+            for name, fn in functions.items()}
 
 
 def _read(stream: IO[bytes]) -> str:

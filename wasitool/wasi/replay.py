@@ -50,12 +50,13 @@ class Replayer:
     def host_functions(self) -> dict[str, Callable[..., int | None]]:
         return {name: self._serve(sig) for name, sig in SIGNATURES.items()}
 
-    def _view(self) -> memoryview:
+    def view(self) -> memoryview:
+        """The guest's memory (bound before its first call)."""
         assert self._memory is not None
         return self._memory.view()
 
     def _serve(self, sig: Signature) -> Callable[..., int | None]:
-        env = TraceEnv(self._view, DECODED_BYTES, 0, 0)
+        env = TraceEnv(self.view, DECODED_BYTES, 0, 0)
 
         def replayed(*args: int) -> int | None:
             actual = {"call": sig.name, "args": {k: v.json() for k, v in decode_params(sig, args, env)}}
@@ -67,7 +68,7 @@ class Replayer:
             if not sig.results:
                 self.position += 1
                 raise ProcExit(exit_status(args[0] & M32), args[0] & M32)
-            mem = self._view()
+            mem = self.view()
             writes = [(ptr, base64.b64decode(data)) for ptr, data in recorded.get("writes", ())]
             if any(ptr + len(raw) > len(mem) for ptr, raw in writes):  # a smaller memory than recorded
                 self.divergence = Divergence(index + 1, recorded, actual)
