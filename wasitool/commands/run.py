@@ -243,7 +243,7 @@ def _interposers(args: argparse.Namespace, example: Example | None, spec: RunSpe
     if args.inject:
         from wasitool.wasi.inject import Injector, parse_rule
 
-        interposers.append(Injector([parse_rule(spec) for spec in args.inject]))
+        interposers.append(Injector([parse_rule(text) for text in args.inject]))
     if args.deterministic or args.seed is not None or (example is not None and example.deterministic):
         from wasitool.wasi.deterministic import Determinism
 
