@@ -201,3 +201,14 @@ def test_engines_agree_call_for_call(use_toolchain, tmp_path):
     for other in recordings[1:]:
         proc = wasitool("trace-diff", recordings[0], other)
         assert (proc.returncode, proc.stdout) == (0, b"no divergence: the same 17 calls\n")
+
+
+def test_a_recording_replays_on_every_engine(wat_file, tmp_path):
+    from tests.conftest import importable_engines
+
+    module, recording = wat_file(P.random(24)), tmp_path / "run.jsonl"
+    engines = importable_engines()
+    first = wasitool("run", str(module), "--engine", engines[-1], "--record", str(recording))
+    for engine in engines:
+        replay = wasitool("replay", str(recording), "--engine", engine)
+        assert (replay.returncode, replay.stdout) == (0, first.stdout), engine
