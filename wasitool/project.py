@@ -90,14 +90,17 @@ def load_project(root: Path) -> Project:
     root = Path(root).resolve()
     table_path = root / TABLE_NAME
     settings = _project_settings(table_path)
-    if "lock" not in settings and ((root / LOCK_NAME).is_file() or _write_default_lock(root)):
+    if "lock" not in settings and (root / LOCK_NAME).is_file():
         settings["lock"] = LOCK_NAME
+    settings.setdefault("out", "out")  # checked too: a shipped `out` symlink must not point the build elsewhere
     for key, homes in (("examples", (root, BUNDLED)), ("lock", (root, BUNDLED)), ("out", (root,))):
         if key in settings:
             _check_setting(root, settings[key], key, homes)
+    if "lock" not in settings and _write_default_lock(root):
+        settings["lock"] = LOCK_NAME
     table = (root / settings["examples"]).resolve() if "examples" in settings else table_path
     lock = root / settings["lock"] if "lock" in settings else default_lock_path()
-    return Project(root=root, table=table, src=table.parent / "src", out=root / settings.get("out", "out"), lock=lock)
+    return Project(root=root, table=table, src=table.parent / "src", out=root / settings["out"], lock=lock)
 
 
 def table_home(project: Project) -> Path:

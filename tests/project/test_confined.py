@@ -174,6 +174,15 @@ def test_project_paths_outside_the_project_are_refused(project: Path, key: str, 
         refused(wasitool(project, *argv), f"[project] {key} = ")
 
 
+def test_an_out_dir_symlinked_out_of_the_project_is_refused(project: Path) -> None:
+    """The default `out` too: a project shipping `out -> elsewhere` would make the build write there."""
+    shutil.rmtree(project / "out")
+    (project / "out").symlink_to(project.parent / "secret")
+    table(project, "fix")
+    refused(wasitool(project, "build"), "[project] out = 'out' leads outside the project")
+    assert sorted(p.name for p in (project.parent / "secret").iterdir()) == ["s.txt"]
+
+
 def test_a_lock_symlinked_out_of_the_project_is_refused(project: Path) -> None:
     (project.parent / "secret" / "wasitool.lock").write_text("")
     (project / "wasitool.lock").unlink()
