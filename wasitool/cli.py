@@ -21,7 +21,7 @@ DESCRIPTION = "Pinned WASI toolchains, reproducible example builds, a Python WAS
 def _args_setup(p: argparse.ArgumentParser) -> None:
     from wasitool.toolchain.sources import SOURCES
 
-    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source")
+    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source (for every tool that has one)")
     p.add_argument("--offline", action="store_true", help="use only the store and local mirrors")
     p.add_argument("--mirror", metavar="DIR_OR_URL", help="look up archives by file name here first")
     p.add_argument("--frozen", action="store_true", help="only hash-pinned sources; fail otherwise")
@@ -52,7 +52,8 @@ def _args_exec(p: argparse.ArgumentParser) -> None:
 
 
 def _args_which(p: argparse.ArgumentParser) -> None:
-    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, ...")
+    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, wasm-tools, "
+                   "wasi-adapter-command (a file), ...")
     p.add_argument("--argv", action="store_true", help="print the command the wrapper runs instead of its path")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
@@ -103,6 +104,9 @@ def _args_compile(p: argparse.ArgumentParser) -> None:
     g.add_argument("--export", action="append", default=[], metavar="NAME",
                    help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
                         "first); without it every function is exported and libc is not linked")
+    g.add_argument("--wasi", choices=("p1", "p2"), default="p1",
+                   help="p1: a core module (default); p2: a WASI 0.2 component (the preview1 adapter, "
+                        "reactor with --lib; or wasi-sdk's wasm32-wasip2 target)")
 
 
 def _args_build(p: argparse.ArgumentParser) -> None:
@@ -185,8 +189,18 @@ def _args_inspect(p: argparse.ArgumentParser) -> None:
                       "index) up to the exports")
     view.add_argument("--disasm", metavar="FUNC", help="the code of one function, calls annotated")
     view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
+    view.add_argument("--wit", action="store_true", help="a component's WIT (wasm-tools when the toolchain has "
+                      "it, else wasitool's own printer)")
     p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
+    p.add_argument("--module", type=_index, metavar="N", help="a component's core module N: its tables, or the "
+                   "module --callers, --disasm and --data look at (default: the program's)")
     p.add_argument("--json", action="store_true")
+
+
+def _index(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a module index (0, 1, ...)")
+    return int(text)
 
 
 def _positive_int(text: str) -> int:
@@ -230,7 +244,8 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
                _args_verify),
     "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
-    "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data", _args_inspect),
+    "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data, or a "
+                "component's world, core modules and preview1 mapping", _args_inspect),
     "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
     "env": ("print CC, CXX, AR, ... for the pinned toolchain, for make, CMake or configure", _args_env),
     "exec": ("run a command with the toolchain's CC, CXX, AR, ... and PATH (like emmake)", _args_exec),
