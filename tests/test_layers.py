@@ -23,7 +23,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     # projects and what builds, runs and judges them
     frozenset({"project", "examples", "example_table", "expect", "diffing", "legit_differences", "build",
                "verify", "sums", "onefile", "scons", "runtimes", "pyruntime", "inspect_module",
-               "inspect_component", "bug_report"}),
+               "inspect_component", "bug_report", "faultsweep"}),
     # the command line
     frozenset({"commands", "cli", "__main__"}),
 )
@@ -71,8 +71,11 @@ def room(module: str) -> str:
     return parts[1] if len(parts) > 1 else "__init__"
 
 
+FLOORS = {name: level for level, rooms in enumerate(LAYERS) for name in rooms}
+
+
 def floor(module: str) -> int:
-    return next(level for level, rooms in enumerate(LAYERS) if room(module) in rooms)
+    return FLOORS[room(module)]  # a KeyError names a room missing from LAYERS
 
 
 def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
