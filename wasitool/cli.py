@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from wasitool import exitcodes
 from wasitool.errors import WasitoolError
 
 DESCRIPTION = "Pinned WASI toolchains, reproducible example builds, a Python WASI runtime and cross-runtime diffs."
@@ -330,7 +331,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse with wasitool's errors: one line naming the problem and the fix (no usage dump), exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"wasitool: error: {' '.join(message.split())} (fix: {_usage_fix(self.prog, message)})\n")
+        problem = " ".join(message.split())
+        self.exit(exitcodes.USAGE, f"wasitool: error: {problem} (fix: {_usage_fix(self.prog, message)})\n")
 
 
 def _usage_fix(prog: str, message: str) -> str:
@@ -439,9 +441,9 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         print("wasitool: interrupted", file=sys.stderr)
-        return 130
+        return exitcodes.INTERRUPTED
     except BrokenPipeError:
-        return 141
+        return exitcodes.BROKEN_PIPE
     except (SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # a bug; BaseException: pyo3's PanicException (a Rust panic) is one
@@ -457,7 +459,7 @@ def _exit_now(code: int) -> None:
         try:
             stream.flush()
         except BrokenPipeError:
-            code = code or 141
+            code = code or exitcodes.BROKEN_PIPE
         except (OSError, ValueError):
             pass
     os._exit(code)

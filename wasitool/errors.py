@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from wasitool import exitcodes
+
 
 class WasitoolError(Exception):
     """A user-facing failure: `problem` says what went wrong, `fix` says what to do about it."""
 
-    exit_code = 2
+    exit_code = exitcodes.ERROR
 
     def __init__(self, problem: str, fix: str | None = None) -> None:
         super().__init__(problem)
@@ -38,7 +40,7 @@ class RuntimeNotFound(WasitoolError):
 class CompileError(BuildError):
     """A compiler rejected the user's source; it has already printed why (exit status 1, like `cc`)."""
 
-    exit_code = 1
+    exit_code = exitcodes.FAILED
 
 
 class InternalError(Exception):

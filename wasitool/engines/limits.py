@@ -15,10 +15,11 @@ Exit statuses (`wasitool run`, and `wasitool check` for every runtime):
 
 from __future__ import annotations
 
+from wasitool import exitcodes
 from wasitool.errors import WasiError
 
-TIMEOUT_EXIT = 124
-INTERRUPT_EXIT = 130
+TIMEOUT_EXIT = exitcodes.TIMEOUT
+INTERRUPT_EXIT = exitcodes.INTERRUPTED
 DEFAULT_CHECK_TIMEOUT = 60.0  # seconds, per run in `wasitool check` ($WASITOOL_TIMEOUT overrides)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 
