@@ -18,7 +18,6 @@ from wasitool.errors import BuildError
 from wasitool.examples import (
     CHECK_MODES,
     KINDS,
-    LANGUAGES,
     TABLE,
     WASI_TARGETS,
     DirSpec,
@@ -26,6 +25,7 @@ from wasitool.examples import (
     Expectation,
     OutputCheck,
 )
+from wasitool.languages import LANGUAGES
 from wasitool.runspec import Invoke
 
 if TYPE_CHECKING:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from wasitool.languages import LANGUAGES, Language
 from wasitool.runspec import Invoke, Preopen, RunSpec
 
 if TYPE_CHECKING:
@@ -24,7 +25,6 @@ CHECK_MODES = ("exact", "regex", "sorted")
 KINDS = ("command", "library")
 WASI_TARGETS = ("p1", "p2")  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
 MODULE_SUFFIXES = {"p1": ".wasm", "p2": ".p2.wasm"}
-LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".wat": "wat"}
 
 
 @dataclass(frozen=True)
@@ -85,7 +85,7 @@ class Example:
     out_dir: Path | None = None  # default: <root>/out
 
     @property
-    def language(self) -> str:
+    def language(self) -> Language:
         """`c`, `c++` or `wat`, from the source's suffix."""
         return LANGUAGES[Path(self.source).suffix]
 

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError, CompileError, ToolchainError
+from wasitool.languages import LANGUAGES, language_of
 
 if TYPE_CHECKING:
     from wasitool.engines.protocol import Engine
     from wasitool.toolchain.manifest import InstalledTool, Toolchain
 
 SCHEMA = 1
-LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".c++": "c++", ".C": "c++", ".wat": "wat"}
 DEFAULT_OPTIMIZE = "2"
 # The examples' flags (wasitool/scons/wasi_c.py): no debug info, warnings on; `-s` strips at link time,
 # which is what makes zig's output byte-identical across cache directories.
@@ -113,11 +113,6 @@ class _Tool(NamedTuple):
     argv: list[str]
     record: InstalledTool
     files: tuple[str, ...] = ()  # files it reads besides its program (the adapter): their stat enters the key
-
-
-def language_of(path: str | Path) -> str | None:
-    """`c`, `c++` or `wat` for a source file name, None for anything else."""
-    return LANGUAGES.get(Path(path).suffix)
 
 
 def current_toolchain() -> Toolchain:

@@ -118,3 +118,14 @@ def test_the_cli_says_it_in_one_line(tmp_path: Path, text: str, field: str, comm
                           text=True, env={**env, "WASITOOL_HOME": str(tmp_path / "store")}, timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.startswith(f"wasitool: error: {tmp_path / 'wasitool.toml'}: {field} "), proc.stderr
+
+
+@pytest.mark.parametrize(("suffix", "language"), [(".c", "c"), (".cc", "c++"), (".cpp", "c++"), (".cxx", "c++"),
+                                                  (".c++", "c++"), (".C", "c++"), (".wat", "wat")])
+def test_every_source_suffix_of_the_one_table_is_accepted(tmp_path: Path, suffix: str, language: str) -> None:
+    from wasitool.languages import language_of
+    from wasitool.scons.wasi_c import C_SUFFIXES, CXX_SUFFIXES
+
+    (tmp_path / "wasitool.toml").write_text(f'[examples.x]\nsource = "x{suffix}"\nteaches = "t"\n')
+    assert load_examples(tmp_path)["x"].language == language == language_of(f"dir/x{suffix}")
+    assert (suffix in C_SUFFIXES, suffix in CXX_SUFFIXES) == (language == "c", language == "c++")

@@ -118,7 +118,7 @@ def _source_file(target: str) -> Path | None:
     """A target named like a source file (`.c`, `.cc`, `.cpp`, `.wat`, ...): a path, never an example."""
     if target.endswith(".wasm") or "." not in Path(target).name:  # modules and examples: no import
         return None
-    from wasitool.onefile import language_of
+    from wasitool.languages import language_of
 
     return Path(target) if language_of(target) else None
 
@@ -127,9 +127,10 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
     """The module to run for a source file: C/C++ built with the toolchain (cached), text assembled by
     the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
     from wasitool import onefile
+    from wasitool.languages import language_of
 
     options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export), args.wasi)
-    if onefile.language_of(source) != "wat" or args.wasi != "p1":
+    if language_of(source) != "wat" or args.wasi != "p1":
         return onefile.build(source, options)
     if options != onefile.Options():
         raise WasiError(f"{source} is assembled by the engine as it is: compile options do not apply",

@@ -39,9 +39,10 @@ import SCons.Util
 from SCons.Script import Action
 
 from wasitool.errors import WasitoolError
+from wasitool.languages import suffixes
 
-C_SUFFIXES = (".c",)
-CXX_SUFFIXES = (".cc", ".cpp", ".cxx", ".C")
+C_SUFFIXES = suffixes("c")
+CXX_SUFFIXES = suffixes("c++")
 _VARLIST = ["WASITOOL_TOOLCHAIN_ID"]  # a toolchain change rebuilds everything
 
 
