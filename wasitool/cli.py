@@ -435,7 +435,7 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         handler = importlib.import_module(f"wasitool.commands.{module_name}")
         return int(handler.main(args) or 0)
     except WasitoolError as exc:
-        print(f"wasitool: error: {exc.one_line()}", file=sys.stderr)
+        print(f"wasitool: error: {exc.report()}", file=sys.stderr)
         if getattr(args, "json", False):  # machines get the failure on stdout too, as JSON
             print(error_json(exc))
         return exc.exit_code

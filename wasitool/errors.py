@@ -20,6 +20,10 @@ class WasitoolError(Exception):
         text = " ".join(self.problem.split())
         return f"{text} (fix: {' '.join(self.fix.split())})" if self.fix else text
 
+    def report(self) -> str:
+        """What the CLI prints after `wasitool: error: `: `one_line()`, unless the error has details to list."""
+        return self.one_line()
+
 
 class ToolchainError(WasitoolError):
     """Lock file, download, verification, extraction or store failures."""

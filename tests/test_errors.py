@@ -1,4 +1,5 @@
-"""wasitool's exit statuses come from one table (`wasitool.exitcodes`), the one the README shows."""
+"""wasitool's exit statuses come from one table (`wasitool.exitcodes`), the one the README shows; an error's
+`one_line()` is one line and `report()` is what the CLI prints."""
 
 from __future__ import annotations
 
@@ -47,3 +48,16 @@ def test_usage_errors_and_wasitool_errors_exit_with_their_status(tmp_path: Path)
                              capture_output=True, text=True, cwd=tmp_path)
     assert missing.returncode == exitcodes.ERROR and missing.stderr.startswith("wasitool: error: ")
     assert len(missing.stderr.strip().splitlines()) == 1
+
+
+def test_one_line_is_one_line_and_the_cli_reports_every_failed_source() -> None:
+    from wasitool.toolchain.setup import SourcesExhausted
+
+    exc = SourcesExhausted("zig", "linux-x86_64", ["pip: offline", "archive: sha256 mismatch\n  expected ab"],
+                           "re-run without --offline")
+    assert exc.one_line() == ("could not install zig for linux-x86_64: pip: offline; archive: sha256 mismatch "
+                              "expected ab (fix: re-run without --offline)")
+    assert exc.report().splitlines() == ["could not install zig for linux-x86_64:", "  pip: offline",
+                                         "  archive: sha256 mismatch", "  expected ab",
+                                         "  fix: re-run without --offline"]
+    assert WasitoolError("a\n b", "c").report() == WasitoolError("a\n b", "c").one_line() == "a b (fix: c)"
