@@ -31,6 +31,11 @@ from wasitool.shipped import SCONS_TOOLS
 from wasitool.toolchain.manifest import Toolchain, write_json_atomic
 from wasitool.toolchain.paths import load_toolchain, record_of
 
+# The stamp: a second up-to-date record beside SCons's `.sconsign`, kept for `wasitool run NAME`, which asks
+# `ensure_built` on every run. Checking it (one sha256 over the inputs, the outputs' sha256) took 60 ms for
+# `fd_write` where a no-op `scons -Q out/fd_write.wasm` took 1.7 s (best of 5 and of 3, 2 shared cores,
+# Python 3.11); SCons still decides what to rebuild whenever the stamp does not match. It also notices an
+# edited output, which SCons (judging by the sources) would keep.
 STAMP = ".wasitool-stamp.json"
 ALIASES = ("examples", "wasm", "native")
 _SKIP_DIRS = {"__pycache__", ".git"}

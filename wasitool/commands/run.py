@@ -196,7 +196,7 @@ def _apply_flags(spec: RunSpec, args: argparse.Namespace) -> RunSpec:
     guest_args = tuple(args.guest_args) if args.guest_args else spec.args
     invoke = spec.invoke
     if args.invoke:
-        from wasitool.engines.base import parse_number
+        from wasitool.runspec import parse_number
 
         invoke = Invoke(args.invoke[0], tuple(parse_number(a) for a in args.invoke[1:]))
     dirs = spec.dirs + tuple(_parse_dir(d) for d in args.dir)

@@ -30,7 +30,7 @@ from wasitool.engines.values import (
     WasiHost,
 )
 from wasitool.errors import InternalError, WasiError, WasitoolError
-from wasitool.runspec import Invoke
+from wasitool.runspec import Invoke, parse_number
 
 
 class EngineAdapter(ABC):
@@ -404,15 +404,3 @@ def coerce(value: int | float | str, wasm_type: str, export: str, index: int) ->
     if wasm_type in ("f32", "f64"):
         return float(value)
     raise WasiError(f"{where}: cannot pass a {wasm_type} from the command line")
-
-
-def parse_number(text: str) -> int | float:
-    """`42`, `-1`, `0x10` become ints; `1.5`, `inf`, `nan` become floats."""
-    try:
-        return int(text, 0)
-    except ValueError:
-        pass
-    try:
-        return float(text)
-    except ValueError:
-        raise WasiError(f"invoke argument `{text}` is not a number") from None
