@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from wasitool import tomlread
 from wasitool.engines.features import FEATURE_PROBES
@@ -24,6 +24,7 @@ from wasitool.examples import (
     Example,
     Expectation,
     OutputCheck,
+    WasiTarget,
 )
 from wasitool.languages import LANGUAGES
 from wasitool.runspec import Invoke
@@ -38,6 +39,14 @@ EXPECT_KEYS = ("exit_code", "stdout", "stderr", "results")
 DIR_KEYS = ("guest", "fixture", "fresh", "ro")
 INVOKE_KEYS = ("export", "args")
 _FIX = f"correct {TABLE}"
+
+
+Word = TypeVar("Word", bound=str)
+
+
+def one_of(value: object, options: tuple[Word, ...]) -> Word | None:
+    """`value` as the option it equals (typed as the options' Literal), or None."""
+    return next((option for option in options if option == value), None)
 
 
 class Fields:
@@ -77,12 +86,13 @@ class Fields:
             self.fail(self.field(key), f"must be a string, not {value!r}", f'write {key} = "..." (quoted)')
         return value
 
-    def choice(self, key: str, options: tuple[str, ...], fix: str) -> str:
+    def choice(self, key: str, options: tuple[Word, ...], fix: str) -> Word:
         """One of `options`; the first one when the key is absent."""
         value = self.text(key) if key in self.value else options[0]
-        if value not in options:
+        chosen = one_of(value, options)
+        if chosen is None:
             self.fail(self.field(key), f"must be one of {', '.join(options)}, not {value!r}", fix)
-        return value
+        return chosen
 
     def strings(self, key: str, known: Collection[str] = ()) -> tuple[str, ...]:
         """A list of strings (each one of `known`, when given)."""
@@ -158,14 +168,15 @@ def parse_example(name: str, entry: Any, project: Project) -> Example:
     )
 
 
-def _wasi(fields: Fields) -> tuple[str, ...]:
+def _wasi(fields: Fields) -> tuple[WasiTarget, ...]:
     """`wasi = "p2"` or `wasi = ["p1", "p2"]`: what is built, each target once (default: p1)."""
     value = fields.value.get("wasi", "p1")
     targets = fields.strings("wasi", WASI_TARGETS) if isinstance(value, list) else (value,)
-    if not targets or len(set(targets)) != len(targets) or any(t not in WASI_TARGETS for t in targets):
+    chosen = tuple(target for target in (one_of(t, WASI_TARGETS) for t in targets) if target is not None)
+    if not targets or len(set(targets)) != len(targets) or len(chosen) != len(targets):
         fields.fail(fields.field("wasi"), f"must be one of {', '.join(WASI_TARGETS)} or a list of them, not {value!r}",
                     'write wasi = "p1" (a core module), "p2" (a WASI 0.2 component) or ["p1", "p2"]')
-    return targets
+    return chosen
 
 
 def _invoke(run: Fields) -> Invoke:
@@ -226,7 +237,8 @@ def _output_check(expect: Fields, stream: str) -> OutputCheck:
     table = Fields(value, expect.field(stream), expect.file, CHECK_MODES)
     if len(table.value) != 1:
         table.fail(table.at, f"needs exactly one of {', '.join(CHECK_MODES)}", fix)
-    ((mode, _),) = table.value.items()
+    ((key, _),) = table.value.items()
+    mode = one_of(key, CHECK_MODES) or "exact"  # Fields(..., CHECK_MODES) refused any other key
     text = table.text(mode)
     if mode == "regex":
         try:

@@ -11,20 +11,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal, get_args
 
 from wasitool.languages import LANGUAGES, Language
 from wasitool.runspec import Invoke, Preopen, RunSpec
 
-if TYPE_CHECKING:
-    pass
-
-
 TABLE = "wasitool.toml"
-CHECK_MODES = ("exact", "regex", "sorted")
-KINDS = ("command", "library")
-WASI_TARGETS = ("p1", "p2")  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
-MODULE_SUFFIXES = {"p1": ".wasm", "p2": ".p2.wasm"}
+CheckMode = Literal["exact", "regex", "sorted"]
+ExampleKind = Literal["command", "library"]
+WasiTarget = Literal["p1", "p2"]  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
+CHECK_MODES: tuple[CheckMode, ...] = get_args(CheckMode)
+KINDS: tuple[ExampleKind, ...] = get_args(ExampleKind)
+WASI_TARGETS: tuple[WasiTarget, ...] = get_args(WasiTarget)
+MODULE_SUFFIXES: dict[WasiTarget, str] = {"p1": ".wasm", "p2": ".p2.wasm"}
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,7 @@ class OutputCheck:
     text; `sorted`: the lines compared after sorting both sides (for directory order and the like).
     """
 
-    mode: str = "exact"
+    mode: CheckMode = "exact"
     text: str = ""
 
 
@@ -66,8 +65,8 @@ class Example:
     source: str  # path under src/
     teaches: str
     root: Path  # the project's root (where its SConstruct runs)
-    kind: str = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
-    wasi: tuple[str, ...] = ("p1",)  # what is built: "p1" (a core module) and/or "p2" (a component)
+    kind: ExampleKind = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
+    wasi: tuple[WasiTarget, ...] = ("p1",)  # what is built: "p1" (a core module) and/or "p2" (a component)
     features: tuple[str, ...] = ()  # wasm features the build enables (wat2wasm flags)
     requires: tuple[str, ...] = ()  # engine features needed to run it (e.g. "exceptions")
     native: bool = False  # also build a host binary (C examples with a main)
