@@ -22,13 +22,14 @@ from wasitool.component import adapter as adapt
 from wasitool.component import binary as cb
 from wasitool.component.wit import Renderer, WorldItem, world_items, world_text
 from wasitool.errors import WasitoolError
+from wasitool.toolchain.roles import Role
 from wasitool.wasmbin import Module, parse_module
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 WASM_TOOLS_ENV = "WASITOOL_WASM_TOOLS"
-WASM_TOOLS_ROLE = "wasm-tools"
+WASM_TOOLS_ROLE: Role = "wasm-tools"
 _FIX_FILE = "give a valid .wasm component or module"
 
 

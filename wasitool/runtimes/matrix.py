@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from wasitool.errors import WasitoolError
 from wasitool.runtimes.base import Runtime, timeout_seconds
@@ -20,7 +20,11 @@ from wasitool.runtimes.base import Runtime, timeout_seconds
 if TYPE_CHECKING:
     from wasitool.examples import Example
 
-PASS, FAIL, UNSUPPORTED, NOT_FOUND = "pass", "fail", "unsupported", "not found"
+CheckStatus = Literal["pass", "fail", "unsupported", "not found"]
+PASS: CheckStatus = "pass"
+FAIL: CheckStatus = "fail"
+UNSUPPORTED: CheckStatus = "unsupported"
+NOT_FOUND: CheckStatus = "not found"
 
 
 @dataclass
@@ -29,7 +33,7 @@ class Cell:
 
     example: str
     runtime: str
-    status: str
+    status: CheckStatus
     detail: str = ""  # the first differing line, or why it was not run
     differences: list[str] = field(default_factory=list)  # every difference (wasitool.expect wording)
     allowed: list[str] = field(default_factory=list)  # declared legitimate differences that applied

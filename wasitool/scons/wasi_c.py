@@ -40,6 +40,7 @@ from SCons.Script import Action
 
 from wasitool.errors import WasitoolError
 from wasitool.languages import suffixes
+from wasitool.toolchain.roles import Role
 
 C_SUFFIXES = suffixes("c")
 CXX_SUFFIXES = suffixes("c++")
@@ -58,8 +59,8 @@ def generate(env: Any) -> None:
     env["WASI_P2CC"] = role_command(toolchain, "wasip2-cc")
     env["WASI_P2CXX"] = role_command(toolchain, "wasip2-c++")
     env["WASI_COMPONENT_NEW"] = role_command(toolchain, "component-new")
-    for kind in ("command", "reactor"):
-        env[f"WASI_ADAPTER_{kind.upper()}"] = role_file(toolchain, f"wasi-adapter-{kind}")
+    env["WASI_ADAPTER_COMMAND"] = role_file(toolchain, "wasi-adapter-command")
+    env["WASI_ADAPTER_REACTOR"] = role_file(toolchain, "wasi-adapter-reactor")
     env.SetDefault(
         CPPPATH=[],
         INCPREFIX="-I",
@@ -212,7 +213,7 @@ def use_toolchain(env: Any) -> Any:
     return toolchain
 
 
-def role_command(toolchain: Any, role: str) -> list[str]:
+def role_command(toolchain: Any, role: Role) -> list[str]:
     """The argv prefix of `role`, or a placeholder naming the problem (the build then fails saying it)."""
     if toolchain is None:
         return [f"wasitool-no-toolchain-for-{role}"]
@@ -222,7 +223,7 @@ def role_command(toolchain: Any, role: str) -> list[str]:
         return [f"wasitool-toolchain-has-no-{role}"]
 
 
-def role_file(toolchain: Any, role: str) -> str:
+def role_file(toolchain: Any, role: Role) -> str:
     """The file of `role` (an adapter), or a placeholder naming the problem (the build then fails saying it)."""
     if toolchain is None or not toolchain.has(role):
         return f"wasitool-toolchain-has-no-{role}"

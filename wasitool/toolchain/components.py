@@ -13,15 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wasitool.errors import ToolchainError
+from wasitool.toolchain.roles import Role
 
 if TYPE_CHECKING:
     from wasitool.toolchain.manifest import Toolchain
 
-ADAPTERS = {"command": "wasi-adapter-command", "reactor": "wasi-adapter-reactor"}  # adapter kind -> role
-NATIVE_COMPILERS = {"c": "wasip2-cc", "c++": "wasip2-c++"}  # language -> role of a wasm32-wasip2 compiler
+# adapter kind -> role
+ADAPTERS: dict[str, Role] = {"command": "wasi-adapter-command", "reactor": "wasi-adapter-reactor"}
+# language -> role of a wasm32-wasip2 compiler
+NATIVE_COMPILERS: dict[str, Role] = {"c": "wasip2-cc", "c++": "wasip2-c++"}
 ADAPTED_IMPORT = "wasi_snapshot_preview1"  # the core module's import the adapter satisfies
 # Which tool of the default lock offers each role (for the message when a lock lacks it).
-TOOL_OF = {"component-new": "wasm-tools", "wasm-tools": "wasm-tools",
+TOOL_OF: dict[Role, str] = {"component-new": "wasm-tools", "wasm-tools": "wasm-tools",
            "wasi-adapter-command": "wasi-adapters", "wasi-adapter-reactor": "wasi-adapters"}
 
 
@@ -47,7 +50,7 @@ def component_new(toolchain: Toolchain, adapter: str, lock: Path) -> list[str]:
     return [*toolchain.command("component-new"), "--adapt", f"{ADAPTED_IMPORT}={toolchain.file(role)}"]
 
 
-def missing_for_components(toolchain: Toolchain, role: str, lock: Path) -> ToolchainError:
+def missing_for_components(toolchain: Toolchain, role: Role, lock: Path) -> ToolchainError:
     """Why `role` is missing: the lock predates the component tools, setup skipped them, or a source lacks it."""
     from wasitool.toolchain.lock import load_lock
 
