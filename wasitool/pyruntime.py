@@ -40,7 +40,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
         return RunResult(0, unsupported=f"{', '.join(missing)} not supported by engine {eng.name}")
     if spec.timeout is not None and (limits is None or limits.timeout is None):
         limits = (limits or Limits()).with_timeout(spec.timeout)
-    module = eng.compile(spec.module)
+    module = eng.compile(spec.module, spec.argv0 or None)  # messages name what the user gave
     with ExitStack() as stack:
         wanted = (spec.stdin is not None, capture, capture)
         stdin, out, err = (_temp_file(stack) if w else None for w in wanted)
