@@ -319,3 +319,12 @@ def wasmtime_only(engine_name):
     if engine_name != "wasmtime":
         pytest.skip("fuel is a wasmtime feature")
     return engine_name
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("1e308", MAX_TIMEOUT), ("inf", MAX_TIMEOUT), ("nan", 60.0),
+                                                ("-5", 60.0), ("2.5", 2.5)])
+def test_check_time_limit_from_the_environment_saturates(monkeypatch, value, seconds):
+    from wasitool.runtimes.base import DEFAULT_TIMEOUT, timeout_seconds
+
+    monkeypatch.setenv("WASITOOL_TIMEOUT", value)
+    assert timeout_seconds() == (DEFAULT_TIMEOUT if seconds == 60.0 else seconds)
