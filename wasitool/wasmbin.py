@@ -202,7 +202,7 @@ class Export:
     index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     id: int
     name: str  # "Type", "Code", ... or a custom section's own name
