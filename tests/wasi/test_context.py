@@ -90,7 +90,7 @@ class _BrokenMemory:
 
 def test_a_bug_in_a_host_call_raises_in_strict_mode(tmp_path: Path) -> None:
     """The suite runs strict (tests/conftest.py): a bug cannot hide behind an errno."""
-    assert guard.STRICT
+    assert guard.strict()
     ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path, ".")]))
     ctx.bind_memory(_BrokenMemory())
     funcs = ctx.host_functions()
@@ -102,7 +102,7 @@ def test_a_bug_in_a_host_call_raises_in_strict_mode(tmp_path: Path) -> None:
 
 def test_a_bug_in_a_host_call_is_eio_and_logged_once_in_production(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(guard, "STRICT", False)
+    monkeypatch.setenv(guard.STRICT_ENV, "0")
     monkeypatch.setattr(guard, "_logged", [])
     monkeypatch.setenv("WASITOOL_HOME", str(tmp_path / "store"))
     ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path, ".")]))
@@ -120,7 +120,7 @@ def test_a_bug_in_a_host_call_is_eio_and_logged_once_in_production(tmp_path: Pat
 
 
 def test_a_self_guarded_call_names_itself_in_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(guard, "STRICT", False)
+    monkeypatch.setenv(guard.STRICT_ENV, "0")
     monkeypatch.setattr(guard, "_logged", [])
     monkeypatch.setenv("WASITOOL_HOME", str(tmp_path / "store"))
     ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[]))

@@ -5,7 +5,7 @@ pointer outside memory: EFAULT). Anything else is a wasitool bug. In production 
 the first such bug of the process is logged with its call and traceback to `<store>/logs/` (the guest's
 output is left alone). With `$WASITOOL_STRICT_HOST_CALLS=1` (the test suite sets it) the bug is raised
 instead, so that a test checking "an errno in 0..76" cannot pass on a crash. The environment is read
-once, at import; the hot path pays nothing (the check sits in the exception handler).
+when a bug happens: the hot path pays nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from .errno import EFAULT, EIO, ErrnoError, from_oserror
 
 HostFunction = Callable[..., "int | None"]
 STRICT_ENV = "WASITOOL_STRICT_HOST_CALLS"
-STRICT = os.environ.get(STRICT_ENV, "") not in ("", "0")
 
 # Calls that catch their own exceptions (the hot ones), registered without the wrapper.
 SELF_GUARDED = frozenset({"fd_write", "fd_read", "fd_seek", "fd_tell", "clock_time_get", "proc_exit"})
@@ -37,11 +36,16 @@ def errno_of(exc: Exception, call: str | None = None) -> int:
         return from_oserror(exc)
     if isinstance(exc, struct.error):
         return EFAULT
-    if STRICT:
+    if strict():
         raise exc
     if not _logged:
         _logged.append(_log_bug(exc, call))
     return EIO
+
+
+def strict() -> bool:
+    """Whether a bug in a host call is raised (`$WASITOOL_STRICT_HOST_CALLS` set and not 0)."""
+    return os.environ.get(STRICT_ENV, "") not in ("", "0")
 
 
 def guard(fn: HostFunction) -> HostFunction:
