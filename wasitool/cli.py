@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from wasitool.errors import WasitoolError
 
@@ -326,9 +327,50 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with wasitool's errors: one line naming the problem and the fix (no usage dump), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"wasitool: error: {' '.join(message.split())} (fix: {_usage_fix(self.prog, message)})\n")
+
+
+def _usage_fix(prog: str, message: str) -> str:
+    """What to do about an argparse error: the likely intent where the mistake is a common one."""
+    import difflib
+    import re
+
+    if (choice := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)) is not None:
+        options = re.findall(r"'([^']*)'", choice.group(2))
+        close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.75)
+        if close and "argument COMMAND" in message:
+            return f"did you mean `{prog} {close[0]}`?"
+        return f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(options)}"
+    if message.startswith("unrecognized arguments: "):
+        extra = message.removeprefix("unrecognized arguments: ").split()
+        if "--mapdir" in extra or any(item.startswith("--mapdir=") for item in extra):
+            return "preopen with --dir HOST::GUEST; --mapdir is the old wasmtime CLI's spelling"
+        if prog == "wasitool run" and not any(item.startswith("-") for item in extra):
+            return f"put guest arguments after --, as in `wasitool run NAME -- {' '.join(extra)}`"
+    return f"see `{prog} --help`"
+
+
+def _attach_values(argv: list[str]) -> list[str]:
+    """`--cflags '-Iinc'` and `-X -DN`: options whose value starts with `-`, which argparse would take for
+    an option; given here in their attached form (`--cflags=-Iinc`, `-X-DN`)."""
+    attached: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word in ("--cflags", "-X"):
+            value = next(words, None)
+            if value is not None:
+                word = f"--cflags={value}" if word == "--cflags" else f"-X{value}"
+        attached.append(word)
+    return attached
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand (for --help, --version and mistakes)."""
-    parser = argparse.ArgumentParser(prog="wasitool", description=DESCRIPTION, formatter_class=_Formatter)
+    parser = _Parser(prog="wasitool", description=DESCRIPTION, formatter_class=_Formatter)
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, add_arguments) in COMMANDS.items():
@@ -339,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
 def command_parser(name: str) -> argparse.ArgumentParser:
     """A parser for one subcommand only: what `wasitool NAME ...` needs, built in a fraction of the time."""
     help_text, add_arguments = COMMANDS[name]
-    parser = argparse.ArgumentParser(prog=f"wasitool {name}", description=help_text, formatter_class=_Formatter)
+    parser = _Parser(prog=f"wasitool {name}", description=help_text, formatter_class=_Formatter)
     add_arguments(parser)
     parser.set_defaults(command=name)
     return parser
@@ -358,6 +400,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if "--" in argv:
         cut = argv.index("--")
         argv, guest_args = argv[:cut], argv[cut + 1 :]
+    if argv and argv[0] in ("build", "run"):
+        argv = _attach_values(argv)
     if argv and argv[0] in ATTACHED_ONLY:
         argv = [ATTACHED_ONLY[argv[0]].get(item, item) for item in argv]
     if argv and argv[0] in COMMANDS:

@@ -222,6 +222,11 @@ def _parse_dir(item: str) -> Preopen:
                         "write --dir HOST::GUEST, or --dir HOST to use the same name in the guest")
     path = Path(host)
     if not path.is_dir():
+        if ":" in host and not sep:  # `--dir data:/data`: one colon, as docker -v
+            one, _, other = host.partition(":")
+            raise WasiError(f"--dir {item!r}: {host} is not a directory",
+                            f"a guest path comes after two colons: --dir {one}::{other}{':ro' if readonly else ''} "
+                            "(HOST::GUEST)")
         raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
     return Preopen(path, guest if sep else host, readonly)
 
