@@ -248,7 +248,8 @@ def _args_inspect(p: argparse.ArgumentParser) -> None:
     view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
     view.add_argument("--wit", action="store_true", help="a component's WIT (wasm-tools when the toolchain has "
                       "it, else wasitool's own printer)")
-    p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N rows: chains (--callers, "
+                   "default 100), instructions (--disasm, 10000), strings (--data, 1000), rows per table (1000)")
     p.add_argument("--module", type=_index, metavar="N", help="a component's core module N: its tables, or the "
                    "module --callers, --disasm and --data look at (default: the program's)")
     p.add_argument("--json", action="store_true")
