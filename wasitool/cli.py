@@ -46,7 +46,9 @@ def _args_env(p: argparse.ArgumentParser) -> None:
 
 
 def _args_exec(p: argparse.ArgumentParser) -> None:
-    p.epilog = "Example: wasitool exec -- make CC='$CC' (the command sees CC, CXX, AR, RANLIB, ... and PATH)"
+    p.epilog = ("Example: wasitool exec -- make CC=wasm32-wasi-cc AR='wasm32-wasi-ar rc' RANLIB=wasm32-wasi-ranlib "
+                "(the command sees CC, CXX, AR, RANLIB, ... and a PATH with those wrappers; name them on make's "
+                "command line when its makefile assigns CC itself)")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD", help="the command and its arguments (after --)")
 
