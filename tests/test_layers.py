@@ -19,11 +19,12 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"__init__", "errors", "digest", "filelock", "platforms", "runspec", "plugins", "tomlread",
                "shipped", "exitcodes", "languages", "confined", "depfile", "watflags"}),
     # the domain rooms: the toolchain store, WASI hosts, engines, wasm and component formats
-    frozenset({"toolchain", "wasi", "engines", "wasip2", "component", "wasmread", "wasmbin", "wasmcode", "callgraph"}),
+    frozenset({"toolchain", "wasi", "engines", "wasip2", "component", "wasmread", "wasmbin", "wasmcode", "callgraph",
+               "bug_report"}),
     # projects and what builds, runs and judges them
     frozenset({"project", "examples", "example_table", "expect", "diffing", "legit_differences", "build",
                "verify", "sums", "onefile", "scons", "runtimes", "pyruntime", "inspect_module",
-               "inspect_component", "bug_report", "faultsweep"}),
+               "inspect_component", "faultsweep", "built_files"}),
     # the command line
     frozenset({"commands", "cli", "__main__"}),
 )

@@ -47,7 +47,9 @@ def _args_env(p: argparse.ArgumentParser) -> None:
 
 
 def _args_exec(p: argparse.ArgumentParser) -> None:
-    p.epilog = "Example: wasitool exec -- make CC='$CC' (the command sees CC, CXX, AR, RANLIB, ... and PATH)"
+    p.epilog = ("Example: wasitool exec -- make CC=wasm32-wasi-cc AR='wasm32-wasi-ar rc' RANLIB=wasm32-wasi-ranlib "
+                "(the command sees CC, CXX, AR, RANLIB, ... and a PATH with those wrappers; name them on make's "
+                "command line when its makefile assigns CC itself)")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD", help="the command and its arguments (after --)")
 
@@ -249,7 +251,8 @@ def _args_inspect(p: argparse.ArgumentParser) -> None:
     view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
     view.add_argument("--wit", action="store_true", help="a component's WIT (wasm-tools when the toolchain has "
                       "it, else wasitool's own printer)")
-    p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N rows: chains (--callers, "
+                   "default 100), instructions (--disasm, 10000), strings (--data, 1000), rows per table (1000)")
     p.add_argument("--module", type=_index, metavar="N", help="a component's core module N: its tables, or the "
                    "module --callers, --disasm and --data look at (default: the program's)")
     p.add_argument("--json", action="store_true")

@@ -13,7 +13,7 @@ Both raise `ValueError` (one line, naming the problem) for anything that is not 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from wasitool.wasmread import Reader
 
@@ -122,7 +122,7 @@ class Export:
     index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     id: int
     name: str  # "Type", "Code", ... or a custom section's own name
@@ -238,6 +238,7 @@ def parse_module(data: bytes) -> Module:
         raise ValueError("unsupported wasm binary version (only version 1 modules are read)")
     module = Module(data)
     r = Reader(data, 8)
+    view = memoryview(data)  # each section's reader ends at the section's end: O(1), not a copy
     try:
         while r.pos < len(data):
             section_id, size = r.byte(), r.uleb()
@@ -245,7 +246,7 @@ def parse_module(data: bytes) -> Module:
             if end > len(data):
                 raise ValueError(f"{SECTION_NAMES.get(section_id, 'unknown')} section at {start:#x} runs past "
                                  "the end of the file")
-            section = Reader(data[:end], start)
+            section = Reader(cast(bytes, view[:end]), start)  # reads as bytes; `take` copies out
             name, count = _read_section(module, section_id, section)
             module.sections.append(Section(section_id, name, start, size, count))
             r.pos = end

@@ -20,7 +20,7 @@ class Reader:
     """
 
     def __init__(self, data: bytes, pos: int = 0) -> None:
-        self.data, self.pos = data, pos
+        self.data, self.pos = data, pos  # or a memoryview slice: it bounds a section without copying it
 
     def byte(self) -> int:
         value = self.data[self.pos]
@@ -28,6 +28,10 @@ class Reader:
         return value
 
     def uleb(self) -> int:
+        value = self.data[self.pos]
+        if value < 0x80:  # one byte: most LEB128 numbers in a module
+            self.pos += 1
+            return value
         return self._leb(signed=False)
 
     def sleb(self) -> int:
@@ -46,7 +50,7 @@ class Reader:
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.data):
             raise IndexError("read past the end")
-        chunk = self.data[self.pos : self.pos + n]
+        chunk = bytes(self.data[self.pos : self.pos + n])  # no copy when `data` is bytes
         self.pos += n
         return chunk
 
