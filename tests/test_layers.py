@@ -149,3 +149,13 @@ def test_the_checker_sees_lazy_relative_and_type_only_imports() -> None:
     assert found == {"wasitool.project", "wasitool.toolchain.lock", "wasitool.toolchain.sources.base", "wasitool.cli"}
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert cycles(graph) == [["a", "b", "c"]]
+
+
+def test_every_shipped_path_exists_and_no_module_finds_package_files_itself() -> None:
+    from wasitool import shipped
+
+    paths = {name: value for name, value in vars(shipped).items() if name.isupper()}
+    assert paths and all(path.exists() for path in paths.values()), paths
+    homemade = sorted(name for name, path in MODULES.items()
+                      if name != "wasitool.shipped" and "Path(__file__)" in path.read_text(encoding="utf-8"))
+    assert homemade == []  # a file shipped in the package gets its name in wasitool/shipped.py

@@ -27,7 +27,7 @@ from wasitool.example_table import load_examples, select_examples
 from wasitool.examples import Example
 from wasitool.filelock import exclusive_lock
 from wasitool.project import Project, current_or_bundled, export_project, load_project
-from wasitool.shipped import SCONS_TOOLS
+from wasitool.shipped import PACKAGE, SCONS_TOOLS
 from wasitool.toolchain.manifest import Toolchain, write_json_atomic
 from wasitool.toolchain.paths import load_toolchain, record_of
 
@@ -118,7 +118,7 @@ def inputs_digest(project: Project) -> str:
         h.update(label.encode() + b"\0" + sha256_file(path).encode() + b"\n")
     record = record_of(project.lock)
     h.update(b"toolchain\0" + (sha256_file(record).encode() if record.is_file() else b"-") + b"\n")
-    h.update(b"examples.py\0" + sha256_file(Path(__file__).with_name("examples.py")).encode() + b"\n")
+    h.update(b"examples.py\0" + sha256_file(PACKAGE / "examples.py").encode() + b"\n")
     for var in ("CC", "SOURCE_DATE_EPOCH"):
         h.update(f"{var}={os.environ.get(var, '')}\n".encode())
     return h.hexdigest()
