@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from wasitool.runspec import RunResult, RunSpec
 
+COMPONENT_ENGINES = frozenset({"wasmtime"})  # engines wasitool's WASI 0.2 host runs components on
+
 
 class PythonRuntime:
     """`wasitool.pyruntime.run(spec, engine)` in this process; available when the engine's packages import."""
@@ -19,6 +21,13 @@ class PythonRuntime:
 
     def run(self, spec: RunSpec) -> RunResult:
         from wasitool import pyruntime
+
+        if self.engine not in COMPONENT_ENGINES:
+            from wasitool.runtimes.base import no_components
+
+            refused = no_components(spec, f"the {self.engine} engine has no component model")
+            if refused is not None:
+                return refused
 
         return pyruntime.run(spec, self.engine, capture=True)
 
