@@ -20,7 +20,7 @@ DESCRIPTION = "Pinned WASI toolchains, reproducible example builds, a Python WAS
 def _args_setup(p: argparse.ArgumentParser) -> None:
     from wasitool.toolchain.sources import SOURCES
 
-    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source")
+    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source (for every tool that has one)")
     p.add_argument("--offline", action="store_true", help="use only the store and local mirrors")
     p.add_argument("--mirror", metavar="DIR_OR_URL", help="look up archives by file name here first")
     p.add_argument("--frozen", action="store_true", help="only hash-pinned sources; fail otherwise")
@@ -51,7 +51,8 @@ def _args_exec(p: argparse.ArgumentParser) -> None:
 
 
 def _args_which(p: argparse.ArgumentParser) -> None:
-    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, ...")
+    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, wasm-tools, "
+                   "wasi-adapter-command (a file), ...")
     p.add_argument("--argv", action="store_true", help="print the command the wrapper runs instead of its path")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
@@ -102,6 +103,9 @@ def _args_compile(p: argparse.ArgumentParser) -> None:
     g.add_argument("--export", action="append", default=[], metavar="NAME",
                    help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
                         "first); without it every function is exported and libc is not linked")
+    g.add_argument("--wasi", choices=("p1", "p2"), default="p1",
+                   help="p1: a core module (default); p2: a WASI 0.2 component (the preview1 adapter, "
+                        "reactor with --lib; or wasi-sdk's wasm32-wasip2 target)")
 
 
 def _args_build(p: argparse.ArgumentParser) -> None:
@@ -132,7 +136,8 @@ def _args_run(p: argparse.ArgumentParser) -> None:
                 "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
                 "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
                 "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
-    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat); "
+                   "a file needs a slash or a suffix (./prog, x.wasm): a bare name is always a program's name")
     p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a directory (`:ro`: read-only)")

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 from wasitool.engines.features import FEATURE_PROBES
 from wasitool.errors import BuildError
-from wasitool.examples import CHECK_MODES, KINDS, LANGUAGES, DirSpec, Example, Expectation, OutputCheck
+from wasitool.examples import CHECK_MODES, KINDS, LANGUAGES, WASI_TARGETS, DirSpec, Example, Expectation, OutputCheck
 from wasitool.runspec import Invoke
 
 if TYPE_CHECKING:
     from wasitool.project import Project
 
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")  # a file name (out/NAME.wasm) and never a path or x.wasm
-EXAMPLE_KEYS = ("source", "teaches", "kind", "features", "requires", "native", "calls", "run", "expect")
+EXAMPLE_KEYS = ("source", "teaches", "kind", "wasi", "features", "requires", "native", "calls", "run", "expect")
 RUN_KEYS = ("args", "env", "dirs", "stdin", "invoke", "argv0", "timeout")
 EXPECT_KEYS = ("exit_code", "stdout", "stderr", "results")
 DIR_KEYS = ("guest", "fixture", "fresh", "ro")
@@ -124,6 +124,7 @@ def parse_example(name: str, entry: Any, project: Project) -> Example:
         src_dir=project.src,
         out_dir=project.out,
         kind=kind,
+        wasi=_wasi(fields),
         features=fields.strings("features", FEATURE_PROBES),
         requires=fields.strings("requires", FEATURE_PROBES),
         native=fields.boolean("native"),
@@ -142,6 +143,16 @@ def parse_example(name: str, entry: Any, project: Project) -> Example:
             results=expect.numbers("results") if expect.has("results") else None,
         ),
     )
+
+
+def _wasi(fields: Fields) -> tuple[str, ...]:
+    """`wasi = "p2"` or `wasi = ["p1", "p2"]`: what is built, each target once (default: p1)."""
+    value = fields.value.get("wasi", "p1")
+    targets = fields.strings("wasi", WASI_TARGETS) if isinstance(value, list) else (value,)
+    if not targets or len(set(targets)) != len(targets) or any(t not in WASI_TARGETS for t in targets):
+        fields.fail(fields.field("wasi"), f"must be one of {', '.join(WASI_TARGETS)} or a list of them, not {value!r}",
+                    'write wasi = "p1" (a core module), "p2" (a WASI 0.2 component) or ["p1", "p2"]')
+    return targets
 
 
 def _invoke(run: Fields) -> Invoke:

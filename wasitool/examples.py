@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 TABLE = "wasitool.toml"
 CHECK_MODES = ("exact", "regex", "sorted")
 KINDS = ("command", "library")
+WASI_TARGETS = ("p1", "p2")  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
+MODULE_SUFFIXES = {"p1": ".wasm", "p2": ".p2.wasm"}
 LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".wat": "wat"}
 _FIX = f"correct {TABLE}"
 
@@ -69,6 +71,7 @@ class Example:
     teaches: str
     root: Path  # the project's root (where its SConstruct runs)
     kind: str = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
+    wasi: tuple[str, ...] = ("p1",)  # what is built: "p1" (a core module) and/or "p2" (a component)
     features: tuple[str, ...] = ()  # wasm features the build enables (wat2wasm flags)
     requires: tuple[str, ...] = ()  # engine features needed to run it (e.g. "exceptions")
     native: bool = False  # also build a host binary (C examples with a main)
@@ -104,8 +107,13 @@ class Example:
 
     @property
     def module(self) -> Path:
-        """The built module: `<out>/<name>.wasm`."""
-        return self.out / f"{self.name}.wasm"
+        """The built module: `<out>/<name>.wasm`, or for an example built only as a component, that component."""
+        return self.modules[self.wasi[0]]
+
+    @property
+    def modules(self) -> dict[str, Path]:
+        """What the build writes, per WASI target: p1 `<out>/<name>.wasm`, p2 `<out>/<name>.p2.wasm`."""
+        return {target: self.out / f"{self.name}{MODULE_SUFFIXES[target]}" for target in self.wasi}
 
     @property
     def native_binary(self) -> Path | None:

@@ -45,16 +45,16 @@ def lock_copy(path: Path, summary: str = "", bump_wabt: bool = False) -> Path:
 
 
 def fake_install(store: Path, lock_path: Path) -> None:
-    """A manifest where every pip pin of the lock installs; wasi-sdk points zig's cache into the store."""
+    """A manifest where every reproducible pin of the lock installs; wasi-sdk points zig's cache into the store."""
     for tool in load_lock(lock_path).tools.values():
-        (spec,) = [s for s in tool.sources if s.kind == "pip"]
+        spec = tool.ordered_sources[0]
         directory = Store(store).install_dir(spec, spec.platforms[HOST], HOST)
         if directory.is_dir():
             continue
         directory.mkdir(parents=True)
         (directory / "payload.bin").write_bytes(b"x" * 1000)
         env = {"ZIG_GLOBAL_CACHE_DIR": f"{store}/cache/zig"} if tool.name == "wasi-sdk" else {}
-        write_tool_manifest(InstalledTool(tool.name, "pip", spec.version, str(directory),
+        write_tool_manifest(InstalledTool(tool.name, spec.kind, spec.version, str(directory),
                                           {role: [f"{directory}/{role}"] for role in tool.provides}, env=env),
                             directory)
 
@@ -119,7 +119,7 @@ def test_gc_dry_run_lists_and_gc_removes_what_no_known_lock_uses(littered_store:
     assert not (store / "tmp" / "wasi-sdk-pip-x-123").exists() and (store / "cache" / "zig").is_dir()
     assert sum(p.stat().st_size for p in littered_store["engine"].glob("*.bin")) <= 100
     toolchain = load_toolchain(root=store, lock=littered_store["a"])  # a's tools were kept
-    assert {t.version for t in toolchain.tools.values()} == {"0.17.0.post0", "1.0.42.0"}
+    assert {t.version for t in toolchain.tools.values()} == {"0.17.0.post0", "1.0.42.0", "1.262.0.0", "1.35.0"}
     assert wasitool("store", "gc", "--dry-run", store=store, **env).stdout.strip() == "nothing to remove"
 
 

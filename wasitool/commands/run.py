@@ -33,8 +33,8 @@ def main(args: argparse.Namespace) -> int:
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
-    if source is None and (args.optimize or args.cflags or args.lib or args.export):
-        raise WasiError("-O, -X/--cflags, --lib and --export apply to a source file (FILE.c, FILE.cc)",
+    if source is None and (args.optimize or args.cflags or args.lib or args.export or args.wasi != "p1"):
+        raise WasiError("-O, -X/--cflags, --lib, --export and --wasi apply to a source file (FILE.c, FILE.cc)",
                         "drop them, or run the source file")
     example = None if source is not None or _is_module_path(args.target) else _load_example(args.target)
     if args.diff and example is None:
@@ -102,8 +102,8 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
     the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
     from wasitool import onefile
 
-    options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export))
-    if onefile.language_of(source) != "wat":
+    options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export), args.wasi)
+    if onefile.language_of(source) != "wat" or args.wasi != "p1":
         return onefile.build(source, options)
     if options != onefile.Options():
         raise WasiError(f"{source} is assembled by the engine as it is: compile options do not apply",
@@ -114,7 +114,9 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
 
 
 def _is_module_path(target: str) -> bool:
-    return target.endswith(".wasm") or "/" in target or "\\" in target or Path(target).is_file()
+    """A path has a slash or a suffix (`./readdir`, `x.wasm`); anything else is a program's name, even when a
+    file of that name is in the working directory (a native build of it, say)."""
+    return "/" in target or "\\" in target or "." in Path(target).name or target in (".", "..")
 
 
 def _load_example(name: str) -> Example:
@@ -127,6 +129,9 @@ def _load_example(name: str) -> Example:
         examples = load_examples(project=candidate)
         if name in examples:
             return examples[name]
+    if Path(name).exists():
+        raise WasiError(f"no program or example is named `{name}` (a bare name is never a file)",
+                        f"to run the file, write ./{name}; `wasitool examples` lists the names")
     raise WasiError(f"unknown program or example `{name}` and no such file",
                     "list them with `wasitool examples`, or pass a path to a .wasm, .wat or .c file")
 
