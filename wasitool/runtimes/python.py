@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from wasitool.runspec import RunResult, RunSpec
 
-COMPONENT_ENGINES = frozenset({"wasmtime"})  # engines wasitool's WASI 0.2 host runs components on
-
 
 class PythonRuntime:
     """`wasitool.pyruntime.run(spec, engine)` in this process; available when the engine's packages import."""
@@ -19,16 +17,21 @@ class PythonRuntime:
 
         return unavailable_reason(self.engine)
 
+    def runs_components(self) -> bool:
+        """True when the engine runs components (wasitool's WASI 0.2 host: the engine's `run_component`)."""
+        from wasitool.engines import ENGINES, unavailable_reason
+
+        return unavailable_reason(self.engine) is None and hasattr(ENGINES.factory(self.engine), "run_component")
+
     def run(self, spec: RunSpec) -> RunResult:
         from wasitool import pyruntime
 
-        if self.engine not in COMPONENT_ENGINES:
+        if not self.runs_components():
             from wasitool.runtimes.base import no_components
 
             refused = no_components(spec, f"the {self.engine} engine has no component model")
             if refused is not None:
                 return refused
-
         return pyruntime.run(spec, self.engine, capture=True)
 
 
