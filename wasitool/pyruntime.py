@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from contextlib import ExitStack
-from typing import IO, TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, TextIO, cast
 
 from wasitool.engines import load_engine
-from wasitool.engines.base import CompiledModule, Engine, Outcome, WasiHost
+from wasitool.engines.base import CompiledModule, ComponentGiven, Engine, Outcome, WasiHost
 from wasitool.engines.limits import Limits, timeout_line
 from wasitool.engines.traps import trap_line
+from wasitool.errors import WasiError
 from wasitool.runspec import RunResult, RunSpec
 
 if TYPE_CHECKING:
@@ -40,7 +41,12 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
         return RunResult(0, unsupported=f"{', '.join(missing)} not supported by engine {eng.name}")
     if spec.timeout is not None and (limits is None or limits.timeout is None):
         limits = (limits or Limits()).with_timeout(spec.timeout)
-    module = eng.compile(spec.module)
+    module: CompiledModule | ComponentGiven
+    try:
+        module = eng.compile(spec.module)
+    except ComponentGiven as component:
+        _check_component_run(eng, component)
+        module = component
     with ExitStack() as stack:
         wanted = (spec.stdin is not None, capture, capture)
         stdin, out, err = (_temp_file(stack) if w else None for w in wanted)
@@ -48,7 +54,9 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
             stdin.write(spec.stdin or b"")
             stdin.seek(0)
         fds = (stdin.fileno() if stdin else 0, out.fileno() if out else 1, err.fileno() if err else 2)
-        if limits is not None and eng.needs_child(limits):
+        if isinstance(module, ComponentGiven):
+            outcome = _run_component_here(eng, module, spec, fds, trace, limits)
+        elif limits is not None and eng.needs_child(limits):
             from wasitool.engines import supervisor
 
             # compile any variant the limits need here: wasmer's compiler threads do not survive a fork
@@ -85,6 +93,39 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
     summary = getattr(trace, "write_summary", None)
     if summary is not None:
         summary()
+    return outcome
+
+
+def _check_component_run(eng: Engine, component: ComponentGiven) -> None:
+    """A component runs only on an engine with the component model."""
+    if not hasattr(eng, "run_component"):
+        raise WasiError(f"{component.label} is a component: the {eng.name} engine has no component model",
+                        "run it with --engine wasmtime")
+
+
+def _run_component_here(eng: Engine, component: ComponentGiven, spec: RunSpec, fds: tuple[int, int, int],
+                        trace: Tracer | TextIO | None, limits: Limits | None) -> Outcome:
+    """Run a WASI 0.2 command component (or call the function `spec.invoke` names) with wasitool's 0.2 host
+    (`wasitool.wasip2`) on `fds`."""
+    from wasitool.engines.wasmtime_engine import WasmtimeEngine
+    from wasitool.wasi.config import WasiConfig
+    from wasitool.wasip2.host import ComponentHost
+
+    tracer = None
+    if trace is not None:
+        from wasitool.wasip2.trace import as_component_tracer
+
+        tracer = as_component_tracer(trace)
+    config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
+                        stdout=fds[1], stderr=fds[2])
+    runner = cast(WasmtimeEngine, eng)  # `_check_component_run` refused engines without `run_component`
+    host = ComponentHost(config, tracer)
+    try:
+        outcome = runner.run_component(component.data, component.label, host, limits, spec.invoke)
+    finally:
+        host.close()
+    if tracer is not None:
+        tracer.write_summary()
     return outcome
 
 

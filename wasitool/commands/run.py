@@ -29,6 +29,8 @@ def main(args: argparse.Namespace) -> int:
     from wasitool.engines import choose_engine
 
     engine, why = choose_engine(args.engine)
+    if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or is_component(args.target)):
+        engine, why = _component_engine(engine, why)
     limits = _limits(args)
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
@@ -47,7 +49,7 @@ def main(args: argparse.Namespace) -> int:
             spec = _apply_flags(RunSpec(Path(args.target)), args)
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
-        trace = _tracer(args, stack)
+        trace = _tracer(args, stack, spec.module)
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
         result = _run(spec, engine, example, args, trace, limits)  # writes the trace summary too
@@ -58,6 +60,25 @@ def main(args: argparse.Namespace) -> int:
     else:
         _print_results(result)
     return result.exit_code
+
+
+def is_component(target: str) -> bool:
+    """Whether `target` is a file holding a WebAssembly component (its header's layer is 1)."""
+    try:
+        with open(target, "rb") as f:
+            header = f.read(8)
+    except OSError:
+        return False
+    return header[:4] == b"\0asm" and header[6:8] == b"\x01\0"
+
+
+def _component_engine(engine: str, why: str) -> tuple[str, str]:
+    """The default engine for a component: wasmtime (the one with the component model) when importable."""
+    from wasitool.engines import unavailable_reason
+
+    if unavailable_reason("wasmtime") is not None:
+        return engine, why
+    return "wasmtime", f"default for a component: wasmtime has the component model (not {engine})"
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -200,15 +221,24 @@ def _parse_dir(item: str) -> Preopen:
     return Preopen(path, guest if sep else host, readonly)
 
 
-def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
+def _tracer(args: argparse.Namespace, stack: ExitStack, module: Path) -> Tracer | None:
     """The tracer the --trace* options ask for (None: no tracing, nothing wrapped).
 
-    Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end.
+    Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end. For a
+    component, --trace selects WASI 0.2 functions (checked against the host's when it starts).
     """
     lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None)
     if not (lines or args.trace_summary):
         return None
     from wasitool.wasi.trace import DEFAULT_MAX_BYTES, Tracer, select_calls
+
+    max_bytes = DEFAULT_MAX_BYTES if args.trace_bytes is None else args.trace_bytes
+    if is_component(str(module)):
+        from wasitool.wasip2.trace import ComponentTracer
+
+        out = _trace_file(args.trace_file, stack) if args.trace_file else sys.stderr
+        return ComponentTracer(out, args.trace, max_bytes=max_bytes, fmt=args.trace_format or "text", lines=lines,
+                               summary=args.trace_summary)
 
     try:
         calls = select_calls(args.trace or "all")
@@ -216,7 +246,6 @@ def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
         raise WasiError(f"--trace={args.trace}: {exc}",
                         "name preview1 functions or globs, e.g. --trace=path_open,fd_read*") from None
     stream = _trace_file(args.trace_file, stack) if args.trace_file else sys.stderr
-    max_bytes = DEFAULT_MAX_BYTES if args.trace_bytes is None else args.trace_bytes
     return Tracer(stream, calls, max_bytes=max_bytes, fmt=args.trace_format or "text", lines=lines,
                   summary=args.trace_summary)
 
