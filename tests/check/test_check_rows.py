@@ -12,7 +12,6 @@ import pytest
 from rich.console import Console
 
 from tests.check.conftest import ECHO_OUT
-from tests.support.components import p2kit
 from wasitool.commands import check
 from wasitool.errors import BuildError
 from wasitool.examples import Expectation, OutputCheck
@@ -23,9 +22,9 @@ from wasitool.runtimes.matrix import PASS, UNSUPPORTED, rows, run_matrix
 
 
 @pytest.fixture
-def both(examples, project: Path):
+def both(examples, project: Path, p2kit):
     """The echo example built both ways: out/echo.wasm and its component out/echo.p2.wasm."""
-    p2kit().adapt(project / "out" / "echo.wasm", project / "out" / "echo.p2.wasm")
+    p2kit.adapt(project / "out" / "echo.wasm", project / "out" / "echo.p2.wasm")
     return dataclasses.replace(examples["echo"], wasi=("p1", "p2"))
 
 
@@ -39,11 +38,12 @@ def test_rows_name_each_module(both, project: Path) -> None:
 
 
 def test_the_component_row_passes_with_the_exit_status_difference(both) -> None:
-    runtimes = [get_runtime(name) for name in ("node", "wasmtime-cli", "wasmtime-py-wasip2")]
+    runtimes = [get_runtime(name) for name in ("python-wasmtime", "node", "wasmtime-cli", "wasmtime-py-wasip2")]
     matrix = run_matrix([both], runtimes)
     assert matrix.examples == ["echo", "echo.p2"]
     status = {(c.example, c.runtime): (c.status, c.exit_code) for c in matrix.cells}
     assert status == {
+        ("echo", "python-wasmtime"): (PASS, 3), ("echo.p2", "python-wasmtime"): (PASS, 1),
         ("echo", "node"): (PASS, 3), ("echo", "wasmtime-cli"): (PASS, 3),
         ("echo", "wasmtime-py-wasip2"): (UNSUPPORTED, None),
         ("echo.p2", "node"): (UNSUPPORTED, None), ("echo.p2", "wasmtime-cli"): (PASS, 1),

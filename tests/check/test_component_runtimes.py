@@ -11,13 +11,12 @@ import pytest
 
 from tests.check.conftest import ECHO_OUT, TRAP_LINE, wat2wasm
 from tests.conftest import shared_store_path
-from tests.support.components import p2kit
 from wasitool.runspec import Invoke, Preopen, RunSpec
 from wasitool.runtimes import get_runtime
 from wasitool.runtimes.base import NOT_FOUND, is_component
 
-# The runtimes with a 0.2 host; jco installs its npm packages into the shared test store on first use (slow).
-COMPONENT_RUNTIMES = ["wasmtime-cli", "wasmtime-py-wasip2", pytest.param("jco", marks=pytest.mark.slow)]
+# The runtimes with a 0.2 host; jco installs its npm packages into the shared test store on first use.
+COMPONENT_RUNTIMES = ["python-wasmtime", "wasmtime-cli", "wasmtime-py-wasip2", "jco"]
 CORE_ONLY = {"python-wasmer": "runs core modules only: the wasmer engine has no component model",
              "node": "runs core modules only: node:wasi is preview1",
              "wasmer-cli": "runs core modules only: the wasmer CLI has no component model"}
@@ -47,9 +46,9 @@ STDIN_WAT = """(module
 
 
 @pytest.fixture(scope="module")
-def components(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """Core modules and their components (the preview1 command adapter): echo, trap, cat."""
-    kit = p2kit()
+def components(p2kit, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Core modules and their components (the pinned preview1 command adapter): echo, trap, cat."""
+    kit = p2kit
     out = tmp_path_factory.mktemp("components")
     made: dict[str, Path] = {}
     sources = {"echo": (Path(__file__).with_name("echo.wat")).read_text(), "trap": TRAP_WAT, "cat": STDIN_WAT}
@@ -104,7 +103,7 @@ def test_stdin_reaches_the_component(name: str, components: dict[str, Path],
     assert (result.exit_code, result.stdout) == (0, b"from stdin\n")
 
 
-@pytest.mark.parametrize("name", [*COMPONENT_RUNTIMES, "jco"])
+@pytest.mark.parametrize("name", ["wasmtime-cli", "wasmtime-py-wasip2", "jco"])
 def test_component_only_runtimes_refuse_what_they_cannot_run(name: str, components: dict[str, Path]) -> None:
     runtime = get_runtime(name)
     invoked = RunSpec(components["echo.p2"], invoke=Invoke("add", (1, 2)))

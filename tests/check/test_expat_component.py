@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 __all__ = ["expat_build", "expat_source"]  # the fixtures, built once with the pip toolchain
 
 # jco is left out: each of its runs transpiles the component again (seconds), checked by tests/check already.
-COMPONENT_RUNTIMES = ["wasmtime-py-wasip2", "wasmtime-cli"]
+COMPONENT_RUNTIMES = ["python-wasmtime", "wasmtime-py-wasip2", "wasmtime-cli"]
 PREVIEW1_RUNTIME = "wasmtime-cli"
 
 
