@@ -98,3 +98,16 @@ def test_check_command_selects_the_component_row(both, monkeypatch: pytest.Monke
     assert check.main(args) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["examples"] == ["echo.p2"] and data["cells"][0]["status"] == PASS
+
+
+def test_heap_addresses_may_move_up_by_whole_pages_in_a_component_row() -> None:
+    expected = Expectation(stdout=OutputCheck("exact", "malloc(100) = 0x1010010\nnext = 0x1010080\n"))
+    moved = RunResult(0, b"malloc(100) = 0x1030010\nnext = 0x1030080\n")  # two pages higher
+    _, result, used = adjust("wasmtime-cli", "heap.p2", expected, moved)
+    assert result.stdout == b"malloc(100) = 0x1010010\nnext = 0x1010080\n" and len(used) == 1
+    assert "64 KiB pages" in used[0].why
+    for wrong in (b"malloc(100) = 0x1010011\nnext = 0x1010080\n",  # not whole pages
+                  b"malloc(100) = 0x1000010\nnext = 0x1010080\n",  # lower
+                  b"malloc(200) = 0x1020010\nnext = 0x1020080\n"):  # other text
+        assert adjust("wasmtime-cli", "heap.p2", expected, RunResult(0, wrong))[1].stdout == wrong
+    assert adjust("wasmtime-cli", "heap", expected, moved)[1].stdout == moved.stdout  # the preview1 row
