@@ -115,6 +115,12 @@ class WasmtimeMemory:
         self._len = -1
         self._view = memoryview(bytearray())
 
+
+    @property
+    def store(self) -> wasmtime.Store:
+        """The store the memory lives in (what `engines.wasmtime_stacks` samples the guest's stack from)."""
+        return self._store
+
     def attach(self, memory: wasmtime.Memory) -> None:
         self._memory = memory
         self._size = (unchecked.data_size_function(self._store, memory) if self._direct
