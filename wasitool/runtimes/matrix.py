@@ -1,4 +1,8 @@
-"""Run examples on runtimes and judge every cell of the (examples × runtimes) matrix.
+"""Run examples on runtimes and judge every cell of the (rows × runtimes) matrix.
+
+A row is one module an example's build makes (`Row`): the example's name for its preview1 core module, and
+`NAME.p2` for its WASI 0.2 component (`wasi = ["p1", "p2"]` in the table), judged by the same expectation
+(with the component differences of `wasitool.legit_differences`).
 
 A cell is `pass`, `fail` (with the first differing line), `unsupported` (the runtime cannot run the
 example: a missing wasm feature, no native build, a declared skip) or `not found` (the runtime is not
@@ -9,18 +13,52 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 
 from wasitool.errors import WasitoolError
 from wasitool.runtimes.base import Runtime, timeout_seconds
 
 if TYPE_CHECKING:
-    from wasitool.examples import Example
+    from wasitool.examples import Example, Expectation
+    from wasitool.runspec import RunSpec
 
 PASS, FAIL, UNSUPPORTED, NOT_FOUND = "pass", "fail", "unsupported", "not found"
+
+
+class Judged(Protocol):
+    """What a cell is made from: a name, an expectation and the RunSpec of a run (an `Example` or a `Row`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def expect(self) -> Expectation: ...
+
+    def run_spec(self, workdir: Path) -> RunSpec: ...
+
+
+class Row(NamedTuple):
+    """One row of the matrix: an example built for one WASI target."""
+
+    name: str  # the example's name (p1), or `NAME.p2` (p2)
+    example: Example
+    module: Path
+
+    @property
+    def expect(self) -> Expectation:
+        return self.example.expect
+
+    def run_spec(self, workdir: Path) -> RunSpec:
+        return self.example.run_spec(workdir, self.module)
+
+
+def rows(examples: Sequence[Example]) -> list[Row]:
+    """Every module the examples' builds make, in table order: `NAME` (p1) then `NAME.p2` (p2)."""
+    return [Row(example.name if target == "p1" else f"{example.name}.{target}", example, module)
+            for example in examples for target, module in example.modules.items()]
 
 
 @dataclass
@@ -66,7 +104,7 @@ class Matrix:
         }
 
 
-def judge(example: Example, runtime: Runtime) -> Cell:
+def judge(example: Judged, runtime: Runtime) -> Cell:
     """Run `example` once on `runtime` (fresh preopen copies) and judge the result; a run gets the
     example's `timeout`, else `$WASITOOL_TIMEOUT` or 60 s."""
     from wasitool.diffing import first_difference
@@ -107,15 +145,17 @@ def judge(example: Example, runtime: Runtime) -> Cell:
 
 
 def run_matrix(examples: Sequence[Example], runtimes: Sequence[Runtime],
-               progress: Callable[[Cell], None] | None = None) -> Matrix:
-    """Judge every example on every runtime; unavailable runtimes give `not found` cells."""
+               progress: Callable[[Cell], None] | None = None, only: Collection[str] | None = None) -> Matrix:
+    """Judge every row of the examples (`rows`; `only` those named) on every runtime; unavailable runtimes give
+    `not found` cells."""
     unavailable: dict[str, str] = {}
     for runtime in runtimes:
         reason = runtime.available()
         if reason is not None:
             unavailable[runtime.name] = reason
     cells = []
-    for example in examples:
+    table = [row for row in rows(examples) if only is None or row.name in only]
+    for example in table:
         for runtime in runtimes:
             if runtime.name in unavailable:
                 cell = Cell(example.name, runtime.name, NOT_FOUND, unavailable[runtime.name])
@@ -124,7 +164,7 @@ def run_matrix(examples: Sequence[Example], runtimes: Sequence[Runtime],
             cells.append(cell)
             if progress is not None:
                 progress(cell)
-    return Matrix([e.name for e in examples], [r.name for r in runtimes], unavailable, cells)
+    return Matrix([row.name for row in table], [r.name for r in runtimes], unavailable, cells)
 
 
 def to_junit(matrix: Matrix) -> str:
@@ -170,7 +210,7 @@ def ensure_built(examples: Sequence[Example]) -> None:
 
     if examples:
         build([e.name for e in examples], native=any(e.native for e in examples), root=examples[0].root)
-    for example in examples:
-        if not Path(example.module).is_file():
-            raise BuildError(f"example {example.name} is not built ({example.module} is missing)",
-                             f"run `wasitool build {example.name}`")
+    for row in rows(examples):
+        if not row.module.is_file():
+            raise BuildError(f"example {row.example.name} is not built ({row.module} is missing)",
+                             f"run `wasitool build {row.example.name}`")

@@ -17,9 +17,21 @@ class PythonRuntime:
 
         return unavailable_reason(self.engine)
 
+    def runs_components(self) -> bool:
+        """True when the engine runs components (wasitool's WASI 0.2 host: the engine's `run_component`)."""
+        from wasitool.engines import ENGINES, unavailable_reason
+
+        return unavailable_reason(self.engine) is None and hasattr(ENGINES.factory(self.engine), "run_component")
+
     def run(self, spec: RunSpec) -> RunResult:
         from wasitool import pyruntime
 
+        if not self.runs_components():
+            from wasitool.runtimes.base import no_components
+
+            refused = no_components(spec, f"the {self.engine} engine has no component model")
+            if refused is not None:
+                return refused
         return pyruntime.run(spec, self.engine, capture=True)
 
 
