@@ -132,7 +132,8 @@ def _args_run(p: argparse.ArgumentParser) -> None:
                 "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
                 "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
                 "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
-    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
+    p.add_argument("target", nargs="?",
+                   help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
     p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a directory (`:ro`: read-only)")
@@ -153,6 +154,17 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="capture the output; print exit code, trap and output as JSON")
     p.add_argument("-v", "--verbose", action="store_true")
     _args_compile(p)
+    batch = p.add_argument_group("batch runs (instead of TARGET)")
+    batch.add_argument("--batch", metavar="FILE.jsonl",
+                       help="run each JSON line of FILE (`-`: stdin) as a run spec, each guest in a forked child; "
+                            "results as JSON lines on stdout (docs/batch.md)")
+    batch.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="with --batch: N runs at once")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return int(text)
 
 
 def _count(text: str) -> int:

@@ -30,6 +30,10 @@ def main(args: argparse.Namespace) -> int:
 
     engine, why = choose_engine(args.engine)
     limits = _limits(args)
+    if args.batch is not None:
+        return _batch(args, engine, limits)
+    if args.target is None:
+        raise WasiError("nothing to run", "name an example, a .wasm file or a source file, or give --batch FILE")
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
@@ -251,3 +255,39 @@ def _diff(example: Example, result: RunResult, engine: str) -> int:
     from wasitool.diffing import diff_run
 
     return diff_run(example, result, runtime=f"python-{engine}")
+
+
+# --- --batch ------------------------------------------------------------------------------------------
+
+_PER_RUN = ("dir", "env", "invoke", "diff", "trace", "trace_file", "trace_bytes", "trace_format", "trace_summary",
+            "json", "optimize", "cflags", "lib", "export", "guest_args")
+
+
+def _batch(args: argparse.Namespace, engine: str, limits: Limits) -> int:
+    """`--batch FILE`: every line's run in a forked child, `-j` at once; a JSON line per run on stdout.
+
+    Exit status 0 when every line ran (whatever the guests' own statuses), 1 when some could not run."""
+    from wasitool import batch
+
+    given = [name for name in _PER_RUN if getattr(args, name, None)]
+    if args.target is not None or given:
+        what = args.target if args.target is not None else "--" + given[0].replace("_", "-")
+        raise WasiError(f"--batch runs the specs in its file; {what} does not apply",
+                        "put args, env, dirs and invoke in each line (docs/batch.md); --timeout, --fuel, "
+                        "--max-memory and --engine apply to every run")
+    source = "stdin" if args.batch == "-" else args.batch
+    try:
+        if args.batch == "-":
+            lines = sys.stdin.readlines()
+        else:
+            with open(args.batch, encoding="utf-8") as f:
+                lines = f.readlines()
+    except OSError as exc:
+        raise WasiError(f"cannot read the batch file {args.batch}: {exc.strerror}", "pass a readable file") from None
+    except UnicodeDecodeError:
+        raise WasiError(f"{source} is not UTF-8 text", "write the batch as JSON lines") from None
+    entries = batch.read_specs(lines, source)
+    limits.interruptible = False  # each run is a child this process kills on Ctrl-C
+    results = batch.run_batch([spec for spec, _ in entries], engine, jobs=args.jobs, limits=limits)
+    ok = batch.write_results(results, [ident for _, ident in entries], sys.stdout)
+    return 0 if ok else 1
