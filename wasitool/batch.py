@@ -43,7 +43,7 @@ from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 # Builds the guest's WASI context in the child: (spec, its index in the batch, (stdin, stdout, stderr)) -> a
 # `wasitool.wasi.WasiContext` or anything with its `host_functions`/`bind_memory`/`close` (e.g. one with
 # interposers installed, for fault sweeps).
-ContextFactory = Callable[[RunSpec, int, tuple[int, int, int]], Any]
+ContextFactory = Callable[[RunSpec, int, tuple[int, int, int]], Any]  # called in this process, before the fork
 SPEC_KEYS = ("id", "module", "args", "env", "dirs", "stdin", "stdin_base64", "invoke", "argv0", "timeout", "requires")
 
 
@@ -138,21 +138,31 @@ class _ForkedBatch:
         except WasitoolError as exc:
             self.done[index] = BatchResult(index, None, exc, 0.0)
             return
+        gc.freeze()  # what exists now is never walked (so never copied) by a child's garbage collector
         files = _guest_files(spec.stdin)
-        in_child = limits.for_child()
-        eng, context = self.eng, self.context
+        try:
+            ctx = self.context(spec, index, files)
+        except WasitoolError as exc:
+            _close(files)
+            self.done[index] = BatchResult(index, None, exc, 0.0)
+            return
+        try:
+            # instantiated here: the child runs the guest at once and copies only the pages it writes
+            guest = self.eng.instantiate(module, WasiHost.from_context(ctx), spec.invoke, limits.for_child())
+        except WasitoolError as exc:
+            ctx.close()
+            _close(files)
+            self.done[index] = BatchResult(index, None, exc, 0.0)
+            return
 
         def work(started: Callable[[], None]) -> Outcome:  # pragma: no cover - runs in the child
-            ctx = context(spec, index, files)
-            try:
-                host = WasiHost.from_context(ctx)
-                started()
-                return eng.run(module, host, spec.invoke, in_child)
-            finally:
-                ctx.close()
+            started()
+            return guest()
 
-        gc.freeze()  # the child then never walks (and copies) the parent's objects
-        pid, read_fd = supervisor.fork_child(work, _no_flush)
+        try:
+            pid, read_fd = supervisor.fork_child(work, _no_flush)
+        finally:
+            ctx.close()  # this process's copies of the guest's fds
         self.running[read_fd] = _Running(index, pid, files, module.label, limits.timeout)
 
     def _module(self, path: Path) -> CompiledModule:
