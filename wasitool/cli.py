@@ -292,12 +292,40 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         argv, guest_args = argv[:cut], argv[cut + 1 :]
     if argv and argv[0] in ATTACHED_ONLY:
         argv = [ATTACHED_ONLY[argv[0]].get(item, item) for item in argv]
+    hoisted: dict[str, list[str]] = {}
+    if argv and argv[0] in REPEATED:
+        argv, hoisted = _hoist(argv, REPEATED[argv[0]])
     if argv and argv[0] in COMMANDS:
         args = command_parser(argv[0]).parse_args(argv[1:])
     else:
         args = build_parser().parse_args(argv)
+    for option, values in hoisted.items():
+        setattr(args, option[2:].replace("-", "_"), values)
     args.guest_args = guest_args
     return args
+
+
+# Options a command may be given thousands of times (`run --env` x 1000): argparse's handling of optionals is
+# quadratic in their number (~50 ms for 1,000), so their `--opt VALUE` / `--opt=VALUE` pairs are taken out of
+# argv first; a lone one at the end is left for argparse to report.
+REPEATED = {"run": ("--env", "--dir")}
+
+
+def _hoist(argv: list[str], options: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """argv without the `--opt VALUE` / `--opt=VALUE` pairs of `options`, and their values in order."""
+    rest: list[str] = []
+    found: dict[str, list[str]] = {}
+    i = 0
+    while i < len(argv):
+        item = argv[i]
+        name, eq, value = item.partition("=")
+        if name in options and (eq or i + 1 < len(argv)):
+            found.setdefault(name, []).append(value if eq else argv[i + 1])
+            i += 1 if eq else 2
+            continue
+        rest.append(item)
+        i += 1
+    return rest, found
 
 
 def main(argv: Sequence[str] | None = None) -> int:
