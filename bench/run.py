@@ -430,10 +430,14 @@ def apply_targets(rows: list[Row], sizes: Sizes) -> None:
             base = by.get((f"import {engine}", f"python ({engine} venv)"))
             r.target = f"<= 1.2x import {engine}"
             r.passed = _le(_ratio(r.median, getattr(base, "median", None)), 1.2)
-        elif r.runtime.startswith("python-") and r.workload in ("fd_write", "file_io", "sha256"):
-            limit = {"fd_write": 3.0, "file_io": 2.0, "sha256": 1.1}[r.workload]
+        elif r.runtime.startswith("python-") and r.workload in ("fd_write", "sha256"):
+            limit = {"fd_write": 2.0, "sha256": 1.1}[r.workload]
             r.target = f"<= {limit:g}x wasmtime-cli"
             r.passed = _le(r.ratio_wasmtime_cli, limit)
+        elif r.runtime.startswith("python-") and r.workload in ("file_io", "args_env"):
+            vs_node = _ratio(r.median, getattr(by.get((r.label, "node")), "median", None))
+            r.target = f"<= node (here {_fmt_ratio(vs_node)})"
+            r.passed = _le(vs_node, 1.0)
         elif r.runtime.startswith("python-") and r.label == f"fd table {sizes.fd_large} opens":
             small = by.get((f"fd table {sizes.fd_small} opens", r.runtime))
             growth = _ratio(r.median, getattr(small, "median", None))

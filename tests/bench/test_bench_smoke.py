@@ -73,8 +73,8 @@ def test_ratios_and_targets(report: dict) -> None:
     for (_label, runtime), row in rows.items():
         if runtime == "native":
             assert row["ratio_native"] == pytest.approx(1.0)
-        if runtime.startswith("python-") and row["workload"] in ("startup", "fd_write", "file_io", "sha256", "batch",
-                                                                  "check"):
+        if runtime.startswith("python-") and row["workload"] in ("startup", "fd_write", "file_io", "sha256", "args_env",
+                                                                  "batch", "check"):
             assert row["target"] and row["passed"] in (True, False)
     build = [r for r in report["rows"] if r["workload"] in ("build", "setup")]
     assert {r["label"] for r in build} == {"scons examples (full)", "scons examples (no-op)", "wasitool setup (warm)"}
