@@ -146,3 +146,17 @@ def test_without_fork_each_run_is_a_process(engine_name: str, wat_file) -> None:
     alone = results(specs, engine_name, fork=False)
     assert forked == alone
     assert [r.exit_code for r in alone] == [0, 7, 134, 0] and alone[0].stdout == b"\xff\x00bytes"
+
+
+def test_memory_and_fuel_limits_hold_in_every_child(engine_name: str, wat_file) -> None:
+    from tests.support.wat_modules import GROW_REPORTS
+
+    grow = RunSpec(wat_file(GROW_REPORTS, "grow.wasm"))
+    capped = results([grow, grow], engine_name, limits=Limits(max_memory=4 << 16))
+    assert [r.exit_code for r in capped] == [9, 9]  # memory.grow(20) past 4 pages fails: -1 + 10
+    assert [r.exit_code for r in results([grow], engine_name)] == [11]  # uncapped: 10 + the old size, 1 page
+    if engine_name == "wasmtime":
+        spin = RunSpec(wat_file(SPIN, "spin.wasm"))
+        fueled = results([spin, RunSpec(wat_file(HELLO))], engine_name, limits=Limits(fuel=10_000))
+        assert (fueled[0].exit_code, fueled[0].trap) == (134, "out of fuel")
+        assert fueled[1].stdout == b"Hello, WASI!\n"
