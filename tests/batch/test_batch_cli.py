@@ -74,7 +74,8 @@ def test_bad_batches_are_one_line_errors(tmp_path: Path) -> None:
 def test_batch_refuses_per_run_options(tmp_path: Path) -> None:
     batch = tmp_path / "b.jsonl"
     batch.write_text("")
-    for extra in (["hello.wasm"], ["--env", "A=b"], ["--trace"], ["--dir", str(tmp_path)]):
+    for extra in (["hello.wasm"], ["--env", "A=b"], ["--trace"], ["--dir", str(tmp_path)], ["--inject", "fd_write=EIO"],
+                  ["--deterministic"], ["--seed", "0"]):
         proc = wasitool("--batch", str(batch), *extra)
         assert proc.returncode == 2 and "does not apply" in proc.stderr, extra
     assert wasitool("--batch", str(tmp_path / "none.jsonl")).stderr.startswith(

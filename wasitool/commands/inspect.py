@@ -3,6 +3,10 @@
 Default: imports, exports, memory, globals and sections as tables. `--callers FUNC`: every call
 chain from FUNC up to the exports; `--disasm FUNC`: one function's code; `--data`: the data segments
 and their strings. `--json` prints any of them as JSON.
+
+A component (WASI 0.2): its world, core modules and core instances, and which 0.2 functions the
+program's preview1 calls became; `--wit` its WIT; the views above work on one of its core modules
+(the program's, or `--module N`; `--module N` alone gives that module's tables).
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wasitool import inspect_component as ic
 from wasitool import inspect_module as im
+from wasitool.errors import WasitoolError
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -36,7 +42,19 @@ def resolve(target: str) -> Path:
 
 def main(args: argparse.Namespace) -> int:
     path = resolve(args.target)
-    module = im.load(path)
+    if ic.is_component_file(path):
+        if args.wit and args.module is not None:
+            raise WasitoolError("--wit prints the whole component's WIT, not one core module's",
+                                "leave out --module")
+        if not (args.callers or args.disasm or args.data) and args.module is None:
+            return _component(path, args)
+        module, index, role = ic.core_module(path, args.module)
+        print(f"wasitool: core module {index}{f' ({role})' if role else ''} of {path}", file=sys.stderr)
+    elif args.module is not None or args.wit:
+        raise WasitoolError(f"{path} is a core module, not a component: --module and --wit are for components",
+                            "leave out --module and --wit")
+    else:
+        module = im.load(path)
     if args.callers:
         return _callers(module, args)
     if args.disasm:
@@ -49,6 +67,19 @@ def main(args: argparse.Namespace) -> int:
         return 0
     info = im.inspect(path, module)
     _emit(args, info.to_json, lambda: render(info))
+    return 0
+
+
+def _component(path: Path, args: argparse.Namespace) -> int:
+    if args.wit:
+        text = ic.wit_text(path)
+        if args.json:
+            _dump({"wit": text})
+        else:
+            sys.stdout.write(text)
+        return 0
+    info = ic.inspect(path)
+    _emit(args, info.to_json, lambda: ic.render(info))
     return 0
 
 
@@ -149,3 +180,4 @@ def render(info: im.ModuleInfo, console: Console | None = None) -> None:
         console.print(table)
     if info.target_features:
         console.print(f"target features: {', '.join(info.target_features)}", highlight=False)
+
