@@ -1,15 +1,16 @@
 """Many runs in one process: the engine imported once, each module compiled once, each guest in a forked child.
 
 `run_batch(specs, engine, jobs=N)` yields one `BatchResult` per RunSpec, in the order given, while up to
-N children run at once. A child is forked from this process after the module is compiled (and the WASI
-implementation imported, `warm_up`), so it only builds the guest's WASI context, instantiates and runs:
-its own fds, memory, limits and exit; a crash, a leak or a time limit ends only that child (SIGKILL).
-The guest's stdout and stderr go to in-memory files read back when it ends; its stdin is the spec's
-`stdin`, else empty. A spec's `timeout` counts from the child's start mark (after instantiation).
+N children run at once. For each spec this process compiles the module (once per path), builds the
+guest's WASI context and instantiates it (`Engine.instantiate`), then forks: the child only runs the
+guest, so it copies just the pages the guest writes. The child has its own fds, memory, limits and
+exit; a crash, a leak or a time limit ends only that child (SIGKILL). The guest's stdout and stderr go
+to in-memory files read back when it ends; its stdin is the spec's `stdin`, else empty. A spec's
+`timeout` counts from the child's start mark.
 
-wasmtime after fork: the module compiled (or loaded from the compile cache) here is used by the child
-directly. The child compiles nothing, so the parent's compiler threads, which it lacks, are never
-waited for (the same rule as `engines.supervisor`, whose child protocol this reuses); tests run every
+wasmtime after fork: the child compiles nothing, so the parent's compiler threads, which it lacks, are
+never waited for (the same rule as `engines.supervisor`, whose child protocol this reuses); the
+instance made here is used by the child through its copy of this process's memory. Tests run every
 isolation case on both engines. Where `os.fork` does not exist (Windows) each run is a process of its
 own (`python -m wasitool.batch`, one JSON line in, one out).
 
