@@ -81,3 +81,4 @@ def test_batch_refuses_per_run_options(tmp_path: Path) -> None:
     assert wasitool("--batch", str(tmp_path / "none.jsonl")).stderr.startswith(
         "wasitool: error: cannot read the batch file")
     assert "nothing to run" in wasitool().stderr
+    assert "-j/--jobs applies to --batch runs" in wasitool(str(tmp_path / "m.wasm"), "-j", "2").stderr

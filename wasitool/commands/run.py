@@ -38,6 +38,8 @@ def main(args: argparse.Namespace) -> int:
         return _batch(args, engine, limits)
     if args.target is None:
         raise WasiError("nothing to run", "name an example, a .wasm file or a source file, or give --batch FILE")
+    if args.jobs != 1:
+        raise WasiError("-j/--jobs applies to --batch runs", "drop it, or run a batch: --batch FILE.jsonl -j N")
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
