@@ -24,7 +24,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     # projects and what builds, runs and judges them
     frozenset({"project", "examples", "example_table", "expect", "diffing", "legit_differences", "build",
                "verify", "sums", "onefile", "scons", "runtimes", "pyruntime", "inspect_module",
-               "inspect_component", "faultsweep", "built_files"}),
+               "inspect_component", "faultsweep", "built_files", "batch"}),
     # the command line
     frozenset({"commands", "cli", "__main__"}),
 )

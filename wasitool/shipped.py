@@ -10,3 +10,4 @@ SHIPPED_LOCK = BUNDLED / "wasitool.lock"  # the lock used outside any project an
 SCONS_TOOLS = PACKAGE / "scons"  # the SCons tools wasi_c, wat, native_c (a project's SConstruct loads them)
 INIT_TEMPLATE = PACKAGE / "templates" / "init"  # what `wasitool init` copies
 NODE_RUNNER = PACKAGE / "runtimes" / "node_runner.mjs"  # the node:wasi runner of the `node` runtime
+JCO_RUNNER = PACKAGE / "runtimes" / "jco_runner"  # the jco runner and its pinned npm lockfile

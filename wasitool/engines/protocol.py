@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
@@ -43,6 +44,11 @@ class Engine(Protocol):
     def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None,
             limits: Limits | None = None) -> Outcome:
         """Run the module's start function, then `_start` (or the invoked export), within `limits`."""
+        ...
+
+    def instantiate(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None,
+                    limits: Limits | None = None) -> Callable[[], Outcome]:
+        """`run` split in two: instantiate now, run the guest when the returned callable is called."""
         ...
 
     def supports(self, feature: str) -> bool:
