@@ -133,6 +133,12 @@ def _args_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
+def _runtime_names() -> list[str]:
+    from wasitool.runtimes import RUNTIMES
+
+    return list(RUNTIMES.names)
+
+
 def _args_run(p: argparse.ArgumentParser) -> None:
     from wasitool.engines import ENGINES
 
@@ -144,6 +150,8 @@ def _args_run(p: argparse.ArgumentParser) -> None:
                    help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat); "
                    "a file needs a slash or a suffix (./prog, x.wasm): a bare name is always a program's name")
     p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
+    p.add_argument("--runtime", choices=_runtime_names(), metavar="RUNTIME",
+                   help="run on another runtime instead (as `check` does): " + ", ".join(_runtime_names()))
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a directory (`:ro`: read-only)")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")

@@ -29,6 +29,8 @@ def main(args: argparse.Namespace) -> int:
     """Run the target and return the guest's exit status."""
     from wasitool.engines import choose_engine
 
+    if args.runtime in PYTHON_RUNTIMES:  # wasitool's own runtime on one engine: the same as --engine
+        args.engine, args.runtime = PYTHON_RUNTIMES[args.runtime], None
     engine, why = choose_engine(args.engine)
     if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or (
             args.target is not None and is_component(args.target))):
@@ -57,6 +59,8 @@ def main(args: argparse.Namespace) -> int:
             spec = _apply_flags(RunSpec(Path(args.target)), args)
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
+        if args.runtime is not None:
+            return _on_other_runtime(args, spec, example, limits)
         trace = _tracer(args, stack, spec.module)
         interposers = _interposers(args, example, spec, stack)
         if args.trace_stack and trace is not None:
@@ -69,6 +73,48 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result, engine, interposers)
     else:
+        _print_results(result)
+    return result.exit_code
+
+
+PYTHON_RUNTIMES = {"python-wasmer": "wasmer", "python-wasmtime": "wasmtime"}
+_HOST_ONLY = ("trace", "trace_file", "trace_format", "trace_bytes", "trace_summary", "trace_stack", "inject",
+              "deterministic", "record", "fuel", "max_memory")
+
+
+def _on_other_runtime(args: argparse.Namespace, spec: RunSpec, example: Example | None, limits: Limits) -> int:
+    """`run --runtime NAME`: the same RunSpec on another runtime of `check` (the wasmtime CLI, node, jco, …)."""
+    from wasitool.runtimes import get_runtime
+
+    given = [f"--{name.replace('_', '-')}" for name in _HOST_ONLY if getattr(args, name, None)]
+    if args.seed is not None:
+        given.append("--seed")
+    if given:
+        raise WasiError(f"{', '.join(given)} act on wasitool's own runtime, not on {args.runtime}",
+                        "drop them, or leave out --runtime")
+    runtime = get_runtime(args.runtime)
+    missing = runtime.available()
+    if missing is not None:
+        raise WasiError(f"runtime {args.runtime}: {missing}", "install it, or pick another with --runtime")
+    if limits.timeout is not None:
+        spec = spec._replace(timeout=limits.timeout)
+    if args.verbose:
+        print(f"wasitool: running {spec.module} on {args.runtime} argv={spec.argv}", file=sys.stderr)
+    result = runtime.run(spec)
+    if result.unsupported:
+        raise WasiError(f"{spec.module.name} on {args.runtime}: {result.unsupported}",
+                        "pick another runtime with --runtime, or leave it out")
+    if args.diff and example is not None:
+        from wasitool.diffing import diff_run
+
+        return diff_run(example, result, runtime=args.runtime)
+    if args.json:
+        _print_json(result, args.runtime, [])
+    else:
+        sys.stdout.buffer.write(result.stdout)
+        sys.stdout.flush()
+        sys.stderr.buffer.write(result.stderr)
+        sys.stderr.flush()
         _print_results(result)
     return result.exit_code
 
