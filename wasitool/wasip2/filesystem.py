@@ -157,7 +157,10 @@ class Descriptor(Resource):
 
     @fs_call
     def set_size(self, size: int) -> None:
-        os.ftruncate(self._file(write=True), size)
+        """The host decides, as the wasmtime CLI: a file opened only for reading is `invalid` (EINVAL)."""
+        if self.is_dir:
+            raise Err("bad-descriptor")
+        os.ftruncate(self.fd, size)
 
     @fs_call
     def set_times(self, atime: Variant, mtime: Variant) -> None:
