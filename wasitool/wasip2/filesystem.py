@@ -241,16 +241,19 @@ class Descriptor(Resource):
             raise Err("unsupported")  # as preview1 here (the file would be opened O_SYNC)
         if "directory" in open_flags and open_flags & {"create", "exclusive", "truncate"}:
             raise Err("invalid")
-        write = "write" in flags
-        if not self.mutate and (write or open_flags & {"create", "truncate"} or "mutate-directory" in flags):
+        # creating or truncating opens for writing whatever the flags say, as the wasmtime CLI does
+        write = "write" in flags or bool(open_flags & {"create", "truncate"})
+        if not self.mutate and (write or "mutate-directory" in flags):
             raise _refuse()
         if "create" in open_flags and path.endswith("/"):
             raise Err("is-directory")
+        # and a descriptor without `read` and `write` reads, as there
+        read = "read" in flags or "write" not in flags
         host = _CLOEXEC | os.O_NOFOLLOW
         if "directory" in open_flags:
             host |= os.O_DIRECTORY | (os.O_WRONLY if write else os.O_RDONLY)
         elif write:
-            host |= os.O_RDWR if "read" in flags else os.O_WRONLY
+            host |= os.O_RDWR if read else os.O_WRONLY
         for name, bit in (("create", os.O_CREAT), ("exclusive", os.O_EXCL), ("truncate", os.O_TRUNC)):
             if name in open_flags:
                 host |= bit
@@ -266,7 +269,7 @@ class Descriptor(Resource):
             raise
         if is_dir:
             return Descriptor(fd, True, True, False, self.mutate)
-        return Descriptor(fd, False, "read" in flags, write, False)
+        return Descriptor(fd, False, read, write, False)
 
     @fs_call
     def readlink_at(self, path: str) -> str:
