@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from wasmtime.component import Variant
 
 from wasitool.runspec import Preopen
-from wasitool.wasi.errno import EINVAL, ENOENT, ENOTDIR, EPERM, ErrnoError
+from wasitool.wasi.errno import EINVAL, ELOOP, ENOENT, ENOTDIR, EPERM, ErrnoError
 from wasitool.wasi.fdtable import DIR_OPEN_FLAGS, open_preopen
 from wasitool.wasi.sandbox import Resolved, escapes, resolve
 from wasitool.wasip2.convert import Err
@@ -261,6 +261,8 @@ class Descriptor(Resource):
         with resolve(dir_fd, path, follow) as where:
             if where.must_dir:
                 host |= os.O_DIRECTORY
+            if host & os.O_DIRECTORY and not follow and _is_symlink(where.name, where.dir_fd):
+                raise ErrnoError(ELOOP)  # not followed: Linux says ENOTDIR, the wasmtime CLI ELOOP as for a file
             fd = os.open(where.name, host, 0o666, dir_fd=where.dir_fd)
         try:
             is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
@@ -327,6 +329,13 @@ def _must_be_dir(where: Resolved) -> None:
     st = os.stat(where.name, dir_fd=where.dir_fd, follow_symlinks=False)
     if not stat.S_ISDIR(st.st_mode):
         raise ErrnoError(ENOTDIR)
+
+
+def _is_symlink(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def _entry_type(entry: os.DirEntry[str]) -> str:
