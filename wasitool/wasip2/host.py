@@ -102,7 +102,7 @@ class ComponentHost:
                         if isinstance(fty, FuncType) and item_name in functions:
                             bound = self._bind(base, item_name, functions[item_name], fty)
                             if fast:
-                                fastcall.add_func(instance, item_name, bound, fty)
+                                fastcall.add_func(instance, item_name, bound, fty, HostInterrupted)
                             else:
                                 instance.add_func(item_name, bound)
         linker.define_unknown_imports_as_traps(component)
