@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]*")  # a file name (out/NAME.wasm) and never a path or x.wasm
 EXAMPLE_KEYS = ("source", "teaches", "kind", "wasi", "features", "requires", "native", "calls", "run", "expect")
-RUN_KEYS = ("args", "env", "dirs", "stdin", "invoke", "argv0", "timeout")
+RUN_KEYS = ("args", "env", "dirs", "stdin", "invoke", "argv0", "timeout", "deterministic")
 EXPECT_KEYS = ("exit_code", "stdout", "stderr", "results")
 DIR_KEYS = ("guest", "fixture", "fresh", "ro")
 INVOKE_KEYS = ("export", "args")
@@ -136,6 +136,7 @@ def parse_example(name: str, entry: Any, project: Project) -> Example:
         invoke=invoke,
         argv0=run.string("argv0"),
         timeout=_timeout(run),
+        deterministic=run.boolean("deterministic"),
         expect=Expectation(
             exit_code=_exit_code(expect),
             stdout=_output_check(expect, "stdout"),

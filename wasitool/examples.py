@@ -83,6 +83,7 @@ class Example:
     invoke: Invoke | None = None
     argv0: str | None = None
     timeout: float | None = None  # seconds (run.timeout); `check` otherwise uses its default
+    deterministic: bool = False  # `wasitool run` fixes clocks, randomness, inodes, listings (run.deterministic)
     expect: Expectation = field(default_factory=Expectation)
     src_dir: Path | None = None  # default: <root>/src
     out_dir: Path | None = None  # default: <root>/out

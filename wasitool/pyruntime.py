@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, TextIO, cast
 
@@ -15,11 +15,12 @@ from wasitool.errors import WasiError
 from wasitool.runspec import RunResult, RunSpec
 
 if TYPE_CHECKING:
+    from wasitool.wasi.interpose import Interposer
     from wasitool.wasi.trace import Tracer
 
 
 def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: Tracer | TextIO | None = None,
-        limits: Limits | None = None) -> RunResult:
+        limits: Limits | None = None, interpose: Sequence[Interposer] = ()) -> RunResult:
     """Run `spec` to completion and report its exit status (and output, with `capture=True`).
 
     The guest sees exactly the spec's argv, env and preopens; nothing of the host's environment.
@@ -30,6 +31,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
     `limits.interruptible` (as the CLI asks).
     `spec.requires` names wasm features the module needs: an engine lacking one gives `unsupported`.
     A `trace` (a `wasi.trace.Tracer`, or a stream) gets every call, then the Tracer's summary table.
+    `interpose`: wrappers around the host calls (`wasi.interpose`: --inject, --deterministic).
 
     On an engine that needs a child process to enforce the limits (wasmer), the module is compiled
     here and run in the child (`engines.supervisor`), which also writes the trace and its summary:
@@ -43,7 +45,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
         limits = (limits or Limits()).with_timeout(spec.timeout)
     module: CompiledModule | ComponentGiven
     try:
-        module = eng.compile(spec.module)
+        module = eng.compile(spec.module, spec.argv0 or None)  # messages name what the user gave
     except ComponentGiven as component:
         _check_component_run(eng, component)
         module = component
@@ -63,10 +65,10 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
             module = eng.prepare(module, limits)
             in_child = limits.for_child()
             outcome = supervisor.run_in_child(
-                lambda started: _run_here(eng, module, spec, fds, trace, in_child, started), limits.timeout,
+                lambda started: _run_here(eng, module, spec, fds, trace, in_child, started, interpose), limits.timeout,
                 _flusher(trace), module.label)
         else:
-            outcome = _run_here(eng, module, spec, fds, trace, limits, _no_flush)
+            outcome = _run_here(eng, module, spec, fds, trace, limits, _no_flush, interpose)
         if outcome.trap is not None:
             os.write(fds[2], trap_line(outcome.trap).encode())
         elif outcome.timeout is not None:
@@ -76,14 +78,19 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
 
 
 def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int, int, int],
-              trace: Tracer | TextIO | None, limits: Limits | None, started: Callable[[], None]) -> Outcome:
+              trace: Tracer | TextIO | None, limits: Limits | None, started: Callable[[], None],
+              interpose: Sequence[Interposer]) -> Outcome:
     """Build the WASI context on `fds` (stdin, stdout, stderr) and run the module here (the trace summary
     too: the calls were counted here)."""
     from wasitool.wasi import WasiConfig, WasiContext
 
     config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
                         stdout=fds[1], stderr=fds[2])
-    ctx = WasiContext(config, trace=trace)
+    for interposer in interpose:  # an interposer that needs the compiled module (`wasi.stacks`) gets it
+        attach = getattr(interposer, "attach", None)
+        if attach is not None:
+            attach(module.native)
+    ctx = WasiContext(config, trace=trace, interpose=interpose)
     try:
         host = WasiHost.from_context(ctx, _flusher(trace))
         started()

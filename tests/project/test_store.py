@@ -137,6 +137,27 @@ def test_store_list_json(littered_store: dict[str, Path]) -> None:
     assert "no known lock (gc removes it)" in human.stdout
 
 
+def test_a_copy_of_the_shipped_lock_is_listed_and_the_onefile_cache_kept(tmp_path: Path) -> None:
+    """Issue 18: `init` copies the shipped lock, so its record is the shipped lock's too; `store list` names
+    both. `<store>/cache/onefile` is wasitool's own cache (one-file builds), not a tool's: gc keeps it."""
+    store = tmp_path / "store"
+    same = lock_copy(tmp_path / "proj" / "wasitool.lock")
+    fake_install(store, same)
+    load_toolchain(root=store, lock=same)
+    (store / "cache" / "onefile").mkdir(parents=True)
+    (store / "cache" / "onefile" / f"{'0' * 64}.wasm").write_bytes(b"\0asm")
+    (store / "cache" / "stale-tool").mkdir()
+    listing = json.loads(wasitool("store", "list", "--json", store=store).stdout)
+    assert listing["tools"] and all(
+        {str(same.resolve()), str(default_lock_path().resolve())} <= set(t["used_by"]) for t in listing["tools"])
+    human = wasitool("store", "list", store=store, COLUMNS="300")
+    assert str(same.resolve()) in human.stdout and str(default_lock_path().resolve()) in human.stdout
+    gc = wasitool("store", "gc", "--json", store=store)
+    assert gc.returncode == 0, gc.stderr
+    assert [Path(r["path"]).name for r in json.loads(gc.stdout)["removed"]] == ["stale-tool"]
+    assert (store / "cache" / "onefile" / f"{'0' * 64}.wasm").is_file()
+
+
 def test_store_path_and_clean(tmp_path: Path) -> None:
     store = tmp_path / "store"
     fake_install(store, lock_copy(tmp_path / "p" / "wasitool.lock"))
@@ -192,7 +213,8 @@ def test_after_gc_every_project_lock_still_builds_offline(tmp_path: Path, toolch
     removed = {Path(r["path"]).parent.name for r in json.loads(gc.stdout)["removed"]}
     assert {"records", "locks", "tmp"} <= removed and "tools" not in removed  # the tools are shared
     listing = json.loads(wasitool("store", "list", "--json", store=store).stdout)
-    assert all(len(t["used_by"]) == 2 for t in listing["tools"]), listing
+    # a (a copy of the shipped lock, so its record is the shipped lock's too), the shipped lock, and b
+    assert all(len(t["used_by"]) == 3 for t in listing["tools"]), listing
     first_use = "building the C library for wasm32-wasi, first use only"
     for index, root in enumerate(projects.values()):  # offline: no mirror, no network, nothing to install
         for argv in (["setup", "--offline"], ["build"]):

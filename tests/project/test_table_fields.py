@@ -4,6 +4,7 @@ the field as a path (`examples.x.expect.exit_code`) and a fix; never an internal
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from wasitool.errors import BuildError
 from wasitool.examples import load_examples
+from wasitool.project import default_lock_path
 
 HEAD = '[examples.x]\nsource = "x.wat"\nteaches = "t"\n'
 
@@ -110,6 +112,7 @@ def test_a_good_entry_reads_every_field(tmp_path: Path) -> None:
 def test_the_cli_says_it_in_one_line(tmp_path: Path, text: str, field: str, command: str) -> None:
     """The issue's cases, through the CLI: exit 2 and one line, not `internal error (a bug)`, exit 3."""
     (tmp_path / "wasitool.toml").write_text(HEAD + text)
+    shutil.copyfile(default_lock_path(), tmp_path / "wasitool.lock")
     env = {k: v for k, v in os.environ.items() if k != "WASITOOL_PROJECT"}
     proc = subprocess.run([sys.executable, "-m", "wasitool", command, "x"], cwd=tmp_path, capture_output=True,
                           text=True, env={**env, "WASITOOL_HOME": str(tmp_path / "store")}, timeout=120)

@@ -21,6 +21,7 @@ from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 if TYPE_CHECKING:
     from wasitool.engines.limits import Limits
     from wasitool.examples import Example
+    from wasitool.wasi.interpose import Interposer
     from wasitool.wasi.trace import Tracer
 
 
@@ -50,13 +51,16 @@ def main(args: argparse.Namespace) -> int:
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
         trace = _tracer(args, stack, spec.module)
+        interposers = _interposers(args, example, spec, stack)
+        if args.trace_stack and trace is not None:
+            interposers.insert(0, _stacks(engine, trace))
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
-        result = _run(spec, engine, example, args, trace, limits)  # writes the trace summary too
+        result = _run(spec, engine, example, args, trace, limits, interposers)  # writes the trace summary too
     if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     if args.json:
-        _print_json(result, engine)
+        _print_json(result, engine, interposers)
     else:
         _print_results(result)
     return result.exit_code
@@ -92,11 +96,12 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: Tracer | None,
-         limits: Limits) -> RunResult:
+         limits: Limits, interposers: list[Interposer]) -> RunResult:
     from wasitool import pyruntime
 
     try:
-        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits)
+        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits,
+                               interpose=interposers)
     except WasitoolError as exc:
         if args.verbose and exc.__cause__ is not None:
             import traceback
@@ -217,6 +222,11 @@ def _parse_dir(item: str) -> Preopen:
                         "write --dir HOST::GUEST, or --dir HOST to use the same name in the guest")
     path = Path(host)
     if not path.is_dir():
+        if ":" in host and not sep:  # `--dir data:/data`: one colon, as docker -v
+            one, _, other = host.partition(":")
+            raise WasiError(f"--dir {item!r}: {host} is not a directory",
+                            f"a guest path comes after two colons: --dir {one}::{other}{':ro' if readonly else ''} "
+                            "(HOST::GUEST)")
         raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
     return Preopen(path, guest if sep else host, readonly)
 
@@ -227,7 +237,8 @@ def _tracer(args: argparse.Namespace, stack: ExitStack, module: Path) -> Tracer 
     Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end. For a
     component, --trace selects WASI 0.2 functions (checked against the host's when it starts).
     """
-    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None)
+    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None
+                 or args.trace_stack)
     if not (lines or args.trace_summary):
         return None
     from wasitool.wasi.trace import DEFAULT_MAX_BYTES, Tracer, select_calls
@@ -250,11 +261,50 @@ def _tracer(args: argparse.Namespace, stack: ExitStack, module: Path) -> Tracer 
                   summary=args.trace_summary)
 
 
-def _trace_file(path: str, stack: ExitStack) -> TextIO:
+def _interposers(args: argparse.Namespace, example: Example | None, spec: RunSpec, stack: ExitStack
+                 ) -> list[Interposer]:
+    """The wrappers --record, --inject and --deterministic (or the example's `deterministic = true`) ask for:
+    the recorder outermost (it records what the guest saw), then faults (a short fd_readdir cuts the sorted
+    listing). None: nothing is wrapped, nothing imported."""
+    interposers: list[Interposer] = []
+    if (args.record or args.inject or args.deterministic or args.seed is not None or args.trace_stack) and \
+            is_component(str(spec.module)):
+        raise WasiError(f"{spec.module.name} is a component: --record, --inject, --deterministic, --seed and "
+                        "--trace-stack act on preview1 calls", "run the preview1 build of the program (--wasi p1)")
+    if args.record:
+        from wasitool.digest import sha256_file
+        from wasitool.wasi.record import Recorder
+
+        stream = _trace_file(args.record, stack, line_buffered=True, what="the recording")
+        header = {"module": str(spec.module), "sha256": sha256_file(spec.module), "argv": list(spec.argv)}
+        interposers.append(Recorder(stream, header))
+    if args.inject:
+        from wasitool.wasi.inject import Injector, parse_rule
+
+        interposers.append(Injector([parse_rule(text) for text in args.inject]))
+    if args.deterministic or args.seed is not None or (example is not None and example.deterministic):
+        from wasitool.wasi.deterministic import Determinism
+
+        interposers.append(Determinism(args.seed or 0))
+    return interposers
+
+
+def _stacks(engine: str, trace: Tracer) -> Interposer:
+    """--trace-stack: the sampler of guest stacks for the traced calls (wasmtime; else one line saying so)."""
+    from wasitool.wasi.stacks import Stacks
+
+    if engine != "wasmtime":
+        print(f"wasitool: --trace-stack: the {engine} engine gives no guest call stacks (use --engine wasmtime)",
+              file=sys.stderr)
+        return Stacks(())
+    return Stacks(trace.calls)
+
+
+def _trace_file(path: str, stack: ExitStack, line_buffered: bool = False, what: str = "the trace") -> TextIO:
     try:
-        return stack.enter_context(open(path, "w", encoding="utf-8"))
+        return stack.enter_context(open(path, "w", encoding="utf-8", buffering=1 if line_buffered else -1))
     except OSError as exc:
-        raise WasiError(f"cannot write the trace to {path}: {exc.strerror}") from None
+        raise WasiError(f"cannot write {what} to {path}: {exc.strerror}") from None
 
 
 def _print_results(result: RunResult) -> None:
@@ -264,11 +314,12 @@ def _print_results(result: RunResult) -> None:
         sys.stdout.flush()
 
 
-def _print_json(result: RunResult, engine: str) -> None:
-    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output."""
+def _print_json(result: RunResult, engine: str, interposers: list[Interposer]) -> None:
+    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output;
+    with --inject its rules (`inject`), in a deterministic run its `seed`."""
     import json
 
-    report = {
+    report: dict[str, object] = {
         "engine": engine,
         "exit_code": result.exit_code,
         "trap": result.trap,
@@ -277,6 +328,12 @@ def _print_json(result: RunResult, engine: str) -> None:
         "stdout": result.stdout.decode("utf-8", "replace"),
         "stderr": result.stderr.decode("utf-8", "replace"),
     }
+    inject = [rule.text for i in interposers for rule in getattr(i, "rules", ())]
+    seeds = [i.seed for i in interposers if hasattr(i, "seed")]
+    if inject:
+        report["inject"] = inject
+    if seeds:
+        report["seed"] = seeds[0]
     sys.stdout.write(json.dumps(report, indent=2) + "\n")
     sys.stdout.flush()
 

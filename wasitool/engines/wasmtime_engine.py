@@ -26,7 +26,8 @@ Limits: the engine is built with epoch interruption (every store's deadline is o
 `epoch_watch.EpochWatch` bumps the epoch at the time limit or on Ctrl-C, so a spinning guest traps at
 its next loop back-edge; compute cost measured within noise (a tight loop and fib(34), +-5%).
 `--fuel` runs on a second engine with fuel metering (compiled code differs), `--max-memory` is the
-store's memory limiter (a grow past it fails with -1, an initial memory above it is refused earlier).
+store's limiter for memories and table elements (a `memory.grow` or `table.grow` past it fails with
+-1, an initial memory above it is refused earlier).
 """
 
 from __future__ import annotations
@@ -114,6 +115,12 @@ class WasmtimeMemory:
         self._size: Callable[[], int] | None = None
         self._len = -1
         self._view = memoryview(bytearray())
+
+
+    @property
+    def store(self) -> wasmtime.Store:
+        """The store the memory lives in (what `engines.wasmtime_stacks` samples the guest's stack from)."""
+        return self._store
 
     def attach(self, memory: wasmtime.Memory) -> None:
         self._memory = memory
@@ -245,8 +252,8 @@ class WasmtimeEngine(EngineAdapter):
         store.set_epoch_deadline(1)
         if limits.fuel is not None:
             store.set_fuel(limits.fuel)
-        if limits.max_memory is not None:
-            store.set_limits(memory_size=limits.max_memory)
+        if limits.max_memory is not None:  # tables too, at wasmtime's 8 bytes per element
+            store.set_limits(memory_size=limits.max_memory, table_elements=limits.max_table_elements or 0)
         fast = hostcall_path() == "unchecked"
         calls = store.host_calls if fast else None
         externs = []
@@ -281,7 +288,7 @@ class WasmtimeEngine(EngineAdapter):
                  limits: Limits) -> Outcome:
         from wasitool.engines.epoch_watch import EpochWatch
 
-        watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout)
+        watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout, unchecked.in_binding_glue)
         try:
             with watch:
                 outcome = self._run_calls(module, host, calls, limits)

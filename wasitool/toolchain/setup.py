@@ -159,11 +159,16 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
                     raise ToolchainError(
                         f"--frozen: {tool.name} must come from its reproducible source {spec.kind} "
                         f"(wasitool.lock), which failed: {exc.problem}", exc.fix or _fix_for(sources, ctx)) from None
-                failures.append(f"{spec.kind}: {exc.one_line()}")
+                failures.append(_labelled(spec.kind, exc.one_line()))
                 following = sources[sources.index(spec) + 1 :]
                 if following:
-                    ctx.reporter.note(f"{tool.name} {spec.kind}: {exc.problem}, trying {following[0].kind}")
+                    ctx.reporter.note(f"{tool.name} {_labelled(spec.kind, exc.problem)}, trying {following[0].kind}")
     raise SourcesExhausted(tool.name, ctx.platform, failures, _fix_for(sources, ctx))
+
+
+def _labelled(kind: str, text: str) -> str:
+    """`kind: text`, once: a source's own messages may already start with its kind."""
+    return text if text.startswith(f"{kind}: ") else f"{kind}: {text}"
 
 
 def _note_not_reproducible(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> None:
