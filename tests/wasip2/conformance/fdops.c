@@ -6,7 +6,8 @@ static void fdstat(const char *what, int fd) {
     __wasi_fdstat_t st;
     __wasi_errno_t err = __wasi_fd_fdstat_get(fd, &st);
     if (err) { report(what, err); return; }
-    printf("%s: filetype %d flags %d\n", what, (int)st.fs_filetype, (int)st.fs_flags);
+    printf("%s: filetype %d flags %d rights %llx/%llx\n", what, (int)st.fs_filetype, (int)st.fs_flags,
+           (unsigned long long)st.fs_rights_base, (unsigned long long)st.fs_rights_inheriting);
 }
 
 static void filestat(const char *what, int fd) {

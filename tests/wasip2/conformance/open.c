@@ -30,7 +30,8 @@ static void try_open(const char *target, int follow, __wasi_oflags_t o, __wasi_f
     int regular = st.fs_filetype == __WASI_FILETYPE_REGULAR_FILE;
     __wasi_errno_t werr = regular ? __wasi_fd_write(fd, &iov, 1, &n) : 0;
     __wasi_errno_t rerr = regular ? __wasi_fd_pread(fd, &in, 1, 0, &n) : 0;
-    printf("ok type %d flags %d size %llu write %d read %d\n", (int)st.fs_filetype, (int)st.fs_flags,
+    printf("ok type %d flags %d rights %llx/%llx size %llu write %d read %d\n", (int)st.fs_filetype,
+           (int)st.fs_flags, (unsigned long long)st.fs_rights_base, (unsigned long long)st.fs_rights_inheriting,
            (unsigned long long)fst.size, (int)werr, (int)rerr);
     __wasi_fd_close(fd);
     if (created) {  /* whatever a create made goes, so the next combination starts from the same tree */
