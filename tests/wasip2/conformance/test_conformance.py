@@ -42,7 +42,7 @@ CASES = {
     "open": Case("open"),
     "misc": Case("misc", ("", "ünïcode ✓", "two words", "", "7"),
                  ("CONF_A=1", "CONF_EMPTY=", "CONF_UNI=héllo wörld ✓", "CONF_EQ=a=b"), b"line one\nline two\n"),
-    "misc-many-args": Case("misc", tuple(f"arg-{i}" for i in range(300))),
+    "misc-many": Case("misc", tuple(f"arg-{i}" for i in range(300)), tuple(f"CONF_{i}={'v' * i}" for i in range(150))),
     "misc-no-stdin": Case("misc"),
     "bigio": Case("bigio"),
     "libc": Case("libc", stdin=b"line one\nline two\nno newline"),
