@@ -198,6 +198,37 @@ class Body(NamedTuple):
     code_start: int  # first instruction
 
 
+class Bodies(Sequence[Body]):
+    """The code bodies, kept as parallel arrays of offsets (12 bytes a function): a 10 MB module of
+    millions of tiny functions stays within a few times its size. A `Body` (its locals decoded again
+    from the bytes) is made only for the functions asked for."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self._data = data
+        offset = "I" if len(data) < 1 << 32 else "Q"
+        self.starts, self.ends, self.code_starts = array(offset), array(offset), array(offset)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Body: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Body]: ...
+    def __getitem__(self, index: int | slice) -> Body | list[Body]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self.starts)))]
+        return self._row(range(len(self.starts))[index])
+
+    def __iter__(self) -> Iterator[Body]:
+        return (self._row(i) for i in range(len(self.starts)))
+
+    def _row(self, i: int) -> Body:
+        r = Reader(self._data, self.starts[i])
+        runs = tuple((r.uleb(), r.valtype()) for _ in range(r.uleb()))
+        return Body(self.starts[i], self.ends[i], runs, self.code_starts[i])
+
+
 @dataclass
 class Names:
     """The custom `name` section: what the producer called things (empty when stripped)."""
@@ -225,7 +256,7 @@ class Module:
     exports: list[Export] = field(default_factory=list)
     start: int | None = None
     table_funcs: list[int] = field(default_factory=list)  # functions named by element segments
-    bodies: list[Body] = field(default_factory=list)
+    bodies: Bodies = field(default_factory=Bodies)
     data_segments: list[DataSegment] = field(default_factory=list)
     names: Names = field(default_factory=Names)
     target_features: list[str] = field(default_factory=list)
@@ -276,7 +307,7 @@ def parse_module(data: bytes) -> Module:
     if data[4:8] != b"\x01\0\0\0":
         raise ValueError("unsupported wasm binary version (only version 1 modules are read)")
     sections = Sections(data)
-    module = Module(data, sections)
+    module = Module(data, sections, bodies=Bodies(data))
     ids, starts, sizes = sections.ids.append, sections.starts.append, sections.sizes.append
     total = len(data)
     r = Reader(data, 8)
@@ -341,9 +372,14 @@ def _read_section(m: Module, section_id: int, r: Reader) -> int | None:
     if section_id == 12:
         return r.uleb()
     count = r.uleb()
-    read_one = _SECTION_READERS[section_id]
-    for i in range(count):
-        read_one(m, r, i)
+    if section_id == 3:
+        _read_functions(m, r, count)
+    elif section_id == 10:
+        _read_code(m, r, count)
+    else:
+        read_one = _SECTION_READERS[section_id]
+        for i in range(count):
+            read_one(m, r, i)
     return count
 
 
@@ -371,8 +407,14 @@ def _read_import(m: Module, r: Reader, _i: int) -> None:
     m.imports.append(Import(module, name, KINDS.get(kind, "?"), desc))
 
 
-def _read_function(m: Module, r: Reader, _i: int) -> None:
-    m.func_types.append(r.uleb())
+def _read_functions(m: Module, r: Reader, count: int) -> None:
+    """The function section's type indices; when all are one byte (below 128), one slice."""
+    chunk = bytes(r.data[r.pos : r.pos + count])
+    if len(chunk) == count and chunk.isascii():
+        m.func_types.extend(chunk)
+        r.pos += count
+    else:
+        m.func_types.extend(r.uleb() for _ in range(count))
 
 
 def _read_table(m: Module, r: Reader, _i: int) -> None:
@@ -420,22 +462,29 @@ def _read_elem(m: Module, r: Reader, _i: int) -> None:
             m.table_funcs.append(r.uleb())
 
 
-def _read_code(m: Module, r: Reader, _i: int) -> None:
-    size = r.uleb()
-    start = r.pos
-    end = start + size
-    if end > len(r.data):
-        raise ValueError(f"function body at {start:#x} runs past its section")
-    runs = []
-    total = 0
-    for _ in range(r.uleb()):
-        count, valtype = r.uleb(), r.valtype()
-        total += count
-        if total > 50000:
-            raise ValueError(f"function body at {start:#x} declares too many locals")
-        runs.append((count, valtype))
-    m.bodies.append(Body(start, end, tuple(runs), r.pos))
-    r.pos = end
+def _read_code(m: Module, r: Reader, count: int) -> None:
+    """The code section: each body's offsets, its locals checked (at most 50,000)."""
+    bodies = m.bodies
+    starts, ends, code_starts = bodies.starts.append, bodies.ends.append, bodies.code_starts.append
+    limit = len(r.data)
+    for _ in range(count):
+        size = r.uleb()
+        start = r.pos
+        end = start + size
+        if end > limit:
+            raise ValueError(f"function body at {start:#x} runs past its section")
+        runs = r.uleb()
+        if runs:
+            total = 0
+            for _ in range(runs):
+                total += r.uleb()
+                r.valtype()
+                if total > 50000:
+                    raise ValueError(f"function body at {start:#x} declares too many locals")
+        starts(start)
+        ends(end)
+        code_starts(r.pos)
+        r.pos = end
 
 
 def _read_data(m: Module, r: Reader, _i: int) -> None:
@@ -460,9 +509,8 @@ def _read_tag(m: Module, r: Reader, _i: int) -> None:
     r.uleb()
 
 
-_SECTION_READERS = {1: _read_type, 2: _read_import, 3: _read_function, 4: _read_table, 5: _read_memory,
-                    6: _read_global, 7: _read_export, 9: _read_elem, 10: _read_code, 11: _read_data,
-                    13: _read_tag}
+_SECTION_READERS = {1: _read_type, 2: _read_import, 4: _read_table, 5: _read_memory, 6: _read_global,
+                    7: _read_export, 9: _read_elem, 11: _read_data, 13: _read_tag}
 
 
 def const_expr(r: Reader) -> tuple[str, int | float | None]:
