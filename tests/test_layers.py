@@ -20,7 +20,7 @@ LAYERS: tuple[frozenset[str], ...] = (
                "shipped", "exitcodes", "languages", "confined", "depfile", "watflags"}),
     # the domain rooms: the toolchain store, WASI hosts, engines, wasm and component formats
     frozenset({"toolchain", "wasi", "engines", "wasip2", "component", "wasmread", "wasmbin", "wasmcode", "callgraph",
-               "bug_report"}),
+               "bug_report", "dwarf_lines"}),
     # projects and what builds, runs and judges them
     frozenset({"project", "examples", "example_table", "expect", "diffing", "legit_differences", "build",
                "verify", "sums", "onefile", "scons", "runtimes", "pyruntime", "inspect_module",

@@ -11,7 +11,9 @@ covered by the tool's identity and are not hashed (libc++ alone has some 700).
 The output is stripped and reproducible with the examples' flags (`wasitool/scons/wasi_c.py`): `-g0`,
 `-s`, the source's directory mapped to `.` in `__FILE__`, SOURCE_DATE_EPOCH=0, and compilers started
 with a fixed environment (no CPATH and friends), so the bytes depend neither on where the file nor on
-where the store lives.
+where the store lives. Extra flags asking for debug info (`-X-g`, `-X-gdwarf-5`, ...) drop `-g0`, `-s` and
+`--strip-all`: the module keeps its DWARF (what `--trace-stack` reads lines from); zig's clang line would
+otherwise put `-g0` after the user's `-g`.
 
 With `Options(wasi="p2")` the output is a WASI 0.2 component: built by a compiler that targets
 wasm32-wasip2 itself where the toolchain has one (wasi-sdk), else the core module as above wrapped by
@@ -300,16 +302,25 @@ def _core_steps(language: str, options: Options, tools: Sequence[_Tool], paths: 
     compiler = tools[0].argv
     if language == "wat":
         return [[*compiler, *wat_flags, *options.flags, "-o", paths.out, paths.source]]
-    flags = [f"-O{options.optimize or DEFAULT_OPTIMIZE}", *CFLAGS, f"-ffile-prefix-map={paths.srcdir}=.",
+    debug = _wants_debug_info(options.flags)
+    cflags = [flag for flag in CFLAGS if not (debug and flag == "-g0")]
+    flags = [f"-O{options.optimize or DEFAULT_OPTIMIZE}", *cflags, f"-ffile-prefix-map={paths.srcdir}=.",
              *(CXXFLAGS if language == "c++" else ())]
     depfile = ["-MD", "-MF", paths.dep]
     if options.library and not options.exports:
         return [[*compiler, *flags, *options.flags, *depfile, "-c", "-o", paths.obj, paths.source],
-                [*tools[1].argv, *EXPORT_ALL, "-o", paths.out, paths.obj]]
-    link = [STRIP]
+                [*tools[1].argv, *(f for f in EXPORT_ALL if not (debug and f == "--strip-all")), "-o", paths.out,
+                 paths.obj]]
+    strip = [] if debug else [STRIP]
+    link = strip
     if options.library:
-        link = ["-mexec-model=reactor", *(f"-Wl,--export={name}" for name in options.exports), STRIP]
+        link = ["-mexec-model=reactor", *(f"-Wl,--export={name}" for name in options.exports), *strip]
     return [[*compiler, *flags, *link, *options.flags, *depfile, "-o", paths.out, paths.source]]
+
+
+def _wants_debug_info(flags: Sequence[str]) -> bool:
+    """Whether the extra flags ask for DWARF (`-g`, `-g2`, `-gdwarf-5`, `-gline-tables-only`; not `-g0`)."""
+    return any(flag.startswith("-g") and flag != "-g0" for flag in flags)
 
 
 def _compile(language: str, source: Path, options: Options, tools: Sequence[_Tool], toolchain: Toolchain,

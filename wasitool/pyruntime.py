@@ -91,7 +91,7 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
     for interposer in interpose:  # an interposer that needs the compiled module (`wasi.stacks`) gets it
         attach = getattr(interposer, "attach", None)
         if attach is not None:
-            attach(module.native)
+            attach(module)
     ctx = WasiContext(config, trace=trace, interpose=interpose)
     try:
         host = WasiHost.from_context(ctx, _flusher(trace))

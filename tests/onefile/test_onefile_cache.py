@@ -187,3 +187,15 @@ def test_relative_flags_are_relative_to_the_working_directory(fake: FakeToolchai
         monkeypatch.chdir(tmp_path / name)
         outputs.append(build(fake, tmp_path / "cache", str(source), Options(flags=("-Iinc",))).read_bytes())
     assert b"from a" in outputs[0] and b"from b" in outputs[1]
+
+
+@pytest.mark.parametrize("flag", ["-g", "-gdwarf-5", "-gline-tables-only"])
+def test_debug_flags_keep_dwarf(fake: FakeToolchain, work: Path, tmp_path: Path, flag: str):
+    """A `-g` flag drops the defaults that strip debug info (`-g0` would follow it in zig's clang line)."""
+    build(fake, tmp_path / "cache", options=Options(flags=(flag,)))
+    build(fake, tmp_path / "cache", options=Options(library=True, flags=(flag,)))
+    build(fake, tmp_path / "cache", options=Options(flags=("-g0",)))
+    debug, compile_only, link, plain = fake.calls()
+    assert flag in debug and not {"-g0", "-s"} & set(debug)
+    assert "-g0" not in compile_only and link[0] == "ld" and "--strip-all" not in link and "--export-all" in link
+    assert {"-g0", "-s"} <= set(plain)
