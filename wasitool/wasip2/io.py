@@ -4,8 +4,9 @@ Streams are synchronous: a write is done when `write` returns (so `flush` has no
 `check-write` always grants `WRITE_BUDGET` bytes), a read returns what one read(2) gives (`read` on stdin
 returns nothing at once when no data is ready; `blocking-read` waits). A stream over a
 file keeps its own offset and its own duplicate of the file's fd, so dropping the descriptor first does
-not pull the file from under it. `blocking-write-and-flush` refuses more than 4096 bytes with a trap,
-as the specification allows and the wasmtime CLI does.
+not pull the file from under it. `blocking-write-and-flush` (and `blocking-write-zeroes-and-flush`)
+refuse more than 4096 bytes with a trap, and `write`/`write-zeroes` more than `check-write` granted, as the
+specification allows and the wasmtime CLI does (a guest's huge length never becomes a host allocation).
 """
 
 from __future__ import annotations
@@ -150,6 +151,8 @@ class OutputStream(Resource):
         self.owned = owned
 
     def write(self, data: bytes) -> None:
+        if len(data) > WRITE_BUDGET:
+            raise GuestTrap(f"cannot write more than `check-write` allows ({len(data)} > {WRITE_BUDGET} bytes)")
         try:
             view = memoryview(data)
             while view:
@@ -178,6 +181,14 @@ class OutputStream(Resource):
         pass
 
     def write_zeroes(self, length: int) -> None:
+        if length > WRITE_BUDGET:
+            raise GuestTrap(f"cannot write more zeroes than `check-write` allows ({length} > {WRITE_BUDGET})")
+        self.write(bytes(length))
+
+    def blocking_write_zeroes_and_flush(self, length: int) -> None:
+        if length > BLOCKING_WRITE_MAX:
+            raise GuestTrap("Buffer too large for blocking-write-zeroes-and-flush "
+                            f"(expected at most {BLOCKING_WRITE_MAX})")
         self.write(bytes(length))
 
     def splice(self, src: InputStream, length: int) -> int:
@@ -224,7 +235,7 @@ def functions() -> dict[str, dict[str, Callable[..., Any]]]:
             "[method]output-stream.blocking-flush": OutputStream.flush,
             "[method]output-stream.subscribe": OutputStream.subscribe,
             "[method]output-stream.write-zeroes": OutputStream.write_zeroes,
-            "[method]output-stream.blocking-write-zeroes-and-flush": OutputStream.write_zeroes,
+            "[method]output-stream.blocking-write-zeroes-and-flush": OutputStream.blocking_write_zeroes_and_flush,
             "[method]output-stream.splice": OutputStream.splice,
             "[method]output-stream.blocking-splice": OutputStream.splice,
         },
