@@ -17,6 +17,10 @@ import pytest
 from tests.support.components import P2Kit
 from tests.support.components import p2kit as load_p2kit
 
+# A host call raising anything but OSError (a wasitool bug) raises instead of returning EIO, so that no test
+# can pass on a crash that the guest would only see as an errno (wasitool.wasi.guard); subprocesses inherit it.
+os.environ["WASITOOL_STRICT_HOST_CALLS"] = "1"
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 

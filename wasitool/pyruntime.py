@@ -45,7 +45,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
         limits = (limits or Limits()).with_timeout(spec.timeout)
     module: CompiledModule | ComponentGiven
     try:
-        module = eng.compile(spec.module)
+        module = eng.compile(spec.module, spec.argv0 or None)  # messages name what the user gave
     except ComponentGiven as component:
         _check_component_run(eng, component)
         module = component

@@ -30,9 +30,16 @@ def main(args: argparse.Namespace) -> int:
     from wasitool.engines import choose_engine
 
     engine, why = choose_engine(args.engine)
-    if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or is_component(args.target)):
+    if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or (
+            args.target is not None and is_component(args.target))):
         engine, why = _component_engine(engine, why)
     limits = _limits(args)
+    if args.batch is not None:
+        return _batch(args, engine, limits)
+    if args.target is None:
+        raise WasiError("nothing to run", "name an example, a .wasm file or a source file, or give --batch FILE")
+    if args.jobs != 1:
+        raise WasiError("-j/--jobs applies to --batch runs", "drop it, or run a batch: --batch FILE.jsonl -j N")
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
@@ -342,3 +349,47 @@ def _diff(example: Example, result: RunResult, engine: str) -> int:
     from wasitool.diffing import diff_run
 
     return diff_run(example, result, runtime=f"python-{engine}")
+
+
+# --- --batch ------------------------------------------------------------------------------------------
+
+_PER_RUN = ("dir", "env", "invoke", "diff", "trace", "trace_file", "trace_bytes", "trace_format", "trace_summary",
+            "trace_stack", "inject", "deterministic", "seed", "record", "json", "optimize", "cflags", "lib", "export",
+            "guest_args")
+
+
+def _given(value: object) -> bool:
+    """Whether an option was given: not its default (None, False, an empty list); `--seed 0` counts."""
+    return value is not None and value is not False and value != [] and value != ()
+
+
+def _batch(args: argparse.Namespace, engine: str, limits: Limits) -> int:
+    """`--batch FILE`: every line's run in a forked child, `-j` at once; a JSON line per run on stdout.
+
+    Exit status 0 when every line ran (whatever the guests' own statuses), 1 when some could not run."""
+    from wasitool import batch
+
+    given = [name for name in _PER_RUN if _given(getattr(args, name, None))]
+    if getattr(args, "wasi", "p1") != "p1":
+        given.append("wasi")
+    if args.target is not None or given:
+        what = args.target if args.target is not None else "--" + given[0].replace("_", "-")
+        raise WasiError(f"--batch runs the specs in its file; {what} does not apply",
+                        "put args, env, dirs and invoke in each line (docs/batch.md); --timeout, --fuel, "
+                        "--max-memory and --engine apply to every run")
+    source = "stdin" if args.batch == "-" else args.batch
+    try:
+        if args.batch == "-":
+            lines = sys.stdin.readlines()
+        else:
+            with open(args.batch, encoding="utf-8") as f:
+                lines = f.readlines()
+    except OSError as exc:
+        raise WasiError(f"cannot read the batch file {args.batch}: {exc.strerror}", "pass a readable file") from None
+    except UnicodeDecodeError:
+        raise WasiError(f"{source} is not UTF-8 text", "write the batch as JSON lines") from None
+    entries = batch.read_specs(lines, source)
+    limits.interruptible = False  # each run is a child this process kills on Ctrl-C
+    results = batch.run_batch([spec for spec, _ in entries], engine, jobs=args.jobs, limits=limits)
+    ok = batch.write_results(results, [ident for _, ident in entries], sys.stdout)
+    return 0 if ok else 1

@@ -113,7 +113,7 @@ def run_component(adapter: WasmtimeEngine, data: bytes, label: str, host: Compon
     if limits.fuel is not None:
         store.set_fuel(limits.fuel)
     if limits.max_memory is not None:
-        store.set_limits(memory_size=limits.max_memory)
+        store.set_limits(memory_size=limits.max_memory, table_elements=limits.max_table_elements or 0)
     watch = EpochWatch(engine.increment_epoch, limits.timeout)
     try:
         with watch:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from wasitool.engines.limits import DEFAULT_CHECK_TIMEOUT as DEFAULT_TIMEOUT
-from wasitool.engines.limits import TIMEOUT_EXIT, timeout_line
+from wasitool.engines.limits import MAX_TIMEOUT, TIMEOUT_EXIT, timeout_line
 from wasitool.runspec import RunResult, RunSpec
 
 __all__ = ["DEFAULT_TIMEOUT", "NOT_FOUND", "TIMEOUT_EXIT", "Runtime", "run_process", "timeout_seconds"]
@@ -34,11 +34,12 @@ class Runtime(Protocol):
 
 
 def timeout_seconds() -> float:
-    """Per-run timeout: `$WASITOOL_TIMEOUT` seconds, else DEFAULT_TIMEOUT."""
+    """Per-run timeout: `$WASITOOL_TIMEOUT` seconds (at most MAX_TIMEOUT), else DEFAULT_TIMEOUT."""
     try:
-        return float(os.environ.get("WASITOOL_TIMEOUT", DEFAULT_TIMEOUT))
+        value = float(os.environ.get("WASITOOL_TIMEOUT", DEFAULT_TIMEOUT))
     except ValueError:
         return DEFAULT_TIMEOUT
+    return min(value, MAX_TIMEOUT) if value > 0 else DEFAULT_TIMEOUT  # NaN, zero, negative: the default
 
 
 def readonly_unsupported(spec: RunSpec) -> RunResult | None:
@@ -77,7 +78,7 @@ def run_process(
 
     `executable` runs that file with `argv[0]` kept as given (so a native build sees the guest's argv0).
     """
-    limit = timeout_seconds() if timeout is None else timeout
+    limit = timeout_seconds() if timeout is None else min(timeout, MAX_TIMEOUT)  # a platform time_t holds it
     try:
         proc = subprocess.run(
             [os.fspath(a) for a in argv],
@@ -98,6 +99,31 @@ def run_process(
     if code < 0:  # killed by a signal: report it the way a shell would
         code = 128 - code
     return RunResult(code, proc.stdout, proc.stderr)
+
+
+def is_component(module: str | os.PathLike[str]) -> bool:
+    """True when `module` is a WASI 0.2 component (its header says layer 1), False for a core module."""
+    from wasitool.component.binary import is_component as component_header
+
+    try:
+        with open(module, "rb") as f:
+            return component_header(f.read(8))
+    except OSError:
+        return False
+
+
+def no_components(spec: RunSpec, why: str) -> RunResult | None:
+    """`unsupported` for a component, for the runtimes that run core modules only (`why`: what they lack)."""
+    return RunResult(0, unsupported=f"runs core modules only: {why}") if is_component(spec.module) else None
+
+
+def components_only(spec: RunSpec) -> RunResult | None:
+    """`unsupported` for a core module or an invoked export, for the runtimes that run command components only."""
+    if not is_component(spec.module):
+        return RunResult(0, unsupported="runs WASI 0.2 components only")
+    if spec.invoke is not None:
+        return RunResult(0, unsupported="runs a component's wasi:cli/run only (no --invoke)")
+    return None
 
 
 def lacking(spec: RunSpec, supported: set[str] | frozenset[str]) -> RunResult | None:
