@@ -26,6 +26,7 @@ from wasitool.wasip2.resources import Resource
 
 WRITE_BUDGET = 1 << 20  # bytes `check-write` grants
 READ_MAX = 64 << 10  # bytes one read returns at most (a guest may ask for gigabytes; short reads are allowed)
+LONGEST_WAIT = 3600.0  # seconds one wait lasts at most (a far deadline, up to 2^64 ns, is waited for in steps)
 BLOCKING_WRITE_MAX = 4096  # bytes one `blocking-write-and-flush` may carry (the WIT's limit)
 
 
@@ -82,7 +83,7 @@ def poll(pollables: list[Pollable]) -> list[int]:
             return ready
         deadlines = [p.deadline for p in pollables if p.deadline is not None]
         fds = [p.read_fd for p in pollables if p.read_fd is not None]
-        wait = max(0, min(deadlines) - time.monotonic_ns()) / 1e9 if deadlines else None
+        wait = min(max(0, min(deadlines) - time.monotonic_ns()) / 1e9, LONGEST_WAIT) if deadlines else None
         if fds:
             select.select(fds, [], [], wait)
         elif wait is not None:
