@@ -11,6 +11,7 @@ specification allows and the wasmtime CLI does (a guest's huge length never beco
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import time
@@ -50,7 +51,10 @@ def closed() -> Err:
     return Err(Variant("closed"))
 
 
-def _failed(exc: OSError | ErrnoError) -> Err:
+def _failed(exc: OSError | ErrnoError | OverflowError) -> Err:
+    """`last-operation-failed`; an OverflowError is a file offset past the host's `off_t` (EINVAL)."""
+    if isinstance(exc, OverflowError):
+        exc = OSError(errno.EINVAL, "file offset too large")
     code = error_code(exc)
     return Err(Variant("last-operation-failed", IoError(f"{code}: {exc}", code)))
 
@@ -117,7 +121,7 @@ class InputStream(Resource):
             else:
                 data = os.pread(self.fd, min(length, READ_MAX), self.offset)
                 self.offset += len(data)
-        except OSError as exc:
+        except (OSError, OverflowError) as exc:
             raise _failed(exc) from None
         if not data:
             raise closed()
@@ -167,7 +171,7 @@ class OutputStream(Resource):
                 view = view[done:]
         except BrokenPipeError:
             raise closed() from None
-        except OSError as exc:
+        except (OSError, OverflowError) as exc:
             raise _failed(exc) from None
 
     def blocking_write_and_flush(self, data: bytes) -> None:
