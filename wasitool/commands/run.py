@@ -29,6 +29,8 @@ def main(args: argparse.Namespace) -> int:
     """Run the target and return the guest's exit status."""
     from wasitool.engines import choose_engine
 
+    if args.runtime in PYTHON_RUNTIMES:  # wasitool's own runtime on one engine: the same as --engine
+        args.engine, args.runtime = PYTHON_RUNTIMES[args.runtime], None
     engine, why = choose_engine(args.engine)
     if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or (
             args.target is not None and is_component(args.target))):
@@ -57,6 +59,8 @@ def main(args: argparse.Namespace) -> int:
             spec = _apply_flags(RunSpec(Path(args.target)), args)
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
+        if args.runtime is not None:
+            return _on_other_runtime(args, spec, example, limits)
         trace = _tracer(args, stack, spec.module)
         interposers = _interposers(args, example, spec, stack)
         if args.trace_stack and trace is not None:
@@ -69,6 +73,48 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result, engine, interposers)
     else:
+        _print_results(result)
+    return result.exit_code
+
+
+PYTHON_RUNTIMES = {"python-wasmer": "wasmer", "python-wasmtime": "wasmtime"}
+_HOST_ONLY = ("trace", "trace_file", "trace_format", "trace_bytes", "trace_summary", "trace_stack", "inject",
+              "deterministic", "record", "fuel", "max_memory")
+
+
+def _on_other_runtime(args: argparse.Namespace, spec: RunSpec, example: Example | None, limits: Limits) -> int:
+    """`run --runtime NAME`: the same RunSpec on another runtime of `check` (the wasmtime CLI, node, jco, …)."""
+    from wasitool.runtimes import get_runtime
+
+    given = [f"--{name.replace('_', '-')}" for name in _HOST_ONLY if getattr(args, name, None)]
+    if args.seed is not None:
+        given.append("--seed")
+    if given:
+        raise WasiError(f"{', '.join(given)} act on wasitool's own runtime, not on {args.runtime}",
+                        "drop them, or leave out --runtime")
+    runtime = get_runtime(args.runtime)
+    missing = runtime.available()
+    if missing is not None:
+        raise WasiError(f"runtime {args.runtime}: {missing}", "install it, or pick another with --runtime")
+    if limits.timeout is not None:
+        spec = spec._replace(timeout=limits.timeout)
+    if args.verbose:
+        print(f"wasitool: running {spec.module} on {args.runtime} argv={spec.argv}", file=sys.stderr)
+    result = runtime.run(spec)
+    if result.unsupported:
+        raise WasiError(f"{spec.module.name} on {args.runtime}: {result.unsupported}",
+                        "pick another runtime with --runtime, or leave it out")
+    if args.diff and example is not None:
+        from wasitool.diffing import diff_run
+
+        return diff_run(example, result, runtime=args.runtime)
+    if args.json:
+        _print_json(result, args.runtime, [])
+    else:
+        sys.stdout.buffer.write(result.stdout)
+        sys.stdout.flush()
+        sys.stderr.buffer.write(result.stderr)
+        sys.stderr.flush()
         _print_results(result)
     return result.exit_code
 
@@ -125,7 +171,7 @@ def _source_file(target: str) -> Path | None:
     """A target named like a source file (`.c`, `.cc`, `.cpp`, `.wat`, ...): a path, never an example."""
     if target.endswith(".wasm") or "." not in Path(target).name:  # modules and examples: no import
         return None
-    from wasitool.onefile import language_of
+    from wasitool.languages import language_of
 
     return Path(target) if language_of(target) else None
 
@@ -134,9 +180,10 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
     """The module to run for a source file: C/C++ built with the toolchain (cached), text assembled by
     the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
     from wasitool import onefile
+    from wasitool.languages import language_of
 
     options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export), args.wasi)
-    if onefile.language_of(source) != "wat" or args.wasi != "p1":
+    if language_of(source) != "wat" or args.wasi != "p1":
         return onefile.build(source, options)
     if options != onefile.Options():
         raise WasiError(f"{source} is assembled by the engine as it is: compile options do not apply",
@@ -154,7 +201,7 @@ def _is_module_path(target: str) -> bool:
 
 def _load_example(name: str) -> Example:
     """A program of the current project, else a bundled example of that name."""
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.project import bundled_project, find_project
 
     project = find_project()
@@ -202,7 +249,7 @@ def _apply_flags(spec: RunSpec, args: argparse.Namespace) -> RunSpec:
     guest_args = tuple(args.guest_args) if args.guest_args else spec.args
     invoke = spec.invoke
     if args.invoke:
-        from wasitool.engines.base import parse_number
+        from wasitool.runspec import parse_number
 
         invoke = Invoke(args.invoke[0], tuple(parse_number(a) for a in args.invoke[1:]))
     dirs = spec.dirs + tuple(_parse_dir(d) for d in args.dir)
