@@ -44,7 +44,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def fs_call(fn: F) -> F:
-    """A host failure (OSError, preview1's ErrnoError) becomes the call's `err(error-code)`."""
+    """A host failure (OSError, preview1's ErrnoError) becomes the call's `err(error-code)`; a u64 offset
+    or size past the host's signed `off_t` is `invalid` (EINVAL), as the wasmtime CLI answers."""
 
     @functools.wraps(fn)
     def call(*args: Any) -> Any:
@@ -52,6 +53,8 @@ def fs_call(fn: F) -> F:
             return fn(*args)
         except (OSError, ErrnoError) as exc:
             raise Err(error_code(exc)) from None
+        except OverflowError:
+            raise Err("invalid") from None
 
     return call  # type: ignore[return-value]
 

@@ -4,12 +4,14 @@ Streams are synchronous: a write is done when `write` returns (so `flush` has no
 `check-write` always grants `WRITE_BUDGET` bytes), a read returns what one read(2) gives (`read` on stdin
 returns nothing at once when no data is ready; `blocking-read` waits). A stream over a
 file keeps its own offset and its own duplicate of the file's fd, so dropping the descriptor first does
-not pull the file from under it. `blocking-write-and-flush` refuses more than 4096 bytes with a trap,
-as the specification allows and the wasmtime CLI does.
+not pull the file from under it. `blocking-write-and-flush` (and `blocking-write-zeroes-and-flush`)
+refuse more than 4096 bytes with a trap, and `write`/`write-zeroes` more than `check-write` granted, as the
+specification allows and the wasmtime CLI does (a guest's huge length never becomes a host allocation).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import select
 import time
@@ -25,6 +27,7 @@ from wasitool.wasip2.resources import Resource
 
 WRITE_BUDGET = 1 << 20  # bytes `check-write` grants
 READ_MAX = 64 << 10  # bytes one read returns at most (a guest may ask for gigabytes; short reads are allowed)
+LONGEST_WAIT = 3600.0  # seconds one wait lasts at most (a far deadline, up to 2^64 ns, is waited for in steps)
 BLOCKING_WRITE_MAX = 4096  # bytes one `blocking-write-and-flush` may carry (the WIT's limit)
 
 
@@ -48,7 +51,10 @@ def closed() -> Err:
     return Err(Variant("closed"))
 
 
-def _failed(exc: OSError | ErrnoError) -> Err:
+def _failed(exc: OSError | ErrnoError | OverflowError) -> Err:
+    """`last-operation-failed`; an OverflowError is a file offset past the host's `off_t` (EINVAL)."""
+    if isinstance(exc, OverflowError):
+        exc = OSError(errno.EINVAL, "file offset too large")
     code = error_code(exc)
     return Err(Variant("last-operation-failed", IoError(f"{code}: {exc}", code)))
 
@@ -81,7 +87,7 @@ def poll(pollables: list[Pollable]) -> list[int]:
             return ready
         deadlines = [p.deadline for p in pollables if p.deadline is not None]
         fds = [p.read_fd for p in pollables if p.read_fd is not None]
-        wait = max(0, min(deadlines) - time.monotonic_ns()) / 1e9 if deadlines else None
+        wait = min(max(0, min(deadlines) - time.monotonic_ns()) / 1e9, LONGEST_WAIT) if deadlines else None
         if fds:
             select.select(fds, [], [], wait)
         elif wait is not None:
@@ -115,7 +121,7 @@ class InputStream(Resource):
             else:
                 data = os.pread(self.fd, min(length, READ_MAX), self.offset)
                 self.offset += len(data)
-        except OSError as exc:
+        except (OSError, OverflowError) as exc:
             raise _failed(exc) from None
         if not data:
             raise closed()
@@ -150,6 +156,8 @@ class OutputStream(Resource):
         self.owned = owned
 
     def write(self, data: bytes) -> None:
+        if len(data) > WRITE_BUDGET:
+            raise GuestTrap(f"cannot write more than `check-write` allows ({len(data)} > {WRITE_BUDGET} bytes)")
         try:
             view = memoryview(data)
             while view:
@@ -163,7 +171,7 @@ class OutputStream(Resource):
                 view = view[done:]
         except BrokenPipeError:
             raise closed() from None
-        except OSError as exc:
+        except (OSError, OverflowError) as exc:
             raise _failed(exc) from None
 
     def blocking_write_and_flush(self, data: bytes) -> None:
@@ -178,6 +186,14 @@ class OutputStream(Resource):
         pass
 
     def write_zeroes(self, length: int) -> None:
+        if length > WRITE_BUDGET:
+            raise GuestTrap(f"cannot write more zeroes than `check-write` allows ({length} > {WRITE_BUDGET})")
+        self.write(bytes(length))
+
+    def blocking_write_zeroes_and_flush(self, length: int) -> None:
+        if length > BLOCKING_WRITE_MAX:
+            raise GuestTrap("Buffer too large for blocking-write-zeroes-and-flush "
+                            f"(expected at most {BLOCKING_WRITE_MAX})")
         self.write(bytes(length))
 
     def splice(self, src: InputStream, length: int) -> int:
@@ -224,7 +240,7 @@ def functions() -> dict[str, dict[str, Callable[..., Any]]]:
             "[method]output-stream.blocking-flush": OutputStream.flush,
             "[method]output-stream.subscribe": OutputStream.subscribe,
             "[method]output-stream.write-zeroes": OutputStream.write_zeroes,
-            "[method]output-stream.blocking-write-zeroes-and-flush": OutputStream.write_zeroes,
+            "[method]output-stream.blocking-write-zeroes-and-flush": OutputStream.blocking_write_zeroes_and_flush,
             "[method]output-stream.splice": OutputStream.splice,
             "[method]output-stream.blocking-splice": OutputStream.splice,
         },
