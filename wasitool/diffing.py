@@ -154,11 +154,10 @@ def diff_run(example: Any, result: RunResult, *, runtime: str | None = None,
     Prints `ok` or the colored diff; returns the exit status for `wasitool run NAME --diff`: 0 when the
     run matches, 1 when it does not.
     """
-    from rich.console import Console
-
+    from wasitool.console import console as make_console
     from wasitool.legit_differences import adjust
 
-    console = console or Console(highlight=False)
+    console = console or make_console(highlight=False)
     expectation: Expectation = example.expect
     used: list[LegitDifference] = []
     if runtime:

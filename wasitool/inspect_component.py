@@ -422,11 +422,12 @@ def is_component_file(path: Path) -> bool:
 
 def render(info: ComponentInfo, console: Console | None = None) -> None:
     """The world, the core modules, the core instances and the preview1 mapping of a component."""
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = console or Console(highlight=False)
+    from wasitool.console import console as make_console
+
+    console = console or make_console(highlight=False)
     console.print(f"[bold]{escape(info.path)}[/]  {info.size} bytes, component (binary version {info.version:#x}), "
                   f"{len(info.modules)} core modules, {len(info.core_instances)} core instances"
                   + (f", {info.nested_components} nested components" if info.nested_components else ""),

@@ -22,6 +22,7 @@ from rich.progress import (
 from rich.table import Column
 from rich.text import Text
 
+from wasitool.console import console as make_console
 from wasitool.toolchain.reporter import Advance
 
 
@@ -29,7 +30,7 @@ class RichReporter:
     """Progress bars for downloads (bytes) and extractions (files); notes as dim lines."""
 
     def __init__(self, console: Console | None = None) -> None:
-        self.console = console or Console(stderr=True)
+        self.console = console or make_console(stderr=True)
 
     def note(self, message: str) -> None:
         self.console.print(f"[yellow]{message}[/]", highlight=False, soft_wrap=True)

@@ -81,15 +81,16 @@ def _require_an_engine(runtimes: list[Runtime]) -> None:
 
 def render(matrix: Matrix, console: Console | None = None) -> None:
     """The matrix as a rich table, then the failures, unsupported cells and allowed differences."""
-    from rich.console import Console
     from rich.table import Table
+
+    from wasitool.console import console as make_console
 
     if console is None:
         # wide enough for every column without truncation (a pipe or CI log has no real width)
         needed = max(map(len, matrix.examples), default=7) + 4 + sum(max(len(r), 11) + 3 for r in matrix.runtimes)
-        console = Console(highlight=False)
+        console = make_console(highlight=False)
         if not console.is_terminal:
-            console = Console(highlight=False, width=max(console.width, needed))
+            console = make_console(highlight=False, width=max(console.width, needed))
     table = Table(title="wasitool check", title_justify="left")
     table.add_column("example", no_wrap=True)
     for runtime in matrix.runtimes:

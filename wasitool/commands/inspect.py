@@ -141,10 +141,11 @@ def _quote(text: str) -> str:
 
 def render(info: im.ModuleInfo, console: Console | None = None) -> None:
     """One rich table each for imports, exports, memory, globals and sections."""
-    from rich.console import Console
     from rich.table import Table
 
-    console = console or Console(highlight=False)
+    from wasitool.console import console as make_console
+
+    console = console or make_console(highlight=False)
     names = f", {info.named_functions} named" if info.named_functions else ", no name section"
     console.print(f"[bold]{info.path}[/]  {info.size} bytes, {info.functions} functions{names}"
                   + (f"  start function: {info.start}" if info.start else ""), highlight=False)

@@ -66,8 +66,9 @@ def _update(args: argparse.Namespace) -> int:
 
 def _print_table(title: str, results: list[RefreshedPin], errors_below: bool = False) -> None:
     """One row per pin; with `errors_below` a failed row says only `failed` (the errors follow, once)."""
-    from rich.console import Console
     from rich.table import Table
+
+    from wasitool.console import console as make_console
 
     table = Table(title=title, title_justify="left")
     for column in ("source", "platform", "file", "sha256", "status"):
@@ -78,4 +79,4 @@ def _print_table(title: str, results: list[RefreshedPin], errors_below: bool = F
         else:
             status = ("[yellow]updated[/]" if r.changed else "[green]same[/]") + (f" ({r.origin})" if r.origin else "")
         table.add_row(r.kind, r.platform, r.file_name, r.new_sha256 or r.old_sha256, status)
-    Console().print(table)
+    make_console().print(table)

@@ -48,10 +48,11 @@ def _list(root: Path, as_json: bool) -> int:
         print(json.dumps({"ok": True, "store": str(root), "tools": [t.to_json() for t in tools],
                           "sizes": extras, "engine_cache": engine}, indent=2, sort_keys=True))
         return 0
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    from wasitool.console import console as make_console
+
+    console = make_console()
     table = Table(title=f"store {root}", title_justify="left")
     columns: tuple[tuple[str, JustifyMethod], ...] = (
         ("tool", "left"), ("source", "left"), ("version", "left"), ("size", "right"), ("used by", "left"),

@@ -21,11 +21,12 @@ def main(args: argparse.Namespace) -> int:
                           "tools": {n: t.to_json() for n, t in toolchain.tools.items()},
                           "env": toolchain.env()}, indent=2, sort_keys=True))
         return 0
-    from rich.console import Console
     from rich.markup import escape
     from rich.table import Table
 
-    console = Console()
+    from wasitool.console import console as make_console
+
+    console = make_console()
     console.print(f"[bold]toolchain of {lock} for {toolchain.platform}[/] (recorded in {record})",
                   highlight=False, soft_wrap=True)
     for name, tool in sorted(toolchain.tools.items()):
