@@ -7,6 +7,10 @@ says so in one line and fails, so `wasm32-wasi-nm` never silently means the host
 
 The cc/c++ wrappers also complete setjmp/longjmp builds as the source's `sjlj` entry in the lock says:
 extra compile flags when a command passes `-mllvm -wasm-enable-sjlj`, extra link inputs on every link.
+A link made without `-g` is followed by `wasitool.wasmstrip --strip-debug` on its output (the C library's
+DWARF goes, the `name` section stays, as in the modules SCons builds); with zig, a link still running after
+a few seconds says on stderr that zig is building its C library (`firstuse.sh_watch`). A source without
+a `strip` gets `wasitool.wasmstrip` as `wasm32-wasi-strip`.
 """
 
 from __future__ import annotations
@@ -23,19 +27,23 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from wasitool.errors import ToolchainError
+from wasitool.toolchain.firstuse import sh_watch
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
 
-FORMAT = 1  # bump when the generated files change, so existing wrapper dirs are rewritten
+FORMAT = 2  # bump when the generated files change, so existing wrapper dirs are rewritten
 PREFIX = "wasm32-wasi-"
 TARGET_ROLES = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
 RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
 COMPILERS = ("cc", "c++")
 SJLJ_LIB = "libwasitool-sjlj.a"
+STRIP_MODULE = "wasitool.wasmstrip"  # the `strip` of sources without one; strips DWARF after links
 MARKER = "wrappers.json"
 ENV_ROLES = {"CC": "cc", "CXX": "c++", "AR": "ar", "RANLIB": "ranlib", "NM": "nm", "STRIP": "strip"}
 # Arguments after which the compiler driver does not link.
 _NO_LINK = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-###", "--help", "--version", "-dumpversion",
             "-dumpmachine", "-print-*", "--print-*")
+# Links whose output keeps its DWARF besides `-g`: relocatable and shared outputs (relocations refer to it).
+_KEEP_DEBUG = ("-r", "-shared", "-Wl,-r", "-Wl,--relocatable", "-Wl,-shared", "-Wl,--shared")
 # Arguments that are link inputs (a command without any does not link, e.g. `cc -v`).
 _LINK_INPUTS = ("*.c", "*.cc", "*.cpp", "*.cxx", "*.C", "*.o", "*.obj", "*.a", "*.s", "*.S", "*.so", "-l*")
 _C_LONGJMP_SOURCE = (
@@ -102,11 +110,16 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
         extra = _link_extras(tool, bin_dir) if role in COMPILERS else None
         text = (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool, extra)
         written[role] = _install(bin_dir / wrapper_name(role, toolchain.platform), text)
+    python = [sys.executable, "-m"]
+    if "strip" not in offered:
+        written["strip"] = _install(bin_dir / wrapper_name("strip", toolchain.platform),
+                                    (_cmd_python_wrapper if windows else _sh_python_wrapper)(
+                                        "strip", [*python, STRIP_MODULE]))
     for role in TARGET_ROLES:
-        if role not in offered:
+        if role not in offered and role not in written:
             problem = toolchain.missing(role).one_line()
             _install(bin_dir / wrapper_name(role, toolchain.platform), _failing_wrapper(role, problem, windows))
-    run = [sys.executable, "-m", "wasitool", "run"]
+    run = [*python, "wasitool", "run"]
     written[RUN_ROLE] = _install(bin_dir / wrapper_name(RUN_ROLE, toolchain.platform),
                                  (_cmd_run_wrapper if windows else _sh_run_wrapper)(run))
     marker = {"fingerprint": _fingerprint(toolchain), "roles": {r: str(p) for r, p in sorted(written.items())}}
@@ -128,27 +141,54 @@ def _windows(platform: str) -> bool:
 def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
     lines = ["#!/bin/sh", f"# {PREFIX if role in TARGET_ROLES else ''}{role}: {tool.origin}; written by wasitool",
              *(f"{key}={shlex.quote(value)}; export {key}" for key, value in sorted(tool.env.items()))]
-    if role in COMPILERS:
-        lines += _sh_sjlj(role, tool, extra or [])
+    if role not in COMPILERS:
+        lines.append(f'exec {_sh_words(argv)} "$@"')
+        return "\n".join(lines) + "\n"
+    lines += _sh_scan()
+    lines += _sh_sjlj(role, tool, extra or [])
+    strip = [sys.executable, "-m", STRIP_MODULE, "--strip-debug", "--"]
+    watch = sh_watch(f"{PREFIX}{role}", tool.env)
+    lines += [
+        "# A link without -g: the C library's DWARF is stripped from the output, its names stay.",
+        'if [ -n "$link" ] && [ -z "$nolink" ] && [ -z "$debug" ] && [ "$out" != - ]; then',
+        *(f"  {line}" for line in watch.start),
+        f'  {_sh_words(argv)} "$@"; status=$?',
+        *(f"  {line}" for line in watch.stop),
+        '  [ $status -eq 0 ] || exit $status',
+        f'  exec {_sh_words(strip)} "${{out:-a.out}}"',
+        "fi",
+    ]
+    if watch.start:
+        lines += ['if [ -n "$link" ] && [ -z "$nolink" ]; then', *(f"  {line}" for line in watch.start),
+                  f'  {_sh_words(argv)} "$@"; status=$?', *(f"  {line}" for line in watch.stop),
+                  "  exit $status", "fi"]
     lines.append(f'exec {_sh_words(argv)} "$@"')
     return "\n".join(lines) + "\n"
 
 
+def _sh_scan() -> list[str]:
+    """Argument scanning for the compiler wrappers: link or not, the output, -g, setjmp/longjmp flags."""
+    return ["link= nolink= sjlj= eh= debug= out= next=",
+            "for arg do",
+            '  if [ -n "$next" ]; then out=$arg; next=; continue; fi',
+            "  case $arg in",
+            "    -o) next=1 ;;",
+            "    -o*) out=${arg#-o} ;;",
+            f"    {'|'.join(_NO_LINK)}) nolink=1 ;;",
+            "    -wasm-enable-sjlj) sjlj=1 ;;",
+            "    -wasm-use-legacy-eh|-wasm-use-legacy-eh=*) eh=1 ;;",
+            "    -g0|-gno-*) debug= ;;",
+            f"    -g*|{'|'.join(_KEEP_DEBUG)}) debug=1 ;;",
+            f"    {'|'.join(_LINK_INPUTS)}) link=1 ;;",
+            "  esac",
+            "done"]
+
+
 def _sh_sjlj(role: str, tool: InstalledTool, link_extra: list[str]) -> list[str]:
-    """Argument scanning for the compiler wrappers: setjmp/longjmp flags and link-only inputs."""
+    """The setjmp/longjmp completion: flags added to compiles, inputs added to links, or a refusal."""
     sjlj = tool.sjlj
     refused = tool.unavailable.get("setjmp")
-    if sjlj is None and not refused and not link_extra:
-        return []
-    lines = ["link= nolink= sjlj= eh=",
-             "for arg do",
-             "  case $arg in",
-             f"    {'|'.join(_NO_LINK)}) nolink=1 ;;",
-             "    -wasm-enable-sjlj) sjlj=1 ;;",
-             "    -wasm-use-legacy-eh|-wasm-use-legacy-eh=*) eh=1 ;;",
-             f"    {'|'.join(_LINK_INPUTS)}) link=1 ;;",
-             "  esac",
-             "done"]
+    lines: list[str] = []
     if refused:
         message = (f"{PREFIX}{role}: error: setjmp/longjmp (-mllvm -wasm-enable-sjlj) is not available from "
                    f"{tool.origin}: {refused} (fix: use another source for {tool.name}, e.g. "
@@ -186,6 +226,11 @@ def _sh_run_wrapper(run: list[str]) -> str:
     ]) + "\n"
 
 
+def _sh_python_wrapper(role: str, argv: list[str]) -> str:
+    return "\n".join(["#!/bin/sh", f"# {PREFIX}{role}: wasitool's own ({argv[-1]}); written by wasitool",
+                      f'exec {_sh_words(argv)} "$@"']) + "\n"
+
+
 def _failing_wrapper(role: str, problem: str, windows: bool) -> str:
     message = f"{PREFIX}{role}: error: {problem}"
     if windows:
@@ -202,6 +247,12 @@ def _sh_words(words: Iterable[str]) -> str:
 def _cmd_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
     lines = ["@echo off", f"rem {role}: {_cmd_escape(tool.origin)}; written by wasitool", "setlocal",
              *(f'set "{key}={_cmd_escape(value)}"' for key, value in sorted(tool.env.items())),
+             f"{_cmd_words(argv)} %*", "exit /b %ERRORLEVEL%"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _cmd_python_wrapper(role: str, argv: list[str]) -> str:
+    lines = ["@echo off", f"rem {PREFIX}{role}: wasitool's own ({argv[-1]}); written by wasitool",
              f"{_cmd_words(argv)} %*", "exit /b %ERRORLEVEL%"]
     return "\r\n".join(lines) + "\r\n"
 
