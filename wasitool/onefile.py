@@ -8,13 +8,16 @@ after compiling: the entry lists every file the compiler's depfile (`-MD -MF`) n
 and a lookup rebuilds when one of them changed. Headers inside a pinned tool's own directory are
 covered by the tool's identity and are not hashed (libc++ alone has some 700).
 
-The output is stripped and reproducible with the examples' flags (`wasitool/scons/wasi_c.py`): `-g0`,
-`-s`, the source's directory mapped to `.` in `__FILE__`, SOURCE_DATE_EPOCH=0, and compilers started
+The output is reproducible with the examples' flags (`wasitool/cflags.py`, shared with the SCons tools):
+`-g0`, the DWARF sections stripped after linking with the `name` section kept (`inspect --callers` names
+functions), the source's directory mapped to `.` in `__FILE__`, SOURCE_DATE_EPOCH=0, and compilers started
 with a fixed environment (no CPATH and friends), so the bytes depend neither on where the file nor on
-where the store lives.
+where the store lives. `-mllvm -wasm-enable-sjlj` among the flags is completed as the compiler wrappers
+do (the source's `sjlj` compile flags and link inputs). A zig build still running after a few seconds
+says on stderr that zig is building its C library (`toolchain/firstuse.py`).
 
 `engine_module(source, engine)` is the `wasitool run x.wat` path: the engine's own text parser, no
-toolchain needed, the binary kept under its own sha256.
+toolchain needed, the binary validated and kept under its own sha256.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from wasitool.cflags import CFLAGS, CXX_ONLY, LIBRARY_LDFLAGS, SJLJ_FLAG, optimize_flag
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError, CompileError, ToolchainError
 
@@ -33,20 +37,8 @@ if TYPE_CHECKING:
     from wasitool.engines.base import Engine
     from wasitool.toolchain.manifest import InstalledTool, Toolchain
 
-SCHEMA = 1
+SCHEMA = 2  # 2: DWARF stripped after linking, names kept (was -s)
 LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".c++": "c++", ".C": "c++", ".wat": "wat"}
-DEFAULT_OPTIMIZE = "2"
-# The examples' flags (wasitool/scons/wasi_c.py): no debug info, warnings on; `-s` strips at link time,
-# which is what makes zig's output byte-identical across cache directories.
-CFLAGS = ("-g0", "-Wall", "-Wextra")
-STRIP = "-s"
-# zig's libc++/libc++abi for wasm32-wasi are built without exception support (a `throw` fails to link:
-# undefined __cxa_throw), and neither Python engine runs wasm exception handling by default: C++ is
-# compiled with -fno-exceptions whatever the toolchain source.
-CXXFLAGS = ("-fno-exceptions",)
-# A library linked by wasm-ld alone, like the examples' `kind = "library"`: zig cc rejects
-# `-Wl,--export-all`, wasm-ld takes it whichever compiler made the object.
-EXPORT_ALL = ("--no-entry", "--export-all", "--strip-all")
 # Environment variables compilers are started with (plus the toolchain's own, e.g. zig's cache dirs):
 # CPATH, C_INCLUDE_PATH and the like would change the output without changing the cache key.
 PASSED_ENV = ("PATH", "PATHEXT", "SYSTEMROOT", "SYSTEMDRIVE", "TEMP", "TMP", "TMPDIR", "TERM")
@@ -204,7 +196,8 @@ def install(built: Path, out: Path) -> None:
 def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Path:
     """`source` (WebAssembly text) assembled by the engine's own parser, kept as `<sha256>.wasm`.
 
-    A binary module named `.wat` is used as it is, as `wasmtime run` does.
+    A binary module named `.wat` is used as it is, as `wasmtime run` does. The module is validated before it
+    is kept, so an invalid one is an error naming `source`, not the cached file.
     """
     from wasitool.engines.base import WASM_MAGIC, WatSyntaxError
 
@@ -221,9 +214,10 @@ def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Pa
     except WatSyntaxError as exc:
         _stderr(exc.message)
         raise CompileError(f"assembling {source} failed", "fix the error shown above") from None
-    directory = (cache or cache_dir()) / "text"
+    directory = (cache or cache_dir()) / "wat"  # validated modules (`text/` held unvalidated ones)
     path = directory / f"{hashlib.sha256(binary).hexdigest()}.wasm"
     if not path.is_file():
+        engine.compile(binary, str(source))  # a module that does not validate is an error naming the .wat file
         _write_atomic(path, binary)
     return path
 
@@ -250,16 +244,41 @@ def _steps(language: str, options: Options, tools: Sequence[_Tool], paths: _Path
     compiler = tools[0].argv
     if language == "wat":
         return [[*compiler, *wat_flags, *options.flags, "-o", paths.out, paths.source]]
-    flags = [f"-O{options.optimize or DEFAULT_OPTIMIZE}", *CFLAGS, f"-ffile-prefix-map={paths.srcdir}=.",
-             *(CXXFLAGS if language == "c++" else ())]
+    flags = [optimize_flag(options.optimize), *CFLAGS, f"-ffile-prefix-map={paths.srcdir}=.",
+             *(CXX_ONLY if language == "c++" else ())]
+    sjlj = _sjlj(options, tools[0], paths)
     depfile = ["-MD", "-MF", paths.dep]
     if options.library and not options.exports:
-        return [[*compiler, *flags, *options.flags, *depfile, "-c", "-o", paths.obj, paths.source],
-                [*tools[1].argv, *EXPORT_ALL, "-o", paths.out, paths.obj]]
-    link = [STRIP]
+        return [[*compiler, *flags, *sjlj.compile, *options.flags, *depfile, "-c", "-o", paths.obj, paths.source],
+                [*tools[1].argv, *LIBRARY_LDFLAGS, "-o", paths.out, paths.obj]]
+    link: list[str] = []
     if options.library:
-        link = ["-mexec-model=reactor", *(f"-Wl,--export={name}" for name in options.exports), STRIP]
-    return [[*compiler, *flags, *link, *options.flags, *depfile, "-o", paths.out, paths.source]]
+        link = ["-mexec-model=reactor", *(f"-Wl,--export={name}" for name in options.exports)]
+    return [[*compiler, *flags, *sjlj.compile, *link, *options.flags, *depfile, "-o", paths.out, paths.source,
+             *sjlj.link]]
+
+
+class _Sjlj(NamedTuple):
+    compile: list[str]
+    link: list[str]
+
+
+def _sjlj(options: Options, tool: _Tool, paths: _Paths) -> _Sjlj:
+    """What `-mllvm -wasm-enable-sjlj` in the flags needs from the toolchain, as the wrappers add it: the
+    source's compile flags and link inputs (zig: a support archive built once into the cache, named by
+    `{lib}` in the cache key). Nothing for other builds."""
+    if SJLJ_FLAG not in options.flags:
+        return _Sjlj([], [])
+    from wasitool.toolchain.wrappers import link_inputs, sjlj_compile_flags
+
+    compile_flags = sjlj_compile_flags(tool.record, list(options.flags))
+    if paths is SYMBOLIC:
+        return _Sjlj(compile_flags, ["{sjlj link inputs}"])
+    return _Sjlj(compile_flags, link_inputs(tool.record, cache_dir() / "lib" / _tool_digest(tool.record)))
+
+
+def _tool_digest(tool: InstalledTool) -> str:
+    return hashlib.sha256(json.dumps(tool.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _compile(language: str, source: Path, options: Options, tools: Sequence[_Tool], toolchain: Toolchain,
@@ -274,8 +293,13 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
         paths = _Paths(str(source), srcdir, *(os.path.join(tmp, name) for name in names))
         wat_flags = _wat_feature_flags(tools[0].argv, env) if language == "wat" else []
         steps = _steps(language, options, tools, paths, wat_flags)
+        from wasitool.toolchain.firstuse import watch
+
         for index, argv in enumerate(steps):
-            _run_step(argv, env, source, "assembling" if language == "wat" else "linking" if index else "compiling")
+            with watch(env, f"wasitool build {source}"):
+                _run_step(argv, env, source, "assembling" if language == "wat" else "linking" if index else "compiling")
+        if language != "wat":
+            _strip_debug(Path(paths.out))
         deps = [] if language == "wat" else _dependencies(Path(paths.dep), source, toolchain)
         wasm = cache / f"{key}.wasm"
         os.replace(paths.out, wasm)
@@ -283,6 +307,13 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
              "deps": deps, "steps": _steps(language, options, tools, SYMBOLIC, wat_flags)}
     _write_atomic(cache / f"{key}.json", (json.dumps(entry, indent=1) + "\n").encode())
     return wasm
+
+
+def _strip_debug(module: Path) -> None:
+    """Drop the DWARF sections the C library brings (the `name` section stays), as SCons builds do."""
+    from wasitool.wasmbin import strip_debug_sections
+
+    module.write_bytes(strip_debug_sections(module.read_bytes()))
 
 
 def _run_step(argv: list[str], env: dict[str, str], source: Path, doing: str) -> None:

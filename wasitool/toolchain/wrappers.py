@@ -107,7 +107,7 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
     offered = toolchain.roles()
     written: dict[str, Path] = {}
     for role, tool in sorted(offered.items()):
-        extra = _link_extras(tool, bin_dir) if role in COMPILERS else None
+        extra = link_inputs(tool, bin_dir / "lib") if role in COMPILERS else None
         text = (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool, extra)
         written[role] = _install(bin_dir / wrapper_name(role, toolchain.platform), text)
     python = [sys.executable, "-m"]
@@ -276,13 +276,29 @@ def _cmd_escape(text: str) -> str:
 
 # ---- files ------------------------------------------------------------------------------------------
 
-def _link_extras(tool: InstalledTool, bin_dir: Path) -> list[str]:
-    """What the compiler wrappers add to every link: the lock's `sjlj.link`, and the sjlj support archive."""
+def link_inputs(tool: InstalledTool, lib_dir: Path) -> list[str]:
+    """What the compiler wrappers add to every link: the lock's `sjlj.link`, and the sjlj support archive
+    (built once into `lib_dir`)."""
     sjlj = tool.sjlj or {}
     extra = list(sjlj.get("link", []))
     if sjlj.get("library") or sjlj.get("define_c_longjmp"):
-        extra.append(str(_sjlj_library(tool, sjlj, bin_dir / "lib")))
+        extra.append(str(_sjlj_library(tool, sjlj, lib_dir)))
     return extra
+
+
+def sjlj_compile_flags(tool: InstalledTool, args: list[str]) -> list[str]:
+    """The flags a compile asking for setjmp/longjmp (`-mllvm -wasm-enable-sjlj` in `args`) gets from the
+    source's `sjlj` entry, as the wrappers add them (the legacy-EH choice only when `args` make none);
+    ToolchainError when the source has no setjmp/longjmp."""
+    refused = tool.unavailable.get("setjmp")
+    if refused:
+        raise ToolchainError(f"setjmp/longjmp (-mllvm -wasm-enable-sjlj) is not available from {tool.origin}: "
+                             f"{refused}", f"use another source for {tool.name}, e.g. `wasitool setup --source pip`")
+    flags = list((tool.sjlj or {}).get("compile", []))
+    if any(arg.startswith("-wasm-use-legacy-eh") for arg in args):
+        legacy = _legacy_eh_flags(flags)
+        flags = [flag for flag in flags if flag not in legacy]
+    return flags
 
 
 def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -> Path:
