@@ -77,6 +77,12 @@ def test_only_links_without_debug_info_requested_are_stripped(store: FakeStore, 
     assert "custom:name" in _sections(out)
 
 
+def test_a_link_to_dev_null_succeeds(store: FakeStore) -> None:
+    """configure scripts link to /dev/null: there is nothing to strip there."""
+    proc = _cc(store, "main.c", "-o", os.devnull)
+    assert (proc.returncode, proc.stderr) == (0, "")
+
+
 def test_a_failed_link_is_not_stripped_and_keeps_its_status(store: FakeStore) -> None:
     proc = _cc(store, "main.o", "-o", "nothing.wasm", FAKE_STATUS="5")
     assert proc.returncode == 5 and "strip" not in proc.stderr

@@ -155,6 +155,7 @@ def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str
         f'  {_sh_words(argv)} "$@"; status=$?',
         *(f"  {line}" for line in watch.stop),
         '  [ $status -eq 0 ] || exit $status',
+        '  [ -f "${out:-a.out}" ] || exit 0  # e.g. -o /dev/null',
         f'  exec {_sh_words(strip)} "${{out:-a.out}}"',
         "fi",
     ]
@@ -242,7 +243,7 @@ def _sh_words(words: Iterable[str]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
-# ---- Windows .cmd (written and checked for content; the sjlj argument scanning is POSIX-only) --------
+# ---- Windows .cmd (written and checked for content; argument scanning, sjlj and DWARF strip: POSIX) ----
 
 def _cmd_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
     lines = ["@echo off", f"rem {role}: {_cmd_escape(tool.origin)}; written by wasitool", "setlocal",
