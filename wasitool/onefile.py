@@ -130,6 +130,16 @@ def cxx_command(toolchain: Toolchain) -> tuple[list[str], InstalledTool]:
                          "run `wasitool setup` with a source that has one (the wasi-sdk archive, or zig from pip)")
 
 
+def posix_flags(toolchain: Toolchain | None = None) -> tuple[str, ...]:
+    """`--posix` as compiler flags: wasi-libc's emulations, their libraries and wasitool's compatibility
+    archive (`wasitool/toolchain/posix.py`, built once into the cache)."""
+    from wasitool.toolchain import posix
+    from wasitool.toolchain.wrappers import posix_library
+
+    tool = provider(toolchain or current_toolchain(), "cc")
+    return (*posix.DEFINES, *posix.LIBS, str(posix_library(tool, cache_dir() / "lib" / _tool_digest(tool))))
+
+
 def provider(toolchain: Toolchain, role: str) -> InstalledTool:
     """The installed tool that offers `role`."""
     for tool in toolchain.tools.values():

@@ -146,3 +146,24 @@ def test_python_watch_prints_once_for_a_slow_zig_command(capsys: pytest.CaptureF
         time.sleep(0.3)
     err = capsys.readouterr().err
     assert err.startswith("wasitool build: still building after 0.1 s") and err.count("\n") == 1
+
+
+def test_the_porting_layers_compilers_add_the_emulations(store: FakeStore) -> None:
+    from wasitool.toolchain import posix
+
+    written = wrappers.write_wrappers(store.toolchain, store.root / "bin")
+    assert written["posix-cc"].name == "wasm32-wasi-posix-cc" and written["posix-c++"].name == "wasm32-wasi-posix-c++"
+    compile_proc = subprocess.run([str(written["posix-cc"]), "-c", "x.c", "-o", "x.o"], env=store.env(),
+                                  capture_output=True, text=True, check=False, cwd=store.root.parent)
+    assert compile_proc.returncode == 0, compile_proc.stderr
+    args, _ = store.calls()
+    assert args[:4] == ["cc", "-target", "wasm32-wasi", *posix.DEFINES[:1]] and set(posix.DEFINES) <= set(args)
+    assert not set(posix.LIBS) & set(args)
+    link = subprocess.run([str(written["posix-c++"]), "main.o", "-o", "prog.wasm"], capture_output=True, text=True,
+                          env=store.env(FAKE_OUTPUT="1"), check=False, cwd=store.root.parent)
+    assert link.returncode == 0, link.stderr
+    args, _ = store.calls()
+    assert args[0] == "c++" and set(posix.DEFINES) <= set(args)
+    assert args[-len(posix.LIBS) - 1:] == [*posix.LIBS, str(store.root / "bin" / "lib" / posix.LIBRARY)]
+    # The plain wrappers are unchanged.
+    assert wrappers.environment(store.toolchain, written)["CC"] == str(written["cc"])

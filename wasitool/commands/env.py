@@ -19,7 +19,7 @@ SHELLS = ("sh", "fish", "powershell", "json")
 
 def main(args: argparse.Namespace) -> int:
     toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else None)
-    variables = environment(toolchain, wrappers)
+    variables = environment(toolchain, wrappers, posix_layer=args.posix)
     missing = {name: toolchain.missing(role).problem for name, role in ENV_ROLES.items() if role not in wrappers}
     print(render(variables, bin_dir, missing, args.shell), end="")
     return 0

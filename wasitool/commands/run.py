@@ -33,8 +33,8 @@ def main(args: argparse.Namespace) -> int:
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
-    if source is None and (args.optimize or args.cflags or args.lib or args.export):
-        raise WasiError("-O, -X/--cflags, --lib and --export apply to a source file (FILE.c, FILE.cc)",
+    if source is None and (args.optimize or args.cflags or args.lib or args.export or args.posix):
+        raise WasiError("-O, -X/--cflags, --lib, --export and --posix apply to a source file (FILE.c, FILE.cc)",
                         "drop them, or run the source file")
     example = None if source is not None or _is_module_path(args.target) else _load_example(args.target)
     if args.diff and example is None:
@@ -102,7 +102,9 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
     the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
     from wasitool import onefile
 
-    options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export))
+    flags = (*onefile.posix_flags(), *args.cflags) if args.posix and onefile.language_of(source) != "wat" \
+        else tuple(args.cflags)
+    options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export))
     if onefile.language_of(source) != "wat":
         return onefile.build(source, options)
     if options != onefile.Options():

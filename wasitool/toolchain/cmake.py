@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wasitool.toolchain.manifest import Toolchain
-from wasitool.toolchain.wrappers import RUN_ROLE, _install
+from wasitool.toolchain.wrappers import COMPILERS, RUN_ROLE, _install, posix_compiler
 
 # CMake ships no Platform/WASI.cmake before 3.31-ish; this one is found through CMAKE_MODULE_PATH.
 # WASI preview1 has no dynamic linking: like CMake's own Platform/Generic.cmake (and wasi-sdk's files), the
@@ -28,8 +28,13 @@ set(CMAKE_STATIC_LIBRARY_SUFFIX ".a")
 _VARIABLES = (("CMAKE_AR", "ar"), ("CMAKE_RANLIB", "ranlib"), ("CMAKE_NM", "nm"), ("CMAKE_STRIP", "strip"))
 
 
-def write_cmake_toolchain(toolchain: Toolchain, wrappers: Mapping[str, Path], bin_dir: Path, dest: Path) -> Path:
-    """Write the toolchain file to `dest` (atomically), and the Platform module beside the wrappers."""
+def write_cmake_toolchain(toolchain: Toolchain, wrappers: Mapping[str, Path], bin_dir: Path, dest: Path,
+                          posix_layer: bool = False) -> Path:
+    """Write the toolchain file to `dest` (atomically), and the Platform module beside the wrappers;
+    `posix_layer`: the compilers are the porting layer's (`wasitool/toolchain/posix.py`)."""
+    if posix_layer:
+        wrappers = {**wrappers, **{role: posix_compiler(toolchain, wrappers, role) for role in COMPILERS
+                                   if role in wrappers}}
     modules = bin_dir / "cmake"
     (modules / "Platform").mkdir(parents=True, exist_ok=True)
     _install(modules / "Platform" / "WASI.cmake", PLATFORM_MODULE, executable=False)

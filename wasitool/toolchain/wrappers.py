@@ -27,14 +27,17 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from wasitool.errors import ToolchainError
+from wasitool.toolchain import posix
 from wasitool.toolchain.firstuse import sh_watch
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
 
-FORMAT = 2  # bump when the generated files change, so existing wrapper dirs are rewritten
+FORMAT = 3  # bump when the generated files change, so existing wrapper dirs are rewritten
 PREFIX = "wasm32-wasi-"
 TARGET_ROLES = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
 RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
 COMPILERS = ("cc", "c++")
+# The porting layer's compilers (`--posix`): wasi-libc's emulations and wasitool's compatibility library.
+POSIX_COMPILERS = {"cc": "posix-cc", "c++": "posix-c++"}
 SJLJ_LIB = "libwasitool-sjlj.a"
 STRIP_MODULE = "wasitool.wasmstrip"  # the `strip` of sources without one; strips DWARF after links
 MARKER = "wrappers.json"
@@ -81,7 +84,7 @@ def toolchain_digest(toolchain: Toolchain) -> str:
 
 def wrapper_name(role: str, platform: str) -> str:
     """File name of a role's wrapper: `wasm32-wasi-cc`, `wat2wasm` (`.cmd` added on Windows)."""
-    name = f"{PREFIX}{role}" if role in (*TARGET_ROLES, RUN_ROLE) else role
+    name = f"{PREFIX}{role}" if role in (*TARGET_ROLES, RUN_ROLE, *POSIX_COMPILERS.values()) else role
     return f"{name}.cmd" if _windows(platform) else name
 
 
@@ -110,6 +113,15 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
         extra = link_inputs(tool, bin_dir / "lib") if role in COMPILERS else None
         text = (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool, extra)
         written[role] = _install(bin_dir / wrapper_name(role, toolchain.platform), text)
+    if not windows:  # the porting layer needs the sh wrappers' link detection
+        for role, posix_role in POSIX_COMPILERS.items():
+            if role in offered:
+                tool = offered[role]
+                argv = [*tool.commands[role], *posix.DEFINES]
+                # The compatibility archive is built when the porting layer is first asked for (posix_compiler).
+                extra = [*link_inputs(tool, bin_dir / "lib"), *posix.LIBS, str(bin_dir / "lib" / posix.LIBRARY)]
+                written[posix_role] = _install(bin_dir / wrapper_name(posix_role, toolchain.platform),
+                                               _sh_wrapper(posix_role, argv, tool, extra))
     python = [sys.executable, "-m"]
     if "strip" not in offered:
         written["strip"] = _install(bin_dir / wrapper_name("strip", toolchain.platform),
@@ -128,8 +140,10 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
 
 
 def _fingerprint(toolchain: Toolchain) -> dict[str, Any]:
-    """What the wrappers depend on: the toolchain, their format and the Python running wasitool (`run`)."""
-    return {"toolchain": toolchain_digest(toolchain), "format": FORMAT, "python": sys.executable}
+    """What the wrappers depend on: the toolchain, their format, the Python running wasitool (`run`, `strip`)
+    and the porting layer."""
+    return {"toolchain": toolchain_digest(toolchain), "format": FORMAT, "python": sys.executable,
+            "posix": posix.DIGEST}
 
 
 def _windows(platform: str) -> bool:
@@ -139,9 +153,10 @@ def _windows(platform: str) -> bool:
 # ---- POSIX sh -------------------------------------------------------------------------------------
 
 def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
-    lines = ["#!/bin/sh", f"# {PREFIX if role in TARGET_ROLES else ''}{role}: {tool.origin}; written by wasitool",
+    prefixed = role in (*TARGET_ROLES, *POSIX_COMPILERS.values())
+    lines = ["#!/bin/sh", f"# {PREFIX if prefixed else ''}{role}: {tool.origin}; written by wasitool",
              *(f"{key}={shlex.quote(value)}; export {key}" for key, value in sorted(tool.env.items()))]
-    if role not in COMPILERS:
+    if role not in (*COMPILERS, *POSIX_COMPILERS.values()):
         lines.append(f'exec {_sh_words(argv)} "$@"')
         return "\n".join(lines) + "\n"
     lines += _sh_scan()
@@ -328,12 +343,35 @@ def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -
     return library
 
 
-def _run_tool(argv: list[str], tool: InstalledTool) -> None:
+def posix_library(tool: InstalledTool, lib_dir: Path) -> Path:
+    """Build (once) the porting layer's compatibility archive (`wasitool/toolchain/posix.py`)."""
+    library = lib_dir / posix.LIBRARY
+    if library.is_file():
+        return library
+    if "cc" not in tool.commands or "ar" not in tool.commands:
+        raise ToolchainError(f"{tool.origin} needs cc and ar to build the porting layer's library",
+                             "add them to its commands in wasitool.lock")
+    lib_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=lib_dir, prefix=".build-") as tmp:
+        objects = []
+        for name, text in posix.SOURCES.items():
+            source, obj = Path(tmp) / f"{name}.c", Path(tmp) / f"{name}.o"
+            source.write_text(text, encoding="utf-8")
+            _run_tool([*tool.commands["cc"], "-O2", "-Wno-deprecated-declarations", "-c", str(source), "-o", str(obj)],
+                      tool, "the porting layer's library")
+            objects.append(str(obj))
+        archive = Path(tmp) / posix.LIBRARY
+        _run_tool([*tool.commands["ar"], "rcs", str(archive), *objects], tool, "the porting layer's library")
+        os.replace(archive, library)
+    return library
+
+
+def _run_tool(argv: list[str], tool: InstalledTool, what: str = "the setjmp/longjmp support library") -> None:
     proc = subprocess.run(argv, env={**os.environ, **tool.env}, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        raise ToolchainError(f"cannot build the setjmp/longjmp support library with {tool.origin}: {detail}",
-                             "run `wasitool setup --force`")
+        lines = proc.stderr.strip().splitlines() or ["no message"]
+        detail = next((line for line in lines if "error" in line), lines[-1])
+        raise ToolchainError(f"cannot build {what} with {tool.origin}: {detail}", "run `wasitool setup --force`")
 
 
 def _install(path: Path, text: str, executable: bool = True) -> Path:
@@ -355,11 +393,27 @@ def _install(path: Path, text: str, executable: bool = True) -> Path:
     return path
 
 
-def environment(toolchain: Toolchain, wrappers: Mapping[str, Path]) -> dict[str, str]:
-    """The variables `wasitool env` prints: CC, CXX, AR, RANLIB, NM, STRIP (those offered) and WASI_SYSROOT."""
+def environment(toolchain: Toolchain, wrappers: Mapping[str, Path], posix_layer: bool = False) -> dict[str, str]:
+    """The variables `wasitool env` prints: CC, CXX, AR, RANLIB, NM, STRIP (those offered) and WASI_SYSROOT;
+    with `posix_layer`, CC and CXX are the porting layer's compilers."""
     variables = {name: str(wrappers[role]) for name, role in ENV_ROLES.items() if role in wrappers}
+    if posix_layer:
+        for name, role in (("CC", "cc"), ("CXX", "c++")):
+            if role in wrappers:
+                variables[name] = str(posix_compiler(toolchain, wrappers, role))
     sysroot = next((t.sysroot for t in toolchain.tools.values() if "cc" in t.commands and t.sysroot), None)
     if sysroot:
         variables["WASI_SYSROOT"] = sysroot
     return variables
 
+
+
+def posix_compiler(toolchain: Toolchain, wrappers: Mapping[str, Path], role: str) -> Path:
+    """The porting layer's wrapper for compiler `role` (its compatibility library built on first use);
+    ToolchainError where there is none (Windows)."""
+    posix_role = POSIX_COMPILERS[role]
+    if posix_role not in wrappers:
+        raise ToolchainError("--posix (the porting layer) needs the sh wrappers of a POSIX host",
+                             "build under WSL or MSYS2, or add the emulation flags yourself (docs/porting.md)")
+    posix_library(toolchain.roles()[role], wrappers[posix_role].parent / "lib")
+    return wrappers[posix_role]
