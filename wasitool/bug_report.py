@@ -33,17 +33,22 @@ def one_line(exc: BaseException, log: Path | None) -> str:
 
 def report(exc: BaseException, argv: Sequence[str]) -> str:
     """Write the log for `exc` and return the line to print."""
-    text = _log_text(exc, argv)
-    name = f"wasitool-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
+    return one_line(exc, write_log(exc, argv))
+
+
+def write_log(exc: BaseException, argv: Sequence[str], heading: str = "", prefix: str = "wasitool") -> Path | None:
+    """Write the log for `exc` (after `heading`, if any); its path, or None if no directory took it."""
+    text = (heading + "\n\n" if heading else "") + _log_text(exc, argv)
+    name = f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}.log"
     for directory in _log_dirs():
         try:
             directory.mkdir(parents=True, exist_ok=True)
             path = directory / name
             path.write_text(text, encoding="utf-8")
-            return one_line(exc, path)
+            return path
         except OSError:
             continue
-    return one_line(exc, None)
+    return None
 
 
 def _log_dirs() -> list[Path]:

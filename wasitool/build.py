@@ -134,9 +134,9 @@ def _input_files(project: Project) -> Iterator[tuple[str, Path]]:
 
 
 def _outputs(examples: Iterable[Example], *, native: bool) -> list[Path]:
-    paths = []
+    paths: list[Path] = []
     for example in examples:
-        paths.append(example.module)
+        paths += example.modules.values()  # the core module and/or the component
         if native and example.native_binary is not None and _host_cc_available():
             paths.append(example.native_binary)
     return paths

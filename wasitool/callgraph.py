@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wasitool.wasmbin import Module
-from wasitool.wasmcode import decode_body
+from wasitool.wasmcode import direct_call_targets
 
 DIRECT_CALLS = frozenset({"call", "return_call"})
 
@@ -39,23 +39,18 @@ class Chain:
 
 
 def build_call_graph(module: Module) -> CallGraph:
-    """Decode every body once and record its direct calls."""
+    """Scan every body once for its direct calls (no instruction list: memory stays O(module))."""
     graph = CallGraph()
     callers: dict[int, set[int]] = {}
     for local, body in enumerate(module.bodies):
         index = module.num_imported_funcs + local
         try:
-            instrs = decode_body(module.data, body.code_start, body.end)
+            targets = direct_call_targets(module.data, body.code_start, body.end, DIRECT_CALLS)
         except ValueError as exc:
             graph.undecodable[index] = str(exc)
             continue
-        targets: list[int] = []
-        for ins in instrs:
-            if ins.name in DIRECT_CALLS:
-                target = int(ins.args[0])
-                if target not in targets:
-                    targets.append(target)
-                callers.setdefault(target, set()).add(index)
+        for target in targets:
+            callers.setdefault(target, set()).add(index)
         graph.callees[index] = targets
     graph.callers = {callee: sorted(found) for callee, found in callers.items()}
     return graph
@@ -89,6 +84,7 @@ def caller_chains(module: Module, graph: CallGraph, target: int, limit: int = 10
     # The walk: one frame per function on the chain, with the next caller to try and the number of
     # chains found before it was entered (none found since means every caller was already on it).
     path: list[int] = [target]
+    on_path = {target}  # `path` as a set: a 50,000-deep chain stays linear
     frames: list[list[int]] = [[0, 0]]
     while path:
         steps += 1
@@ -99,17 +95,18 @@ def caller_chains(module: Module, graph: CallGraph, target: int, limit: int = 10
         if frame[0] >= len(options):
             if len(chains) == frame[1]:
                 chains.append(Chain([*path], END_CYCLE))
-            path.pop()
+            on_path.discard(path.pop())
             frames.pop()
             continue
         caller = options[frame[0]]
         frame[0] += 1
-        if caller in path:
+        if caller in on_path:
             continue
         reason = root_reason(caller)
         if reason is not False:
             chains.append(Chain([*path, caller], reason if isinstance(reason, str) else None))
             continue
         path.append(caller)
+        on_path.add(caller)
         frames.append([0, len(chains)])
     return chains, False

@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from collections.abc import Callable, Sequence
+from typing import NoReturn
 
 from wasitool.errors import WasitoolError
 
@@ -20,7 +21,7 @@ DESCRIPTION = "Pinned WASI toolchains, reproducible example builds, a Python WAS
 def _args_setup(p: argparse.ArgumentParser) -> None:
     from wasitool.toolchain.sources import SOURCES
 
-    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source")
+    p.add_argument("--source", choices=SOURCES.names, help="use only this kind of source (for every tool that has one)")
     p.add_argument("--offline", action="store_true", help="use only the store and local mirrors")
     p.add_argument("--mirror", metavar="DIR_OR_URL", help="look up archives by file name here first")
     p.add_argument("--frozen", action="store_true", help="only hash-pinned sources; fail otherwise")
@@ -50,14 +51,17 @@ def _args_env(p: argparse.ArgumentParser) -> None:
 
 
 def _args_exec(p: argparse.ArgumentParser) -> None:
-    p.epilog = "Example: wasitool exec -- make CC='$CC' (the command sees CC, CXX, AR, RANLIB, ... and PATH)"
+    p.epilog = ("Example: wasitool exec -- make CC=wasm32-wasi-cc AR='wasm32-wasi-ar rc' RANLIB=wasm32-wasi-ranlib "
+                "(the command sees CC, CXX, AR, RANLIB, ... and a PATH with those wrappers; name them on make's "
+                "command line when its makefile assigns CC itself)")
     p.add_argument("--posix", action="store_true", help="CC and CXX with the porting layer (" + _POSIX + ")")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD", help="the command and its arguments (after --)")
 
 
 def _args_which(p: argparse.ArgumentParser) -> None:
-    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, ...")
+    p.add_argument("role", help="cc, c++, ar, ranlib, nm, strip, wasm-ld, run, wat2wasm, wasm-tools, "
+                   "wasi-adapter-command (a file), ...")
     p.add_argument("--argv", action="store_true", help="print the command the wrapper runs instead of its path")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
@@ -109,6 +113,9 @@ def _args_compile(p: argparse.ArgumentParser) -> None:
     g.add_argument("--export", action="append", default=[], metavar="NAME",
                    help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
                         "first); without it every function is exported and libc is not linked")
+    g.add_argument("--wasi", choices=("p1", "p2"), default="p1",
+                   help="p1: a core module (default); p2: a WASI 0.2 component (the preview1 adapter, "
+                        "reactor with --lib; or wasi-sdk's wasm32-wasip2 target)")
 
 
 def _args_build(p: argparse.ArgumentParser) -> None:
@@ -139,7 +146,8 @@ def _args_run(p: argparse.ArgumentParser) -> None:
                 "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
                 "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
                 "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
-    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat); "
+                   "a file needs a slash or a suffix (./prog, x.wasm): a bare name is always a program's name")
     p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a directory (`:ro`: read-only)")
@@ -159,7 +167,64 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-memory", metavar="BYTES", help="cap linear memory (e.g. 64M); growing past it fails")
     p.add_argument("--json", action="store_true", help="capture the output; print exit code, trap and output as JSON")
     p.add_argument("-v", "--verbose", action="store_true")
+    _args_interpose(p)
     _args_compile(p)
+
+
+def _args_interpose(p: argparse.ArgumentParser) -> None:
+    """Options that change what host calls do (wrapped only when given: `wasitool.wasi.interpose`)."""
+    g = p.add_argument_group("faults and determinism")
+    g.add_argument("--inject", action="append", default=[], metavar="SPEC",
+                   help="make host calls fail or misbehave (repeatable): path_open=ENOENT, path_open=ENOENT@3 "
+                        "(only the 3rd), path_open:path~=*.cfg=EACCES, fd_write=short:1, fd_read=short:1, "
+                        "fd_readdir=short, clock_time_get=+3600s, random_get=zero")
+    g.add_argument("--deterministic", action="store_true",
+                   help="same output every run: clocks from 2025-01-01 advancing 1 ms per read, seeded random_get, "
+                        "stable inode numbers and file times, sorted directory listings")
+    g.add_argument("--seed", type=_count, metavar="N", help="random_get's seed (implies --deterministic; default 0)")
+    g.add_argument("--trace-stack", action="store_true",
+                   help="with each traced call, the guest's call stack by function name (wasmtime engine)")
+    g.add_argument("--record", metavar="FILE", help="save every host call, its results and the bytes it wrote "
+                   "(clocks, random, stdin, listings, file contents) for `wasitool replay` and `trace-diff`")
+
+
+def _args_faults(p: argparse.ArgumentParser) -> None:
+    from wasitool.engines import ENGINES
+
+    p.epilog = ("Arguments after `--` go to the guest. Every run is deterministic and gets fresh copies of its "
+                "directories. Exit status 1 when a rerun traps, hangs, or exits 0 with changed output.")
+    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat)")
+    p.add_argument("--engine", choices=ENGINES.names,
+                   help="default: wasmtime if importable (its guest stacks name the call sites), else wasmer")
+    p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
+                   help="preopen a copy of a directory (`:ro`: read-only)")
+    p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
+    p.add_argument("--per-call", action="store_true", help="fail every call once, not only each call site's first")
+    p.add_argument("--max-runs", type=_positive_int, default=200, metavar="N", help="at most N reruns (default 200)")
+    p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
+                   help="a run taking longer counts as a hang (default 10)")
+    p.add_argument("--json", action="store_true", help="print the sweep as JSON")
+    _args_compile(p)
+
+
+def _args_replay(p: argparse.ArgumentParser) -> None:
+    from wasitool.engines import ENGINES
+
+    p.add_argument("recording", help="a file written by `wasitool run --record FILE`")
+    p.add_argument("--module", metavar="FILE.wasm", help="replay this module instead of the recorded one")
+    p.add_argument("--trace", nargs="?", const="all", metavar="CALLS",
+                   help="print every replayed call, decoded, to stderr; --trace=path_open,fd_* only those")
+    p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
+    p.add_argument("--json", action="store_true", help="print how the replay ended as JSON")
+
+
+def _args_trace_diff(p: argparse.ArgumentParser) -> None:
+    p.add_argument("a", metavar="A", help="a recording (run --record) or a JSON trace (run --trace-format json)")
+    p.add_argument("b", metavar="B", help="the other one")
+    p.add_argument("--context", type=_count, default=3, metavar="N", help="show N calls before the divergence")
+    p.add_argument("--ignore", default="", metavar="CALLS",
+                   help="leave out these calls (names or globs, comma-separated: --ignore=clock_*,random_get)")
+    p.add_argument("--json", action="store_true")
 
 
 def _count(text: str) -> int:
@@ -170,7 +235,7 @@ def _count(text: str) -> int:
 
 # Options whose value may only be attached with `=`: alone they take their default, so
 # `wasitool run --trace readdir` traces readdir instead of reading `readdir` as the option's value.
-ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}}
+ATTACHED_ONLY = {"run": {"--trace": "--trace=all"}, "replay": {"--trace": "--trace=all"}}
 
 
 def _args_check(p: argparse.ArgumentParser) -> None:
@@ -192,7 +257,8 @@ def _args_inspect(p: argparse.ArgumentParser) -> None:
     view.add_argument("--data", action="store_true", help="the data segments and the strings in them")
     view.add_argument("--wit", action="store_true", help="a component's WIT (wasm-tools when the toolchain has "
                       "it, else wasitool's own printer)")
-    p.add_argument("--limit", type=_positive_int, default=100, metavar="N", help="--callers: at most N chains")
+    p.add_argument("--limit", type=_positive_int, metavar="N", help="show at most N rows: chains (--callers, "
+                   "default 100), instructions (--disasm, 10000), strings (--data, 1000), rows per table (1000)")
     p.add_argument("--module", type=_index, metavar="N", help="a component's core module N: its tables, or the "
                    "module --callers, --disasm and --data look at (default: the program's)")
     p.add_argument("--json", action="store_true")
@@ -245,6 +311,12 @@ COMMANDS: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None]]] = {
                _args_verify),
     "run": ("run an example, a .wasm file or a source file in the Python WASI runtime", _args_run),
     "check": ("run examples on every runtime found and print a matrix", _args_check),
+    "replay": ("rerun a module against a recording (run --record) with no host files; stop at the first call "
+               "that differs", _args_replay),
+    "trace-diff": ("the first call where two recordings or JSON traces part ways, both sides decoded",
+                   _args_trace_diff),
+    "faults": ("rerun a program once per WASI call site with that call failing; flag traps, hangs and "
+               "swallowed errors", _args_faults),
     "inspect": ("show a module's imports, exports, globals, sections, call chains, code and data, or a "
                 "component's world, core modules and preview1 mapping", _args_inspect),
     "examples": ("list the bundled examples and what each teaches, or copy them (--copy DIR)", _args_examples),
@@ -264,9 +336,50 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, indent_increment, max_help_position, width)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with wasitool's errors: one line naming the problem and the fix (no usage dump), exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"wasitool: error: {' '.join(message.split())} (fix: {_usage_fix(self.prog, message)})\n")
+
+
+def _usage_fix(prog: str, message: str) -> str:
+    """What to do about an argparse error: the likely intent where the mistake is a common one."""
+    import difflib
+    import re
+
+    if (choice := re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)$", message)) is not None:
+        options = re.findall(r"'([^']*)'", choice.group(2))
+        close = difflib.get_close_matches(choice.group(1), options, n=1, cutoff=0.75)
+        if close and "argument COMMAND" in message:
+            return f"did you mean `{prog} {close[0]}`?"
+        return f"did you mean `{close[0]}`?" if close else f"use one of: {', '.join(options)}"
+    if message.startswith("unrecognized arguments: "):
+        extra = message.removeprefix("unrecognized arguments: ").split()
+        if "--mapdir" in extra or any(item.startswith("--mapdir=") for item in extra):
+            return "preopen with --dir HOST::GUEST; --mapdir is the old wasmtime CLI's spelling"
+        if prog == "wasitool run" and not any(item.startswith("-") for item in extra):
+            return f"put guest arguments after --, as in `wasitool run NAME -- {' '.join(extra)}`"
+    return f"see `{prog} --help`"
+
+
+def _attach_values(argv: list[str]) -> list[str]:
+    """`--cflags '-Iinc'` and `-X -DN`: options whose value starts with `-`, which argparse would take for
+    an option; given here in their attached form (`--cflags=-Iinc`, `-X-DN`)."""
+    attached: list[str] = []
+    words = iter(argv)
+    for word in words:
+        if word in ("--cflags", "-X"):
+            value = next(words, None)
+            if value is not None:
+                word = f"--cflags={value}" if word == "--cflags" else f"-X{value}"
+        attached.append(word)
+    return attached
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every subcommand (for --help, --version and mistakes)."""
-    parser = argparse.ArgumentParser(prog="wasitool", description=DESCRIPTION, formatter_class=_Formatter)
+    parser = _Parser(prog="wasitool", description=DESCRIPTION, formatter_class=_Formatter)
     parser.add_argument("--version", action="version", version=_version())
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (help_text, add_arguments) in COMMANDS.items():
@@ -277,7 +390,7 @@ def build_parser() -> argparse.ArgumentParser:
 def command_parser(name: str) -> argparse.ArgumentParser:
     """A parser for one subcommand only: what `wasitool NAME ...` needs, built in a fraction of the time."""
     help_text, add_arguments = COMMANDS[name]
-    parser = argparse.ArgumentParser(prog=f"wasitool {name}", description=help_text, formatter_class=_Formatter)
+    parser = _Parser(prog=f"wasitool {name}", description=help_text, formatter_class=_Formatter)
     add_arguments(parser)
     parser.set_defaults(command=name)
     return parser
@@ -296,6 +409,8 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
     if "--" in argv:
         cut = argv.index("--")
         argv, guest_args = argv[:cut], argv[cut + 1 :]
+    if argv and argv[0] in ("build", "run"):
+        argv = _attach_values(argv)
     if argv and argv[0] in ATTACHED_ONLY:
         argv = [ATTACHED_ONLY[argv[0]].get(item, item) for item in argv]
     if argv and argv[0] in COMMANDS:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from wasitool import tomlread
 from wasitool.errors import BuildError
@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 TABLE = "wasitool.toml"
 CHECK_MODES = ("exact", "regex", "sorted")
 KINDS = ("command", "library")
+WASI_TARGETS = ("p1", "p2")  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
+MODULE_SUFFIXES = {"p1": ".wasm", "p2": ".p2.wasm"}
 LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".wat": "wat"}
 _FIX = f"correct {TABLE}"
 
@@ -69,6 +71,7 @@ class Example:
     teaches: str
     root: Path  # the project's root (where its SConstruct runs)
     kind: str = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
+    wasi: tuple[str, ...] = ("p1",)  # what is built: "p1" (a core module) and/or "p2" (a component)
     features: tuple[str, ...] = ()  # wasm features the build enables (wat2wasm flags)
     requires: tuple[str, ...] = ()  # engine features needed to run it (e.g. "exceptions")
     native: bool = False  # also build a host binary (C examples with a main)
@@ -80,6 +83,7 @@ class Example:
     invoke: Invoke | None = None
     argv0: str | None = None
     timeout: float | None = None  # seconds (run.timeout); `check` otherwise uses its default
+    deterministic: bool = False  # `wasitool run` fixes clocks, randomness, inodes, listings (run.deterministic)
     expect: Expectation = field(default_factory=Expectation)
     src_dir: Path | None = None  # default: <root>/src
     out_dir: Path | None = None  # default: <root>/out
@@ -104,8 +108,13 @@ class Example:
 
     @property
     def module(self) -> Path:
-        """The built module: `<out>/<name>.wasm`."""
-        return self.out / f"{self.name}.wasm"
+        """The built module: `<out>/<name>.wasm`, or for an example built only as a component, that component."""
+        return self.modules[self.wasi[0]]
+
+    @property
+    def modules(self) -> dict[str, Path]:
+        """What the build writes, per WASI target: p1 `<out>/<name>.wasm`, p2 `<out>/<name>.p2.wasm`."""
+        return {target: self.out / f"{self.name}{MODULE_SUFFIXES[target]}" for target in self.wasi}
 
     @property
     def native_binary(self) -> Path | None:
@@ -159,10 +168,15 @@ def load_examples(root: Path | None = None, *, project: Project | None = None) -
         data = tomlread.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomlread.TOMLDecodeError) as exc:
         raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
+    from wasitool.example_table import parse_example
+
+    unknown = sorted(set(data) - {"examples", "project"})
+    if unknown:
+        raise BuildError(f"{path}: {unknown[0]} is not a known table", "use only [project] and [examples.NAME]")
     entries = data.get("examples")
     if not isinstance(entries, dict) or not entries:
         raise BuildError(f"{path} has no [examples.<name>] tables", _FIX)
-    return {name: _parse_example(name, entry, project) for name, entry in entries.items()}
+    return {name: parse_example(name, entry, project) for name, entry in entries.items()}
 
 
 def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
@@ -178,117 +192,3 @@ def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[
 def get_example(name: str, root: Path | None = None) -> Example:
     """One example by name; BuildError listing the known names if there is none."""
     return select_examples([name], load_examples(root))[0]
-
-
-_EXAMPLE_KEYS = {"source", "teaches", "kind", "features", "requires", "native", "calls", "run", "expect"}
-_RUN_KEYS = {"args", "env", "dirs", "stdin", "invoke", "argv0", "timeout"}
-_EXPECT_KEYS = {"exit_code", "stdout", "stderr", "results"}
-
-
-def _parse_example(name: str, entry: Any, project: Project) -> Example:
-    where = f"example {name!r} in {project.table}"
-    entry = _table(entry, where, _EXAMPLE_KEYS)
-    run = _table(entry.get("run", {}), f"{where} [run]", _RUN_KEYS)
-    expect = _table(entry.get("expect", {}), f"{where} [expect]", _EXPECT_KEYS)
-    source = _require(entry, "source", str, where)
-    if Path(source).suffix not in LANGUAGES:
-        raise BuildError(f"{where}: source {source!r} is not one of {', '.join(LANGUAGES)}", _FIX)
-    kind = entry.get("kind", "command")
-    if kind not in KINDS:
-        raise BuildError(f"{where}: kind must be one of {KINDS}, not {kind!r}", _FIX)
-    invoke = None
-    if "invoke" in run:
-        spec = _table(run["invoke"], f"{where} [run.invoke]", {"export", "args"})
-        invoke = Invoke(_require(spec, "export", str, where), tuple(spec.get("args", ())))
-    if kind == "library" and invoke is None:
-        raise BuildError(f"{where}: a library example needs run.invoke", _FIX)
-    dirs = tuple(_parse_dir(d, where) for d in run.get("dirs", ()))
-    _check_paths(name, source, dirs, project)
-    stdin = run.get("stdin")
-    timeout = run.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise BuildError(f"{where}: run.timeout must be a positive number of seconds", _FIX)
-    return Example(
-        name=name,
-        source=source,
-        teaches=_require(entry, "teaches", str, where),
-        root=project.root,
-        src_dir=project.src,
-        out_dir=project.out,
-        kind=kind,
-        features=tuple(entry.get("features", ())),
-        requires=tuple(entry.get("requires", ())),
-        native=bool(entry.get("native", False)),
-        calls=tuple(entry.get("calls", ())),
-        args=tuple(str(a) for a in run.get("args", ())),
-        env=tuple((str(k), str(v)) for k, v in run.get("env", {}).items()),
-        dirs=dirs,
-        stdin=stdin.encode("utf-8") if isinstance(stdin, str) else None,
-        invoke=invoke,
-        argv0=run.get("argv0"),
-        timeout=float(timeout) if timeout is not None else None,
-        expect=Expectation(
-            exit_code=int(expect.get("exit_code", 0)),
-            stdout=_parse_check(expect.get("stdout", ""), f"{where} expect.stdout"),
-            stderr=_parse_check(expect.get("stderr", ""), f"{where} expect.stderr"),
-            results=tuple(expect["results"]) if "results" in expect else None,
-        ),
-    )
-
-
-def _check_paths(name: str, source: str, dirs: tuple[DirSpec, ...], project: Project) -> None:
-    """The source and every fixture resolve inside the project (a table may come from anyone)."""
-    from wasitool.confined import inside
-    from wasitool.project import table_home
-
-    homes, field = (table_home(project),), f"{project.table}: examples.{name}"
-    inside(homes, project.src, source, f"{field}.source", "name a file under src/")
-    for index, spec in enumerate(dirs):
-        if spec.fixture is not None:
-            inside(homes, project.src, spec.fixture, f"{field}.run.dirs[{index}].fixture",
-                   "name a directory under src/, copied for each run")
-
-
-def _parse_dir(spec: Any, where: str) -> DirSpec:
-    spec = _table(spec, f"{where} run.dirs", {"guest", "fixture", "fresh", "ro"})
-    fixture = spec.get("fixture")
-    if (fixture is None) == (not spec.get("fresh", False)):
-        raise BuildError(f"{where}: each run.dirs entry needs either fixture = \"...\" or fresh = true", _FIX)
-    if not isinstance(spec.get("ro", False), bool):
-        raise BuildError(f"{where}: run.dirs key `ro` must be true or false", _FIX)
-    return DirSpec(guest=_require(spec, "guest", str, where), fixture=fixture, ro=spec.get("ro", False))
-
-
-def _parse_check(value: Any, where: str) -> OutputCheck:
-    if isinstance(value, str):
-        return OutputCheck("exact", value)
-    table = _table(value, where, set(CHECK_MODES))
-    if len(table) != 1:
-        raise BuildError(f"{where}: give a string or exactly one of {CHECK_MODES}", _FIX)
-    ((mode, text),) = table.items()
-    if not isinstance(text, str):
-        raise BuildError(f"{where}: {mode} must be a string", _FIX)
-    if mode == "regex":
-        import re
-
-        try:
-            re.compile(text)
-        except re.error as exc:
-            raise BuildError(f"{where}: bad regex ({exc})", _FIX) from None
-    return OutputCheck(mode, text)
-
-
-def _table(value: Any, where: str, allowed: set[str]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        raise BuildError(f"{where}: expected a table", _FIX)
-    unknown = sorted(set(value) - allowed)
-    if unknown:
-        raise BuildError(f"{where}: unknown key(s) {', '.join(unknown)}", _FIX)
-    return value
-
-
-def _require(table: dict[str, Any], key: str, kind: type, where: str) -> Any:
-    value = table.get(key)
-    if not isinstance(value, kind):
-        raise BuildError(f"{where}: `{key}` is required ({kind.__name__})", _FIX)
-    return value

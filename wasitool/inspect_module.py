@@ -5,6 +5,12 @@
 - `callers(...)`: every call chain from a function up to the exports that reach it;
 - `disassemble(...)`: one function's instructions, calls annotated with their target's name;
 - `data_segments(...)`: the data segments and the printable strings in them.
+
+Every view costs time and memory in proportion to the module, and shows at most a limit of rows
+(`--limit N`; each view's default below), saying how many it left out: a hostile module (a million
+sections, 8 MB of `nop`s, 100,000 nested blocks, 50 MB of strings) gives a short answer quickly.
+Code is decoded as a stream and nesting deeper than MAX_INDENT levels is shown as a number, so a
+line's length does not grow with the depth.
 """
 
 from __future__ import annotations
@@ -17,9 +23,15 @@ from typing import Any
 from wasitool.callgraph import Chain, build_call_graph, caller_chains
 from wasitool.errors import WasitoolError
 from wasitool.wasmbin import Module, format_functype, parse_module
-from wasitool.wasmcode import INDIRECT_TYPE_OPS, decode_body, nesting
+from wasitool.wasmcode import INDIRECT_TYPE_OPS, iter_body, with_depth
 
 PAGE = 65536
+DEFAULT_ROWS = 1000  # rows per table of the plain view
+DEFAULT_INSTRUCTIONS = 10_000  # --disasm
+DEFAULT_STRINGS = 1000  # --data, over all segments
+DEFAULT_CHAINS = 100  # --callers
+MAX_INDENT = 32  # nesting levels shown by indentation; deeper lines show their depth as a number
+MAX_STRING = 1024  # bytes of one --data string shown (then "…")
 LINKER_GLOBALS = {  # globals wasm-ld makes, and what they mean to the C runtime
     "__stack_pointer": "top of the C shadow stack in linear memory (the stack grows down from here)",
     "__heap_base": "first address after static data and stack: where malloc starts",
@@ -98,6 +110,7 @@ class ModuleInfo:
     target_features: list[str] = field(default_factory=list)
     functions: int = 0  # defined in the module (imports not counted)
     named_functions: int = 0  # entries of the name section
+    omitted: dict[str, int] = field(default_factory=dict)  # table -> rows left out by the limit
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -117,21 +130,27 @@ def load(path: Path) -> Module:
         raise WasitoolError(f"cannot read {path}: {exc}", "give a valid .wasm file") from None
 
 
-def inspect(path: Path, module: Module | None = None) -> ModuleInfo:
-    """Imports, exports, memories, globals and sections of the module at `path`."""
+def inspect(path: Path, module: Module | None = None, limit: int = DEFAULT_ROWS) -> ModuleInfo:
+    """Imports, exports, memories, globals and sections of the module at `path`, at most `limit` of
+    each (`omitted` counts the rest)."""
     m = module or load(path)
     info = ModuleInfo(path=str(path), size=len(m.data), functions=len(m.bodies),
-                      named_functions=len(m.names.functions), target_features=list(m.target_features))
+                      named_functions=len(m.names.functions), target_features=list(m.target_features[:limit]))
+    for table, rows in (("sections", m.sections), ("imports", m.imports), ("exports", m.exports),
+                        ("memories", m.memories), ("globals", m.globals),
+                        ("target_features", m.target_features)):
+        if len(rows) > limit:
+            info.omitted[table] = len(rows) - limit
     info.sections = [Section(s.name, "Custom" if s.id == 0 else s.name, s.start, s.size, s.count)
-                     for s in m.sections]
-    for imp in m.imports:
+                     for s in m.sections[:limit]]
+    for imp in m.imports[:limit]:
         detail = format_functype(m.types[imp.desc] if isinstance(imp.desc, int) and imp.desc < len(m.types)
                                  else None) if imp.kind == "func" else str(imp.desc)
         info.imports.append(Import(imp.module, imp.name, imp.kind, detail))
-    for index, mem in enumerate(m.memories):
+    for index, mem in enumerate(m.memories[:limit]):
         limits = f"pages: initial={mem.initial}" + (f" max={mem.maximum}" if mem.maximum is not None else "")
         info.memories.append(Memory(index, mem.initial, mem.maximum, mem.imported, limits))
-    for exp in m.exports:
+    for exp in m.exports[:limit]:
         detail = ""
         if exp.kind == "func":
             detail = format_functype(m.func_type(exp.index))
@@ -140,7 +159,7 @@ def inspect(path: Path, module: Module | None = None) -> ModuleInfo:
         elif exp.kind == "global" and exp.index < len(m.globals):
             detail = m.globals[exp.index].valtype
         info.exports.append(Export(exp.name, exp.kind, exp.index, detail))
-    for index, glob in enumerate(m.globals):
+    for index, glob in enumerate(m.globals[:limit]):
         exports = m.exports_of("global", index)
         name = m.names.globals.get(index) or next(iter(exports), None)
         info.globals.append(GlobalInfo(index, name, glob.valtype, glob.mutable, glob.init or "imported",
@@ -216,7 +235,7 @@ class CallersReport:
     undecodable: dict[int, str]
 
 
-def callers(m: Module, spec: str, limit: int = 100) -> CallersReport:
+def callers(m: Module, spec: str, limit: int = DEFAULT_CHAINS) -> CallersReport:
     """Every call chain from the function `spec` names up to the exports (at most `limit`)."""
     target = resolve_function(m, spec)
     graph = build_call_graph(m)
@@ -259,10 +278,12 @@ class Disassembly:
     type: str
     locals: list[str]
     lines: list[Line]
+    more_bytes: int = 0  # code bytes after the last line shown (the limit was reached)
 
 
-def disassemble(m: Module, spec: str) -> Disassembly:
-    """The instructions of the function `spec` names, calls annotated by their target's name."""
+def disassemble(m: Module, spec: str, limit: int = DEFAULT_INSTRUCTIONS) -> Disassembly:
+    """The first `limit` instructions of the function `spec` names, calls annotated by their target's
+    name; decoded as a stream, so the rest of a long body costs nothing."""
     index = resolve_function(m, spec)
     imp = m.func_import(index)
     if imp is not None:
@@ -270,19 +291,24 @@ def disassemble(m: Module, spec: str) -> Disassembly:
                             "disassemble one of its callers (see --callers)")
     body = m.body(index)
     assert body is not None
+    lines: list[Line] = []
+    more_bytes = 0
     try:
-        instrs = decode_body(m.data, body.code_start, body.end)
+        for ins, depth in with_depth(iter_body(m.data, body.code_start, body.end)):
+            if len(lines) == limit:
+                more_bytes = body.end - ins.offset
+                break
+            lines.append(Line(ins.offset, depth, ins.name, ins.text, _note(m, ins.name, ins.args)))
     except ValueError as exc:
         raise WasitoolError(f"cannot decode {func_label(m, index)}: {exc}",
                             "check the module with wasm-validate") from None
-    lines = [Line(ins.offset, depth, ins.name, ins.text, _note(m, ins.name, ins.args))
-             for ins, depth in zip(instrs, nesting(instrs), strict=True)]
     local_names = m.names.locals.get(index, {})
     params = len((m.func_type(index) or ([], []))[0])
     locals_text = [f"{count} x {valtype}" for count, valtype in body.locals]
     if local_names:
         locals_text += [f"local {i} = {name}" for i, name in sorted(local_names.items()) if i >= params]
-    return Disassembly(index, func_label(m, index), format_functype(m.func_type(index)), locals_text, lines)
+    return Disassembly(index, func_label(m, index), format_functype(m.func_type(index)), locals_text, lines,
+                       more_bytes)
 
 
 def _note(m: Module, op: str, args: tuple[int | float | str, ...]) -> str:
@@ -306,8 +332,15 @@ def disassembly_text(dis: Disassembly) -> str:
     for line in dis.lines:
         text = f"{line.op} {line.immediates}".rstrip()
         note = f" <{line.note}>" if line.note else ""
-        out.append(f" {line.offset:06x}: {'  ' * line.depth}{text}{note}")
+        out.append(f" {line.offset:06x}: {indent(line.depth)}{text}{note}")
+    if dis.more_bytes:
+        out.append(f" … {dis.more_bytes} more bytes of code (raise --limit)")
     return "\n".join(out)
+
+
+def indent(depth: int) -> str:
+    """Two spaces a level up to MAX_INDENT levels; deeper, the depth as a number: `[depth 40] `."""
+    return "  " * depth if depth <= MAX_INDENT else "  " * MAX_INDENT + f"[depth {depth}] "
 
 
 # -- --data ----------------------------------------------------------------------------------------------
@@ -328,19 +361,47 @@ class DataInfo:
     address: int | None
     size: int
     strings: list[DataString]
+    more_strings: int = 0  # strings in the segment left out by the limit
 
 
 _PRINTABLE = re.compile(rb"[\x20-\x7e\t\n]{4,}")
 
 
-def data_segments(m: Module, min_length: int = 4) -> list[DataInfo]:
-    """Every data segment with the runs of at least `min_length` printable ASCII bytes in it."""
+_NOT_PRINTABLE = re.compile(rb"[^\x20-\x7e\t\n]")
+_WINDOW = 1 << 20
+
+
+def _count_strings(pattern: re.Pattern[bytes], raw: memoryview, start: int) -> int:
+    """How many `pattern` strings `raw` holds from `start`: `findall` over windows of about 1 MiB cut at
+    non-printable bytes (no string spans two), so the count runs in C with bounded memory."""
+    count = 0
+    while start < len(raw):
+        cut = _NOT_PRINTABLE.search(raw, min(start + _WINDOW, len(raw)))
+        end = cut.start() if cut is not None else len(raw)
+        count += len(pattern.findall(raw, start, end))
+        start = end + 1
+    return count
+
+
+def data_segments(m: Module, min_length: int = 4, limit: int = DEFAULT_STRINGS) -> list[DataInfo]:
+    """Every data segment (at most `limit` of them) with the runs of at least `min_length` printable ASCII
+    bytes in it: at most `limit` strings over all segments, each segment counting what it left out, and
+    at most MAX_STRING bytes of each."""
     pattern = _PRINTABLE if min_length == 4 else re.compile(rb"[\x20-\x7e\t\n]{%d,}" % min_length)
     out = []
-    for index, seg in enumerate(m.data_segments):
-        raw = m.segment_bytes(seg)
-        strings = [DataString(None if seg.offset is None else seg.offset + match.start(), match.start(),
-                              match.group().decode("ascii"))
-                   for match in pattern.finditer(raw)]
-        out.append(DataInfo(index, m.names.data.get(index), seg.mode, seg.memory, seg.offset, seg.size, strings))
+    budget = limit
+    for index, seg in enumerate(m.data_segments[:limit]):
+        raw = memoryview(m.data)[seg.data_start : seg.data_start + seg.size]
+        strings: list[DataString] = []
+        more = 0
+        for match in pattern.finditer(raw):
+            if len(strings) == budget:
+                more = 1 + _count_strings(pattern, raw, match.end())
+                break
+            text = match.group()
+            strings.append(DataString(None if seg.offset is None else seg.offset + match.start(), match.start(),
+                                      text[:MAX_STRING].decode("ascii") + ("…" if len(text) > MAX_STRING else "")))
+        budget -= len(strings)
+        out.append(DataInfo(index, m.names.data.get(index), seg.mode, seg.memory, seg.offset, seg.size, strings,
+                            more))
     return out

@@ -106,6 +106,45 @@ CALL_DIFFERENCES: tuple[CallDifference, ...] = (
 )
 
 
+# Where wasitool's WASI 0.2 host (`wasitool.wasip2`, for components) deliberately answers otherwise than the
+# wasmtime CLI running the same component (docs/components.md; tests/wasip2 measure both sides).
+COMPONENT_DIFFERENCES: tuple[CallDifference, ...] = (
+    CallDifference(
+        calls=("[method]output-stream.blocking-write-and-flush", "get-random-bytes"),
+        wasitool="a call breaking a rule of the WIT (more than 4096 bytes to write and flush; more than 64 MiB of "
+        "random bytes) ends the run as a trap: status 134, `wasitool: trap: <why>`",
+        wasmtime_cli="ends the run with status 1 and the same reason as an error of its host",
+        why="the WIT calls these traps; wasitool reports every trap the same way (README, exit statuses)",
+    ),
+    CallDifference(
+        calls=("[method]descriptor.read-directory",),
+        wasitool="lists the directory when the stream is made; entries added later are not returned",
+        wasmtime_cli="reads the directory as the stream is consumed",
+        why="the WIT leaves concurrent changes unspecified; listing at once lets read-directory carry the error "
+        "that wasmtime-py cannot pass through read-directory-entry (docs/components.md)",
+    ),
+    CallDifference(
+        calls=("*",),
+        wasitool="an import the host does not define (wasi:sockets, wasi:http, another major version) traps when "
+        "called: `unknown import: `NAME` is not provided by wasitool's WASI 0.2 host`",
+        wasmtime_cli="provides sockets (network access off unless asked) and refuses unknown imports at start",
+        why="a command that imports sockets without using them (wasi-sdk's libc does) still runs",
+    ),
+    CallDifference(
+        calls=("[method]descriptor.symlink-at",),
+        wasitool="a symlink whose body leads out of the preopen (`../x` at the top, `/etc`) is `not-permitted`",
+        wasmtime_cli="creates a relative one (following it later is refused); refuses an absolute one",
+        why="the same sandbox as preview1 (wasi/sandbox.py): no link the guest makes points outside",
+    ),
+    CallDifference(
+        calls=("wasi:filesystem/*",),
+        wasitool="a `--dir HOST::GUEST:ro` preopen refuses every change under it with `not-permitted`",
+        wasmtime_cli="has no read-only preopen",
+        why="the same `:ro` as preview1 runs",
+    ),
+)
+
+
 def declared(runtime: str, example: str) -> list[LegitDifference]:
     """The entries that apply to `runtime` running `example`."""
     return [d for d in DIFFERENCES if d.applies(runtime, example)]

@@ -16,6 +16,11 @@ where the store lives. `-mllvm -wasm-enable-sjlj` among the flags is completed a
 do (the source's `sjlj` compile flags and link inputs). A zig build still running after a few seconds
 says on stderr that zig is building its C library (`toolchain/firstuse.py`).
 
+With `Options(wasi="p2")` the output is a WASI 0.2 component: built by a compiler that targets
+wasm32-wasip2 itself where the toolchain has one (wasi-sdk), else the core module as above wrapped by
+`wasm-tools component new` with the preview1 adapter of its kind (`--lib`: reactor); the target, the
+adapter and wasm-tools are part of the key.
+
 `engine_module(source, engine)` is the `wasitool run x.wat` path: the engine's own text parser, no
 toolchain needed, the binary validated and kept under its own sha256.
 """
@@ -44,9 +49,13 @@ LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".c++": "c++
 PASSED_ENV = ("PATH", "PATHEXT", "SYSTEMROOT", "SYSTEMDRIVE", "TEMP", "TMP", "TMPDIR", "TERM")
 
 
+WASI_TARGETS = ("p1", "p2")  # p1: a core module importing wasi_snapshot_preview1; p2: a WASI 0.2 component
+
+
 class Options(NamedTuple):
     """How to build: `optimize` (0-3, s, z; None means 2), extra compiler `flags` (one argument each),
-    a `library` module (no `_start`) exporting `exports` (none: every function, without libc).
+    a `library` module (no `_start`) exporting `exports` (none: every function, without libc), and the
+    `wasi` target: `p1` (a core module) or `p2` (a component, see `wasitool.toolchain.components`).
 
     A NamedTuple, and subprocess/tempfile imported only to compile: a cached `wasitool run x.c` stays
     close to `wasitool run x.wasm` in start-up time.
@@ -56,6 +65,7 @@ class Options(NamedTuple):
     flags: tuple[str, ...] = ()
     library: bool = False
     exports: tuple[str, ...] = ()
+    wasi: str = "p1"
 
     def check(self, language: str, label: str) -> None:
         """BuildError for options that mean nothing for `language`."""
@@ -65,8 +75,11 @@ class Options(NamedTuple):
         for name in self.exports:
             if not name or "," in name or name.startswith("-"):
                 raise BuildError(f"--export {name!r} is not a function name", "pass one C name per --export")
-        if language == "wat" and (self.optimize is not None or self.library):
-            raise BuildError(f"{label}: -O, --lib and --export apply to C and C++ sources",
+        if self.wasi not in WASI_TARGETS:
+            raise BuildError(f"--wasi {self.wasi!r} is not a WASI target", f"use one of: {', '.join(WASI_TARGETS)}")
+        if language == "wat" and (self.optimize is not None or self.exports or (self.library and self.wasi == "p1")):
+            raise BuildError(f"{label}: -O, --lib and --export apply to C and C++ sources (--lib also to a "
+                             "component: its reactor adapter)",
                              "a .wat module's exports and code are as written; drop those options")
 
 
@@ -81,15 +94,17 @@ class _Paths(NamedTuple):
     out: str
     obj: str
     dep: str
+    core: str  # p2 through an adapter: the core module `component-new` wraps
 
 
-SYMBOLIC = _Paths("{source}", "{srcdir}", "{out}", "{obj}", "{dep}")
+SYMBOLIC = _Paths("{source}", "{srcdir}", "{out}", "{obj}", "{dep}", "{core}")
 
 
 class _Tool(NamedTuple):
     role: str
     argv: list[str]
     record: InstalledTool
+    files: tuple[str, ...] = ()  # files it reads besides its program (the adapter): their stat enters the key
 
 
 def language_of(path: str | Path) -> str | None:
@@ -130,10 +145,13 @@ def cxx_command(toolchain: Toolchain) -> tuple[list[str], InstalledTool]:
                          "run `wasitool setup` with a source that has one (the wasi-sdk archive, or zig from pip)")
 
 
-def posix_flags(toolchain: Toolchain | None = None) -> tuple[str, ...]:
-    """`--posix` as compiler flags: wasi-libc's emulations, their libraries and wasitool's compatibility
-    archive (`wasitool/toolchain/posix.py`, built once into the cache)."""
+def posix_flags(source: Path, toolchain: Toolchain | None = None) -> tuple[str, ...]:
+    """`--posix` as compiler flags for `source`: wasi-libc's emulations, their libraries and wasitool's
+    compatibility archive (`wasitool/toolchain/posix.py`, built once into the cache)."""
     from wasitool.toolchain import posix
+
+    if language_of(source) not in ("c", "c++"):
+        raise BuildError(f"{source}: --posix applies to C and C++ sources", "drop --posix")
     from wasitool.toolchain.wrappers import posix_library
 
     tool = provider(toolchain or current_toolchain(), "cc")
@@ -183,8 +201,10 @@ def cache_key(language: str, source: Path, data: bytes, options: Options, tools:
         "source": [str(source), os.path.abspath(source)],
         "source_sha256": hashlib.sha256(data).hexdigest(),
         "cwd": cwd if options.flags else None,
+        "wasi": options.wasi,
         "steps": _steps(language, options, tools, SYMBOLIC, ["{wat2wasm feature flags}"]),
-        "tools": [{"role": t.role, "record": t.record.to_json(), "stat": _stat(t.argv[0])} for t in tools],
+        "tools": [{"role": t.role, "record": t.record.to_json(), "stat": [_stat(p) for p in (t.argv[0], *t.files)]}
+                  for t in tools],
     }
     return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
 
@@ -236,9 +256,19 @@ def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Pa
 
 
 def _tools(language: str, options: Options, toolchain: Toolchain) -> list[_Tool]:
+    """The tools of the build, in step order: the compiler (or assembler), wasm-ld for an export-all
+    library, and for a p2 component without a wasm32-wasip2 compiler, `component-new` with its adapter."""
+    if options.wasi == "p2":  # the component module is imported only here: p1 runs stay as quick to start
+        return _component_tools(language, options, toolchain)
+    return _core_tools(language, options, toolchain)
+
+
+def _core_tools(language: str, options: Options, toolchain: Toolchain, compiler: _Tool | None = None) -> list[_Tool]:
     if language == "wat":
         return [_Tool("wat2wasm", toolchain.command("wat2wasm"), provider(toolchain, "wat2wasm"))]
-    if language == "c++":
+    if compiler is not None:
+        tools = [compiler]
+    elif language == "c++":
         argv, record = cxx_command(toolchain)
         tools = [_Tool("c++", argv, record)]
     else:
@@ -248,9 +278,34 @@ def _tools(language: str, options: Options, toolchain: Toolchain) -> list[_Tool]
     return tools
 
 
+def _component_tools(language: str, options: Options, toolchain: Toolchain) -> list[_Tool]:
+    from wasitool.toolchain import components
+
+    native = components.native_compiler(toolchain, language) if language != "wat" else None
+    if native is not None:
+        role = components.NATIVE_COMPILERS[language]
+        return _core_tools(language, options, toolchain, _Tool(role, native, provider(toolchain, role)))
+    adapter = components.adapter_kind(options.library)
+    argv = components.component_new(toolchain, adapter)
+    wrap = _Tool("component-new", argv, provider(toolchain, "component-new"),
+                 (toolchain.file(components.ADAPTERS[adapter]),))
+    return [*_core_tools(language, options, toolchain), wrap]
+
+
 def _steps(language: str, options: Options, tools: Sequence[_Tool], paths: _Paths,
            wat_flags: Sequence[str]) -> list[list[str]]:
-    """The commands that make `paths.out` from `paths.source`."""
+    """The commands that make `paths.out` from `paths.source`: the core module's, then (p2 through an
+    adapter) `component-new` wrapping it."""
+    if tools[-1].role != "component-new":
+        return _core_steps(language, options, tools, paths, wat_flags)
+    core = _core_steps(language, options, tools[:-1], paths._replace(out=paths.core), wat_flags)
+    return [*core, [*tools[-1].argv, paths.core, "-o", paths.out]]
+
+
+def _core_steps(language: str, options: Options, tools: Sequence[_Tool], paths: _Paths,
+                wat_flags: Sequence[str]) -> list[list[str]]:
+    """The commands that make the module `paths.out` (a core module, or a component from a wasm32-wasip2
+    compiler) from `paths.source`."""
     compiler = tools[0].argv
     if language == "wat":
         return [[*compiler, *wat_flags, *options.flags, "-o", paths.out, paths.source]]
@@ -299,17 +354,21 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
     env = _tool_env(toolchain)
     srcdir = os.path.dirname(os.path.abspath(source))
     with tempfile.TemporaryDirectory(dir=cache, prefix=".build-") as tmp:
-        names = (f"{source.stem}.wasm", f"{source.stem}.o", f"{source.stem}.d")
+        names = (f"{source.stem}.wasm", f"{source.stem}.o", f"{source.stem}.d", f"{source.stem}.core.wasm")
         paths = _Paths(str(source), srcdir, *(os.path.join(tmp, name) for name in names))
         wat_flags = _wat_feature_flags(tools[0].argv, env) if language == "wat" else []
         steps = _steps(language, options, tools, paths, wat_flags)
         from wasitool.toolchain.firstuse import watch
 
         for index, argv in enumerate(steps):
+            if argv[: len(tools[-1].argv)] == tools[-1].argv and tools[-1].role == "component-new":
+                doing = "making a component of"
+            else:
+                doing = "assembling" if language == "wat" else "linking" if index else "compiling"
             with watch(env, f"wasitool build {source}"):
-                _run_step(argv, env, source, "assembling" if language == "wat" else "linking" if index else "compiling")
-        if language != "wat":
-            _strip_debug(Path(paths.out))
+                _run_step(argv, env, source, doing)
+            if language != "wat" and index == len(steps) - (2 if tools[-1].role == "component-new" else 1):
+                _strip_debug(Path(paths.core if tools[-1].role == "component-new" else paths.out))
         deps = [] if language == "wat" else _dependencies(Path(paths.dep), source, toolchain)
         wasm = cache / f"{key}.wasm"
         os.replace(paths.out, wasm)
@@ -320,10 +379,13 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
 
 
 def _strip_debug(module: Path) -> None:
-    """Drop the DWARF sections the C library brings (the `name` section stays), as SCons builds do."""
+    """Drop the DWARF sections the C library brings (the `name` section stays), as SCons builds do; a
+    component (from a wasm32-wasip2 compiler) is left as it is."""
     from wasitool.wasmbin import strip_debug_sections
 
-    module.write_bytes(strip_debug_sections(module.read_bytes()))
+    data = module.read_bytes()
+    if data[:8] == b"\0asm\x01\0\0\0":
+        module.write_bytes(strip_debug_sections(data))
 
 
 def _run_step(argv: list[str], env: dict[str, str], source: Path, doing: str) -> None:

@@ -6,7 +6,8 @@ have a `[project]` table:
 
     [project]
     examples = "path/to/table.toml"   # read the programs from that table instead (sources: src/ beside it)
-    lock = "wasitool.lock"            # the lock pinning this project's toolchain (default shown)
+    lock = "wasitool.lock"            # the lock pinning this project's toolchain (default shown; a project
+                                      # without one gets a copy of the shipped lock on first use)
     out = "out"                       # where the build writes (default shown)
 
 Every path of the table resolves inside the project (`wasitool.confined`): `examples`, `lock` and `out` in
@@ -91,12 +92,15 @@ def load_project(root: Path) -> Project:
     settings = _project_settings(table_path)
     if "lock" not in settings and (root / LOCK_NAME).is_file():
         settings["lock"] = LOCK_NAME
+    settings.setdefault("out", "out")  # checked too: a shipped `out` symlink must not point the build elsewhere
     for key, homes in (("examples", (root, BUNDLED)), ("lock", (root, BUNDLED)), ("out", (root,))):
         if key in settings:
             _check_setting(root, settings[key], key, homes)
+    if "lock" not in settings and _write_default_lock(root):
+        settings["lock"] = LOCK_NAME
     table = (root / settings["examples"]).resolve() if "examples" in settings else table_path
     lock = root / settings["lock"] if "lock" in settings else default_lock_path()
-    return Project(root=root, table=table, src=table.parent / "src", out=root / settings.get("out", "out"), lock=lock)
+    return Project(root=root, table=table, src=table.parent / "src", out=root / settings["out"], lock=lock)
 
 
 def table_home(project: Project) -> Path:
@@ -163,6 +167,31 @@ def _project_settings(table_path: Path) -> dict[str, Any]:
         raise BuildError(f"{table_path}: [project] takes only {', '.join(sorted(_PROJECT_KEYS))} (strings)",
                             f"correct {table_path}")
     return settings
+
+
+def _write_default_lock(root: Path) -> bool:
+    """A project without a lock gets a copy of the shipped one, as uv and cargo write their lock on first use:
+    the project then keeps the toolchain it started with when wasitool (and its default) is upgraded. Says so
+    on stderr (once: the file exists afterwards). False when the directory cannot be written."""
+    import sys
+    import tempfile
+
+    try:
+        with tempfile.NamedTemporaryFile("wb", dir=root, prefix=f".{LOCK_NAME}.", delete=False) as temp:
+            temp.write(default_lock_path().read_bytes())
+        try:
+            os.link(temp.name, root / LOCK_NAME)  # never replaces a lock another process wrote meanwhile
+        except FileExistsError:
+            return True
+        finally:
+            os.unlink(temp.name)
+    except OSError as exc:
+        print(f"wasitool: warning: {root} has no {LOCK_NAME} and cannot get one ({exc.strerror}); using the "
+              "toolchain wasitool ships", file=sys.stderr)
+        return False
+    print(f"wasitool: {root} had no {LOCK_NAME}: wrote one pinning the toolchain this wasitool ships "
+          "(commit it; `wasitool lock update` moves it)", file=sys.stderr)
+    return True
 
 
 def _check_setting(root: Path, value: str, key: str, homes: tuple[Path, ...]) -> None:

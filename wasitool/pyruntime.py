@@ -3,22 +3,24 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import IO, TYPE_CHECKING, TextIO
+from typing import IO, TYPE_CHECKING, TextIO, cast
 
 from wasitool.engines import load_engine
-from wasitool.engines.base import CompiledModule, Engine, Outcome, WasiHost
+from wasitool.engines.base import CompiledModule, ComponentGiven, Engine, Outcome, WasiHost
 from wasitool.engines.limits import Limits, timeout_line
 from wasitool.engines.traps import trap_line
+from wasitool.errors import WasiError
 from wasitool.runspec import RunResult, RunSpec
 
 if TYPE_CHECKING:
+    from wasitool.wasi.interpose import Interposer
     from wasitool.wasi.trace import Tracer
 
 
 def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trace: Tracer | TextIO | None = None,
-        limits: Limits | None = None) -> RunResult:
+        limits: Limits | None = None, interpose: Sequence[Interposer] = ()) -> RunResult:
     """Run `spec` to completion and report its exit status (and output, with `capture=True`).
 
     The guest sees exactly the spec's argv, env and preopens; nothing of the host's environment.
@@ -29,6 +31,7 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
     `limits.interruptible` (as the CLI asks).
     `spec.requires` names wasm features the module needs: an engine lacking one gives `unsupported`.
     A `trace` (a `wasi.trace.Tracer`, or a stream) gets every call, then the Tracer's summary table.
+    `interpose`: wrappers around the host calls (`wasi.interpose`: --inject, --deterministic).
 
     On an engine that needs a child process to enforce the limits (wasmer), the module is compiled
     here and run in the child (`engines.supervisor`), which also writes the trace and its summary:
@@ -40,7 +43,12 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
         return RunResult(0, unsupported=f"{', '.join(missing)} not supported by engine {eng.name}")
     if spec.timeout is not None and (limits is None or limits.timeout is None):
         limits = (limits or Limits()).with_timeout(spec.timeout)
-    module = eng.compile(spec.module)
+    module: CompiledModule | ComponentGiven
+    try:
+        module = eng.compile(spec.module, spec.argv0 or None)  # messages name what the user gave
+    except ComponentGiven as component:
+        _check_component_run(eng, component)
+        module = component
     with ExitStack() as stack:
         wanted = (spec.stdin is not None, capture, capture)
         stdin, out, err = (_temp_file(stack) if w else None for w in wanted)
@@ -48,17 +56,19 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
             stdin.write(spec.stdin or b"")
             stdin.seek(0)
         fds = (stdin.fileno() if stdin else 0, out.fileno() if out else 1, err.fileno() if err else 2)
-        if limits is not None and eng.needs_child(limits):
+        if isinstance(module, ComponentGiven):
+            outcome = _run_component_here(eng, module, spec, fds, trace, limits)
+        elif limits is not None and eng.needs_child(limits):
             from wasitool.engines import supervisor
 
             # compile any variant the limits need here: wasmer's compiler threads do not survive a fork
             module = eng.prepare(module, limits)
             in_child = limits.for_child()
             outcome = supervisor.run_in_child(
-                lambda started: _run_here(eng, module, spec, fds, trace, in_child, started), limits.timeout,
+                lambda started: _run_here(eng, module, spec, fds, trace, in_child, started, interpose), limits.timeout,
                 _flusher(trace), module.label)
         else:
-            outcome = _run_here(eng, module, spec, fds, trace, limits, _no_flush)
+            outcome = _run_here(eng, module, spec, fds, trace, limits, _no_flush, interpose)
         if outcome.trap is not None:
             os.write(fds[2], trap_line(outcome.trap).encode())
         elif outcome.timeout is not None:
@@ -68,14 +78,19 @@ def run(spec: RunSpec, engine: str | None = None, *, capture: bool = False, trac
 
 
 def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int, int, int],
-              trace: Tracer | TextIO | None, limits: Limits | None, started: Callable[[], None]) -> Outcome:
+              trace: Tracer | TextIO | None, limits: Limits | None, started: Callable[[], None],
+              interpose: Sequence[Interposer]) -> Outcome:
     """Build the WASI context on `fds` (stdin, stdout, stderr) and run the module here (the trace summary
     too: the calls were counted here)."""
     from wasitool.wasi import WasiConfig, WasiContext
 
     config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
                         stdout=fds[1], stderr=fds[2])
-    ctx = WasiContext(config, trace=trace)
+    for interposer in interpose:  # an interposer that needs the compiled module (`wasi.stacks`) gets it
+        attach = getattr(interposer, "attach", None)
+        if attach is not None:
+            attach(module.native)
+    ctx = WasiContext(config, trace=trace, interpose=interpose)
     try:
         host = WasiHost.from_context(ctx, _flusher(trace))
         started()
@@ -85,6 +100,39 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
     summary = getattr(trace, "write_summary", None)
     if summary is not None:
         summary()
+    return outcome
+
+
+def _check_component_run(eng: Engine, component: ComponentGiven) -> None:
+    """A component runs only on an engine with the component model."""
+    if not hasattr(eng, "run_component"):
+        raise WasiError(f"{component.label} is a component: the {eng.name} engine has no component model",
+                        "run it with --engine wasmtime")
+
+
+def _run_component_here(eng: Engine, component: ComponentGiven, spec: RunSpec, fds: tuple[int, int, int],
+                        trace: Tracer | TextIO | None, limits: Limits | None) -> Outcome:
+    """Run a WASI 0.2 command component (or call the function `spec.invoke` names) with wasitool's 0.2 host
+    (`wasitool.wasip2`) on `fds`."""
+    from wasitool.engines.wasmtime_engine import WasmtimeEngine
+    from wasitool.wasi.config import WasiConfig
+    from wasitool.wasip2.host import ComponentHost
+
+    tracer = None
+    if trace is not None:
+        from wasitool.wasip2.trace import as_component_tracer
+
+        tracer = as_component_tracer(trace)
+    config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
+                        stdout=fds[1], stderr=fds[2])
+    runner = cast(WasmtimeEngine, eng)  # `_check_component_run` refused engines without `run_component`
+    host = ComponentHost(config, tracer)
+    try:
+        outcome = runner.run_component(component.data, component.label, host, limits, spec.invoke)
+    finally:
+        host.close()
+    if tracer is not None:
+        tracer.write_summary()
     return outcome
 
 

@@ -97,16 +97,18 @@ def verify(sums: Path | None = None, *, root: Path | None = None, jobs: int | No
     changes = tuple(differences(info.toolchain, current)) if info is not None else ()
     return VerifyReport(sums=sums, matched=matched, differing=differing, current=current,
                         recorded=None if info is None else info.toolchain, toolchain_changes=changes,
-                        toolchain_fix=_toolchain_fix(lock, info))
+                        toolchain_fix=_toolchain_fix(lock, info, current))
 
 
-def _toolchain_fix(lock: Lock, info: BuildInfo | None) -> str:
-    """How to get the toolchain the checksums were made with."""
+def _toolchain_fix(lock: Lock, info: BuildInfo | None, current: dict[str, ToolIdentity]) -> str:
+    """How to get the toolchain the checksums were made with (judged by the tools that differ, if any)."""
     if info is None:
         return "run `wasitool build --write-sums` to record the toolchain"
-    recorded = {t.source for t in info.toolchain.values()}
+    differing = {name: identity for name, identity in info.toolchain.items()
+                 if name not in current or not identity.same_as(current[name])} or info.toolchain
+    recorded = {t.source for t in differing.values()}
     if all(name in lock.tools and lock.tools[name].reproducible_source == identity.source
-           for name, identity in info.toolchain.items()):
+           for name, identity in differing.items()):
         return "run `wasitool setup --frozen` (it installs the lock's reproducible sources), then verify again"
     if len(recorded) == 1 and recorded != {"system"}:
         return f"run `wasitool setup --source {recorded.pop()}`, then verify again"
@@ -162,7 +164,7 @@ def write_project_sums(root: Path | None = None, *, jobs: int | None = None, sum
     project = load_project(root) if root is not None else current_or_bundled()
     build(["wasm"], jobs=jobs, root=project.root)
     identity = toolchain_identity(load_lock(project.lock), load_toolchain(lock=project.lock))
-    modules = [example.module for example in load_examples(project=project).values()]
+    modules = [module for example in load_examples(project=project).values() for module in example.modules.values()]
     sums = sums if sums is not None else project.root / SUMS_NAME
     made_from = os.path.relpath(project.table, project.root).replace(os.sep, "/")
     return sums, write_sums(sums, modules, identity, made_from), identity

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 KINDS = {0: "func", 1: "table", 2: "memory", 3: "global", 4: "tag"}
 VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref",
@@ -53,7 +53,7 @@ class Reader:
     """
 
     def __init__(self, data: bytes, pos: int = 0) -> None:
-        self.data, self.pos = data, pos
+        self.data, self.pos = data, pos  # or a memoryview slice: it bounds a section without copying it
 
     def byte(self) -> int:
         value = self.data[self.pos]
@@ -61,6 +61,10 @@ class Reader:
         return value
 
     def uleb(self) -> int:
+        value = self.data[self.pos]
+        if value < 0x80:  # one byte: most LEB128 numbers in a module
+            self.pos += 1
+            return value
         return self._leb(signed=False)
 
     def sleb(self) -> int:
@@ -79,7 +83,7 @@ class Reader:
     def take(self, n: int) -> bytes:
         if n < 0 or self.pos + n > len(self.data):
             raise IndexError("read past the end")
-        chunk = self.data[self.pos : self.pos + n]
+        chunk = bytes(self.data[self.pos : self.pos + n])  # no copy when `data` is bytes
         self.pos += n
         return chunk
 
@@ -198,7 +202,7 @@ class Export:
     index: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Section:
     id: int
     name: str  # "Type", "Code", ... or a custom section's own name
@@ -314,6 +318,7 @@ def parse_module(data: bytes) -> Module:
         raise ValueError("unsupported wasm binary version (only version 1 modules are read)")
     module = Module(data)
     r = Reader(data, 8)
+    view = memoryview(data)  # each section's reader ends at the section's end: O(1), not a copy
     try:
         while r.pos < len(data):
             section_id, size = r.byte(), r.uleb()
@@ -321,7 +326,7 @@ def parse_module(data: bytes) -> Module:
             if end > len(data):
                 raise ValueError(f"{SECTION_NAMES.get(section_id, 'unknown')} section at {start:#x} runs past "
                                  "the end of the file")
-            section = Reader(data[:end], start)
+            section = Reader(cast(bytes, view[:end]), start)  # reads as bytes; `take` copies out
             name, count = _read_section(module, section_id, section)
             module.sections.append(Section(section_id, name, start, size, count))
             r.pos = end

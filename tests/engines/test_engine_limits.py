@@ -9,7 +9,9 @@ where the CLI's `-W timeout` reports a trap (134).
 from __future__ import annotations
 
 import faulthandler
+import math
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -20,7 +22,7 @@ import pytest
 
 from tests.support import wat_modules as M
 from tests.support.wasmtime_cli import run_wasmtime_cli
-from wasitool.engines.limits import Limits, parse_fuel, parse_size, parse_timeout
+from wasitool.engines.limits import MAX_FUEL, MAX_MEMORY, MAX_TIMEOUT, Limits, parse_fuel, parse_size, parse_timeout
 from wasitool.errors import WasiError
 from wasitool.pyruntime import run
 from wasitool.runspec import RunSpec
@@ -88,24 +90,65 @@ def test_bad_timeout_is_one_line(value):
 
 
 # --- Ctrl-C --------------------------------------------------------------------------------------------
+def start_until_ready(argv: list[str], stdin: int, new_session: bool = False) -> subprocess.Popen[bytes]:
+    """`wasitool` started and its guest running: it has printed the READY_* modules' "ready" line."""
+    proc = subprocess.Popen([sys.executable, "-m", "wasitool", *argv], stdin=stdin, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=new_session)
+    assert proc.stdout is not None
+    ready, _, _ = select.select([proc.stdout], [], [], HANG)
+    line = proc.stdout.readline() if ready else b""
+    if line != b"ready\n":
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"the guest did not start: {line!r} {err!r}")
+    return proc
+
+
+def interrupt(proc: subprocess.Popen[bytes], to_group: bool = False) -> bytes:
+    """SIGINT (to the process, or to its process group as a terminal's Ctrl-C does); its stderr."""
+    if to_group:
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        proc.send_signal(signal.SIGINT)
+    try:
+        _, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        _, err = proc.communicate()
+        pytest.fail(f"SIGINT did not stop wasitool: {err!r}")
+    return err
+
+
 @pytest.mark.parametrize("to_group", [False, True], ids=["pid", "process-group"])
-@pytest.mark.parametrize("wat", [M.SPIN, M.CAT], ids=["spinning", "blocked-in-fd_read"])
+@pytest.mark.parametrize("wat", [M.READY_SPIN, M.READY_CAT], ids=["spinning", "blocked-in-fd_read"])
 def test_sigint_stops_the_guest(engine_name, wat_file, to_group, wat):
     """As a terminal's Ctrl-C (the whole process group) or `kill -INT` (the process only)."""
     read_end, write_end = os.pipe()
-    argv = [sys.executable, "-m", "wasitool", "run", str(wat_file(wat)), "--engine", engine_name]
-    proc = subprocess.Popen(argv, stdin=read_end, stderr=subprocess.PIPE, start_new_session=to_group)
     try:
-        time.sleep(1.5)  # let it reach the guest (no assertion depends on this being long enough)
-        if to_group:
-            os.killpg(proc.pid, signal.SIGINT)
-        else:
-            proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=HANG)
+        proc = start_until_ready(["run", str(wat_file(wat)), "--engine", engine_name], read_end, to_group)
+        err = interrupt(proc, to_group)
     finally:
-        proc.kill()
         os.close(read_end)
         os.close(write_end)
+    assert (proc.returncode, err) == (130, b"wasitool: interrupted\n")
+
+
+@pytest.mark.slow
+def test_sigint_during_host_calls_never_shows_a_traceback(engine_name, wat_file):
+    """A guest calling the host in a loop: the signal often lands inside the ctypes callback (wasmtime)."""
+    path = str(wat_file(M.READY_HOSTCALLS))
+    for attempt in range(12):
+        proc = start_until_ready(["run", path, "--engine", engine_name], subprocess.DEVNULL)
+        time.sleep(attempt * 0.004)  # spread the signal over the loop
+        err = interrupt(proc)
+        assert (proc.returncode, err) == (130, b"wasitool: interrupted\n"), attempt
+
+
+@pytest.mark.parametrize("timeout", ["1e10", "1e308"])
+def test_a_huge_timeout_saturates_and_ctrl_c_still_works(engine_name, wat_file, timeout):
+    proc = start_until_ready(["run", str(wat_file(M.READY_SPIN)), "--engine", engine_name, "--timeout", timeout],
+                             subprocess.DEVNULL)
+    err = interrupt(proc)
     assert (proc.returncode, err) == (130, b"wasitool: interrupted\n")
 
 
@@ -173,7 +216,7 @@ def test_fuel_cli(engine_name, wat_file):
             proc.stderr.count(b"\n") == 1
 
 
-@pytest.mark.parametrize("value", ["0", "-5", "lots"])
+@pytest.mark.parametrize("value", ["0", "-5", "lots", str(1 << 64), str((1 << 64) + 5), "9" * 5000])
 def test_bad_fuel_is_one_line(value):
     with pytest.raises(WasiError, match="--fuel"):
         parse_fuel(value)
@@ -212,10 +255,63 @@ def test_parse_size(text, size):
     assert parse_size(text) == size
 
 
-@pytest.mark.parametrize("text", ["", "0", "-1M", "1.5M", "12Q", "M"])
+@pytest.mark.parametrize("text", ["", "0", "-1M", "1.5M", "12Q", "M", "nan", "inf", "9" * 5000])
 def test_bad_size_is_one_line(text):
     with pytest.raises(WasiError, match="--max-memory"):
         parse_size(text)
+
+
+def test_out_of_range_limits_saturate():
+    assert parse_timeout("1e308") == parse_timeout("1e10") == MAX_TIMEOUT
+    assert parse_fuel(str(MAX_FUEL)) == MAX_FUEL
+    assert parse_size("99999999999999999999G") == parse_size("4G") == MAX_MEMORY
+    assert Limits(timeout=math.inf, fuel=1 << 70, max_memory=1 << 80).timeout == MAX_TIMEOUT
+    assert (Limits(fuel=1 << 70).fuel, Limits(max_memory=1 << 80).max_memory) == (MAX_FUEL, MAX_MEMORY)
+
+
+@pytest.mark.parametrize("field", ["timeout", "fuel", "max_memory"])
+@pytest.mark.parametrize("value", [0, -1, math.nan, -math.inf])
+def test_limits_refuse_non_positive_values(field, value):
+    with pytest.raises(WasiError, match="is not positive"):
+        Limits(**{field: value})
+
+
+def test_fuel_beyond_the_counter_saturates_instead_of_wrapping(wasmtime_only, wat_file):
+    """2^64 + 5 used to wrap to 5 units of fuel: an immediate "out of fuel"."""
+    result = run(RunSpec(wat_file(M.HELLO)), "wasmtime", capture=True, limits=Limits(fuel=(1 << 64) + 5))
+    assert (result.exit_code, result.stdout, result.trap) == (0, b"Hello, WASI!\n", None)
+
+
+# --- tables under --max-memory ---------------------------------------------------------------------
+@pytest.mark.parametrize(("limit", "exit_code"), [(None, 0), (2 << 20, 104), (8 << 20, 0), (65536, 100)])
+def test_table_grow_is_bounded_by_max_memory(engine_name, wat_file, limit, exit_code):
+    """8 bytes per element: 2 MiB holds 4 grows of 65536 elements, 8 MiB all 16."""
+    limits = Limits(max_memory=limit) if limit is not None else None
+    assert run(RunSpec(wat_file(M.TABLE_GROWS)), engine_name, capture=True, limits=limits).exit_code == exit_code
+
+
+def test_table_grow_under_max_memory_cli(engine_name, wat_file):
+    proc = wasitool("run", str(wat_file(M.TABLE_GROWS)), "--engine", engine_name, "--max-memory", "64M")
+    assert (proc.returncode, proc.stderr) == (0, b"")  # 16 x 65536 x 8 bytes = 8 MiB: within the limit
+    proc = wasitool("run", str(wat_file(M.TABLE_GROWS)), "--engine", engine_name, "--max-memory", "1M")
+    assert (proc.returncode, proc.stderr) == (102, b"")
+
+
+def test_an_initial_table_above_the_limit_is_refused_in_one_line(engine_name, wat_file):
+    proc = wasitool("run", str(wat_file(M.BIG_INITIAL_TABLE, "tables.wasm")), "--engine", engine_name,
+                    "--max-memory", "1M")
+    assert proc.returncode == 2 and proc.stderr.count(b"\n") == 1
+    assert proc.stderr.startswith(b"wasitool: error: ") and b"tables.wasm" in proc.stderr
+
+
+def test_messages_name_the_file_the_user_gave(engine_name, tmp_path):
+    """A .wat file runs from the compile cache: messages name the .wat, not the cached module's hash."""
+    source = tmp_path / "big-memory.wat"
+    source.write_text(M.BIG_INITIAL_MEMORY)
+    proc = wasitool("run", str(source), "--engine", engine_name, "--max-memory", "64K")
+    assert proc.returncode == 2
+    assert proc.stderr == (b"wasitool: error: big-memory.wat starts with 6553600 bytes of memory (100 pages), "
+                           b"more than --max-memory 65536 (fix: raise --max-memory, or drop it)\n")
 
 
 @pytest.fixture
@@ -223,3 +319,12 @@ def wasmtime_only(engine_name):
     if engine_name != "wasmtime":
         pytest.skip("fuel is a wasmtime feature")
     return engine_name
+
+
+@pytest.mark.parametrize(("value", "seconds"), [("1e308", MAX_TIMEOUT), ("inf", MAX_TIMEOUT), ("nan", 60.0),
+                                                ("-5", 60.0), ("2.5", 2.5)])
+def test_check_time_limit_from_the_environment_saturates(monkeypatch, value, seconds):
+    from wasitool.runtimes.base import DEFAULT_TIMEOUT, timeout_seconds
+
+    monkeypatch.setenv("WASITOOL_TIMEOUT", value)
+    assert timeout_seconds() == (DEFAULT_TIMEOUT if seconds == 60.0 else seconds)

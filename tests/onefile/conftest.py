@@ -32,18 +32,36 @@ HELLO = """(module
 GREETING = '  (data (i32.const 4) "\\06\\00\\00\\00") (data (i32.const 16) "hello\\n")\n'
 
 
-class FakeToolchain:
-    """A toolchain record whose `cc` and `wasm-ld` are fakecc.py; `calls()` lists what ran."""
+COMMAND_ADAPTER = b"command adapter\n"
+REACTOR_ADAPTER = b"reactor adapter\n"
 
-    def __init__(self, root: Path, *, pinned: bool = True) -> None:
+
+class FakeToolchain:
+    """A toolchain record whose `cc` and `wasm-ld` are fakecc.py; `calls()` lists what ran.
+
+    `components`: also wasm-tools' `component-new` (fakecc.py's `component` mode) and the two adapters
+    (small files); `wasip2`: a `wasip2-cc` role, as wasi-sdk's own wasm32-wasip2 target."""
+
+    def __init__(self, root: Path, *, pinned: bool = True, components: bool = False, wasip2: bool = False) -> None:
         self.root = root
         self.log = root / "calls.jsonl"
         root.mkdir(parents=True, exist_ok=True)
         fake = [sys.executable, str(FAKECC), str(self.log)]
-        tool = InstalledTool(name="wasi-sdk", source="pip", version="1.0", root=str(root),
-                             commands={"cc": [*fake, "cc"], "c++": [*fake, "cc"], "wasm-ld": [*fake, "ld"]},
-                             pinned=pinned)
-        self.toolchain = Toolchain(platform=host_platform(), tools={"wasi-sdk": tool})
+        commands = {"cc": [*fake, "cc"], "c++": [*fake, "cc"], "wasm-ld": [*fake, "ld"]}
+        if wasip2:
+            commands["wasip2-cc"] = [*fake, "cc", "--target=wasm32-wasip2"]
+        tools = {"wasi-sdk": InstalledTool(name="wasi-sdk", source="pip", version="1.0", root=str(root),
+                                           commands=commands, pinned=pinned)}
+        if components:
+            self.adapters = {"command": root / "command.wasm", "reactor": root / "reactor.wasm"}
+            self.adapters["command"].write_bytes(COMMAND_ADAPTER)
+            self.adapters["reactor"].write_bytes(REACTOR_ADAPTER)
+            tools["wasm-tools"] = InstalledTool(name="wasm-tools", source="pip", version="1.0", root=str(root),
+                                                commands={"component-new": [*fake, "component", "new"]})
+            tools["wasi-adapters"] = InstalledTool(
+                name="wasi-adapters", source="npm", version="1.0", root=str(root), commands={},
+                files={f"wasi-adapter-{kind}": str(path) for kind, path in self.adapters.items()})
+        self.toolchain = Toolchain(platform=host_platform(), tools=tools)
 
     def calls(self) -> list[list[str]]:
         if not self.log.is_file():

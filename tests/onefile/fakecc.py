@@ -2,6 +2,8 @@
 
     python fakecc.py LOG cc [-I DIR] [-MD -MF DEP] [-c] -o OUT SOURCE   (other flags are ignored)
     python fakecc.py LOG ld [flags] -o OUT OBJECT                       (copies OBJECT)
+    python fakecc.py LOG component new --adapt wasi_snapshot_preview1=ADAPTER CORE -o OUT
+                                           (OUT: "component", the adapter's bytes, then CORE's)
 
 Every call appends its argv as one JSON line to LOG, so tests can see whether (and how) it ran.
 `#include "name"` lines are replaced by the file, looked up beside the including file, then in the -I
@@ -23,6 +25,12 @@ def main(argv: list[str]) -> int:
     out = args[args.index("-o") + 1]
     if mode == "ld":
         Path(out).write_bytes(Path(args[-1]).read_bytes())
+        return 0
+    if mode == "component":
+        adapter = args[args.index("--adapt") + 1].split("=", 1)[1]
+        taken = {args.index("--adapt"), args.index("--adapt") + 1, args.index("-o"), args.index("-o") + 1}
+        (core,) = [arg for i, arg in enumerate(args[1:], 1) if i not in taken]
+        Path(out).write_bytes(b"component\n" + Path(adapter).read_bytes() + Path(core).read_bytes())
         return 0
     include_dirs = [a[2:] for a in args if a.startswith("-I") and a != "-I"]
     include_dirs += [args[i + 1] for i, a in enumerate(args) if a == "-I"]

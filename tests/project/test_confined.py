@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import wasmtime
 from tests.conftest import importable_engines
 from wasitool.confined import copy_tree
 from wasitool.errors import BuildError
-from wasitool.project import SCONSTRUCT
+from wasitool.project import SCONSTRUCT, default_lock_path
 
 W = "wasi_snapshot_preview1"
 # Opens `s.txt` in the preopen at fd 3, copies up to 200 bytes of it to stdout; exit 100+errno if it cannot.
@@ -53,6 +54,7 @@ def project(tmp_path: Path) -> Path:
     (root / "src" / "fix" / "s.txt").write_text("public\n")
     (root / "src" / "leak.wat").write_text(READ_S_TXT)
     (root / "SConstruct").write_text(SCONSTRUCT)
+    shutil.copyfile(default_lock_path(), root / "wasitool.lock")
     (root / "out" / "leak.wasm").write_bytes(bytes(wasmtime.wat2wasm(READ_S_TXT)))
     return root
 
@@ -172,8 +174,18 @@ def test_project_paths_outside_the_project_are_refused(project: Path, key: str, 
         refused(wasitool(project, *argv), f"[project] {key} = ")
 
 
+def test_an_out_dir_symlinked_out_of_the_project_is_refused(project: Path) -> None:
+    """The default `out` too: a project shipping `out -> elsewhere` would make the build write there."""
+    shutil.rmtree(project / "out")
+    (project / "out").symlink_to(project.parent / "secret")
+    table(project, "fix")
+    refused(wasitool(project, "build"), "[project] out = 'out' leads outside the project")
+    assert sorted(p.name for p in (project.parent / "secret").iterdir()) == ["s.txt"]
+
+
 def test_a_lock_symlinked_out_of_the_project_is_refused(project: Path) -> None:
     (project.parent / "secret" / "wasitool.lock").write_text("")
+    (project / "wasitool.lock").unlink()
     (project / "wasitool.lock").symlink_to(project.parent / "secret" / "wasitool.lock")
     table(project, "fix")
     refused(wasitool(project, "run", "leak"), "[project] lock = 'wasitool.lock' leads outside the project")

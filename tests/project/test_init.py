@@ -108,3 +108,40 @@ def test_two_projects_and_a_lock_bump(tmp_path: Path, use_toolchain: Path) -> No
         assert "wasitool.lock changed since setup" in proc.stderr and "run `wasitool setup`" in proc.stderr
     scons = subprocess.run([sys.executable, "-m", "SCons", "-Q"], cwd=first, capture_output=True, text=True)
     assert scons.returncode == 2 and "wasitool.lock changed since setup" in scons.stderr
+
+
+def test_a_project_without_a_lock_gets_the_shipped_one_once(tmp_path: Path) -> None:
+    """Issue 18: like uv and cargo, the first command writes the lock it uses and says so on stderr; the project
+    then keeps that toolchain across wasitool upgrades. Later commands are silent."""
+    import wasmtime
+
+    hello = '(module (import "wasi_snapshot_preview1" "proc_exit" (func $e (param i32))) ' \
+            '(memory (export "memory") 1) (func (export "_start") (call $e (i32.const 7))))'
+    (tmp_path / "src").mkdir()
+    (tmp_path / "out").mkdir()
+    (tmp_path / "src" / "x.wat").write_text(hello)
+    (tmp_path / "out" / "x.wasm").write_bytes(bytes(wasmtime.wat2wasm(hello)))
+    (tmp_path / "wasitool.toml").write_text('[examples.x]\nsource = "x.wat"\nteaches = "t"\n')
+    env = {"WASITOOL_HOME": str(tmp_path / "store")}
+    first = wasitool("run", "x", cwd=tmp_path, env=env)
+    assert first.returncode == 7
+    assert first.stderr == (f"wasitool: {tmp_path} had no wasitool.lock: wrote one pinning the toolchain this "
+                            "wasitool ships (commit it; `wasitool lock update` moves it)\n")
+    assert (tmp_path / "wasitool.lock").read_bytes() == default_lock_path().read_bytes()
+    assert load_project(tmp_path).lock == tmp_path / "wasitool.lock"
+    again = wasitool("run", "x", cwd=tmp_path, env=env)
+    assert (again.returncode, again.stderr) == (7, "")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "src", "store", "wasitool.lock", "wasitool.toml"]
+
+
+def test_a_project_that_cannot_hold_a_lock_warns_and_uses_the_shipped_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "wasitool.toml").write_text('[examples.x]\nsource = "x.wat"\nteaches = "t"\n')
+
+    def read_only(*_: object) -> None:
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(os, "link", read_only)
+    assert load_project(tmp_path).lock == default_lock_path()
+    assert "has no wasitool.lock and cannot get one (Read-only file system)" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wasitool.toml"]

@@ -45,16 +45,16 @@ def lock_copy(path: Path, summary: str = "", bump_wabt: bool = False) -> Path:
 
 
 def fake_install(store: Path, lock_path: Path) -> None:
-    """A manifest where every pip pin of the lock installs; wasi-sdk points zig's cache into the store."""
+    """A manifest where every reproducible pin of the lock installs; wasi-sdk points zig's cache into the store."""
     for tool in load_lock(lock_path).tools.values():
-        (spec,) = [s for s in tool.sources if s.kind == "pip"]
+        spec = tool.ordered_sources[0]
         directory = Store(store).install_dir(spec, spec.platforms[HOST], HOST)
         if directory.is_dir():
             continue
         directory.mkdir(parents=True)
         (directory / "payload.bin").write_bytes(b"x" * 1000)
         env = {"ZIG_GLOBAL_CACHE_DIR": f"{store}/cache/zig"} if tool.name == "wasi-sdk" else {}
-        write_tool_manifest(InstalledTool(tool.name, "pip", spec.version, str(directory),
+        write_tool_manifest(InstalledTool(tool.name, spec.kind, spec.version, str(directory),
                                           {role: [f"{directory}/{role}"] for role in tool.provides}, env=env),
                             directory)
 
@@ -119,7 +119,7 @@ def test_gc_dry_run_lists_and_gc_removes_what_no_known_lock_uses(littered_store:
     assert not (store / "tmp" / "wasi-sdk-pip-x-123").exists() and (store / "cache" / "zig").is_dir()
     assert sum(p.stat().st_size for p in littered_store["engine"].glob("*.bin")) <= 100
     toolchain = load_toolchain(root=store, lock=littered_store["a"])  # a's tools were kept
-    assert {t.version for t in toolchain.tools.values()} == {"0.17.0.post0", "1.0.42.0"}
+    assert {t.version for t in toolchain.tools.values()} == {"0.17.0.post0", "1.0.42.0", "1.262.0.0", "1.35.0"}
     assert wasitool("store", "gc", "--dry-run", store=store, **env).stdout.strip() == "nothing to remove"
 
 
@@ -135,6 +135,27 @@ def test_store_list_json(littered_store: dict[str, Path]) -> None:
     assert listing["engine_cache"]["cap"] == compile_cache.DEFAULT_MAX_BYTES
     human = wasitool("store", "list", store=littered_store["store"], COLUMNS="200")
     assert "no known lock (gc removes it)" in human.stdout
+
+
+def test_a_copy_of_the_shipped_lock_is_listed_and_the_onefile_cache_kept(tmp_path: Path) -> None:
+    """Issue 18: `init` copies the shipped lock, so its record is the shipped lock's too; `store list` names
+    both. `<store>/cache/onefile` is wasitool's own cache (one-file builds), not a tool's: gc keeps it."""
+    store = tmp_path / "store"
+    same = lock_copy(tmp_path / "proj" / "wasitool.lock")
+    fake_install(store, same)
+    load_toolchain(root=store, lock=same)
+    (store / "cache" / "onefile").mkdir(parents=True)
+    (store / "cache" / "onefile" / f"{'0' * 64}.wasm").write_bytes(b"\0asm")
+    (store / "cache" / "stale-tool").mkdir()
+    listing = json.loads(wasitool("store", "list", "--json", store=store).stdout)
+    assert listing["tools"] and all(
+        {str(same.resolve()), str(default_lock_path().resolve())} <= set(t["used_by"]) for t in listing["tools"])
+    human = wasitool("store", "list", store=store, COLUMNS="300")
+    assert str(same.resolve()) in human.stdout and str(default_lock_path().resolve()) in human.stdout
+    gc = wasitool("store", "gc", "--json", store=store)
+    assert gc.returncode == 0, gc.stderr
+    assert [Path(r["path"]).name for r in json.loads(gc.stdout)["removed"]] == ["stale-tool"]
+    assert (store / "cache" / "onefile" / f"{'0' * 64}.wasm").is_file()
 
 
 def test_store_path_and_clean(tmp_path: Path) -> None:
@@ -192,7 +213,8 @@ def test_after_gc_every_project_lock_still_builds_offline(tmp_path: Path, toolch
     removed = {Path(r["path"]).parent.name for r in json.loads(gc.stdout)["removed"]}
     assert {"records", "locks", "tmp"} <= removed and "tools" not in removed  # the tools are shared
     listing = json.loads(wasitool("store", "list", "--json", store=store).stdout)
-    assert all(len(t["used_by"]) == 2 for t in listing["tools"]), listing
+    # a (a copy of the shipped lock, so its record is the shipped lock's too), the shipped lock, and b
+    assert all(len(t["used_by"]) == 3 for t in listing["tools"]), listing
     first_use = "building the C library for wasm32-wasi, first use only"
     for index, root in enumerate(projects.values()):  # offline: no mirror, no network, nothing to install
         for argv in (["setup", "--offline"], ["build"]):

@@ -103,6 +103,30 @@ PREOPEN_NAME = f"""(module {FD_WRITE} {PROC_EXIT}
 # --- guest limits, start sections, modules that load but cannot run (issue 12) -------------------
 SPIN = '(module (memory (export "memory") 1) (func (export "_start") (loop $l (br $l))))'
 
+# Prints "ready" before it spins, waits in fd_read, or makes host calls forever: a test sending a signal
+# waits for that line instead of sleeping.
+_READY = f"""{FD_WRITE} (memory (export "memory") 1) (data (i32.const 200) "ready\\n")
+  (func $ready (i32.store (i32.const 192) (i32.const 200)) (i32.store (i32.const 196) (i32.const 6))
+    (drop (call $fd_write (i32.const 1) (i32.const 192) (i32.const 1) (i32.const 188))))"""
+READY_SPIN = f'(module {_READY} (func (export "_start") (call $ready) (loop $l (br $l))))'
+READY_CAT = f"""(module (import "{W}" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32))) {_READY}
+  (func (export "_start") (call $ready)
+    (i32.store (i32.const 0) (i32.const 64)) (i32.store (i32.const 4) (i32.const 7))
+    (loop $more (drop (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (br_if $more (i32.load (i32.const 8))))))"""
+READY_HOSTCALLS = f"""(module (import "{W}" "sched_yield" (func $yield (result i32))) {_READY}
+  (func (export "_start") (call $ready) (loop $l (drop (call $yield)) (br $l))))"""
+
+# Grows a table by 65536 null entries 16 times: exits 0, or 100 + the number of grows that succeeded.
+TABLE_GROWS = f"""(module {PROC_EXIT} (memory (export "memory") 1) (table $t 0 funcref)
+  (func (export "_start") (local $n i32)
+    (loop $l
+      (if (i32.eq (table.grow $t (ref.null func) (i32.const 0x10000)) (i32.const -1))
+        (then (call $proc_exit (i32.add (i32.const 100) (local.get $n)))))
+      (local.set $n (i32.add (local.get $n) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get $n) (i32.const 16))))))"""
+BIG_INITIAL_TABLE = '(module (memory (export "memory") 1) (table 1000000 funcref) (func (export "_start")))'
+
 # Exits with 10 + memory.grow(20 pages): 30 when the grow succeeds (1 + 20 pages), 9 when it fails.
 GROW_REPORTS = f"""(module {PROC_EXIT} (memory (export "memory") 1)
   (func (export "_start") (call $proc_exit (i32.add (i32.const 10) (memory.grow (i32.const 20))))))"""

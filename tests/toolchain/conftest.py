@@ -152,6 +152,7 @@ kind = "archive"
 version = "33.0"
 commands.cc = ["{{root}}/bin/clang{{exe}}", "--target=wasm32-wasip1", "--sysroot={{root}}/share/wasi-sysroot"]
 commands.wasm-ld = ["{{root}}/bin/wasm-ld{{exe}}"]
+commands.wasip2-cc = ["{{root}}/bin/clang{{exe}}", "--target=wasm32-wasip2", "--sysroot={{root}}/share/wasi-sysroot"]
 sysroot = "share/wasi-sysroot"
 platforms.{HOST} = {{ url = "{sdk_url}", sha256 = "{sdk_sha}", strip = "{strip}" }}
 

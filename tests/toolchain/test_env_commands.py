@@ -117,3 +117,32 @@ def test_cmake_toolchain_file_names_the_wrappers_and_the_emulator(store: FakeSto
         assert line in text.splitlines()
     assert "# CMAKE_NM is not set: `nm` is not available" in text
     assert (bin_dir / "cmake" / "Platform" / "WASI.cmake").read_text().count("CMAKE_EXECUTABLE_SUFFIX") == 1
+
+
+ELF_HEAD = b"\x7fELF\x02\x01\x01\x00"
+
+
+def test_exec_says_when_the_command_built_native_code_and_no_webassembly(store: FakeStore) -> None:
+    """A makefile that assigns CC itself builds for the host: exec says so after the command, and how."""
+    work = store.root.parent
+    native = store.wasitool("exec", "--", "sh", "-c", f"printf '{_octal(ELF_HEAD)}' > lua; exit 0")
+    assert native.returncode == 0
+    warning = [line for line in native.stderr.splitlines() if line.startswith("wasitool: warning:")]
+    assert len(warning) == 1 and "lua: ELF" in warning[0] and "make CC=wasm32-wasi-cc" in warning[0], native.stderr
+    (work / "lua").unlink()
+    wasm = store.wasitool("exec", "--", "sh", "-c", "printf '\\000asm\\001\\000\\000\\000' > lua.wasm; "
+                          f"printf '{_octal(ELF_HEAD)}' > helper")
+    assert wasm.returncode == 0 and "warning" not in wasm.stderr, wasm.stderr  # a wasm output: all is well
+    (work / "lua.wasm").unlink()
+    os.utime(work / "helper", (1_000_000_000, 1_000_000_000))
+    old = store.wasitool("exec", "--", "true")  # a native file from before the command is not its output
+    assert old.returncode == 0 and "warning" not in old.stderr, old.stderr
+
+
+def test_exec_help_shows_a_make_line_that_works(store: FakeStore) -> None:
+    help_text = store.wasitool("exec", "--help").stdout
+    assert "make CC=wasm32-wasi-cc" in help_text and "'$CC'" not in help_text
+
+
+def _octal(data: bytes) -> str:
+    return "".join(f"\\{b:03o}" for b in data)

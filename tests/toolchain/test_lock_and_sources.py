@@ -46,8 +46,16 @@ def test_the_project_lock_is_valid_and_complete() -> None:
     from wasitool.toolchain.lock import load_lock
 
     lock = load_lock(DEFAULT_LOCK)
-    assert set(lock.tools) == {"wasi-sdk", "wabt"}
-    for tool in lock.tools.values():
+    assert set(lock.tools) == {"wasi-sdk", "wabt", "wasm-tools", "wasi-adapters"}
+    assert [s.kind for s in lock.tools["wasm-tools"].sources] == ["pip"]
+    assert [s.kind for s in lock.tools["wasi-adapters"].sources] == ["npm"]
+    for name in ("wasm-tools", "wasi-adapters"):
+        assert lock.tools[name].optional  # a machine without npm still sets up the preview1 toolchain
+        (source,) = lock.tools[name].sources
+        assert set(source.platforms) == set(PLATFORMS)
+        assert all(pin.sha256 and (pin.wheel or pin.tarball) for pin in source.platforms.values())
+    for tool in (lock.tools["wasi-sdk"], lock.tools["wabt"]):
+        assert not tool.optional
         assert [s.kind for s in tool.sources] == ["archive", "pip", "system"]
         for source in tool.sources[:2]:
             assert set(source.platforms) == set(PLATFORMS)
@@ -98,8 +106,8 @@ def test_system_source_detects_wasi_sdk_path_and_wabt(tmp_path: Path) -> None:
     bindir.mkdir()
     for tool in ("wat2wasm", "wasm2wat", "wasm-objdump", "wasm-validate", "wasm-interp", "wasm-strip"):
         _fake_program(bindir / tool, "1.0.36")
-    proc = _wasitool("setup", "--source", "system", "--json", home=tmp_path / "store",
-                     env={"WASI_SDK_PATH": str(sdk), "PATH": f"{bindir}:/bin"})
+    proc = _wasitool("setup", "--source", "system", "--tool", "wasi-sdk", "--tool", "wabt", "--json",
+                     home=tmp_path / "store", env={"WASI_SDK_PATH": str(sdk), "PATH": f"{bindir}:/bin"})
     assert proc.returncode == 0, proc.stderr
     tools = json.loads(proc.stdout)["tools"]
     assert tools["wasi-sdk"]["commands"]["cc"] == [str(sdk / "bin" / "clang"), "--target=wasm32-wasip1",

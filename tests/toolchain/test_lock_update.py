@@ -53,8 +53,8 @@ def test_update_rewrites_version_url_strip_and_sha256_and_nothing_else(tagged: S
 def test_update_that_cannot_fetch_writes_nothing(tagged: Scenario) -> None:
     before = tagged.lock.read_text()
     proc = tagged.run("lock", "update", "--tool", "wasi-sdk", "--version", "35.0", "--lock", str(tagged.lock))
-    assert proc.returncode == 1
-    assert "HTTP 404" in " ".join(proc.stdout.split()) and "not changed" in proc.stdout
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr  # one error: one line
+    assert "HTTP 404" in proc.stderr and f"{tagged.lock} not changed" in proc.stderr
     assert tagged.lock.read_text() == before
 
 

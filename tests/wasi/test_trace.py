@@ -183,6 +183,45 @@ def test_bad_pointers_print_fault_and_the_call_decides(traced: Traced) -> None:
     ]
 
 
+@pytest.mark.parametrize("max_bytes", [0, 32])
+def test_a_length_past_memory_is_a_fault_whatever_the_byte_limit(sandbox: Path, pipe: tuple[int, int],
+                                                                  max_bytes: int) -> None:
+    """path_len = 2^32-1 once printed 4 KiB of memory as the path, and as path_len=-1."""
+    trace = io.StringIO()
+    ctx = _context(sandbox, Tracer(trace, max_bytes=max_bytes), pipe[1])
+    ctx.bind_memory(BytearrayMemory(0x20000))
+    funcs = ctx.host_functions()
+    assert funcs["path_open"](3, 0, 0x100, -1, 0, 0, 0, 0, 0x200) == 21
+    assert funcs["poll_oneoff"](0x100, 0x200, -1, 0x300) == 21
+    ctx.close()
+    assert trace.getvalue().splitlines() == [
+        "path_open(fd=3, dirflags=0, path=<fault>, path_len=4294967295, oflags=0, fs_rights_base=0, "
+        "fs_rights_inheriting=0, fdflags=0, opened_fd=0x200) -> 21 (EFAULT)",
+        "poll_oneoff(in=<fault>, out=0x200, nsubscriptions=4294967295, nevents=0x300) -> 21 (EFAULT)",
+    ]
+
+
+def test_the_byte_limit_bounds_every_buffer(sandbox: Path, pipe: tuple[int, int]) -> None:
+    trace = io.StringIO()
+    ctx = _context(sandbox, Tracer(trace, max_bytes=4), pipe[1])
+    mem = BytearrayMemory(0x20000)
+    ctx.bind_memory(mem)
+    funcs = ctx.host_functions()
+    (sandbox / "a-long-file-name").write_bytes(b"")
+    n = _put(mem, 0x100, b"a-long-file-name")
+    assert funcs["path_open"](3, 0, 0x100, n, 0, RIGHT_FD_READ, 0, 0, 0x200) == 0
+    assert funcs["args_get"](0x300, 0x400) == 0
+    assert funcs["fd_prestat_dir_name"](3, 0x500, 1) == 0
+    assert funcs["fd_seek"](4, -1, 0, 0x600) == 76  # offset is the one signed parameter
+    ctx.close()
+    lines = trace.getvalue().splitlines()
+    assert lines[0].startswith('path_open(fd=3, dirflags=0, path="a-lo"..., path_len=16,')
+    assert lines[1] == ('args_get(argv=0x300, argv_buf=0x400) -> 0 (ESUCCESS), '
+                        'argv=[0x400->"p", 0x402->"arg "...], argv_buf="p\\0ar"...')
+    assert lines[2] == 'fd_prestat_dir_name(fd=3, path=0x500, path_len=1) -> 0 (ESUCCESS), path="."'
+    assert lines[3] == "fd_seek(fd=4, offset=-1, whence=SET, newoffset=0x600) -> 76 (ENOTCAPABLE)"
+
+
 def test_struct_outputs_and_proc_exit(traced: Traced) -> None:
     ctx, _mem, trace, _ = traced
     funcs = ctx.host_functions()

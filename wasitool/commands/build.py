@@ -11,6 +11,7 @@ from wasitool.errors import BuildError
 
 COMPILE_OPTIONS = {"output": "-o", "optimize": "-O", "cflags": "-X/--cflags", "lib": "--lib", "export": "--export",
                    "posix": "--posix"}
+COMPONENT_SUFFIX = ".p2.wasm"  # a component's default name, as the examples' (`out/NAME.p2.wasm`)
 
 
 def main(args: argparse.Namespace) -> int:
@@ -20,6 +21,7 @@ def main(args: argparse.Namespace) -> int:
     if sources:
         return _build_source(args, sources)
     given = [option for name, option in COMPILE_OPTIONS.items() if getattr(args, name)]
+    given += ["--wasi"] if args.wasi != "p1" else []
     if given:
         raise BuildError(f"{', '.join(given)} apply to a source file, not to examples or SCons targets",
                          "wasitool build FILE.c|FILE.cc|FILE.wat [-o OUT.wasm]")
@@ -60,11 +62,12 @@ def _build_source(args: argparse.Namespace, sources: list[str]) -> int:
         raise BuildError("-j, --check-reproducible, --write-sums and --build-cache apply to the examples",
                          "drop them for a source file")
     source = Path(sources[0])
-    output = Path(args.output) if args.output else Path(f"{source.stem}.wasm")
+    suffix = COMPONENT_SUFFIX if args.wasi == "p2" else ".wasm"
+    output = Path(args.output) if args.output else Path(f"{source.stem}{suffix}")
     if output.resolve() == source.resolve():
         raise BuildError(f"-o {output} is the source file itself", "name the output OUT.wasm")
-    flags = (*onefile.posix_flags(), *args.cflags) if args.posix else tuple(args.cflags)
-    options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export))
+    flags = (*onefile.posix_flags(source), *args.cflags) if args.posix else tuple(args.cflags)
+    options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export), args.wasi)
     onefile.install(onefile.build(source, options), output)
     return 0
 

@@ -13,6 +13,8 @@ from wasitool.runtimes.matrix import FAIL, NOT_FOUND, PASS, UNSUPPORTED, Matrix
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from wasitool.runtimes.base import Runtime
+
 _STYLE = {PASS: "green", FAIL: "bold red", UNSUPPORTED: "yellow", NOT_FOUND: "dim"}
 
 
@@ -24,6 +26,7 @@ def main(args: argparse.Namespace) -> int:
     table = load_examples()
     examples = select_examples(args.names, table) if args.names else list(table.values())
     runtimes = all_runtimes(args.runtime)
+    _require_an_engine(runtimes)
     ensure_built(examples)
     matrix = run_matrix(examples, runtimes)
     if args.junit:
@@ -34,6 +37,18 @@ def main(args: argparse.Namespace) -> int:
     else:
         render(matrix)
     return 1 if matrix.failed else 0
+
+
+def _require_an_engine(runtimes: list[Runtime]) -> None:
+    """When every Python runtime asked for lacks its engine, the bundled runtime cannot run at all: a broken
+    install, not a column of `not found` cells."""
+    from wasitool.engines import NO_ENGINE_FIX
+    from wasitool.errors import RuntimeNotFound
+
+    reasons = {r.name: r.available() for r in runtimes if r.name.startswith("python-")}
+    if reasons and all(reasons.values()):
+        why = "; ".join(f"{name}: {reason}" for name, reason in reasons.items())
+        raise RuntimeNotFound(f"the Python WASI runtime cannot run: no wasm engine imports ({why})", NO_ENGINE_FIX)
 
 
 def render(matrix: Matrix, console: Console | None = None) -> None:

@@ -2,7 +2,9 @@
 
 `eval "$(wasitool env)"` then `make`, `cmake` or `./configure` build for wasm32-wasi with the pinned
 toolchain: CC, CXX, AR, RANLIB, NM, STRIP name the wrapper executables, WASI_SYSROOT the sysroot (where the
-source has one), and PATH starts with the wrapper directory (`wasm32-wasi-cc`, `wat2wasm`, ...).
+source has one), and PATH starts with the wrapper directory (`wasm32-wasi-cc`, `wat2wasm`, ...). For WASI 0.2
+components: WASM_TOOLS (the wasm-tools wrapper) and WASI_ADAPTER_COMMAND / WASI_ADAPTER_REACTOR (the preview1
+adapters), as in `$WASM_TOOLS component new app.wasm --adapt wasi_snapshot_preview1=$WASI_ADAPTER_COMMAND -o c.wasm`.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import json
 import os
 from pathlib import Path
 
-from wasitool.toolchain.wrappers import ENV_ROLES, environment, installed_wrappers
+from wasitool.toolchain.wrappers import ENV_FILES, ENV_ROLES, environment, installed_wrappers
 
 SHELLS = ("sh", "fish", "powershell", "json")
 
@@ -21,6 +23,8 @@ def main(args: argparse.Namespace) -> int:
     toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else None)
     variables = environment(toolchain, wrappers, posix_layer=args.posix)
     missing = {name: toolchain.missing(role).problem for name, role in ENV_ROLES.items() if role not in wrappers}
+    missing.update({name: toolchain.missing(role).problem for name, role in ENV_FILES.items()
+                    if not toolchain.has(role)})
     print(render(variables, bin_dir, missing, args.shell), end="")
     return 0
 

@@ -58,14 +58,16 @@ def main(args: argparse.Namespace) -> int:
     if args.callers:
         return _callers(module, args)
     if args.disasm:
-        dis = im.disassemble(module, args.disasm)
+        dis = im.disassemble(module, args.disasm, limit=args.limit or im.DEFAULT_INSTRUCTIONS)
         _emit(args, lambda: _asdict(dis), lambda: print(im.disassembly_text(dis)))
         return 0
     if args.data:
-        segments = im.data_segments(module)
-        _emit(args, lambda: {"segments": [_asdict(s) for s in segments]}, lambda: _print_data(segments))
+        segments = im.data_segments(module, limit=args.limit or im.DEFAULT_STRINGS)
+        more = len(module.data_segments) - len(segments)
+        _emit(args, lambda: {"segments": [_asdict(s) for s in segments], "more_segments": more},
+              lambda: _print_data(segments, more))
         return 0
-    info = im.inspect(path, module)
+    info = im.inspect(path, module, limit=args.limit or im.DEFAULT_ROWS)
     _emit(args, info.to_json, lambda: render(info))
     return 0
 
@@ -84,7 +86,7 @@ def _component(path: Path, args: argparse.Namespace) -> int:
 
 
 def _callers(module: Module, args: argparse.Namespace) -> int:
-    report = im.callers(module, args.callers, limit=args.limit)
+    report = im.callers(module, args.callers, limit=args.limit or im.DEFAULT_CHAINS)
     if args.json:
         _dump(im.callers_json(module, report))
         return 0
@@ -117,7 +119,7 @@ def _asdict(obj: Any) -> dict[str, Any]:
     return data
 
 
-def _print_data(segments: list[im.DataInfo]) -> None:
+def _print_data(segments: list[im.DataInfo], more_segments: int) -> None:
     for seg in segments:
         where = (f"{seg.address:#x}-{seg.address + seg.size:#x}" if seg.address is not None
                  else "passive (copied by memory.init)")
@@ -127,6 +129,10 @@ def _print_data(segments: list[im.DataInfo]) -> None:
         for s in seg.strings:
             at = f"{s.address:#x}" if s.address is not None else f"+{s.offset:#x}"
             print(f"  {at}  {_quote(s.text)}")
+        if seg.more_strings:
+            print(f"  … {seg.more_strings} more strings (raise --limit)")
+    if more_segments:
+        print(f"… {more_segments} more segments (raise --limit)")
 
 
 def _quote(text: str) -> str:
@@ -142,23 +148,26 @@ def render(info: im.ModuleInfo, console: Console | None = None) -> None:
     names = f", {info.named_functions} named" if info.named_functions else ", no name section"
     console.print(f"[bold]{info.path}[/]  {info.size} bytes, {info.functions} functions{names}"
                   + (f"  start function: {info.start}" if info.start else ""), highlight=False)
-    imports = Table(title=f"imports ({len(info.imports)})", title_justify="left")
+    def title(key: str, rows: int) -> str:
+        return f"{key} ({rows + info.omitted.get(key, 0)})"
+
+    imports = Table(title=title("imports", len(info.imports)), title_justify="left")
     for col in ("module", "name", "kind", "type"):
         imports.add_column(col)
     for imp in info.imports:
         imports.add_row(imp.module, imp.name, imp.kind, imp.detail)
-    exports = Table(title=f"exports ({len(info.exports)})", title_justify="left")
+    exports = Table(title=title("exports", len(info.exports)), title_justify="left")
     for col in ("name", "kind", "index", "type"):
         exports.add_column(col)
     for exp in info.exports:
         exports.add_row(exp.name, exp.kind, str(exp.index), exp.detail)
-    memory = Table(title=f"memory ({len(info.memories)})", title_justify="left")
+    memory = Table(title=f"memory ({len(info.memories) + info.omitted.get('memories', 0)})", title_justify="left")
     for col in ("index", "initial pages", "initial bytes", "max pages", "imported"):
         memory.add_column(col)
     for mem in info.memories:
         memory.add_row(str(mem.index), str(mem.initial_pages), f"{mem.initial_bytes:,}",
                        "-" if mem.max_pages is None else str(mem.max_pages), "yes" if mem.imported else "no")
-    globals_ = Table(title=f"globals ({len(info.globals)})", title_justify="left")
+    globals_ = Table(title=title("globals", len(info.globals)), title_justify="left")
     for col in ("index", "name", "type", "mutable", "initial value", "meaning"):
         globals_.add_column(col)
     for glob in info.globals:
@@ -168,7 +177,7 @@ def render(info: im.ModuleInfo, console: Console | None = None) -> None:
         if glob.exports and glob.exports[0] != name:
             name += f" (export {glob.exports[0]})"
         globals_.add_row(str(glob.index), name, glob.type, "yes" if glob.mutable else "no", value, glob.meaning)
-    sections = Table(title=f"sections ({len(info.sections)})", title_justify="left")
+    sections = Table(title=title("sections", len(info.sections)), title_justify="left")
     for col in ("section", "name"):
         sections.add_column(col)
     for col in ("start", "size", "count"):
@@ -176,7 +185,11 @@ def render(info: im.ModuleInfo, console: Console | None = None) -> None:
     for sec in info.sections:
         sections.add_row(sec.kind, sec.name if sec.name != sec.kind else "", f"0x{sec.start:08x}",
                          f"{sec.size:,}", "" if sec.count is None else str(sec.count))
-    for table in (imports, exports, memory, globals_, sections):
+    for key, table in (("imports", imports), ("exports", exports), ("memories", memory), ("globals", globals_),
+                       ("sections", sections)):
+        if key in info.omitted:
+            table.caption = f"… {info.omitted[key]} more (raise --limit)"
+            table.caption_justify = "left"
         console.print(table)
     if info.target_features:
         console.print(f"target features: {', '.join(info.target_features)}", highlight=False)

@@ -21,6 +21,7 @@ from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 if TYPE_CHECKING:
     from wasitool.engines.limits import Limits
     from wasitool.examples import Example
+    from wasitool.wasi.interpose import Interposer
     from wasitool.wasi.trace import Tracer
 
 
@@ -29,12 +30,16 @@ def main(args: argparse.Namespace) -> int:
     from wasitool.engines import choose_engine
 
     engine, why = choose_engine(args.engine)
+    if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or is_component(args.target)):
+        engine, why = _component_engine(engine, why)
     limits = _limits(args)
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
-    if source is None and (args.optimize or args.cflags or args.lib or args.export or args.posix):
-        raise WasiError("-O, -X/--cflags, --lib, --export and --posix apply to a source file (FILE.c, FILE.cc)",
+    if source is None and (args.optimize or args.cflags or args.lib or args.export or args.posix
+                           or args.wasi != "p1"):
+        raise WasiError("-O, -X/--cflags, --lib, --export, --posix and --wasi apply to a source file "
+                        "(FILE.c, FILE.cc)",
                         "drop them, or run the source file")
     example = None if source is not None or _is_module_path(args.target) else _load_example(args.target)
     if args.diff and example is None:
@@ -47,17 +52,39 @@ def main(args: argparse.Namespace) -> int:
             spec = _apply_flags(RunSpec(Path(args.target)), args)
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
-        trace = _tracer(args, stack)
+        trace = _tracer(args, stack, spec.module)
+        interposers = _interposers(args, example, spec, stack)
+        if args.trace_stack and trace is not None:
+            interposers.insert(0, _stacks(engine, trace))
         if args.verbose:
             print(f"wasitool: running {spec.module} argv={spec.argv} env={dict(spec.env)}", file=sys.stderr)
-        result = _run(spec, engine, example, args, trace, limits)  # writes the trace summary too
+        result = _run(spec, engine, example, args, trace, limits, interposers)  # writes the trace summary too
     if args.diff and example is not None:  # --diff without an example was refused above
         return _diff(example, result, engine)
     if args.json:
-        _print_json(result, engine)
+        _print_json(result, engine, interposers)
     else:
         _print_results(result)
     return result.exit_code
+
+
+def is_component(target: str) -> bool:
+    """Whether `target` is a file holding a WebAssembly component (its header's layer is 1)."""
+    try:
+        with open(target, "rb") as f:
+            header = f.read(8)
+    except OSError:
+        return False
+    return header[:4] == b"\0asm" and header[6:8] == b"\x01\0"
+
+
+def _component_engine(engine: str, why: str) -> tuple[str, str]:
+    """The default engine for a component: wasmtime (the one with the component model) when importable."""
+    from wasitool.engines import unavailable_reason
+
+    if unavailable_reason("wasmtime") is not None:
+        return engine, why
+    return "wasmtime", f"default for a component: wasmtime has the component model (not {engine})"
 
 
 def _limits(args: argparse.Namespace) -> Limits:
@@ -71,11 +98,12 @@ def _limits(args: argparse.Namespace) -> Limits:
 
 
 def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Namespace, trace: Tracer | None,
-         limits: Limits) -> RunResult:
+         limits: Limits, interposers: list[Interposer]) -> RunResult:
     from wasitool import pyruntime
 
     try:
-        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits)
+        result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits,
+                               interpose=interposers)
     except WasitoolError as exc:
         if args.verbose and exc.__cause__ is not None:
             import traceback
@@ -102,10 +130,9 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
     the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
     from wasitool import onefile
 
-    flags = (*onefile.posix_flags(), *args.cflags) if args.posix and onefile.language_of(source) != "wat" \
-        else tuple(args.cflags)
-    options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export))
-    if onefile.language_of(source) != "wat":
+    flags = (*onefile.posix_flags(source), *args.cflags) if args.posix else tuple(args.cflags)
+    options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export), args.wasi)
+    if onefile.language_of(source) != "wat" or args.wasi != "p1":
         return onefile.build(source, options)
     if options != onefile.Options():
         raise WasiError(f"{source} is assembled by the engine as it is: compile options do not apply",
@@ -116,7 +143,9 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
 
 
 def _is_module_path(target: str) -> bool:
-    return target.endswith(".wasm") or "/" in target or "\\" in target or Path(target).is_file()
+    """A path has a slash or a suffix (`./readdir`, `x.wasm`); anything else is a program's name, even when a
+    file of that name is in the working directory (a native build of it, say)."""
+    return "/" in target or "\\" in target or "." in Path(target).name or target in (".", "..")
 
 
 def _load_example(name: str) -> Example:
@@ -129,6 +158,9 @@ def _load_example(name: str) -> Example:
         examples = load_examples(project=candidate)
         if name in examples:
             return examples[name]
+    if Path(name).exists():
+        raise WasiError(f"no program or example is named `{name}` (a bare name is never a file)",
+                        f"to run the file, write ./{name}; `wasitool examples` lists the names")
     raise WasiError(f"unknown program or example `{name}` and no such file",
                     "list them with `wasitool examples`, or pass a path to a .wasm, .wat or .c file")
 
@@ -193,19 +225,34 @@ def _parse_dir(item: str) -> Preopen:
                         "write --dir HOST::GUEST, or --dir HOST to use the same name in the guest")
     path = Path(host)
     if not path.is_dir():
+        if ":" in host and not sep:  # `--dir data:/data`: one colon, as docker -v
+            one, _, other = host.partition(":")
+            raise WasiError(f"--dir {item!r}: {host} is not a directory",
+                            f"a guest path comes after two colons: --dir {one}::{other}{':ro' if readonly else ''} "
+                            "(HOST::GUEST)")
         raise WasiError(f"--dir {item!r}: {host} is not a directory", "pass an existing directory")
     return Preopen(path, guest if sep else host, readonly)
 
 
-def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
+def _tracer(args: argparse.Namespace, stack: ExitStack, module: Path) -> Tracer | None:
     """The tracer the --trace* options ask for (None: no tracing, nothing wrapped).
 
-    Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end.
+    Any --trace* option turns tracing on; --trace-summary alone prints only the table at the end. For a
+    component, --trace selects WASI 0.2 functions (checked against the host's when it starts).
     """
-    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None)
+    lines = bool(args.trace or args.trace_file or args.trace_format or args.trace_bytes is not None
+                 or args.trace_stack)
     if not (lines or args.trace_summary):
         return None
     from wasitool.wasi.trace import DEFAULT_MAX_BYTES, Tracer, select_calls
+
+    max_bytes = DEFAULT_MAX_BYTES if args.trace_bytes is None else args.trace_bytes
+    if is_component(str(module)):
+        from wasitool.wasip2.trace import ComponentTracer
+
+        out = _trace_file(args.trace_file, stack) if args.trace_file else sys.stderr
+        return ComponentTracer(out, args.trace, max_bytes=max_bytes, fmt=args.trace_format or "text", lines=lines,
+                               summary=args.trace_summary)
 
     try:
         calls = select_calls(args.trace or "all")
@@ -213,16 +260,54 @@ def _tracer(args: argparse.Namespace, stack: ExitStack) -> Tracer | None:
         raise WasiError(f"--trace={args.trace}: {exc}",
                         "name preview1 functions or globs, e.g. --trace=path_open,fd_read*") from None
     stream = _trace_file(args.trace_file, stack) if args.trace_file else sys.stderr
-    max_bytes = DEFAULT_MAX_BYTES if args.trace_bytes is None else args.trace_bytes
     return Tracer(stream, calls, max_bytes=max_bytes, fmt=args.trace_format or "text", lines=lines,
                   summary=args.trace_summary)
 
 
-def _trace_file(path: str, stack: ExitStack) -> TextIO:
+def _interposers(args: argparse.Namespace, example: Example | None, spec: RunSpec, stack: ExitStack
+                 ) -> list[Interposer]:
+    """The wrappers --record, --inject and --deterministic (or the example's `deterministic = true`) ask for:
+    the recorder outermost (it records what the guest saw), then faults (a short fd_readdir cuts the sorted
+    listing). None: nothing is wrapped, nothing imported."""
+    interposers: list[Interposer] = []
+    if (args.record or args.inject or args.deterministic or args.seed is not None or args.trace_stack) and \
+            is_component(str(spec.module)):
+        raise WasiError(f"{spec.module.name} is a component: --record, --inject, --deterministic, --seed and "
+                        "--trace-stack act on preview1 calls", "run the preview1 build of the program (--wasi p1)")
+    if args.record:
+        from wasitool.digest import sha256_file
+        from wasitool.wasi.record import Recorder
+
+        stream = _trace_file(args.record, stack, line_buffered=True, what="the recording")
+        header = {"module": str(spec.module), "sha256": sha256_file(spec.module), "argv": list(spec.argv)}
+        interposers.append(Recorder(stream, header))
+    if args.inject:
+        from wasitool.wasi.inject import Injector, parse_rule
+
+        interposers.append(Injector([parse_rule(text) for text in args.inject]))
+    if args.deterministic or args.seed is not None or (example is not None and example.deterministic):
+        from wasitool.wasi.deterministic import Determinism
+
+        interposers.append(Determinism(args.seed or 0))
+    return interposers
+
+
+def _stacks(engine: str, trace: Tracer) -> Interposer:
+    """--trace-stack: the sampler of guest stacks for the traced calls (wasmtime; else one line saying so)."""
+    from wasitool.wasi.stacks import Stacks
+
+    if engine != "wasmtime":
+        print(f"wasitool: --trace-stack: the {engine} engine gives no guest call stacks (use --engine wasmtime)",
+              file=sys.stderr)
+        return Stacks(())
+    return Stacks(trace.calls)
+
+
+def _trace_file(path: str, stack: ExitStack, line_buffered: bool = False, what: str = "the trace") -> TextIO:
     try:
-        return stack.enter_context(open(path, "w", encoding="utf-8"))
+        return stack.enter_context(open(path, "w", encoding="utf-8", buffering=1 if line_buffered else -1))
     except OSError as exc:
-        raise WasiError(f"cannot write the trace to {path}: {exc.strerror}") from None
+        raise WasiError(f"cannot write {what} to {path}: {exc.strerror}") from None
 
 
 def _print_results(result: RunResult) -> None:
@@ -232,11 +317,12 @@ def _print_results(result: RunResult) -> None:
         sys.stdout.flush()
 
 
-def _print_json(result: RunResult, engine: str) -> None:
-    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output."""
+def _print_json(result: RunResult, engine: str, interposers: list[Interposer]) -> None:
+    """One JSON object: how the run ended (exit code, trap or timeout), results and the captured output;
+    with --inject its rules (`inject`), in a deterministic run its `seed`."""
     import json
 
-    report = {
+    report: dict[str, object] = {
         "engine": engine,
         "exit_code": result.exit_code,
         "trap": result.trap,
@@ -245,6 +331,12 @@ def _print_json(result: RunResult, engine: str) -> None:
         "stdout": result.stdout.decode("utf-8", "replace"),
         "stderr": result.stderr.decode("utf-8", "replace"),
     }
+    inject = [rule.text for i in interposers for rule in getattr(i, "rules", ())]
+    seeds = [i.seed for i in interposers if hasattr(i, "seed")]
+    if inject:
+        report["inject"] = inject
+    if seeds:
+        report["seed"] = seeds[0]
     sys.stdout.write(json.dumps(report, indent=2) + "\n")
     sys.stdout.flush()
 

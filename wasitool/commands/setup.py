@@ -44,6 +44,7 @@ def result_json(result: SetupResult) -> dict[str, Any]:
         "wrappers": str(result.wrappers) if result.wrappers else None,
         "lock": str(result.lock),
         "downloads": str(result.store / "downloads"),
+        "skipped": result.skipped,
         "tools": {
             name: {**outcome.tool.to_json(), "reused": outcome.reused, "failed_sources": outcome.failures}
             for name, outcome in result.outcomes.items()
@@ -58,6 +59,8 @@ def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
         state = "already installed" if outcome.reused else "installed"
         console.print(f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}",
                       highlight=False, soft_wrap=True)
+    for name, why in result.skipped.items():
+        console.print(f"[yellow]-[/] {name} not installed (optional): {why}", highlight=False, soft_wrap=True)
     console.print(f"toolchain of {result.lock} for {result.toolchain.platform} recorded in {result.record}",
                   highlight=False, soft_wrap=True)
     if result.wrappers:

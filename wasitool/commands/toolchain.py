@@ -37,6 +37,8 @@ def main(args: argparse.Namespace) -> int:
         table.add_column("command", overflow="fold")
         for role, argv in sorted(tool.commands.items()):
             table.add_row(role, " ".join(part.replace(tool.root, "{root}") for part in argv))
+        for role, path in sorted(tool.files.items()):
+            table.add_row(role, f"{path.replace(tool.root, '{root}')} [dim](file)[/]")
         for role, why in sorted(tool.unavailable.items()):
             table.add_row(role, f"[dim]none: {escape(why)}[/]")
         if tool.sysroot:

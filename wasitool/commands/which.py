@@ -20,6 +20,9 @@ def main(args: argparse.Namespace) -> int:
         else:
             print(wrappers[role])
         return 0
+    if toolchain.has(role):  # a file, not a command: the preview1 adapters
+        print(toolchain.file(role))
+        return 0
     if role in TARGET_ROLES or role in toolchain.roles():
         raise toolchain.missing(role)
     known = sorted({*wrappers, *TARGET_ROLES})

@@ -27,8 +27,9 @@ PACKAGES = {"wasmer": ("wasmer", "wasmer_compiler_cranelift"), "wasmtime": ("was
 NEWEST_PYTHON = {"wasmer": (3, 10)}
 INSTALL_HINT = {
     "wasmer": "under Python 3.10: pip install 'wasitool[wasmer]'",
-    "wasmtime": "pip install 'wasitool[wasmtime]'",
+    "wasmtime": "pip install 'wasmtime>=50,<51' (a regular install of wasitool brings it)",
 }
+NO_ENGINE_FIX = INSTALL_HINT["wasmtime"]
 
 
 @cache
@@ -71,8 +72,7 @@ def choose_engine(requested: str | None = None) -> tuple[str, str]:
             why = f"default: {name} is importable"
             return name, f"{why} ({'; '.join(skipped)})" if skipped else why
         skipped.append(f"{name}: {reason}")
-    raise WasiError(f"no Python wasm engine is importable ({'; '.join(skipped)})",
-                    "pip install 'wasitool[wasmtime]'")
+    raise WasiError(f"no Python wasm engine is importable ({'; '.join(skipped)})", NO_ENGINE_FIX)
 
 
 def default_engine() -> str:

@@ -459,6 +459,17 @@ class EngineAdapter(ABC):
         return frozenset(f for f in FEATURE_PROBES if self.supports(f))
 
 
+class ComponentGiven(WasiError):
+    """`check_header` found a component, not a core module: `data` is its binary (`pyruntime` runs it
+    on an engine with the component model; everyone else reports this error)."""
+
+    def __init__(self, label: str, data: bytes) -> None:
+        super().__init__(f"{label} is a component, not a core module",
+                         "run it with `wasitool run` on the wasmtime engine, or build a core module for wasm32-wasip1")
+        self.label = label
+        self.data = data
+
+
 class WatSyntaxError(WasiError):
     """The engine's text parser rejected a `.wat` file; `message` is the parser's full report."""
 
@@ -492,8 +503,9 @@ def check_header(data: bytes, label: str) -> None:
     if len(data) < 8:
         raise WasiError(f"{label} is truncated (the header is incomplete)", "rebuild it")
     if data[4:8] != b"\x01\0\0\0":
-        kind = "a component, not a core module" if data[6:8] == b"\x01\0" else "an unknown wasm version"
-        raise WasiError(f"{label} is {kind}", "build a core module for wasm32-wasip1")
+        if data[6:8] == b"\x01\0":
+            raise ComponentGiven(label, data)
+        raise WasiError(f"{label} is an unknown wasm version", "build a core module for wasm32-wasip1")
 
 
 def check_imports(module: CompiledModule, host: WasiHost) -> None:

@@ -9,8 +9,15 @@ wasmtime releases the GIL while wasm runs, so a plain thread can do it:
   not look at; with `signal.set_wakeup_fd` it also writes the signal number to a pipe, which wakes the
   thread, which bumps the epoch (`reason = "interrupt"`); the main thread then raises KeyboardInterrupt.
 - a guest blocked in a host call (a `poll_oneoff` sleep, a read) never reaches an epoch check: past the
-  deadline the thread sends the main thread SIGINT every `GRACE` seconds, which interrupts the call
-  (it raises KeyboardInterrupt there; the run is reported as timed out, since `reason` says so).
+  deadline, or after a Ctrl-C, the thread sends the main thread SIGINT every `GRACE` seconds, which
+  interrupts the call (it raises KeyboardInterrupt there; a timed-out run is reported as such, since
+  `reason` says so).
+- where KeyboardInterrupt may be raised: a host call is a ctypes callback, and an exception escaping
+  the callback's own frame (before its `try`, or in its exception handler) cannot be caught: ctypes
+  prints "Exception ignored on calling ctypes callback function" with a traceback and wasm goes on.
+  So during a run the main thread's SIGINT handler asks `defer(frame)` (the engine's binding glue:
+  `wasmtime_unchecked.in_binding_glue`) and, when the signal landed there, only returns: the epoch is
+  bumped already, and the next kick lands in the host function or in the caller of the export.
 
 The epoch is engine-wide: runs sharing an engine in concurrent threads would interrupt each other
 (wasitool runs one guest at a time). Costs per run: a pipe and a thread (`_thread`, no `threading` import).
@@ -25,6 +32,7 @@ import os
 import select
 import time
 from collections.abc import Callable
+from types import FrameType
 
 GRACE = 0.5  # seconds after the deadline before a guest stuck in a host call is interrupted by a signal
 _STOP = b"\0"  # written by the main thread; signal numbers are never 0
@@ -33,9 +41,12 @@ _STOP = b"\0"  # written by the main thread; signal numbers are never 0
 class EpochWatch:
     """Context manager around one run; afterwards `reason` is None, "timeout" or "interrupt"."""
 
-    def __init__(self, bump: Callable[[], None], timeout: float | None) -> None:
+    def __init__(self, bump: Callable[[], None], timeout: float | None,
+                 defer: Callable[[FrameType], bool] | None = None) -> None:
         self.reason: str | None = None
         self._bump = bump
+        self._defer = defer
+        self._old_handler: object = None
         self._timeout = timeout
         self._done = False
         self._lock = _thread.allocate_lock()  # held while the thread may still signal the main thread
@@ -52,6 +63,9 @@ class EpochWatch:
             self._old_wakeup = _signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
         except ValueError:
             self._main = None
+        if self._main is not None and self._defer is not None and \
+                _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
+            self._old_handler = _signal.signal(_signal.SIGINT, self._on_sigint)
         if self._main is None and self._timeout is None:
             return self  # nothing to watch for
         self._finished.acquire()
@@ -64,6 +78,9 @@ class EpochWatch:
         read_fd, write_fd = self._fds
         if self._main is not None:
             _signal.set_wakeup_fd(self._old_wakeup)
+            if self._old_handler is not None:
+                _signal.signal(_signal.SIGINT, self._old_handler)
+                self._old_handler = None
         with self._lock:
             self._done = True
         if self._finished.locked():
@@ -88,6 +105,7 @@ class EpochWatch:
                     if _signal.SIGINT in data and self.reason is None:
                         self.reason = "interrupt"
                         self._bump()
+                        deadline = time.monotonic() + GRACE  # kick a guest blocked in a host call
                     continue
                 if self.reason is None:  # the deadline passed
                     self.reason = "timeout"
@@ -97,6 +115,12 @@ class EpochWatch:
                 deadline = time.monotonic() + GRACE
         finally:
             self._finished.release()
+
+    def _on_sigint(self, _signum: int, frame: FrameType | None) -> None:
+        """The main thread's SIGINT handler during a run: KeyboardInterrupt, unless that would escape."""
+        if frame is not None and self._defer is not None and self._defer(frame):
+            return  # the watcher has the signal too: the epoch stops the guest, a kick follows
+        raise KeyboardInterrupt
 
     def _kick(self) -> None:
         with self._lock:

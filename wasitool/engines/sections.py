@@ -10,6 +10,7 @@ so `scan` costs microseconds even for large modules. A binary this reader cannot
   initialised first and the start function still runs before anything else.
 - `cap_memories`: lowers every defined 32-bit memory's maximum to a page count, so that `memory.grow`
   past it fails (returns -1) inside the engine: `--max-memory` for engines without a resource limiter.
+  `cap_tables` does the same for the defined tables' element counts.
 
 `interface` reads the imports and exports with their function signatures, which is how the engines
 describe a module: wasmtime's C API aborts the process when asked the kind of a v128 or typed-reference
@@ -21,7 +22,7 @@ but imports `dataclasses`, which costs start-up time.)
 from __future__ import annotations
 
 PAGE = 65536
-_TYPE, _IMPORT, _FUNCTION, _MEMORY, _EXPORT, _START = 1, 2, 3, 5, 7, 8
+_TYPE, _IMPORT, _FUNCTION, _TABLE, _MEMORY, _EXPORT, _START = 1, 2, 3, 4, 5, 7, 8
 _HAS_MAX, _SHARED, _MEMORY64 = 0x01, 0x02, 0x04
 KINDS = {0: "function", 1: "table", 2: "memory", 3: "global", 4: "tag"}
 VALTYPES = {0x7F: "i32", 0x7E: "i64", 0x7D: "f32", 0x7C: "f64", 0x7B: "v128", 0x70: "funcref", 0x6F: "externref",
@@ -275,6 +276,39 @@ def cap_memories(data: bytes, facts: ModuleFacts, max_pages: int) -> bytes:
         content += bytes([_HAS_MAX]) + _uleb(memory.minimum) + _uleb(maximum)
     _, header, _, end = found
     return data[:header] + _section(_MEMORY, bytes(content)) + data[end:]
+
+
+def cap_tables(data: bytes, facts: ModuleFacts, max_elements: int) -> tuple[bytes, int]:
+    """(`data` with every defined table's maximum lowered to `max_elements`, the largest initial size).
+
+    Only MVP table types (funcref/externref, 32-bit limits) are rewritten; anything else is left as it
+    is (an engine that reads it has its own limiter). A minimum above the cap is kept: the caller
+    refuses the module by the returned initial size."""
+    found = facts.section(_TABLE)
+    if found is None or not facts.parsed:
+        return data, 0
+    _, header, content_start, end = found
+    reader = _Reader(data, content_start)
+    content = bytearray()
+    largest = 0
+    try:
+        count = reader.uleb()
+        content += _uleb(count)
+        for _ in range(count):
+            reftype, flags = data[reader.pos], data[reader.pos + 1]
+            if reftype not in (0x70, 0x6F) or flags not in (0, _HAS_MAX):
+                return data, 0
+            reader.pos += 2
+            minimum = reader.uleb()
+            declared = reader.uleb() if flags & _HAS_MAX else None
+            largest = max(largest, minimum)
+            maximum = max_elements if declared is None else min(declared, max_elements)
+            content += bytes([reftype, _HAS_MAX]) + _uleb(minimum) + _uleb(max(minimum, maximum))
+    except (IndexError, ValueError):
+        return data, 0
+    if reader.pos != end:
+        return data, 0
+    return data[:header] + _section(_TABLE, bytes(content)) + data[end:], largest
 
 
 def interface(data: bytes, facts: ModuleFacts) -> tuple[list[tuple[str, str, str, Signature | None]],

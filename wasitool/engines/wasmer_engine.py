@@ -7,7 +7,8 @@ export (`sections.hoist_start`) and called after that, so it sees the memory too
 Limits: wasmer 1.1 can neither interrupt wasm code nor count fuel, and it keeps the GIL while wasm
 runs, so a run with a time limit, or one that Ctrl-C must stop (`Limits.interruptible`, as the CLI
 asks), happens in a forked child that this process can kill (`supervisor`). `--max-memory` lowers
-the maximum of the module's memories (`sections.cap_memories`): `memory.grow` past it fails.
+the declared maximum of the module's memories and tables (`sections.cap_memories`, `cap_tables`:
+8 bytes per element): `memory.grow` and `table.grow` past it fail.
 
 Measured (CPython 3.10, x86-64, bench/hostcall.py): a wasm -> Python host call with
 fd_write's shape (4 x i32 -> i32) costs ~0.35 us, some 30x less than wasmtime-py's ctypes trampoline.
@@ -137,14 +138,24 @@ class WasmerEngine(EngineAdapter):
         return type(exc) is RuntimeError and not _raised_in_python(exc)
 
     def _for_limits(self, module: CompiledModule, limits: Limits) -> CompiledModule:
-        if limits.max_memory is None or not module.facts.memories:
+        """With --max-memory: the module with its memories' and tables' declared maximums lowered to the
+        limit (wasmer 1.1 has no resource limiter); a module that starts above it is refused in one line."""
+        if limits.max_memory is None:
             return module
-        from wasitool.engines.sections import PAGE, cap_memories
+        from wasitool.engines.diagnose import check_runnable
+        from wasitool.engines.sections import PAGE, cap_memories, cap_tables
 
-        variant = ("max_memory", limits.max_memory // PAGE)
+        check_runnable(module.label, module.facts, limits.max_memory)  # here too: `prepare` comes first
+        variant = ("max_memory", limits.max_memory)
         if module.variant == variant:
             return module
-        data = cap_memories(module.data, module.facts, limits.max_memory // PAGE)
+        elements = limits.max_table_elements or 0
+        data, initial = cap_tables(cap_memories(module.data, module.facts, limits.max_memory // PAGE),
+                                   module.facts, elements)  # memories first: the table section precedes them
+        if initial > elements:
+            raise WasiError(f"{module.label} starts with a table of {initial} elements, more than --max-memory "
+                            f"{limits.max_memory} allows ({elements} at 8 bytes each)",
+                            "raise --max-memory, or drop it")
         if data is module.data:
             return module
         return module.recompiled(self._load_cached(data, module.label), data, variant)

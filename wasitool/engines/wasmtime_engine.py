@@ -26,7 +26,8 @@ Limits: the engine is built with epoch interruption (every store's deadline is o
 `epoch_watch.EpochWatch` bumps the epoch at the time limit or on Ctrl-C, so a spinning guest traps at
 its next loop back-edge; compute cost measured within noise (a tight loop and fib(34), +-5%).
 `--fuel` runs on a second engine with fuel metering (compiled code differs), `--max-memory` is the
-store's memory limiter (a grow past it fails with -1, an initial memory above it is refused earlier).
+store's limiter for memories and table elements (a `memory.grow` or `table.grow` past it fails with
+-1, an initial memory above it is refused earlier).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ import ctypes
 import functools
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import wasmtime
 
@@ -55,6 +56,10 @@ from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
 from wasitool.errors import WasiError
 
+if TYPE_CHECKING:
+    from wasitool.engines.wasmtime_component import ComponentHostLike
+    from wasitool.runspec import Invoke
+
 HOSTCALL_ENV = "WASITOOL_WASMTIME_HOSTCALL"  # auto (default) | unchecked | func
 
 # Proposals switched on when the Config exposes them; `features()` reports what actually compiles.
@@ -68,12 +73,17 @@ _VALTYPES = {"i32": wasmtime.ValType.i32, "i64": wasmtime.ValType.i64, "f32": wa
 _TRAP_MARK = "wasm trap: "
 
 
-def _config(fuel: bool = False) -> tuple[wasmtime.Config, bool]:
-    """The engine's Config, and whether linear memories keep their base address when they grow."""
+def _config(fuel: bool = False, components: bool = False) -> tuple[wasmtime.Config, bool]:
+    """The engine's Config, and whether linear memories keep their base address when they grow (`components`:
+    the settings the component host needs, `wasmtime_component.configure`)."""
     config = wasmtime.Config()
     config.epoch_interruption = True
     if fuel:
         config.consume_fuel = True
+    if components:
+        from wasitool.engines.wasmtime_component import configure
+
+        configure(config)
     for option in _PROPOSALS:
         with contextlib.suppress(AttributeError, wasmtime.WasmtimeError):
             setattr(config, option, True)
@@ -105,6 +115,12 @@ class WasmtimeMemory:
         self._size: Callable[[], int] | None = None
         self._len = -1
         self._view = memoryview(bytearray())
+
+
+    @property
+    def store(self) -> wasmtime.Store:
+        """The store the memory lives in (what `engines.wasmtime_stacks` samples the guest's stack from)."""
+        return self._store
 
     def attach(self, memory: wasmtime.Memory) -> None:
         self._memory = memory
@@ -163,12 +179,14 @@ class WasmtimeEngine(EngineAdapter):
     name = "wasmtime"
     has_fuel = True
 
-    def __init__(self, fuel: bool = False) -> None:
+    def __init__(self, fuel: bool = False, components: bool = False) -> None:
         super().__init__()
-        config, self._fixed_base = _config(fuel)
+        config, self._fixed_base = _config(fuel, components)
         self._engine = wasmtime.Engine(config)
         self._fuel = fuel
+        self._components = components
         self._fuel_variant: WasmtimeEngine | None = None
+        self._component_variants: dict[bool, WasmtimeEngine] = {}  # fuel -> the engine components run on
 
     def _compile(self, data: bytes) -> Any:
         return wasmtime.Module(self._engine, data)
@@ -182,8 +200,9 @@ class WasmtimeEngine(EngineAdapter):
     def _cache_tag(self) -> str | None:
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
         # (importlib.metadata would cost milliseconds on every run).
-        return (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
-                f"fixed-base={self._fixed_base} epoch fuel={self._fuel}")
+        tag = (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
+               f"fixed-base={self._fixed_base} epoch fuel={self._fuel}")
+        return f"{tag} components" if self._components else tag  # core modules keep their cached artifacts
 
     def _serialize(self, native: Any) -> bytes:
         return bytes(native.serialize())
@@ -199,6 +218,29 @@ class WasmtimeEngine(EngineAdapter):
             self._fuel_variant = WasmtimeEngine(fuel=True)
         return module.recompiled(self._fuel_variant._load_cached(module.data, module.label), module.data, "fuel")
 
+    def for_components(self, limits: Limits) -> WasmtimeEngine:
+        """The engine a component runs on under `limits` (created once each: with or without fuel metering)."""
+        fuel = limits.fuel is not None
+        if fuel not in self._component_variants:
+            self._component_variants[fuel] = WasmtimeEngine(fuel=fuel, components=True)
+        return self._component_variants[fuel]
+
+    @property
+    def wasmtime_engine(self) -> wasmtime.Engine:
+        return self._engine
+
+    def cache_tag(self) -> str | None:
+        """What identifies this engine's compiled artifacts in the compile cache."""
+        return self._cache_tag()
+
+    def run_component(self, data: bytes, label: str, host: ComponentHostLike, limits: Limits | None = None,
+                      invoke: Invoke | None = None) -> Outcome:
+        """Run a WASI 0.2 command component, or call one of its functions (`engines.wasmtime_component`,
+        imported only for components)."""
+        from wasitool.engines.wasmtime_component import run_component
+
+        return run_component(self, data, label, host, limits or Limits(), invoke)
+
     def _engine_for(self, limits: Limits) -> wasmtime.Engine:
         """The wasmtime Engine the run's module was compiled by (`_for_limits`)."""
         if limits.fuel is not None and self._fuel_variant is not None:
@@ -210,8 +252,8 @@ class WasmtimeEngine(EngineAdapter):
         store.set_epoch_deadline(1)
         if limits.fuel is not None:
             store.set_fuel(limits.fuel)
-        if limits.max_memory is not None:
-            store.set_limits(memory_size=limits.max_memory)
+        if limits.max_memory is not None:  # tables too, at wasmtime's 8 bytes per element
+            store.set_limits(memory_size=limits.max_memory, table_elements=limits.max_table_elements or 0)
         fast = hostcall_path() == "unchecked"
         calls = store.host_calls if fast else None
         externs = []
@@ -246,7 +288,7 @@ class WasmtimeEngine(EngineAdapter):
                  limits: Limits) -> Outcome:
         from wasitool.engines.epoch_watch import EpochWatch
 
-        watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout)
+        watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout, unchecked.in_binding_glue)
         try:
             with watch:
                 outcome = self._run_calls(module, host, calls, limits)

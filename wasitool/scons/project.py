@@ -91,19 +91,18 @@ def declare_project() -> None:
     if not only_listing:
         announce_libc_build(toolchain, examples, out)
 
+    if not only_listing:
+        require_component_tools(toolchain, examples, project.lock)
+
     wasm_nodes: list[Any] = []
     native_nodes: list[Any] = []
     for name, example in examples.items():
-        source = str(example.source_path)
-        if example.language == "wat":
-            built = wasi.Wat(name, source, features=example.features, outdir=f"#{out}")
-        else:
-            built = wasi.WasiC(name, source, library=example.kind == "library", outdir=f"#{out}",
-                               objdir=f"#{out}/obj")
+        built = declare_modules(wasi, example, toolchain, out)
         wasm_nodes += built
         targets = list(built)
         if example.native and have_host_cc:
-            host = native.NativeC(name, source, outdir=f"#{out}/native", objdir=f"#{out}/native/obj")
+            host = native.NativeC(name, str(example.source_path), outdir=f"#{out}/native",
+                                  objdir=f"#{out}/native/obj")
             native_nodes += host
             targets += host
         Alias(name, targets)
@@ -115,6 +114,51 @@ def declare_project() -> None:
     Default("examples")
     Clean("examples", [Dir(f"#{out}/obj"), Dir(f"#{out}/native")])  # -c leaves no empty build dirs
     Help(_help_text(examples, project, toolchain, native.get("CC") if have_host_cc else None, cache))
+
+
+def declare_modules(wasi: Any, example: Any, toolchain: Any, out: str) -> list[Any]:
+    """The modules of one example, per WASI target: p1 `<out>/<name>.wasm`; p2 `<out>/<name>.p2.wasm`, from
+    the toolchain's wasm32-wasip2 compiler, else the core module (p1's, or one under `<out>/obj`) wrapped
+    with the preview1 adapter of the example's kind."""
+    from wasitool.scons.wasi_c import has_wasip2_compiler
+
+    source = str(example.source_path)
+    library = example.kind == "library"
+
+    def core(outdir: str) -> list[Any]:
+        if example.language == "wat":
+            return list(wasi.Wat(example.name, source, features=example.features, outdir=outdir))
+        return list(wasi.WasiC(example.name, source, library=library, outdir=outdir, objdir=f"#{out}/obj"))
+
+    nodes: list[Any] = []
+    p1 = core(f"#{out}") if "p1" in example.wasi else []
+    nodes += p1
+    if "p2" in example.wasi:
+        if example.language != "wat" and has_wasip2_compiler(toolchain):
+            nodes += wasi.WasiC(example.name, source, library=library, outdir=f"#{out}", objdir=f"#{out}/obj",
+                                wasi="p2")
+        else:
+            nodes += wasi.WasiAdapt(f"#{out}/{example.name}.p2.wasm", p1 or core(f"#{out}/obj"),
+                                    adapter="reactor" if library else "command")
+    return nodes
+
+
+def require_component_tools(toolchain: Any, examples: dict[str, Any], lock: Path) -> None:
+    """Stop with the one-line error when an example is built as a component the toolchain cannot make."""
+    from wasitool.scons.wasi_c import has_wasip2_compiler
+    from wasitool.toolchain.components import ADAPTERS, missing_for_components
+
+    if toolchain is None:
+        return
+    for example in examples.values():
+        if "p2" not in example.wasi or (example.language != "wat" and has_wasip2_compiler(toolchain)):
+            continue
+        adapter = ADAPTERS["reactor" if example.kind == "library" else "command"]
+        for role in ("component-new", adapter):
+            if not toolchain.has(role):
+                _fail(f"example {example.name} is built as a WASI 0.2 component: "
+                      f"{missing_for_components(toolchain, role, lock).one_line()}")
+                return
 
 
 def announce_libc_build(toolchain: Any, examples: dict[str, Any], out: str) -> None:
@@ -160,6 +204,7 @@ Targets:
   wasm            only the .wasm modules and {out}/SHA256SUMS
   native          only the host programs ({out}/native/<name>)
   {out}/<name>.wasm one module
+  {out}/<name>.p2.wasm one WASI 0.2 component (programs with wasi = "p2" in the table)
   <name>          one program, wasm and native
 
 Options: -c (clean), -j N (parallel), VERBOSE=1 (print full commands),
@@ -188,8 +233,10 @@ def toolchain_id(toolchain: Any) -> str:
         return ""
     parts = []
     for _, tool in sorted(toolchain.tools.items()):
-        commands = {role: [arg.replace(tool.root, "{root}") for arg in argv]
-                    for role, argv in sorted(tool.commands.items())}
-        digest = sha256_text(json.dumps(commands, sort_keys=True))[:12]
+        described: dict[str, Any] = {role: [arg.replace(tool.root, "{root}") for arg in argv]
+                                     for role, argv in sorted(tool.commands.items())}
+        if tool.files:  # the adapters: their files, not commands
+            described["files"] = {role: path.replace(tool.root, "{root}") for role, path in sorted(tool.files.items())}
+        digest = sha256_text(json.dumps(described, sort_keys=True))[:12]
         parts.append(f"{tool.name}={tool.source}:{tool.version}@{Path(tool.root).name}#{digest}")
     return " ".join(parts)

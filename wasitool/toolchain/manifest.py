@@ -27,7 +27,9 @@ class InstalledTool:
     `commands` maps a role to an argv prefix. Roles used by the build:
     wasi-sdk: `cc` (C to wasm32-wasi, target and sysroot included), `wasm-ld`, and where the source has
     them `c++`, `ar`, `ranlib`, `nm`, `strip` (`unavailable` says why one is missing);
-    wabt: `wat2wasm`, `wasm2wat`, `wasm-objdump`, `wasm-validate`, `wasm-interp`, `wasm-strip`.
+    wabt: `wat2wasm`, `wasm2wat`, `wasm-objdump`, `wasm-validate`, `wasm-interp`, `wasm-strip`;
+    wasm-tools: `wasm-tools`, `component-new`. `files` maps a role to a file rather than a command:
+    wasi-adapters: `wasi-adapter-command`, `wasi-adapter-reactor`.
     """
 
     name: str
@@ -41,6 +43,7 @@ class InstalledTool:
     package: str | None = None  # the wheel's project name for `pip` sources (e.g. ziglang)
     unavailable: dict[str, str] = field(default_factory=dict)  # role (or `setjmp`) -> why it is missing
     sjlj: dict[str, Any] | None = None  # lock.SjljSpec as JSON: what the cc/c++ wrappers add for setjmp
+    files: dict[str, str] = field(default_factory=dict)  # role -> a file it provides (the WASI adapters)
 
     @property
     def origin(self) -> str:
@@ -70,6 +73,17 @@ class Toolchain:
                 return list(tool.commands[role])
         raise self.missing(role)
 
+    def file(self, role: str) -> str:
+        """The file a tool provides for `role` (e.g. `wasi-adapter-command`); ToolchainError when none does."""
+        for tool in self.tools.values():
+            if role in tool.files:
+                return tool.files[role]
+        raise self.missing(role)
+
+    def has(self, role: str) -> bool:
+        """True when a tool offers `role`, as a command or a file."""
+        return any(role in tool.commands or role in tool.files for tool in self.tools.values())
+
     def roles(self) -> dict[str, InstalledTool]:
         """Every role the installed tools offer, and which tool offers it."""
         return {role: tool for tool in self.tools.values() for role in tool.commands}
@@ -82,7 +96,7 @@ class Toolchain:
                     f"`{role}` is not available from {tool.origin}: {tool.unavailable[role]}",
                     f"use another source for {tool.name} (`wasitool setup --source archive` or "
                     f"`--source system`; see wasitool.lock)")
-        offered = ", ".join(sorted(self.roles())) or "none"
+        offered = ", ".join(sorted({*self.roles(), *(r for t in self.tools.values() for r in t.files)})) or "none"
         return ToolchainError(f"the installed toolchain has no `{role}` command (it has: {offered})", SETUP_FIX)
 
     def env(self) -> dict[str, str]:

@@ -82,8 +82,8 @@ def toolchain_for(lock: Lock, platform: str, store_root: Path) -> Toolchain:
     """The toolchain `lock` selects on `platform`, without network or install.
 
     A recorded lock is one file read. An unrecorded one (a new project, or a lock edited since setup)
-    is recorded at once when the store already holds a pinned install of every tool (reading a few
-    manifests); otherwise a one-line ToolchainError says to run `wasitool setup`.
+    is recorded at once when the store already holds a pinned install of every tool but the optional ones
+    (reading a few manifests); otherwise a one-line ToolchainError says to run `wasitool setup`.
     """
     recorded = read_record(store_root, lock, platform)
     if recorded is not None:
@@ -93,9 +93,10 @@ def toolchain_for(lock: Lock, platform: str, store_root: Path) -> Toolchain:
     tools = {}
     for name, tool in lock.tools.items():
         found = installed_pinned(tool.ordered_sources, store, platform)
-        if found is None:
+        if found is not None:
+            tools[name] = found
+        elif not tool.optional:
             raise _not_set_up(store_root, lock, platform)
-        tools[name] = found
     toolchain = Toolchain(platform=platform, tools=tools)
     write_record(store_root, lock, toolchain)
     return toolchain

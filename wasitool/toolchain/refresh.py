@@ -4,8 +4,8 @@ wheel names, `strip` dirs and sha256s).
 
 The lock is edited with tomlkit, so its comments, order and layout are kept; only the values that
 change are rewritten. Files are read from `--mirror` first (by file name); one the mirror lacks is
-fetched upstream (the archive URL, or pip for wheels). `update` writes nothing unless every platform's
-new file was found and hashed.
+fetched upstream (the archive URL, pip for wheels, `npm pack` for npm tarballs, whose members are hashed
+too). `update` writes nothing unless every platform's new file was found and hashed.
 """
 
 from __future__ import annotations
@@ -57,8 +57,15 @@ def refresh_lock(
             f"{lock_path.name} has no pinned {tool} source at version {version} (it has {', '.join(versions)})",
             "edit the version and file names in the lock first, or use `wasitool lock update`",
         )
+    npm_specs = [s for s in specs if s.kind == "npm"]
+    specs = [s for s in specs if s.kind != "npm"]
+    npm = [_hash_npm(spec, spec.version, spec.platforms_pin.file_name, mirror, reporter) for spec in npm_specs]
     results = _hash_pins(specs, mirror, reporter, lambda spec, platform, pin: (pin.file_name, pin.url, pin.strip))
     document = _parse(lock_path)
+    for spec, (result, members) in zip(npm_specs, npm, strict=True):
+        if result.new_sha256 is not None:
+            _set_npm_pins(_source_table(document, spec), result, members)
+        results.append(result)
     for spec in specs:
         for result in results:
             if result.kind == spec.kind and result.changed and result.new_sha256:
@@ -73,6 +80,8 @@ def update_lock(lock_path: Path, tool: str, version: str, source_kind: str | Non
     as it was and the new pins; the lock is only rewritten when every pin was fetched and hashed."""
     lock = load_lock(lock_path)
     spec = pick_source(lock, tool, source_kind)
+    if spec.kind == "npm":
+        return spec, _update_npm(lock_path, spec, version, mirror, reporter)
 
     def relocate(_: SourceSpec, platform: str, pin: PlatformPin) -> tuple[str, str | None, str | None]:
         if spec.kind == "pip":
@@ -99,6 +108,65 @@ def update_lock(lock_path: Path, tool: str, version: str, source_kind: str | Non
     _write(lock_path, document)
     load_lock(lock_path)  # what was written must still be a valid lock
     return spec, results
+
+
+def _update_npm(lock_path: Path, spec: SourceSpec, version: str, mirror: str | None,
+                reporter: Reporter) -> list[RefreshedPin]:
+    """`lock update` of an npm source: the tarball of `version`, its sha256 and its members' sha256s."""
+    tarball = swap_version(spec.platforms_pin.file_name, spec.version, version)
+    result, members = _hash_npm(dataclasses.replace(spec, version=version), version, tarball, mirror, reporter)
+    if result.error is None:
+        document = _parse(lock_path)
+        table = _source_table(document, spec)
+        table["version"] = version
+        table["tarball"] = result.file_name
+        _set_npm_pins(table, result, members)
+        _write(lock_path, document)
+        load_lock(lock_path)  # what was written must still be a valid lock
+    return [result]
+
+
+def _hash_npm(spec: SourceSpec, version: str, tarball: str, mirror: str | None,
+              reporter: Reporter) -> tuple[RefreshedPin, dict[str, str]]:
+    """Hash the npm tarball `tarball` (mirror first, then `npm pack`) and each of `spec`'s members in it."""
+    from wasitool.toolchain.extract import extract_archive
+    from wasitool.toolchain.sources.npm import npm_pack
+
+    result = RefreshedPin("npm", "every platform", tarball, spec.platforms_pin.sha256 or "")
+    members: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="wasitool-lock-") as tmp:
+        ctx = FetchContext(store=Store(Path(tmp)), platform="any", reporter=reporter, mirror=mirror)
+        workdir = Path(tmp) / "npm"
+        workdir.mkdir()
+        try:
+            location = ctx.mirror_location(tarball)
+            saved = workdir / tarball
+            try:
+                if location is None:
+                    raise ToolchainError("no mirror")
+                fetch_file(location, saved, reporter, _session(location, ctx))
+                result.origin = "mirror"
+            except ToolchainError:
+                wanted = PlatformPin(tarball=tarball)
+                saved = npm_pack(dataclasses.replace(spec, version=version), wanted, workdir / "pack", ctx)
+                result.origin = "upstream" if location is None else "upstream (not in the mirror)"
+            result.new_sha256 = sha256_file(saved)
+            extract_archive(saved, workdir / "unpacked", reporter, only=tuple(spec.members))
+            for member in spec.members:
+                path = workdir / "unpacked" / member
+                if not path.is_file():
+                    raise ToolchainError(f"{tarball} has no member {member}")
+                members[member] = sha256_file(path)
+        except ToolchainError as exc:
+            result.new_sha256 = None
+            result.error = exc.one_line()
+    return result, members
+
+
+def _set_npm_pins(table: Any, result: RefreshedPin, members: dict[str, str]) -> None:
+    table["sha256"] = result.new_sha256 or ""
+    for member, sha256 in members.items():
+        table["members"][member] = sha256
 
 
 def pick_source(lock: Lock, tool: str, source_kind: str | None) -> SourceSpec:

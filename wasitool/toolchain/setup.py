@@ -53,6 +53,7 @@ class SetupResult:
     wrappers: Path | None  # the directory of wrapper executables (host platform only)
     lock: Path
     store: Path
+    skipped: dict[str, str] = field(default_factory=dict)  # optional tool -> why it was not installed
 
 
 class SourcesExhausted(ToolchainError):
@@ -78,8 +79,16 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     ctx = FetchContext(store=store, platform=platform, reporter=reporter, offline=options.offline,
                        mirror=options.mirror)
     names = options.tools or list(lock.tools)
-    outcomes = {name: _ensure_tool(lock.tool(name), _candidates(lock.tool(name), options), ctx, options.force,
-                                   options.frozen) for name in names}
+    outcomes: dict[str, ToolOutcome] = {}
+    skipped: dict[str, str] = {}
+    for name in names:
+        tool = lock.tool(name)
+        try:
+            outcomes[name] = _ensure_tool(tool, _candidates(tool, options), ctx, options.force, options.frozen)
+        except ToolchainError as exc:
+            if not tool.optional:
+                raise
+            skipped[name] = " ".join(exc.one_line().split())
     record = record_path(store.root, lock.digest, platform)
     tools = _previous_tools(record) if options.tools else {}
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
@@ -87,7 +96,7 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     write_record(store.root, lock, toolchain)  # after --tool T: T's choice merged into the earlier record
     wrappers = _write_wrappers(toolchain, record, reporter) if platform == host_platform() else None
     return SetupResult(toolchain=toolchain, outcomes=outcomes, record=record, store=store.root,
-                       lock=lock.path, wrappers=wrappers)
+                       lock=lock.path, wrappers=wrappers, skipped=skipped)
 
 
 def _write_wrappers(toolchain: Toolchain, record: Path, reporter: Reporter) -> Path | None:
@@ -105,19 +114,22 @@ def _write_wrappers(toolchain: Toolchain, record: Path, reporter: Reporter) -> P
 
 
 def _candidates(tool: ToolSpec, options: SetupOptions) -> list[SourceSpec]:
-    sources = [s for s in tool.ordered_sources if options.source_kind in (None, s.kind)]
+    """The sources to try for `tool`. `--source KIND` chooses among the tools that have a KIND source; a
+    tool with none (the adapters have only npm) keeps its own, so `--source pip` sets up a whole lock."""
+    kind = options.source_kind if any(s.kind == options.source_kind for s in tool.sources) else None
+    sources = [s for s in tool.ordered_sources if kind in (None, s.kind)]
     if options.frozen:
         sources = [s for s in sources if s.pinned]
     if not sources:
-        wanted = f"{options.source_kind} " if options.source_kind else ""
+        wanted = f"{kind} " if kind else ""
         frozen = " hash-pinned" if options.frozen else ""
         raise ToolchainError(f"wasitool.lock lists no{frozen} {wanted}source for {tool.name}",
                              "drop --source/--frozen, or add such a source to wasitool.lock")
     reproducible = tool.reproducible_source
     if options.frozen and reproducible:
-        if options.source_kind not in (None, reproducible):
+        if kind not in (None, reproducible):
             raise ToolchainError(f"--frozen installs {tool.name} only from its reproducible source {reproducible} "
-                                 f"(wasitool.lock), not {options.source_kind}", "drop --source, or drop --frozen")
+                                 f"(wasitool.lock), not {kind}", "drop --source, or drop --frozen")
         sources = [s for s in sources if s.kind == reproducible]
     return sources
 
@@ -147,11 +159,16 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
                     raise ToolchainError(
                         f"--frozen: {tool.name} must come from its reproducible source {spec.kind} "
                         f"(wasitool.lock), which failed: {exc.problem}", exc.fix or _fix_for(sources, ctx)) from None
-                failures.append(f"{spec.kind}: {exc.one_line()}")
+                failures.append(_labelled(spec.kind, exc.one_line()))
                 following = sources[sources.index(spec) + 1 :]
                 if following:
-                    ctx.reporter.note(f"{tool.name} {spec.kind}: {exc.problem}, trying {following[0].kind}")
+                    ctx.reporter.note(f"{tool.name} {_labelled(spec.kind, exc.problem)}, trying {following[0].kind}")
     raise SourcesExhausted(tool.name, ctx.platform, failures, _fix_for(sources, ctx))
+
+
+def _labelled(kind: str, text: str) -> str:
+    """`kind: text`, once: a source's own messages may already start with its kind."""
+    return text if text.startswith(f"{kind}: ") else f"{kind}: {text}"
 
 
 def _note_not_reproducible(tool: ToolSpec, spec: SourceSpec, ctx: FetchContext) -> None:

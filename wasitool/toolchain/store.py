@@ -48,15 +48,11 @@ class Store:
         except (ToolchainError, TypeError, KeyError):
             return None
 
-    def cached_download(self, file_name: str, sha256: str) -> Path | None:
-        """A kept download that still matches its pin (a corrupt one is removed)."""
+    def kept_download(self, file_name: str) -> tuple[Path, str] | None:
+        """The kept download of that name and its sha256, or None. One that differs from a lock's pin stays:
+        it was verified when kept, and another lock may pin it (a verified fetch replaces a damaged one)."""
         path = self.downloads_dir / file_name
-        if not path.is_file():
-            return None
-        if sha256_file(path) == sha256:
-            return path
-        path.unlink()
-        return None
+        return (path, sha256_file(path)) if path.is_file() else None
 
     def keep_download(self, verified: Path) -> Path:
         """Move a verified file into the downloads (one rename); returns its new path."""

@@ -41,7 +41,11 @@ POSIX_COMPILERS = {"cc": "posix-cc", "c++": "posix-c++"}
 SJLJ_LIB = "libwasitool-sjlj.a"
 STRIP_MODULE = "wasitool.wasmstrip"  # the `strip` of sources without one; strips DWARF after links
 MARKER = "wrappers.json"
-ENV_ROLES = {"CC": "cc", "CXX": "c++", "AR": "ar", "RANLIB": "ranlib", "NM": "nm", "STRIP": "strip"}
+P2_PREFIX = "wasip2-"  # roles of a compiler targeting WASI 0.2 itself: `wasip2-cc` -> wasm32-wasip2-cc
+UNWRAPPED = ("component-new",)  # needs the adapter beside its argv: `$WASM_TOOLS component new --adapt ...`
+ENV_ROLES = {"CC": "cc", "CXX": "c++", "AR": "ar", "RANLIB": "ranlib", "NM": "nm", "STRIP": "strip",
+             "WASM_TOOLS": "wasm-tools"}
+ENV_FILES = {"WASI_ADAPTER_COMMAND": "wasi-adapter-command", "WASI_ADAPTER_REACTOR": "wasi-adapter-reactor"}
 # Arguments after which the compiler driver does not link.
 _NO_LINK = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-###", "--help", "--version", "-dumpversion",
             "-dumpmachine", "-print-*", "--print-*")
@@ -83,8 +87,11 @@ def toolchain_digest(toolchain: Toolchain) -> str:
 
 
 def wrapper_name(role: str, platform: str) -> str:
-    """File name of a role's wrapper: `wasm32-wasi-cc`, `wat2wasm` (`.cmd` added on Windows)."""
-    name = f"{PREFIX}{role}" if role in (*TARGET_ROLES, RUN_ROLE, *POSIX_COMPILERS.values()) else role
+    """File name of a role's wrapper: `wasm32-wasi-cc`, `wasm32-wasip2-cc`, `wat2wasm` (`.cmd` added on Windows)."""
+    if role in (*TARGET_ROLES, RUN_ROLE, *POSIX_COMPILERS.values()):
+        name = f"{PREFIX}{role}"
+    else:
+        name = f"wasm32-{role}" if role.startswith(P2_PREFIX) else role
     return f"{name}.cmd" if _windows(platform) else name
 
 
@@ -110,6 +117,8 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
     offered = toolchain.roles()
     written: dict[str, Path] = {}
     for role, tool in sorted(offered.items()):
+        if role in UNWRAPPED:
+            continue
         extra = link_inputs(tool, bin_dir / "lib") if role in COMPILERS else None
         text = (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool, extra)
         written[role] = _install(bin_dir / wrapper_name(role, toolchain.platform), text)
@@ -394,9 +403,11 @@ def _install(path: Path, text: str, executable: bool = True) -> Path:
 
 
 def environment(toolchain: Toolchain, wrappers: Mapping[str, Path], posix_layer: bool = False) -> dict[str, str]:
-    """The variables `wasitool env` prints: CC, CXX, AR, RANLIB, NM, STRIP (those offered) and WASI_SYSROOT;
-    with `posix_layer`, CC and CXX are the porting layer's compilers."""
+    """The variables `wasitool env` prints: CC, CXX, AR, RANLIB, NM, STRIP, WASM_TOOLS (those offered),
+    WASI_ADAPTER_COMMAND and WASI_ADAPTER_REACTOR (the preview1 adapters' files) and WASI_SYSROOT; with
+    `posix_layer`, CC and CXX are the porting layer's compilers."""
     variables = {name: str(wrappers[role]) for name, role in ENV_ROLES.items() if role in wrappers}
+    variables.update({name: toolchain.file(role) for name, role in ENV_FILES.items() if toolchain.has(role)})
     if posix_layer:
         for name, role in (("CC", "cc"), ("CXX", "c++")):
             if role in wrappers:

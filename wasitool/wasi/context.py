@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, TextIO
 
 from .calls_fd import FdCalls
@@ -13,9 +13,10 @@ from .config import WasiConfig
 from .fdtable import FdTable
 from .guard import SELF_GUARDED, guard
 from .outputs import with_outputs
-from .signatures import SIGNATURES
+from .signatures import SIGNATURES, Signature
 
 if TYPE_CHECKING:
+    from .interpose import Interposer
     from .trace import Tracer
     from .trace_decode import TraceEnv
 
@@ -23,8 +24,11 @@ if TYPE_CHECKING:
 class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
     """One guest's WASI state. Raises `WasiError` at construction if a preopen cannot be opened."""
 
-    def __init__(self, config: WasiConfig, trace: Tracer | TextIO | None = None) -> None:
-        """`trace`: a `wasi.trace.Tracer`, or a stream to trace every call to (nothing is wrapped if None)."""
+    def __init__(self, config: WasiConfig, trace: Tracer | TextIO | None = None,
+                 interpose: Sequence[Interposer] = ()) -> None:
+        """`trace`: a `wasi.trace.Tracer`, or a stream to trace every call to (nothing is wrapped if None);
+        `interpose`: `wasi.interpose.Interposer`s (--inject, --deterministic, --record, --trace-stack), wrapped
+        inside the trace."""
         table = FdTable((config.stdin, config.stdout, config.stderr), list(config.preopens))
         self._init_base(table)
         self._init_misc(list(config.argv), list(config.env), config.stderr)
@@ -33,6 +37,7 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
             from .trace import as_tracer  # only traced runs import the tracer and its decoders
 
             self._tracer = as_tracer(trace)
+        self._interposers = tuple(interpose)
 
     def host_functions(self) -> dict[str, Callable[..., int | None]]:
         """One callable per SIGNATURES entry: ints in wasm param order in, errno out.
@@ -48,10 +53,22 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
                 if sig.outputs:
                     fn = with_outputs(method, sig, self._view)
                 fn = guard(fn)
+            if self._interposers:
+                fn = self._interpose(fn, sig)
             if self._tracer is not None and self._tracer.wants(name):
                 fn = self._tracer.wrap(fn, sig, self._trace_env())
             funcs[name] = fn
         return funcs
+
+    def _interpose(self, fn: Callable[..., int | None], sig: Signature) -> Callable[..., int | None]:
+        from .interpose import HostEnv, Unmarked, interpose
+
+        traced = self._tracer is not None and self._tracer.wants(sig.name)
+        marks = self._tracer.marks if traced and self._tracer is not None else Unmarked()
+        extra = self._tracer.extra if traced and self._tracer is not None else {}
+        env = HostEnv(self._view, self._fds, marks, lambda: self._memory, extra, self._args.sizes(),
+                      self._environ.sizes())
+        return interpose(fn, sig, env, self._interposers)
 
     def _view(self) -> memoryview:
         return self._memory.view()

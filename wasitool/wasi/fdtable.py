@@ -83,7 +83,8 @@ def _stdio(guest_fd: int, host_fd: int) -> FileDesc:
     return FileDesc(host_fd, filetype, rights, rights, owned=False, inherited=True)
 
 
-def _open_preopen(pre: Preopen) -> FileDesc:
+def open_preopen(pre: Preopen) -> FileDesc:
+    """The preopened directory `pre`, opened (one-line WasiError when it cannot be)."""
     try:
         host_fd = os.open(pre.host, DIR_OPEN_FLAGS)
     except FileNotFoundError:
@@ -118,7 +119,7 @@ class FdTable:
         self.probes = 0
         try:
             for pre in preopens:
-                self.add(_open_preopen(pre))
+                self.add(open_preopen(pre))
         except BaseException:
             self.close_all()
             raise

@@ -82,6 +82,8 @@ class Tracer:
         self.lines = lines
         self.summary = summary
         self.stats: dict[str, CallStats] = {}
+        self.marks: list[str] = []  # what interposers did to the current call (`wasi.interpose`)
+        self.extra: dict[str, list[str]] = {}  # what they learnt about it: `stack` (`wasi.stacks`)
 
     def wants(self, name: str) -> bool:
         return name in self.calls and (self.lines or self.summary)
@@ -94,10 +96,14 @@ class Tracer:
         """`fn` (already guarded), reporting every call."""
         stats = self.stats.setdefault(sig.name, CallStats())
         lines = self.lines
+        marks = self.marks
+        extra = self.extra
         if not sig.results:  # proc_exit: report first, it raises
 
             def traced_exit(*args: int) -> int | None:
                 stats.calls += 1
+                marks.clear()
+                extra.clear()
                 if lines:
                     self._emit(sig, decode_params(sig, args, env), None, [], None)
                 return fn(*args)
@@ -106,6 +112,8 @@ class Tracer:
 
         def traced_call(*args: int) -> int | None:
             params = decode_params(sig, args, env) if lines else []
+            marks.clear()
+            extra.clear()
             start = time.perf_counter_ns()
             result = fn(*args)
             elapsed = time.perf_counter_ns() - start
@@ -128,11 +136,19 @@ class Tracer:
             if code is not None:
                 record.update(result=code, errno=errno_name(code), out={k: v.json() for k, v in outputs},
                               time_ns=elapsed)
+            if code is not None and self.marks:
+                record["injected"] = list(self.marks)
+            if "stack" in self.extra:
+                record["stack"] = self.extra["stack"]
             line = json.dumps(record, ensure_ascii=False)
         else:
             line = f"{sig.name}({', '.join(f'{k}={v.text()}' for k, v in params)})"
             if code is not None:
                 line += f" -> {code} ({errno_name(code)})" + "".join(f", {k}={v.text()}" for k, v in outputs)
+                if self.marks:
+                    line += " [injected]"
+            if "stack" in self.extra:
+                line += "\n    stack: " + " <- ".join(self.extra["stack"])
         self.out.write(line + "\n")
         self.out.flush()
 

@@ -4,7 +4,11 @@
 names); `decode_outputs` runs after a successful call (what the call wrote: out-pointers, the
 dirents of fd_readdir, the bytes fd_read filled in, argv after args_get, poll events).
 Every decoder reads through `GuestView`, which raises `Unreadable` instead of touching memory
-outside the guest's; the value then shows as `<fault>`.
+outside the guest's; the value then shows as `<fault>`. A buffer (a path, a name, iovec data, a
+string) is `<fault>` when its whole length is not in memory, as the call sees it (EFAULT), and is
+shown up to the trace's byte limit (`--trace-bytes`): a decoder copies at most that much of it, and
+at most MAX_ITEMS of an array, so tracing a hostile call costs no more than tracing a small one.
+Scalar parameters show as their WASI type: unsigned, except `fd_seek`'s `offset` (a signed filedelta).
 """
 
 from __future__ import annotations
@@ -34,8 +38,8 @@ from .trace_values import Fault, Flags, Items, Named, Num, Points, Ptr, Struct, 
 M32 = 0xFFFF_FFFF
 M64 = 0xFFFF_FFFF_FFFF_FFFF
 ERRNO_NAMES = tuple(errno_name(code) for code in range(77))
-PATH_MAX = 4096  # paths and file names are shown whole up to this length
 MAX_ITEMS = 256  # longest array shown (iovecs, dirents, subscriptions, argv)
+SIGNED = frozenset({("fd_seek", "offset")})  # the only signed integer parameter of preview1 (filedelta)
 
 
 class Unreadable(Exception):
@@ -60,10 +64,20 @@ class GuestView:
         self.mem = mem
 
     def read(self, ptr: int, length: int) -> bytes:
-        ptr &= M32
-        if length < 0 or ptr + length > len(self.mem):
+        if ptr < 0 or length < 0 or ptr + length > len(self.mem):
             raise Unreadable
         return bytes(self.mem[ptr : ptr + length])
+
+    def text(self, ptr: int, length: int, limit: int) -> Text:
+        """The `length` bytes at `ptr` (all of them in memory, else Unreadable), cut after `limit`."""
+        if ptr < 0 or length < 0 or ptr + length > len(self.mem):
+            raise Unreadable
+        return Text(bytes(self.mem[ptr : ptr + min(length, limit)]), truncated=length > limit)
+
+    def whole(self, ptr: int, length: int) -> None:
+        """Unreadable unless all `length` bytes at `ptr` are in memory (an array the call reads whole)."""
+        if ptr < 0 or length < 0 or ptr + length > len(self.mem):
+            raise Unreadable
 
     def u32(self, ptr: int) -> int:
         value: int = U32.unpack(self.read(ptr, 4))[0]
@@ -71,8 +85,7 @@ class GuestView:
 
     def cstring(self, ptr: int, limit: int) -> Text:
         """The NUL-terminated string at `ptr`, cut after `limit` bytes."""
-        ptr &= M32
-        if ptr >= len(self.mem):
+        if not 0 <= ptr < len(self.mem):
             raise Unreadable
         chunk = bytes(self.mem[ptr : min(ptr + limit + 1, len(self.mem))])
         end = chunk.find(b"\0")
@@ -93,8 +106,7 @@ ParamDecoder = Callable[[GuestView, Args, TraceEnv], Value]
 
 def _path(ptr: str, length: str) -> ParamDecoder:
     def decode(g: GuestView, a: Args, env: TraceEnv) -> Value:
-        n = a[length] & M32
-        return text_of(g.read(a[ptr], min(n, PATH_MAX + 1)), PATH_MAX)
+        return g.text(a[ptr], a[length] & M32, env.max_bytes)
     return decode
 
 
@@ -108,6 +120,7 @@ def _iovec_array(ptr: str, count: str, show_buf: Callable[[GuestView, int, int, 
     def decode(g: GuestView, a: Args, env: TraceEnv) -> Value:
         items: list[Value] = []
         n = a[count] & M32
+        g.whole(a[ptr], n * IOVEC.size)
         for i in range(min(n, MAX_ITEMS)):
             buf, buf_len = IOVEC.unpack(g.read(a[ptr] + i * IOVEC.size, IOVEC.size))
             items.append(Struct({"buf": show_buf(g, buf, buf_len, env), "buf_len": Num(buf_len)}))
@@ -117,7 +130,7 @@ def _iovec_array(ptr: str, count: str, show_buf: Callable[[GuestView, int, int, 
 
 def _data_at(g: GuestView, ptr: int, length: int, limit: int) -> Value:
     try:
-        return text_of(g.read(ptr, min(length, limit + 1)), limit)
+        return g.text(ptr, length, limit)
     except Unreadable:
         return Fault()
 
@@ -142,6 +155,7 @@ def _u64(param: str) -> ParamDecoder:
 def _subscriptions(g: GuestView, a: Args, env: TraceEnv) -> Value:
     items: list[Value] = []
     n = a["nsubscriptions"] & M32
+    g.whole(a["in"], n * SUBSCRIPTION_SIZE)
     for i in range(min(n, MAX_ITEMS)):
         raw = g.read(a["in"] + i * SUBSCRIPTION_SIZE, SUBSCRIPTION_SIZE)
         userdata, tag = SUB_HEAD.unpack_from(raw)
@@ -197,19 +211,32 @@ PARAMS: dict[str, dict[str, ParamDecoder]] = {
 
 def decode_params(sig: Signature, args: tuple[int, ...], env: TraceEnv) -> list[tuple[str, Value]]:
     """(name, value) for every parameter: pointers in hex, and what the table above decodes."""
-    named = {pname: value for (pname, _), value in zip(sig.params, args, strict=False)}
+    named = _unsigned(sig, args)
     special = PARAMS.get(sig.name, {})
     guest: GuestView | None = None
     out: list[tuple[str, Value]] = []
     for pname, _ in sig.params[: len(args)]:
         decoder = special.get(pname)
         if decoder is None:
-            out.append((pname, Ptr(named[pname]) if pname in sig.pointers else Num(named[pname])))
+            value = named[pname]
+            if pname in sig.pointers:
+                out.append((pname, Ptr(value)))
+            elif (sig.name, pname) in SIGNED:
+                out.append((pname, Num(value - (1 << 64) if value >> 63 else value)))
+            else:
+                out.append((pname, Num(value)))
             continue
         if guest is None:
             guest = _guest(env)
         out.append((pname, _safely(decoder, guest, named, env)))
     return out
+
+
+def _unsigned(sig: Signature, args: tuple[int, ...]) -> Args:
+    """Every argument by name, as the unsigned number its wasm type holds (wasm hands them over signed),
+    so that address arithmetic never wraps: `ptr + offset` past 4 GiB is simply not in memory."""
+    return {pname: value & (M32 if wasm_type == "i32" else M64)
+            for (pname, wasm_type), value in zip(sig.params, args, strict=False)}
 
 
 def _guest(env: TraceEnv) -> GuestView:
@@ -286,19 +313,21 @@ def _filled(iovs: str, count: str, used: str) -> ExtraDecoder:
 
 
 def _dirents(g: GuestView, a: Args, env: TraceEnv) -> list[tuple[str, Value]]:
-    """The records fd_readdir wrote: 24-byte headers, each followed by its name."""
+    """The records fd_readdir wrote: 24-byte headers, each followed by its name (a cut record is `...`)."""
     used = g.u32(a["bufused"])
-    blob = g.read(a["buf"], used)
+    buf = a["buf"]
+    g.whole(buf, used)
     items: list[Value] = []
     pos = 0
-    while pos + DIRENT.size <= len(blob) and len(items) < MAX_ITEMS:
-        d_next, d_ino, d_namlen, d_type = DIRENT.unpack_from(blob, pos)
-        name = blob[pos + DIRENT.size : pos + DIRENT.size + min(d_namlen, PATH_MAX)]
+    while pos + DIRENT.size <= used and len(items) < MAX_ITEMS:
+        d_next, d_ino, d_namlen, d_type = DIRENT.unpack(g.read(buf + pos, DIRENT.size))
+        shown = max(0, min(d_namlen, used - pos - DIRENT.size, env.max_bytes))
+        name = g.read(buf + pos + DIRENT.size, shown)
         items.append(Struct({"d_next": Num(d_next), "d_ino": Num(d_ino), "d_namlen": Num(d_namlen),
                              "d_type": Named(d_type, names.FILETYPE),
                              "name": Text(name, truncated=len(name) < d_namlen)}))
         pos += DIRENT.size + d_namlen
-    return [("buf", Items(items, more=1 if pos < len(blob) else 0))]
+    return [("buf", Items(items, more=1 if pos < used else 0))]
 
 
 def _strings(array: str, buffer: str, count_of: Callable[[TraceEnv], int]) -> ExtraDecoder:
@@ -309,26 +338,24 @@ def _strings(array: str, buffer: str, count_of: Callable[[TraceEnv], int]) -> Ex
         items: list[Value] = []
         end = a[buffer] & M32
         for p in pointers:
-            full = g.cstring(p, PATH_MAX)
-            end = max(end, p + len(full.data) + 1)
-            items.append(Points(p, text_of(full.data, env.max_bytes)))
-        block = g.read(a[buffer], end - (a[buffer] & M32))
+            shown = g.cstring(p, env.max_bytes)
+            end = max(end, (p & M32) + len(shown.data) + (0 if shown.truncated else 1))
+            items.append(Points(p, shown))
+        block = g.read(a[buffer], min(end - (a[buffer] & M32), env.max_bytes + 1))
         return [(array, Items(items, more=max(0, count - MAX_ITEMS))), (buffer, text_of(block, env.max_bytes))]
     return decode
 
 
 def _prestat_name(g: GuestView, a: Args, env: TraceEnv) -> list[tuple[str, Value]]:
-    return [("path", text_of(g.read(a["path"], min(a["path_len"] & M32, PATH_MAX + 1)), PATH_MAX))]
+    return [("path", g.text(a["path"], a["path_len"] & M32, env.max_bytes))]
 
 
 def _readlink(g: GuestView, a: Args, env: TraceEnv) -> list[tuple[str, Value]]:
-    used = g.u32(a["bufused"])
-    return [("buf", text_of(g.read(a["buf"], min(used, PATH_MAX + 1)), PATH_MAX))]
+    return [("buf", g.text(a["buf"], g.u32(a["bufused"]), env.max_bytes))]
 
 
 def _random(g: GuestView, a: Args, env: TraceEnv) -> list[tuple[str, Value]]:
-    length = a["buf_len"] & M32
-    return [("buf", text_of(g.read(a["buf"], min(length, env.max_bytes + 1)), env.max_bytes))]
+    return [("buf", g.text(a["buf"], a["buf_len"] & M32, env.max_bytes))]
 
 
 def _events(g: GuestView, a: Args, env: TraceEnv) -> list[tuple[str, Value]]:
@@ -367,7 +394,7 @@ SKIP_SCALAR = {"sock_recv": {"ro_flags"}}  # decoded by name above instead
 def decode_outputs(sig: Signature, args: tuple[int, ...], env: TraceEnv) -> list[tuple[str, Value]]:
     """(name, value) for what a successful call wrote: its out-pointers, then the buffers it filled."""
     guest = _guest(env)
-    named = {pname: value for (pname, _), value in zip(sig.params, args, strict=False)}
+    named = _unsigned(sig, args)
     out: list[tuple[str, Value]] = []
     skip = SKIP_SCALAR.get(sig.name, set())
     for pname, kind in sig.outputs:

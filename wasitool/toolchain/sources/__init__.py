@@ -1,4 +1,4 @@
-"""Source kinds, one module each (`archive`, `pip`, `system`), registered in one lazy table.
+"""Source kinds, one module each (`archive`, `pip`, `npm`, `system`), registered in one lazy table.
 
 Every source satisfies `wasitool.toolchain.sources.base.Source`: `install(tool, spec, ctx) -> InstalledTool`
 fetches, verifies and unpacks into a staging dir of the store, then commits it atomically (see
@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 SOURCES: Registry[Source] = Registry("toolchain source", {
     "archive": "wasitool.toolchain.sources.archive:ArchiveSource",
     "pip": "wasitool.toolchain.sources.pip:PipSource",
+    "npm": "wasitool.toolchain.sources.npm:NpmSource",
     "system": "wasitool.toolchain.sources.system:SystemSource",
 })
 UNPINNED = frozenset({"system"})  # detected on the machine: no pinned URL or wheel, no sha256

@@ -72,19 +72,25 @@ def tool_commands(tool: ToolSpec, spec: SourceSpec, root: Path, ctx: FetchContex
     return commands
 
 
+def tool_files(spec: SourceSpec, root: Path, ctx: FetchContext) -> dict[str, str]:
+    """Role -> file path: the lock's `files`, templates expanded."""
+    return {role: expand(template, root, ctx) for role, template in spec.files.items()}
+
+
 def check_commands(tool: ToolSpec, spec: SourceSpec, content: Path, ctx: FetchContext) -> dict[str, str]:
     """Every role the tool provides must resolve to a file inside the unpacked content.
 
-    Returns the optional roles (in the lock's commands but not in `provides`) whose program is missing,
-    with why: they are left out of the installed tool instead of failing the install.
+    Returns the optional roles (in the lock's commands or files but not in `provides`) whose program or
+    file is missing, with why: they are left out of the installed tool instead of failing the install.
     """
     commands = tool_commands(tool, spec, content, ctx)
+    files = tool_files(spec, content, ctx)
     for role in tool.provides:
-        if role not in commands:
-            raise ToolchainError(f"{spec.kind}: wasitool.lock gives no command for `{role}`")
+        if role not in commands and role not in files:
+            raise ToolchainError(f"{spec.kind}: wasitool.lock gives no command or file for `{role}`")
     missing: dict[str, str] = {}
-    for role, argv in commands.items():
-        program = Path(argv[0])
+    for role, program in [*((r, Path(argv[0])) for r, argv in commands.items()),
+                          *((r, Path(f)) for r, f in files.items())]:
         if not program.is_file():
             rel = program.relative_to(content) if program.is_relative_to(content) else program
             if role in tool.provides:
@@ -99,6 +105,7 @@ def describe_install(tool: ToolSpec, spec: SourceSpec, final: Path, ctx: FetchCo
     """The manifest of `spec` installed at `final` (its commands, env, sysroot, what it lacks and why)."""
     missing = missing or {}
     commands = {role: argv for role, argv in tool_commands(tool, spec, final, ctx).items() if role not in missing}
+    files = {role: path for role, path in tool_files(spec, final, ctx).items() if role not in missing}
     return InstalledTool(
         name=tool.name,
         source=spec.kind,
@@ -111,6 +118,7 @@ def describe_install(tool: ToolSpec, spec: SourceSpec, final: Path, ctx: FetchCo
         package=spec.package,
         unavailable={**spec.lacks, **missing},
         sjlj=sjlj_json(spec.sjlj, final, ctx),
+        files=files,
     )
 
 
@@ -146,17 +154,21 @@ def fetch_pinned_file(
     ctx: FetchContext,
     upstream: str | None = None,
     download: Callable[[Path], Path] | None = None,
+    origin: str = "pip",
 ) -> Path:
     """The verified file `pin.file_name`, kept in the store's downloads (which can serve as a mirror).
 
     Tried in order: the store's downloads, the mirror, then (unless offline) `upstream` (a URL) or
-    `download` (a function saving the file into the given dir, e.g. through pip).
+    `download` (a function saving the file into the given dir through a package client, `origin`: pip, npm).
     """
     sha256 = pin.sha256
     assert sha256 is not None  # every pin of a pinned source has one (the lock parser requires it)
-    cached = ctx.store.cached_download(pin.file_name, sha256)
-    if cached is not None:
-        return cached
+    kept = ctx.store.kept_download(pin.file_name)
+    if kept is not None and kept[1] == sha256:
+        return kept[0]
+    differs = "" if kept is None else (
+        f"; the store keeps its own {pin.file_name} (sha256 {kept[1]}, verified when it was fetched), which this "
+        "pin disagrees with too")
     dest = staging / pin.file_name
     attempts: list[Callable[[], Path]] = []
     if (mirrored := ctx.mirror_location(pin.file_name)) is not None:
@@ -164,7 +176,11 @@ def fetch_pinned_file(
     if not ctx.offline and upstream:
         attempts.append(lambda: _fetch(upstream, sha256, dest, ctx))
     if not ctx.offline and download:
-        attempts.append(lambda: _verified(download(staging), sha256))
+        attempts.append(lambda: _verified(download(staging), sha256, origin))
+    if not attempts and kept is not None:
+        raise ToolchainError(
+            f"wasitool.lock pins {pin.file_name} with sha256 {sha256}, but the store's verified copy has "
+            f"sha256 {kept[1]} (kept)", _WRONG_PIN_FIX)
     if not attempts:
         raise ToolchainError(
             f"offline, and neither the store nor a mirror holds {pin.file_name}",
@@ -175,9 +191,15 @@ def fetch_pinned_file(
             return ctx.store.keep_download(attempt())
         except ToolchainError as exc:
             if i == len(attempts) - 1:
+                if differs:
+                    raise ToolchainError(exc.problem + differs, _WRONG_PIN_FIX) from None
                 raise
             ctx.reporter.note(f"mirror: {exc.problem}; trying upstream")
     raise AssertionError("unreachable")
+
+
+_WRONG_PIN_FIX = ("if the pin is wrong, correct it (`wasitool lock refresh --tool T --version V`); if the store's "
+                  "copy is damaged, run setup online (a verified download replaces it)")
 
 
 def _fetch(location: str, sha256: str, dest: Path, ctx: FetchContext) -> Path:
@@ -187,8 +209,8 @@ def _fetch(location: str, sha256: str, dest: Path, ctx: FetchContext) -> Path:
     return dest
 
 
-def _verified(path: Path, sha256: str) -> Path:
+def _verified(path: Path, sha256: str, origin: str) -> Path:
     from wasitool.toolchain.download import verify_file
 
-    verify_file(path, sha256, origin="pip")
+    verify_file(path, sha256, origin=origin)
     return path

@@ -1,0 +1,122 @@
+"""Recordings (`wasitool run --record FILE`): every host call with what it was given and what it gave.
+
+A recording is JSON lines. The first is a header (`{"recording": "wasitool", "version": 1, "module",
+"sha256", "argv"}`); then one object per call, in order, with the fields of a JSON trace line (`call`,
+`args` and `out` decoded as `--trace-format json` shows them, `result`, `errno`) plus what replaying
+needs: `raw` (the arguments as the guest passed them) and `writes` (`[address, base64 bytes]` of every
+byte the call wrote to guest memory: out-pointers, the data fd_read and fd_pread filled in, directory
+entries, random bytes, argv and environ, prestat names, poll events). So a recording holds everything
+the run took from outside: clocks, randomness, stdin, listings and file contents read. `proc_exit` is
+recorded before it runs (`result` null). Lines are written as the calls happen (a trap keeps them).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from wasitool.errors import WasiError
+
+from .constants import M32
+from .errno import errno_name
+from .interpose import HostEnv, HostFunction
+from .layouts import IOVEC, U32
+from .signatures import OUT_KINDS, Signature
+from .trace_decode import TraceEnv, decode_outputs, decode_params
+
+FORMAT = "wasitool"
+VERSION = 1
+DECODED_BYTES = 64  # data shown in `args`/`out` (the `writes` hold all of it)
+EVENT_SIZE = 32
+
+
+class Recorder:
+    """The interposer writing a recording to `out` (line-buffered: a forked run's lines reach the file)."""
+
+    def __init__(self, out: TextIO, header: dict[str, Any]) -> None:
+        self.out = out
+        out.write(json.dumps({"recording": FORMAT, "version": VERSION, **header}) + "\n")
+
+    def wants(self, name: str) -> bool:
+        return True
+
+    def wrap(self, fn: HostFunction, sig: Signature, env: HostEnv) -> HostFunction:
+        decode_env = TraceEnv(env.view, DECODED_BYTES, env.args_sizes[0], env.environ_sizes[0])
+
+        def recorded(*args: int) -> int | None:
+            line: dict[str, Any] = {"call": sig.name, "args": _decoded(decode_params(sig, args, decode_env)),
+                                    "raw": list(args)}
+            if not sig.results:  # proc_exit: it raises
+                self._write(line)
+                return fn(*args)
+            result = int(fn(*args) or 0)
+            line.update(result=result, errno=errno_name(result), out={}, writes=[])
+            if result == 0:
+                line["out"] = _decoded(decode_outputs(sig, args, decode_env))
+                line["writes"] = [[ptr, base64.b64encode(data).decode()] for ptr, data in _written(sig, args, env)]
+            self._write(line)
+            return result
+
+        return recorded
+
+    def _write(self, line: dict[str, Any]) -> None:
+        self.out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def _decoded(values: list[tuple[str, Any]]) -> dict[str, Any]:
+    return {name: value.json() for name, value in values}
+
+
+def _written(sig: Signature, args: tuple[int, ...], env: HostEnv) -> list[tuple[int, bytes]]:
+    """Every stretch of guest memory the successful call `sig(*args)` wrote."""
+    mem = env.view()
+    a = {name: value & M32 for (name, _), value in zip(sig.params, args, strict=True)}
+    regions = [(a[name], OUT_KINDS[kind][0]) for name, kind in sig.outputs]
+    name = sig.name
+    if name in ("fd_read", "fd_pread"):
+        left = U32.unpack_from(mem, a["nread"])[0]
+        for i in range(a["iovs_len"]):
+            buf, length = IOVEC.unpack_from(mem, a["iovs"] + IOVEC.size * i)
+            regions.append((buf, min(length, left)))
+            left -= min(length, left)
+    elif name in ("fd_readdir", "path_readlink"):
+        regions.append((a["buf"], U32.unpack_from(mem, a["bufused"])[0]))
+    elif name == "random_get":
+        regions.append((a["buf"], a["buf_len"]))
+    elif name == "fd_prestat_dir_name":
+        regions.append((a["path"], a["path_len"]))
+    elif name in ("args_get", "environ_get"):
+        count, size = env.args_sizes if name == "args_get" else env.environ_sizes
+        ptrs, buf = (a["argv"], a["argv_buf"]) if name == "args_get" else (a["environ"], a["environ_buf"])
+        regions += [(ptrs, 4 * count), (buf, size)]
+    elif name == "poll_oneoff":
+        regions.append((a["out"], EVENT_SIZE * U32.unpack_from(mem, a["nevents"])[0]))
+    return [(ptr, bytes(mem[ptr:ptr + size])) for ptr, size in regions if size]
+
+
+def read_recording(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """(header, calls) of a recording; a `WasiError` naming the file when it is not one."""
+    try:
+        lines = list(_json_lines(path))
+    except (OSError, ValueError) as exc:
+        raise WasiError(f"cannot read the recording {path}: {exc}",
+                        "pass a file written by `wasitool run --record FILE`") from None
+    if not lines or lines[0].get("recording") != FORMAT:
+        raise WasiError(f"{path} is not a wasitool recording", "pass a file written by `wasitool run --record FILE`")
+    if lines[0].get("version") != VERSION:
+        raise WasiError(f"{path} is a version {lines[0].get('version')} recording; this wasitool reads {VERSION}",
+                        "record it again with this wasitool")
+    return lines[0], lines[1:]
+
+
+def _json_lines(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as stream:
+        for line in stream:
+            if line.strip():
+                value = json.loads(line)
+                if not isinstance(value, dict):
+                    raise ValueError(f"a line is not a JSON object: {line[:60]!r}")
+                yield value
