@@ -9,8 +9,10 @@ A wasm loop calls an imported `fd_write`-shaped function (i32 x4 -> i32) N times
   callback (what wasmtime-py's public `Func` wraps in its pure-Python trampoline);
 - wasi: `WasiContext.fd_write` called from Python (no wasm) writing 1 byte to /dev/null through a
   bytearray memory: the Python work of the call itself;
-- full: the loop calling the real `fd_write` (engine + wasi), the way `wasitool run` links it.
-Prints one line per measurement, in microseconds per call (best of 3).
+- full: the loop calling the real `fd_write` (engine + wasi), the way `wasitool run` links it;
+- parts: the pieces of wasitool's fd_write body one at a time (the syscall, argument decoding, the fd
+  lookup, the out-pointer write), to say where a call's time goes.
+Prints one line per measurement, in microseconds of CPU time per call (best of 3).
 """
 
 from __future__ import annotations
@@ -41,13 +43,14 @@ _KEEP: list[object] = []
 
 
 def per_call(run: Callable[[int], object], n: int) -> float:
-    """Best-of-3 microseconds per iteration of `run(n)`."""
+    """Best-of-3 microseconds of CPU time per iteration of `run(n)` (CPU, not wall: steadier on a shared
+    machine)."""
     run(min(n, 1000))
     best = float("inf")
     for _ in range(3):
-        start = time.perf_counter()
+        start = time.process_time()
         run(n)
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     return best / n * 1e6
 
 
@@ -73,6 +76,69 @@ def bench_wasi_only(n: int, null_fd: int) -> float:
             fd_write(1, 16, 1, 8)
 
     return per_call(run, n)
+
+
+def bench_parts(n: int, null_fd: int) -> dict[str, float]:
+    """fd_write's body taken apart (one iovec of 1 byte, as the loop makes it)."""
+    from wasitool.wasi.fdtable import FileDesc
+    from wasitool.wasi.layouts import IOVEC, U32
+
+    mem = memoryview(bytearray(65536))
+    struct.pack_into("<II", mem, 16, 32, 1)
+    iov, u32_pack, write = IOVEC.unpack_from, U32.pack_into, os.write
+    fds = {1: FileDesc(null_fd, 0, 1 << 6, 0, owned=False)}
+
+    def syscall(k: int) -> None:
+        buf = mem[32:33]
+        for _ in range(k):
+            write(null_fd, buf)
+
+    def decode(k: int) -> None:
+        for _ in range(k):
+            iovs, nwritten = 16 & 0xFFFFFFFF, 8 & 0xFFFFFFFF
+            if nwritten & 3 or nwritten + 4 > len(mem):
+                raise AssertionError
+            ptr, length = iov(mem, iovs)
+            mem[ptr:ptr + length]
+
+    def lookup(k: int) -> None:
+        for _ in range(k):
+            desc = fds[1]
+            if not desc.rights_base & 64:
+                raise AssertionError
+
+    def out_pointer(k: int) -> None:
+        for _ in range(k):
+            u32_pack(mem, 8, 1)
+
+    def empty(k: int) -> None:
+        for _ in range(k):
+            pass
+
+    loop = per_call(empty, n)
+    return {f"part: {label} (loop overhead {loop:.2f} us subtracted)": per_call(fn, n) - loop for label, fn in (
+        ("os.write of 1 byte to /dev/null (the syscall)", syscall),
+        ("argument decoding: masks, bounds, iovec unpack, buffer slice", decode),
+        ("fd lookup and rights check", lookup),
+        ("out-pointer write (nwritten)", out_pointer))}
+
+
+def bench_linked(engine: str, n: int, null_fd: int) -> dict[str, float]:
+    """The loop through wasitool's own engine adapter: exactly how `wasitool run` links fd_write."""
+    from wasitool.engines import load_engine, unavailable_reason
+    from wasitool.engines.base import WasiHost
+    from wasitool.runspec import Invoke
+
+    if unavailable_reason(engine) is not None:
+        return {}
+    eng = load_engine(engine)
+    module = eng.compile(eng.wat2wasm(LOOP, "loop"), "loop")
+
+    def run(k: int) -> None:
+        ctx = wasi_context(null_fd)
+        eng.run(module, WasiHost.from_context(ctx), Invoke("loop", (k,)))
+
+    return {f"{engine} as wasitool links it (engine + fd_write)": per_call(run, n)}
 
 
 def bench_wasmtime(n: int, null_fd: int) -> dict[str, float]:
@@ -120,7 +186,7 @@ def bench_wasmtime(n: int, null_fd: int) -> dict[str, float]:
         func = raw_func(store, fd_write) if raw else wasmtime.Func(store, ftype, fd_write)
         return func, lambda mem, _store: memory.attach(mem)
 
-    timed("wasmtime Func + WasiContext.fd_write (as linked today)", lambda s: with_wasi(s, False))
+    timed("wasmtime Func + WasiContext.fd_write (the fallback path)", lambda s: with_wasi(s, False))
     timed("wasmtime raw callback + WasiContext.fd_write", lambda s: with_wasi(s, True))
 
     class FixedView:
@@ -197,8 +263,11 @@ def bench_wasmer(n: int, null_fd: int) -> dict[str, float]:
 def main() -> int:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 200_000
     null_fd = os.open(os.devnull, os.O_WRONLY)
-    print(f"python {sys.version.split()[0]}, {n} calls, microseconds per call (best of 3)")
+    print(f"python {sys.version.split()[0]}, {n} calls, microseconds of CPU time per call (best of 3)")
     results = {"WasiContext.fd_write from Python (wasitool's share)": bench_wasi_only(n, null_fd)}
+    results.update(bench_parts(n, null_fd))
+    for engine in ("wasmer", "wasmtime"):
+        results.update(bench_linked(engine, n, null_fd))
     for name, bench in (("wasmer", bench_wasmer), ("wasmtime", bench_wasmtime)):
         try:
             results.update(bench(n, null_fd))

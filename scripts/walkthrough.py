@@ -57,6 +57,26 @@ def first_lines(n: int) -> Transform:
     return cut
 
 
+def tables(*titles: str) -> Transform:
+    """Keep the heading (the lines before the first table's title) and the tables whose title starts with one
+    of `titles` (a rich table ends at its `└` line)."""
+    def keep(text: str) -> str:
+        lines = text.splitlines()
+        first = next((i for i, line in enumerate(lines) if line.startswith("┏")), len(lines)) - 1
+        kept, inside = lines[:first], False
+        for line in lines[first:]:
+            if not line.startswith(("┏", "┃", "┡", "│", "└", "┗")) and not inside:
+                inside = line.startswith(titles)
+                if inside:
+                    kept.append(line)
+                continue
+            if inside:
+                kept.append(line)
+                inside = not line.startswith("└")
+        return "\n".join(kept) + "\n"
+    return keep
+
+
 def calls_only(text: str) -> str:
     return "".join(line + "\n" for line in text.splitlines() if " call " in f" {line.split(': ', 1)[-1]}")
 
@@ -94,7 +114,7 @@ class Page:
 
 
 def build_page() -> str:
-    status, _, err = wasitool("build", "readdir", "compiler_rt", "args_layout")
+    status, _, err = wasitool("build", "readdir", "compiler_rt", "args_layout", "hello_p2", "args_sizes_get")
     if status != 0:
         raise SystemExit(f"walkthrough: wasitool build failed:\n{err}")
     page = Page()
@@ -125,8 +145,39 @@ def build_page() -> str:
     page.run("wasitool inspect compiler_rt --callers __divti3")
     page.prose(ARGS_LAYOUT)
     page.run("wasitool run args_layout --trace=args_*", label_streams=True)
+    component_section(page)
     page.prose(OUTRO)
     return page.text()
+
+
+def component_section(page: Page) -> None:
+    """7. From preview1 to a component: hello_p2 built both ways, inspected, traced, and where they differ."""
+    page.prose(COMPONENT)
+    page.run("wasitool inspect hello_p2", stdout=tables("imports"))
+    page.prose(COMPONENT_INSPECT)
+    page.run("wasitool inspect out/hello_p2.p2.wasm", stdout=tables("preview1 calls"))
+    page.prose(COMPONENT_TRACES)
+    with tempfile.TemporaryDirectory(prefix="wasitool-walkthrough-") as tmp:
+        work = Path(tmp)
+        (work / "out").symlink_to(ROOT / "out")
+        for name in ("p1", "p2"):
+            (work / name).mkdir()
+        flags = "--env GREETING=hi --trace"
+        page.run(f"wasitool run out/hello_p2.wasm --dir p1::. {flags}=fd_write -- one", cwd=work,
+                 label_streams=True)
+        page.run(f"wasitool run out/hello_p2.p2.wasm --dir p2::. {flags}=blocking-write-and-flush -- one",
+                 cwd=work, label_streams=True)
+        page.prose(COMPONENT_DIVERGES)
+        page.run("wasitool check args_sizes_get args_sizes_get.p2 --runtime python-wasmtime --runtime wasmtime-cli "
+                 "--runtime wasmtime-py-wasip2")
+        page.prose(COMPONENT_HEAP)
+        page.prose(f"```c\n{HEAP_C}```")
+        (work / "heap.c").write_text(HEAP_C)
+        p1, _ = page.run("wasitool run heap.c", cwd=work, expect_status=3)
+        p2, _ = page.run("wasitool run heap.c --wasi p2", cwd=work, expect_status=1)
+    moved = int(p2.split()[-1], 16) - int(p1.split()[-1], 16)
+    pages = moved // 65536
+    page.prose(COMPONENT_AFTER.format(moved=f"{moved:#x} bytes ({pages} page{'s' if pages != 1 else ''} of 64 KiB)"))
 
 
 def canonical(text: str) -> list[str]:
@@ -287,6 +338,80 @@ argument, pointing into one buffer of NUL-terminated strings. The `args_layout` 
 host's side, each pointer with the string it points at:
 """
 
+COMPONENT = """
+## 7. From preview1 to a component
+
+Everything above is preview1: a core module importing `wasi_snapshot_preview1` functions that pass
+pointers into its memory. WASI 0.2 is built on the component model instead: a component imports typed
+interfaces (`wasi:cli/environment`, `wasi:io/streams`, `wasi:filesystem/types`, …) whose strings, lists
+and handles cross by value. A preview1 program does not need rewriting to become one: the preview1
+adapter, a core module that exports the `wasi_snapshot_preview1` functions and implements each with 0.2
+calls, is linked in by `wasm-tools component new`. The `hello_p2` example is one C program built both
+ways (`wasi = ["p1", "p2"]` in its table entry): `out/hello_p2.wasm` and `out/hello_p2.p2.wasm`. It prints
+its arguments and `$GREETING`, then writes a file in its preopened directory and reads it back.
+
+The core module imports preview1 functions, as every module above:
+"""
+
+COMPONENT_INSPECT = """
+The component holds four core modules (its `core modules` table, left out here): the program (the same
+code, still importing preview1), the adapter, and wit-component's shim and fixup, which
+break the cycle between them (the adapter needs the program's memory, the program needs the adapter's
+functions). Its world imports fifteen 0.2 interfaces and exports `wasi:cli/run`. `inspect` also reads the
+adapter's code: which 0.2 functions each preview1 call of the program can reach:
+"""
+
+COMPONENT_TRACES = """
+The same writes seen from both hosts: wasitool's preview1 host traces `fd_write` with its iovecs;
+wasitool's 0.2 host traces what the adapter turned them into, `output-stream.blocking-write-and-flush`
+with the bytes as a `list<u8>` on a stream handle (`output-stream#2` is stdout, `#7` the file's stream):
+"""
+
+COMPONENT_DIVERGES = """
+The output is the same, the calls are not one for one: the first `fd_write` carries two iovecs (the text
+and its newline), and the adapter, like the wasmtime CLI, moves only the first non-empty one per call and
+reports a short write; wasi-libc writes the rest with a second call. (wasitool's preview1 host moves all
+iovecs in one call, a difference it declares in `CALL_DIFFERENCES`.)
+
+Where a component legitimately differs, `wasitool check` says so: each example built as a component has
+a second row, `NAME.p2`, judged by the same expectation on the runtimes that run components, and the
+differences allowed are declared once, in `wasitool/legit_differences.py`.
+`args_sizes_get` ends with `proc_exit(argc)`, status 3; a component ends through `wasi:cli/exit`, whose
+status is `result<_, _>`: ok or err, nothing else, so the adapter maps every non-zero status to err, 1:
+"""
+
+COMPONENT_HEAP = """
+(`pass*`: passed with a declared difference. The core-only runtimes, node's `node:wasi` and wasmer, say
+`unsupported` for a component row; the component-only ones say it of the preview1 row.)
+
+The other difference a program can see is its memory layout. The adapter keeps its own state in the
+program's memory: a module that exports no `cabi_realloc` (zig's and wasi-sdk's preview1 output export
+none) gives the adapter pages taken with `memory.grow` before `main` runs, so the heap starts higher and
+an address the program prints moves. A program that prints where `malloc` put its block, then exits 3:
+"""
+
+COMPONENT_AFTER = """
+Same code, same libc, the block {moved} higher, and status 1 for `exit(3)`. Neither is a bug of
+either host: addresses are the program's business, and 0.2's `wasi:cli/exit` carries no number. Both are
+entries of `wasitool/legit_differences.py` for every `*.p2` row (an address printed may be whole 64 KiB
+pages higher than expected; an expected status other than 0 becomes 1), and
+`tests/check/test_component_divergences.py` builds this program both ways and checks that, with those
+two entries applied, the component's run equals its preview1 build's on every 0.2 host.
+
+What wasitool supports of each WASI version, and what not yet (0.3, async), is in the README.
+"""
+
+HEAP_C = """#include <stdio.h>
+#include <stdlib.h>
+
+int main(void) {
+    char *block = malloc(100);
+    printf("malloc(100) = %p\\n", (void *)block);
+    free(block);
+    return 3;
+}
+"""
+
 OUTRO = """
 ## The commands
 
@@ -300,6 +425,10 @@ OUTRO = """
 | only some calls | `wasitool run readdir --trace=path_open,fd_readdir` |
 | one JSON object per call | `wasitool run readdir --trace-format json` |
 | a table per call (count, errors, time) | `wasitool run readdir --trace-summary` |
+| a component's world, core modules, preview1 mapping | `wasitool inspect out/hello_p2.p2.wasm` |
+| a component's 0.2 calls | `wasitool run out/hello_p2.p2.wasm --trace` |
+| preview1 and component rows side by side | `wasitool check hello_p2 hello_p2.p2` |
+| one source file as a component | `wasitool run heap.c --wasi p2` |
 """
 
 

@@ -139,6 +139,12 @@ def _args_verify(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the report as JSON")
 
 
+def _runtime_names() -> list[str]:
+    from wasitool.runtimes import RUNTIMES
+
+    return list(RUNTIMES.names)
+
+
 def _args_run(p: argparse.ArgumentParser) -> None:
     from wasitool.engines import ENGINES
 
@@ -146,9 +152,12 @@ def _args_run(p: argparse.ArgumentParser) -> None:
                 "Exit status: the guest's proc_exit code when it is 0..125; 1 for any other code (as the "
                 "wasmtime CLI: 256 would otherwise read as success); 134 when the guest traps (out of --fuel "
                 "included); 124 when --timeout expires; 130 on Ctrl-C; 2 when the module cannot run here.")
-    p.add_argument("target", help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat); "
+    p.add_argument("target", nargs="?",
+                   help="example name, a .wasm file, or a source file (FILE.c, FILE.cc, FILE.wat); "
                    "a file needs a slash or a suffix (./prog, x.wasm): a bare name is always a program's name")
     p.add_argument("--engine", choices=ENGINES.names, help="default: wasmer if importable, else wasmtime")
+    p.add_argument("--runtime", choices=_runtime_names(), metavar="RUNTIME",
+                   help="run on another runtime instead (as `check` does): " + ", ".join(_runtime_names()))
     p.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST][:ro]",
                    help="preopen a directory (`:ro`: read-only)")
     p.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest env var")
@@ -169,6 +178,17 @@ def _args_run(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true")
     _args_interpose(p)
     _args_compile(p)
+    batch = p.add_argument_group("batch runs (instead of TARGET)")
+    batch.add_argument("--batch", metavar="FILE.jsonl",
+                       help="run each JSON line of FILE (`-`: stdin) as a run spec, each guest in a forked child; "
+                            "results as JSON lines on stdout (docs/batch.md)")
+    batch.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="with --batch: N runs at once")
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive number")
+    return int(text)
 
 
 def _args_interpose(p: argparse.ArgumentParser) -> None:
@@ -413,12 +433,40 @@ def parse(argv: Sequence[str]) -> argparse.Namespace:
         argv = _attach_values(argv)
     if argv and argv[0] in ATTACHED_ONLY:
         argv = [ATTACHED_ONLY[argv[0]].get(item, item) for item in argv]
+    hoisted: dict[str, list[str]] = {}
+    if argv and argv[0] in REPEATED:
+        argv, hoisted = _hoist(argv, REPEATED[argv[0]])
     if argv and argv[0] in COMMANDS:
         args = command_parser(argv[0]).parse_args(argv[1:])
     else:
         args = build_parser().parse_args(argv)
+    for option, values in hoisted.items():
+        setattr(args, option[2:].replace("-", "_"), values)
     args.guest_args = guest_args
     return args
+
+
+# Options a command may be given thousands of times (`run --env` x 1000): argparse's handling of optionals is
+# quadratic in their number (~50 ms for 1,000), so their `--opt VALUE` / `--opt=VALUE` pairs are taken out of
+# argv first; a lone one at the end is left for argparse to report.
+REPEATED = {"run": ("--env", "--dir")}
+
+
+def _hoist(argv: list[str], options: Sequence[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """argv without the `--opt VALUE` / `--opt=VALUE` pairs of `options`, and their values in order."""
+    rest: list[str] = []
+    found: dict[str, list[str]] = {}
+    i = 0
+    while i < len(argv):
+        item = argv[i]
+        name, eq, value = item.partition("=")
+        if name in options and (eq or i + 1 < len(argv)):
+            found.setdefault(name, []).append(value if eq else argv[i + 1])
+            i += 1 if eq else 2
+            continue
+        rest.append(item)
+        i += 1
+    return rest, found
 
 
 def main(argv: Sequence[str] | None = None) -> int:

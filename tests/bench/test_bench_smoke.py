@@ -57,11 +57,15 @@ def test_every_workload_on_every_available_runtime(report: dict) -> None:
     runtimes = {"python-wasmer", "python-wasmtime", "native", "node", "wasmtime-cli"} - set(report["unavailable"])
     assert "native" in runtimes
     labels = {r["label"] for r in report["rows"] if r["runtime"] == "native"}
-    assert len(labels) == 9  # startup, fd_write, file I/O, readdir x2, fd table x2, sha256, args + env
-    for label in labels:
+    assert len(labels) == 10  # startup, fd_write, file I/O, readdir x2, fd table x2, sha256, args + env, batch
+    for label in labels - {"batch 10 x hello"}:
         assert {r["runtime"] for r in report["rows"] if r["label"] == label} == runtimes, label
     assert any(r["label"].startswith("readdir 100") for r in report["rows"])
     assert any(r["label"] == "fd table 1000 opens" and r["target"] for r in report["rows"])
+    python = {r for r in runtimes if r.startswith("python-")}
+    batch = {r["runtime"] for r in report["rows"] if r["workload"] == "batch"}
+    assert batch == (runtimes - {"node"}) | {f"{r} -j2" for r in python}
+    assert {r["runtime"] for r in report["rows"] if r["workload"] == "check"} == python
 
 
 def test_ratios_and_targets(report: dict) -> None:
@@ -69,7 +73,8 @@ def test_ratios_and_targets(report: dict) -> None:
     for (_label, runtime), row in rows.items():
         if runtime == "native":
             assert row["ratio_native"] == pytest.approx(1.0)
-        if runtime.startswith("python-") and row["workload"] in ("startup", "fd_write", "file_io", "sha256"):
+        if runtime.startswith("python-") and row["workload"] in ("startup", "fd_write", "file_io", "sha256", "args_env",
+                                                                  "batch", "check"):
             assert row["target"] and row["passed"] in (True, False)
     build = [r for r in report["rows"] if r["workload"] in ("build", "setup")]
     assert {r["label"] for r in build} == {"scons examples (full)", "scons examples (no-op)", "wasitool setup (warm)"}

@@ -84,7 +84,7 @@ def test_reproducibility_check_detects_an_injected_difference(toolchain_home: Pa
             source.write_text(source.read_text().replace(marker, f'(data (i32.const 256) "{tree}") {marker}'))
 
     report = build.check_reproducible(prepare=inject)
-    assert report.differing == ["SHA256SUMS", "fd_write.wasm"]
+    assert report.differing == ["SHA256SUMS", "fd_write.p2.wasm", "fd_write.wasm"]  # the component wraps it
     assert report.trees[1].exists()  # kept for inspection
     shutil.rmtree(report.trees[0].parents[1])
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 
 from wasitool.examples import load_examples
+from wasitool.runtimes import get_runtime
+from wasitool.runtimes.matrix import PASS, Row, judge
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.wasmbin import read_interface
 
@@ -33,18 +35,17 @@ def wit(toolchain: Toolchain, component: Path) -> str:
 
 @pytest.mark.parametrize("name", [n for n, e in EXAMPLES.items() if "p2" in e.wasi])
 def test_the_component_runs_on_the_wasmtime_cli_as_its_table_expects(built: Path, toolchain: Toolchain,
-                                                                      tmp_path: Path, name: str) -> None:
+                                                                      name: str) -> None:
     example = EXAMPLES[name]
     component = built / "out" / f"{name}.p2.wasm"
     assert component.read_bytes()[:8] == COMPONENT_PREAMBLE
     world = wit(toolchain, component)
-    assert "export wasi:cli/run@0.2" in world and "import wasi:filesystem/preopens@0.2" in world
-    spec = example.run_spec(tmp_path)
-    flags = [arg for key, value in spec.env for arg in ("--env", f"{key}={value}")]
-    flags += [arg for d in spec.dirs for arg in ("--dir", f"{d.host}::{d.guest}")]
-    run = subprocess.run([wasmtime_cli(), "run", *flags, str(component), *spec.args], capture_output=True,
-                         text=True, timeout=120)
-    assert (run.returncode, run.stdout) == (example.expect.exit_code, example.expect.stdout.text), run.stderr
+    assert "export wasi:cli/run@0.2" in world
+    if example.language == "c":  # wasi-libc looks for preopens at start-up
+        assert "import wasi:filesystem/preopens@0.2" in world
+    # judged as `check` judges its NAME.p2 row (the same expectation, the declared component differences)
+    cell = judge(Row(f"{name}.p2", example, component), get_runtime("wasmtime-cli"))
+    assert cell.status == PASS, cell.detail
     core = read_interface((built / "out" / f"{name}.wasm").read_bytes())  # the p1 module is still a core module
     assert all(module == "wasi_snapshot_preview1" for module, _, _ in core.imports)
 
@@ -77,8 +78,9 @@ def test_a_lock_without_the_component_tools_stops_the_build_in_one_line(tree: Pa
     proc = scons(tree, "first", check=False)
     assert proc.returncode == 2
     (line,) = proc.stderr.strip().splitlines()
-    assert line.startswith("scons: *** example hello_p2 is built as a WASI 0.2 component: this lock pins no "
-                           "wasm-tools"), line
+    first_component = next(name for name, example in EXAMPLES.items() if "p2" in example.wasi)
+    assert line.startswith(f"scons: *** example {first_component} is built as a WASI 0.2 component: this lock "
+                           "pins no wasm-tools"), line
     assert "`wasitool init` writes it" in line
     assert not (tree / "out" / "first.wasm").exists()
 

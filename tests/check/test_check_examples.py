@@ -14,12 +14,16 @@ from rich.console import Console
 
 from wasitool.cli import main
 from wasitool.runtimes import get_runtime
+from wasitool.runtimes.python import PythonRuntime
 
 # Cells that may be "unsupported", and why: anything else unsupported is a test failure.
 MAY_BE_UNSUPPORTED = {
     ("exception", "python-wasmer"): "exceptions",  # wasmer 1.1 predates the exceptions proposal
     ("exception", "node"): "exceptions",  # node 20's V8 has no try_table
+    ("exception.p2", "jco"): "exceptions",  # jco runs the core modules on node's V8
 }
+CORE_ONLY = "runs core modules only"  # why node and python-wasmer skip a component row (`NAME.p2`)
+COMPONENTS_ONLY = "runs WASI 0.2 components only"  # why wasmtime-py-wasip2 and jco skip a preview1 row
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +48,20 @@ def test_all_examples_on_every_runtime(built, tmp_path: Path, capsys: pytest.Cap
     assert data["runtimes"]["node"]["available"], "node must be installed on these machines"
     engines = [r for r in ("python-wasmer", "python-wasmtime") if data["runtimes"][r]["available"]]
     assert engines, "at least one Python engine must import"
+    assert {"readdir", "readdir.p2", "hello_p2.p2"} <= set(data["examples"])
+    without_components = {"node", *(e for e in engines
+                                    if not PythonRuntime(e.removeprefix("python-")).runs_components())}
     for cell in data["cells"]:
-        if cell["runtime"] in (*engines, "node", "wasmtime-cli") and cell["status"] != "pass":
-            if cell["runtime"] == "wasmtime-cli" and cell["status"] == "not found":
+        component = cell["example"].endswith(".p2")
+        judged = (*engines, "node", "wasmtime-cli", "wasmtime-py-wasip2", "jco")
+        if cell["runtime"] in judged and cell["status"] != "pass":
+            if cell["runtime"] in ("wasmtime-cli", "jco") and cell["status"] == "not found":
+                continue
+            if component and cell["runtime"] in without_components:
+                assert cell["detail"].startswith(CORE_ONLY), cell
+                continue
+            if not component and cell["runtime"] in ("wasmtime-py-wasip2", "jco"):
+                assert cell["detail"] == COMPONENTS_ONLY, cell
                 continue
             key = (cell["example"], cell["runtime"])
             assert key in MAY_BE_UNSUPPORTED and MAY_BE_UNSUPPORTED[key] in cell["detail"], cell
@@ -66,9 +81,11 @@ def test_wrong_expectation_fails_check_and_diff(built, tmp_path: Path) -> None:
     wrong = dataclasses.replace(example, expect=dataclasses.replace(
         example.expect, stdout=OutputCheck("exact", "Hello, WASM!\n")))
     runtimes = [get_runtime("node"), get_runtime("python-wasmtime")]
-    matrix = run_matrix([wrong], runtimes)
+    matrix = run_matrix([wrong], runtimes, only={"fd_write"})
     assert {c.status for c in matrix.cells} == {FAIL}
     assert matrix.cells[0].detail == "stdout line 1: expected 'Hello, WASM!\\n', got 'Hello, WASI!\\n'"
+    component = run_matrix([wrong], [get_runtime("wasmtime-cli")], only={"fd_write.p2"})  # its component too
+    assert [(c.example, c.status, c.detail) for c in component.cells] == [("fd_write.p2", FAIL, matrix.cells[0].detail)]
     result = runtimes[0].run(wrong.run_spec(tmp_path))
     out = io.StringIO()
     assert diff_run(wrong, result, runtime="node", console=Console(file=out, width=100)) == 1

@@ -43,7 +43,7 @@ def test_cli_runtime_choices_come_from_the_registry() -> None:
 
 def test_registry_lists_every_runtime_once() -> None:
     assert list(RUNTIMES) == ["python-wasmer", "python-wasmtime", "native", "node", "wasmtime-cli", "wasmer-cli",
-                              "wasmtime-py-wasip2"]
+                              "wasmtime-py-wasip2", "jco"]
     assert [r.name for r in all_runtimes()] == list(RUNTIMES)
     with pytest.raises(RuntimeNotFound, match="unknown runtime"):
         get_runtime("v8-shell")

@@ -29,10 +29,19 @@ def main(args: argparse.Namespace) -> int:
     """Run the target and return the guest's exit status."""
     from wasitool.engines import choose_engine
 
+    if args.runtime in PYTHON_RUNTIMES:  # wasitool's own runtime on one engine: the same as --engine
+        args.engine, args.runtime = PYTHON_RUNTIMES[args.runtime], None
     engine, why = choose_engine(args.engine)
-    if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or is_component(args.target)):
+    if args.engine is None and engine != "wasmtime" and (args.wasi == "p2" or (
+            args.target is not None and is_component(args.target))):
         engine, why = _component_engine(engine, why)
     limits = _limits(args)
+    if args.batch is not None:
+        return _batch(args, engine, limits)
+    if args.target is None:
+        raise WasiError("nothing to run", "name an example, a .wasm file or a source file, or give --batch FILE")
+    if args.jobs != 1:
+        raise WasiError("-j/--jobs applies to --batch runs", "drop it, or run a batch: --batch FILE.jsonl -j N")
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
@@ -52,6 +61,8 @@ def main(args: argparse.Namespace) -> int:
             spec = _apply_flags(RunSpec(Path(args.target)), args)
         else:
             spec = _apply_flags(_example_spec(example, stack, args.verbose), args)
+        if args.runtime is not None:
+            return _on_other_runtime(args, spec, example, limits)
         trace = _tracer(args, stack, spec.module)
         interposers = _interposers(args, example, spec, stack)
         if args.trace_stack and trace is not None:
@@ -64,6 +75,48 @@ def main(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(result, engine, interposers)
     else:
+        _print_results(result)
+    return result.exit_code
+
+
+PYTHON_RUNTIMES = {"python-wasmer": "wasmer", "python-wasmtime": "wasmtime"}
+_HOST_ONLY = ("trace", "trace_file", "trace_format", "trace_bytes", "trace_summary", "trace_stack", "inject",
+              "deterministic", "record", "fuel", "max_memory")
+
+
+def _on_other_runtime(args: argparse.Namespace, spec: RunSpec, example: Example | None, limits: Limits) -> int:
+    """`run --runtime NAME`: the same RunSpec on another runtime of `check` (the wasmtime CLI, node, jco, …)."""
+    from wasitool.runtimes import get_runtime
+
+    given = [f"--{name.replace('_', '-')}" for name in _HOST_ONLY if getattr(args, name, None)]
+    if args.seed is not None:
+        given.append("--seed")
+    if given:
+        raise WasiError(f"{', '.join(given)} act on wasitool's own runtime, not on {args.runtime}",
+                        "drop them, or leave out --runtime")
+    runtime = get_runtime(args.runtime)
+    missing = runtime.available()
+    if missing is not None:
+        raise WasiError(f"runtime {args.runtime}: {missing}", "install it, or pick another with --runtime")
+    if limits.timeout is not None:
+        spec = spec._replace(timeout=limits.timeout)
+    if args.verbose:
+        print(f"wasitool: running {spec.module} on {args.runtime} argv={spec.argv}", file=sys.stderr)
+    result = runtime.run(spec)
+    if result.unsupported:
+        raise WasiError(f"{spec.module.name} on {args.runtime}: {result.unsupported}",
+                        "pick another runtime with --runtime, or leave it out")
+    if args.diff and example is not None:
+        from wasitool.diffing import diff_run
+
+        return diff_run(example, result, runtime=args.runtime)
+    if args.json:
+        _print_json(result, args.runtime, [])
+    else:
+        sys.stdout.buffer.write(result.stdout)
+        sys.stdout.flush()
+        sys.stderr.buffer.write(result.stderr)
+        sys.stderr.flush()
         _print_results(result)
     return result.exit_code
 
@@ -345,3 +398,47 @@ def _diff(example: Example, result: RunResult, engine: str) -> int:
     from wasitool.diffing import diff_run
 
     return diff_run(example, result, runtime=f"python-{engine}")
+
+
+# --- --batch ------------------------------------------------------------------------------------------
+
+_PER_RUN = ("dir", "env", "invoke", "diff", "trace", "trace_file", "trace_bytes", "trace_format", "trace_summary",
+            "trace_stack", "inject", "deterministic", "seed", "record", "json", "optimize", "cflags", "lib", "export",
+            "guest_args")
+
+
+def _given(value: object) -> bool:
+    """Whether an option was given: not its default (None, False, an empty list); `--seed 0` counts."""
+    return value is not None and value is not False and value != [] and value != ()
+
+
+def _batch(args: argparse.Namespace, engine: str, limits: Limits) -> int:
+    """`--batch FILE`: every line's run in a forked child, `-j` at once; a JSON line per run on stdout.
+
+    Exit status 0 when every line ran (whatever the guests' own statuses), 1 when some could not run."""
+    from wasitool import batch
+
+    given = [name for name in _PER_RUN if _given(getattr(args, name, None))]
+    if getattr(args, "wasi", "p1") != "p1":
+        given.append("wasi")
+    if args.target is not None or given:
+        what = args.target if args.target is not None else "--" + given[0].replace("_", "-")
+        raise WasiError(f"--batch runs the specs in its file; {what} does not apply",
+                        "put args, env, dirs and invoke in each line (docs/batch.md); --timeout, --fuel, "
+                        "--max-memory and --engine apply to every run")
+    source = "stdin" if args.batch == "-" else args.batch
+    try:
+        if args.batch == "-":
+            lines = sys.stdin.readlines()
+        else:
+            with open(args.batch, encoding="utf-8") as f:
+                lines = f.readlines()
+    except OSError as exc:
+        raise WasiError(f"cannot read the batch file {args.batch}: {exc.strerror}", "pass a readable file") from None
+    except UnicodeDecodeError:
+        raise WasiError(f"{source} is not UTF-8 text", "write the batch as JSON lines") from None
+    entries = batch.read_specs(lines, source)
+    limits.interruptible = False  # each run is a child this process kills on Ctrl-C
+    results = batch.run_batch([spec for spec, _ in entries], engine, jobs=args.jobs, limits=limits)
+    ok = batch.write_results(results, [ident for _, ident in entries], sys.stdout)
+    return 0 if ok else 1

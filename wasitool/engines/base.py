@@ -11,7 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from wasitool.engines.limits import NO_LIMITS, TIMEOUT_EXIT, Limits
 from wasitool.engines.sections import ModuleFacts, scan
@@ -27,6 +27,7 @@ WASI_MODULE = "wasi_snapshot_preview1"
 WASM_MAGIC = b"\0asm"
 VALUE_TYPES = ("i32", "i64", "f32", "f64")
 START_EXPORT = "wasitool:start"  # the start function, exported by `sections.hoist_start`
+_T = TypeVar("_T")
 MISSING_MEMORY_FIX = 'export the linear memory as `memory` (wasm-ld does; in WAT: (memory (export "memory") 1))'
 
 
@@ -196,6 +197,11 @@ class Engine(Protocol):
     def run(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None,
             limits: Limits | None = None) -> Outcome:
         """Run the module's start function, then `_start` (or the invoked export), within `limits`."""
+        ...
+
+    def instantiate(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None,
+                    limits: Limits | None = None) -> Callable[[], Outcome]:
+        """`run` split in two: instantiate now, run the guest when the returned callable is called."""
         ...
 
     def supports(self, feature: str) -> bool:
@@ -391,6 +397,28 @@ class EngineAdapter(ABC):
         """Instantiate with WASI linked in and run the start function, then `_start` (or `_initialize`
         and the invoked export) to completion, within `limits`."""
         limits = limits or NO_LIMITS
+        module, calls = self._plan(module, host, invoke, limits)
+        return self._execute(module, host, calls, limits)
+
+    def instantiate(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None = None,
+                    limits: Limits | None = None) -> Callable[[], Outcome]:
+        """Everything `run` does before guest code runs, now; the returned callable runs the guest.
+
+        For a batch: the instance is made in the parent, the guest runs in a forked child (which then
+        copies only the pages it writes). `limits` may hold no time limit and no Ctrl-C: the caller
+        enforces those (by killing the child)."""
+        limits = limits or NO_LIMITS
+        if limits.timeout is not None or limits.interruptible:
+            raise InternalError("ValueError", "instantiate() takes no time limit and no Ctrl-C")
+        module, calls = self._plan(module, host, invoke, limits)
+        ready = self._guarded(module, host, lambda: self._instance(module, host, limits))
+        if isinstance(ready, Outcome):  # a trap, or proc_exit, while instantiating
+            return lambda: ready
+        return lambda: self._guarded(module, host, lambda: self._calls(ready, calls))
+
+    def _plan(self, module: CompiledModule, host: WasiHost, invoke: Invoke | None,
+              limits: Limits) -> tuple[CompiledModule, list[tuple[str, Sequence[int | float]]]]:
+        """Check the module can run under `limits`; the module to run (`_for_limits`) and the calls to make."""
         check_imports(module, host)
         entry, args = resolve_entry(module, invoke)
         if limits.max_memory is not None or not all(m.plain for m in module.facts.memories):
@@ -405,25 +433,34 @@ class EngineAdapter(ABC):
         if invoke is not None and "_initialize" in module.exports:
             calls.append(("_initialize", ()))
         calls.append((entry, args))
-        return self._execute(module, host, calls, limits)
+        return module, calls
 
     def _run_calls(self, module: CompiledModule, host: WasiHost, calls: list[tuple[str, Sequence[int | float]]],
                    limits: Limits) -> Outcome:
         """Instantiate and make `calls` in order; the last one's results are the run's. A trap or
         `proc_exit` ends the run; an engine refusing the instance is a one-line WasiError; anything
         else is a wasitool bug (InternalError)."""
+        return self._guarded(module, host, lambda: self._calls(self._instance(module, host, limits), calls))
+
+    def _instance(self, module: CompiledModule, host: WasiHost, limits: Limits) -> Any:
         try:
-            try:
-                instance = self._instantiate(module, host, limits)
-            except Exception as exc:
-                if self._trap_message(exc) is None and self._is_engine_error(exc):
-                    raise WasiError(f"the {self.name} engine cannot instantiate {module.label}: {first_line(exc)}",
-                                    "check the module's memory and table sizes, or try the other --engine") from None
-                raise
-            results: list[int | float] = []
-            for export, args in calls:
-                results = self._call(instance, export, args)
-            return Outcome(0, results)
+            return self._instantiate(module, host, limits)
+        except Exception as exc:
+            if self._trap_message(exc) is None and self._is_engine_error(exc):
+                raise WasiError(f"the {self.name} engine cannot instantiate {module.label}: {first_line(exc)}",
+                                "check the module's memory and table sizes, or try the other --engine") from None
+            raise
+
+    def _calls(self, instance: Any, calls: list[tuple[str, Sequence[int | float]]]) -> Outcome:
+        results: list[int | float] = []
+        for export, args in calls:
+            results = self._call(instance, export, args)
+        return Outcome(0, results)
+
+    def _guarded(self, module: CompiledModule, host: WasiHost, step: Callable[[], _T]) -> _T | Outcome:
+        """`step()`, with a trap or `proc_exit` turned into the run's Outcome and errors into one line."""
+        try:
+            return step()
         except host.exit_type as exc:
             return Outcome(int(getattr(exc, "code", 1)))
         except NoMemoryExport:

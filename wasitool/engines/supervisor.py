@@ -36,7 +36,7 @@ from wasitool.errors import InternalError, WasiError, WasitoolError
 _PR_SET_PDEATHSIG = 1
 
 
-_STARTED = b"S"  # the child is about to run guest code: the time limit counts from here
+STARTED = b"S"  # the child is about to run guest code: the time limit counts from here
 
 
 def run_in_child(work: Callable[[Callable[[], None]], Outcome], timeout: float | None,
@@ -46,14 +46,7 @@ def run_in_child(work: Callable[[Callable[[], None]], Outcome], timeout: float |
     `work` calls `started()` just before guest code runs (after loading the module), so that the
     time limit does not count compilation.
     """
-    _flush(flush)
-    read_fd, write_fd = os.pipe()
-    parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # pragma: no cover - the child process (coverage does not follow it)
-        os.close(read_fd)
-        _child(work, write_fd, parent, flush)
-    os.close(write_fd)
+    pid, read_fd = fork_child(work, flush)
     try:
         payload = _receive(read_fd, timeout)
     except BaseException:  # KeyboardInterrupt (Ctrl-C), or a signal handler's exception
@@ -65,9 +58,31 @@ def run_in_child(work: Callable[[Callable[[], None]], Outcome], timeout: float |
         _kill(pid)
         return Outcome.timed_out(timeout or 0.0)
     _, status = os.waitpid(pid, 0)
+    return result_of(payload, status, label, "wasmer")
+
+
+def fork_child(work: Callable[[Callable[[], None]], Outcome], flush: Callable[[], None]) -> tuple[int, int]:
+    """Start `work(started)` in a forked child without waiting for it: (its pid, the read end of its pipe).
+
+    The pipe carries `STARTED` (guest code is about to run), then the marshalled result (`result_of`).
+    """
+    _flush(flush)
+    read_fd, write_fd = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child process (coverage does not follow it)
+        os.close(read_fd)
+        _child(work, write_fd, parent, flush)
+    os.close(write_fd)
+    return pid, read_fd
+
+
+def result_of(payload: bytes, status: int, label: str, engine: str) -> Outcome:
+    """The Outcome a child sent after its start mark (`status`: its `waitpid` status), or the error it
+    raised, raised here; a child that died without a result is a one-line WasiError."""
     if not payload:
-        raise WasiError(f"the wasmer engine died while running {label} ({_describe(status)})",
-                        "try --engine wasmtime")
+        fix = "try --engine wasmtime" if engine == "wasmer" else "run it alone to see more"
+        raise WasiError(f"the {engine} engine died while running {label} ({_describe(status)})", fix)
     return _unpack(marshal.loads(payload))
 
 
@@ -85,7 +100,7 @@ def _receive(read_fd: int, timeout: float | None) -> bytes | None:
             return None
         chunk = os.read(read_fd, 65536)
         if not chunk:
-            return data[1:] if data[:1] == _STARTED else data
+            return data[1:] if data[:1] == STARTED else data
         if not data and timeout is not None:
             deadline = time.monotonic() + timeout
         data += chunk
@@ -124,7 +139,7 @@ def _child(work: Callable[[Callable[[], None]], Outcome], write_fd: int, parent:
 
         def started() -> None:
             if not marked:
-                marked.append(os.write(write_fd, _STARTED))
+                marked.append(os.write(write_fd, STARTED))
 
         payload = _pack(work, started)
         started()

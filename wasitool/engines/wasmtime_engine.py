@@ -186,6 +186,7 @@ class WasmtimeEngine(EngineAdapter):
         self._fuel = fuel
         self._components = components
         self._fuel_variant: WasmtimeEngine | None = None
+        self._functypes: dict[tuple[int, tuple[str, ...], tuple[str, ...]], wasmtime.FuncType] = {}
         self._component_variants: dict[bool, WasmtimeEngine] = {}  # fuel -> the engine components run on
 
     def _compile(self, data: bytes) -> Any:
@@ -248,7 +249,8 @@ class WasmtimeEngine(EngineAdapter):
         return self._engine
 
     def _instantiate(self, module: CompiledModule, host: WasiHost, limits: Limits) -> Any:
-        store = unchecked.HostStore(self._engine_for(limits))  # owns the fast path's callbacks
+        engine = self._engine_for(limits)
+        store = unchecked.HostStore(engine)  # owns the fast path's callbacks
         store.set_epoch_deadline(1)
         if limits.fuel is not None:
             store.set_fuel(limits.fuel)
@@ -259,7 +261,7 @@ class WasmtimeEngine(EngineAdapter):
         externs = []
         for imp in module.imports:
             params, results = host.signature(imp.name)
-            ftype = wasmtime.FuncType([_VALTYPES[p]() for p in params], [_VALTYPES[r]() for r in results])
+            ftype = self._functype(engine, params, results)
             fn = host.functions.get(imp.name, not_implemented)
             if calls is not None and unchecked.supports(params, results):
                 externs.append(calls.func(store, ftype, params, results, fn))
@@ -281,11 +283,25 @@ class WasmtimeEngine(EngineAdapter):
             host.bind_memory(MissingMemory())
         return store, exports
 
+    def _functype(self, engine: wasmtime.Engine, params: tuple[str, ...],
+                  results: tuple[str, ...]) -> wasmtime.FuncType:
+        """The FuncType of a host function, made once per signature and wasmtime Engine (a batch instantiates
+        the same imports again and again). Per Engine: wasmtime aborts the process when a FuncType first
+        used with one Engine makes a function in a store of another (the --fuel engine)."""
+        key = (id(engine), params, results)
+        ftype = self._functypes.get(key)
+        if ftype is None:
+            ftype = wasmtime.FuncType([_VALTYPES[p]() for p in params], [_VALTYPES[r]() for r in results])
+            self._functypes[key] = ftype
+        return ftype
+
     def _is_engine_error(self, exc: BaseException) -> bool:
         return isinstance(exc, wasmtime.WasmtimeError)
 
     def _execute(self, module: CompiledModule, host: WasiHost, calls: list[tuple[str, Sequence[int | float]]],
                  limits: Limits) -> Outcome:
+        if limits.timeout is None and not limits.interruptible:  # nothing to watch for (e.g. a batch's child)
+            return self._run_calls(module, host, calls, limits)
         from wasitool.engines.epoch_watch import EpochWatch
 
         watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout, unchecked.in_binding_glue)

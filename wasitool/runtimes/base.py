@@ -101,6 +101,31 @@ def run_process(
     return RunResult(code, proc.stdout, proc.stderr)
 
 
+def is_component(module: str | os.PathLike[str]) -> bool:
+    """True when `module` is a WASI 0.2 component (its header says layer 1), False for a core module."""
+    from wasitool.component.binary import is_component as component_header
+
+    try:
+        with open(module, "rb") as f:
+            return component_header(f.read(8))
+    except OSError:
+        return False
+
+
+def no_components(spec: RunSpec, why: str) -> RunResult | None:
+    """`unsupported` for a component, for the runtimes that run core modules only (`why`: what they lack)."""
+    return RunResult(0, unsupported=f"runs core modules only: {why}") if is_component(spec.module) else None
+
+
+def components_only(spec: RunSpec) -> RunResult | None:
+    """`unsupported` for a core module or an invoked export, for the runtimes that run command components only."""
+    if not is_component(spec.module):
+        return RunResult(0, unsupported="runs WASI 0.2 components only")
+    if spec.invoke is not None:
+        return RunResult(0, unsupported="runs a component's wasi:cli/run only (no --invoke)")
+    return None
+
+
 def lacking(spec: RunSpec, supported: set[str] | frozenset[str]) -> RunResult | None:
     """An `unsupported` result naming the features `spec.requires` that `supported` lacks, else None."""
     missing = [f for f in spec.requires if f not in supported]

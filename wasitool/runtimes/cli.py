@@ -16,7 +16,9 @@ from wasitool.runtimes.base import (
     NOT_FOUND,
     find_executable,
     host_process_env,
+    is_component,
     lacking,
+    no_components,
     readonly_unsupported,
     run_process,
 )
@@ -145,11 +147,15 @@ class CliRuntime:
         """Flags (inserted after `run`) that turn on a wasm feature the example requires."""
         return []
 
+    def component_support(self, spec: RunSpec) -> RunResult | None:
+        """`unsupported` when this CLI cannot run `spec` because it is a component (default: none can)."""
+        return no_components(spec, f"the {self.command} CLI has no component model")
+
     def run(self, spec: RunSpec) -> RunResult:
         binary = self.executable()
         if binary is None:
             return RunResult(127, unsupported=NOT_FOUND)
-        missing = lacking(spec, self.features) or readonly_unsupported(spec)
+        missing = self.component_support(spec) or lacking(spec, self.features) or readonly_unsupported(spec)
         if missing is not None:
             return missing
         argv = self.argv(binary, spec)
@@ -188,6 +194,12 @@ class WasmtimeCli(CliRuntime):
     def preopen(self, host: Path, guest: str) -> list[str]:
         return ["--dir", f"{host}::{guest}"]
 
+    def component_support(self, spec: RunSpec) -> RunResult | None:
+        """Components run with the same flags (`--dir`, `--env`, `--argv0`, `-W`); an export is not invoked."""
+        if spec.invoke is not None and is_component(spec.module):
+            return RunResult(0, unsupported="wasitool invokes exports of core modules only")
+        return None
+
     def argv0(self, spec: RunSpec) -> list[str]:
         return ["--argv0", spec.argv[0]]
 
@@ -204,6 +216,9 @@ class WasmerCli(CliRuntime):
         return ["--mapdir", f"{guest}:{host}"]
 
     def run(self, spec: RunSpec) -> RunResult:
+        refused = self.component_support(spec)
+        if refused is not None:
+            return refused
         if spec.argv0 is not None and spec.argv0 != Path(spec.module).name:
             return RunResult(0, unsupported="the wasmer CLI cannot set argv[0]")
         return super().run(spec)

@@ -1,4 +1,8 @@
-"""Run examples on runtimes and judge every cell of the (examples × runtimes) matrix.
+"""Run examples on runtimes and judge every cell of the (rows × runtimes) matrix.
+
+A row is one module an example's build makes (`Row`): the example's name for its preview1 core module, and
+`NAME.p2` for its WASI 0.2 component (`wasi = ["p1", "p2"]` in the table), judged by the same expectation
+(with the component differences of `wasitool.legit_differences`).
 
 A cell is `pass`, `fail` (with the first differing line), `unsupported` (the runtime cannot run the
 example: a missing wasm feature, no native build, a declared skip) or `not found` (the runtime is not
@@ -9,18 +13,65 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
 
 from wasitool.errors import WasitoolError
+from wasitool.runspec import RunResult, RunSpec
 from wasitool.runtimes.base import Runtime, timeout_seconds
 
 if TYPE_CHECKING:
-    from wasitool.examples import Example
+    from wasitool.examples import Example, Expectation
+    from wasitool.runspec import RunSpec
 
 PASS, FAIL, UNSUPPORTED, NOT_FOUND = "pass", "fail", "unsupported", "not found"
+
+
+class Judged(Protocol):
+    """What a cell is made from: a name, an expectation and the RunSpec of a run (an `Example` or a `Row`)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def expect(self) -> Expectation: ...
+
+    def run_spec(self, workdir: Path) -> RunSpec: ...
+
+
+class Row(NamedTuple):
+    """One row of the matrix: an example built for one WASI target."""
+
+    name: str  # the example's name (p1), or `NAME.p2` (p2)
+    example: Example
+    module: Path
+
+    @property
+    def expect(self) -> Expectation:
+        return self.example.expect
+
+    def run_spec(self, workdir: Path) -> RunSpec:
+        return self.example.run_spec(workdir, self.module)
+
+
+def rows(examples: Sequence[Example]) -> list[Row]:
+    """Every module the examples' builds make, in table order: `NAME` (p1) then `NAME.p2` (p2)."""
+    return [Row(example.name if target == "p1" else f"{example.name}.{target}", example, module)
+            for example in examples for target, module in example.modules.items()]
+
+
+@runtime_checkable
+class BatchRuntime(Protocol):
+    """A runtime that also runs many specs in one go (the Python engines: `wasitool.batch`)."""
+
+    name: str
+
+    def run_many(self, specs: Sequence[RunSpec]) -> Iterable[tuple[RunResult | BaseException, float]]:
+        """Each spec's result (or the exception that stopped it) and its seconds, in order, as they end."""
+        ...
 
 
 @dataclass
@@ -66,31 +117,47 @@ class Matrix:
         }
 
 
-def judge(example: Example, runtime: Runtime) -> Cell:
+def judge(example: Judged, runtime: Runtime) -> Cell:
     """Run `example` once on `runtime` (fresh preopen copies) and judge the result; a run gets the
     example's `timeout`, else `$WASITOOL_TIMEOUT` or 60 s."""
-    from wasitool.diffing import first_difference
-    from wasitool.expect import differences
-    from wasitool.legit_differences import adjust, skipped
-
-    name = runtime.name
-    skip = skipped(name, example.name)
+    skip = _skip(example, runtime.name)
     if skip is not None:
-        return Cell(example.name, name, UNSUPPORTED, skip.why, allowed=[skip.why])
+        return skip
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f"wasitool-check-{example.name}-") as workdir:
-        spec = example.run_spec(Path(workdir))
-        if spec.timeout is None:
-            spec = spec._replace(timeout=timeout_seconds())
+        spec = _spec(example, Path(workdir))
         try:
-            result = runtime.run(spec)
-        except WasitoolError as exc:
-            return Cell(example.name, name, FAIL, exc.one_line(), [exc.one_line()],
-                        seconds=time.perf_counter() - started)
-        except Exception as exc:  # a broken runtime is one failed cell, not a crashed matrix
-            line = f"{name} crashed: {type(exc).__name__}: {' '.join(str(exc).split())}"
-            return Cell(example.name, name, FAIL, line, [line], seconds=time.perf_counter() - started)
-    seconds = time.perf_counter() - started
+            result: RunResult | BaseException = runtime.run(spec)
+        except Exception as exc:
+            result = exc
+    return verdict(example, runtime.name, result, time.perf_counter() - started)
+
+
+def _skip(example: Judged, runtime: str) -> Cell | None:
+    """The `unsupported` cell of a declared skip, else None."""
+    from wasitool.legit_differences import skipped
+
+    skip = skipped(runtime, example.name)
+    return None if skip is None else Cell(example.name, runtime, UNSUPPORTED, skip.why, allowed=[skip.why])
+
+
+def _spec(example: Judged, workdir: Path) -> RunSpec:
+    spec = example.run_spec(workdir)
+    return spec if spec.timeout is not None else spec._replace(timeout=timeout_seconds())
+
+
+def verdict(example: Judged, name: str, result: RunResult | BaseException, seconds: float) -> Cell:
+    """The cell of one run of `example` on the runtime `name`: its result, or the exception it raised (a
+    WasitoolError is that run's one-line failure; anything else a crashed runtime, not a crashed matrix)."""
+    from wasitool.diffing import first_difference
+    from wasitool.expect import differences
+    from wasitool.legit_differences import adjust
+
+    if isinstance(result, WasitoolError):
+        return Cell(example.name, name, FAIL, result.one_line(), [result.one_line()], seconds=seconds)
+    if isinstance(result, BaseException):
+        line = f"{name} crashed: {type(result).__name__}: {' '.join(str(result).split())}"
+        return Cell(example.name, name, FAIL, line, [line], seconds=seconds)
     if result.unsupported:
         return Cell(example.name, name, UNSUPPORTED, result.unsupported, seconds=seconds)
     code, trap, limit = result.exit_code, result.trap, result.timeout
@@ -106,25 +173,54 @@ def judge(example: Example, runtime: Runtime) -> Cell:
     return Cell(example.name, name, FAIL, detail, found, allowed, seconds, code, trap, limit)
 
 
+def judge_many(examples: Sequence[Judged], runtime: BatchRuntime) -> Iterator[Cell]:
+    """`judge` for every example, in order, with all the runs made as one batch (`runtime.run_many`)."""
+    cells: dict[int, Cell] = {}
+    runs: list[tuple[int, RunSpec]] = []
+    with ExitStack() as stack:
+        for index, example in enumerate(examples):
+            skip = _skip(example, runtime.name)
+            if skip is not None:
+                cells[index] = skip
+                continue
+            workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"wasitool-check-{example.name}-"))
+            runs.append((index, _spec(example, Path(workdir))))
+        done = iter(runtime.run_many([spec for _, spec in runs]))
+        for index, example in enumerate(examples):
+            if index not in cells:
+                result, seconds = next(done)
+                cells[index] = verdict(example, runtime.name, result, seconds)
+            yield cells.pop(index)
+
+
 def run_matrix(examples: Sequence[Example], runtimes: Sequence[Runtime],
-               progress: Callable[[Cell], None] | None = None) -> Matrix:
-    """Judge every example on every runtime; unavailable runtimes give `not found` cells."""
+               progress: Callable[[Cell], None] | None = None, only: Collection[str] | None = None) -> Matrix:
+    """Judge every row of the examples (`rows`; `only` those named) on every runtime; unavailable runtimes give
+    `not found` cells. A runtime that runs batches (`run_many`: the Python engines) gets all its core-module
+    rows as one batch (components run one by one: the batch runs core modules)."""
+    from wasitool.runtimes.base import is_component
     unavailable: dict[str, str] = {}
     for runtime in runtimes:
         reason = runtime.available()
         if reason is not None:
             unavailable[runtime.name] = reason
+    table = [row for row in rows(examples) if only is None or row.name in only]
+    core = [row for row in table if not is_component(row.module)]
+    batched = {r.name: judge_many(core, r) for r in runtimes
+               if r.name not in unavailable and isinstance(r, BatchRuntime)}
     cells = []
-    for example in examples:
+    for example in table:
         for runtime in runtimes:
             if runtime.name in unavailable:
                 cell = Cell(example.name, runtime.name, NOT_FOUND, unavailable[runtime.name])
+            elif runtime.name in batched and not is_component(example.module):
+                cell = next(batched[runtime.name])
             else:
                 cell = judge(example, runtime)
             cells.append(cell)
             if progress is not None:
                 progress(cell)
-    return Matrix([e.name for e in examples], [r.name for r in runtimes], unavailable, cells)
+    return Matrix([row.name for row in table], [r.name for r in runtimes], unavailable, cells)
 
 
 def to_junit(matrix: Matrix) -> str:
@@ -170,7 +266,7 @@ def ensure_built(examples: Sequence[Example]) -> None:
 
     if examples:
         build([e.name for e in examples], native=any(e.native for e in examples), root=examples[0].root)
-    for example in examples:
-        if not Path(example.module).is_file():
-            raise BuildError(f"example {example.name} is not built ({example.module} is missing)",
-                             f"run `wasitool build {example.name}`")
+    for row in rows(examples):
+        if not row.module.is_file():
+            raise BuildError(f"example {row.example.name} is not built ({row.module} is missing)",
+                             f"run `wasitool build {row.example.name}`")

@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from wasitool.runspec import RunResult, RunSpec
-from wasitool.runtimes.base import readonly_unsupported, run_process
+from wasitool.runtimes.base import is_component, readonly_unsupported, run_process
 
 
 class NativeRuntime:
@@ -29,6 +29,8 @@ class NativeRuntime:
             return RunResult(0, unsupported=f"native build not built ({binary})")
         if spec.invoke is not None:
             return RunResult(0, unsupported="native builds cannot invoke a library export")
+        if is_component(spec.module):
+            return RunResult(0, unsupported="the native build is judged once, on the preview1 row")
         if readonly_unsupported(spec):
             return RunResult(0, unsupported="cannot preopen a directory read-only natively")
         cwd: Path | None = None

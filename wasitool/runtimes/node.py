@@ -15,6 +15,7 @@ from wasitool.runtimes.base import (
     find_executable,
     host_process_env,
     lacking,
+    no_components,
     readonly_unsupported,
     run_process,
 )
@@ -35,6 +36,19 @@ _V8_TRAPS = {
 }
 
 
+def too_old(node: Path, minimum: int, what: str) -> str | None:
+    """Why `node` cannot serve `what` (it reports no version, or one older than `minimum`), else None."""
+    try:
+        version = subprocess.run([str(node), "--version"], capture_output=True, text=True,
+                                 timeout=20, check=False, env=host_process_env()).stdout.strip()
+        major = int(version.lstrip("v").split(".")[0])
+    except (OSError, ValueError, subprocess.TimeoutExpired):
+        return f"{node} does not report a version"
+    if major < minimum:
+        return f"node {version} is too old ({what} needs {minimum}+)"
+    return None
+
+
 class NodeRuntime:
     """`node --no-warnings node_runner.mjs CONFIG`; found on PATH or via `$WASITOOL_NODE`."""
 
@@ -50,15 +64,7 @@ class NodeRuntime:
         node = self.executable()
         if node is None:
             return NOT_FOUND
-        try:
-            version = subprocess.run([str(node), "--version"], capture_output=True, text=True,
-                                     timeout=20, check=False, env=host_process_env()).stdout.strip()
-            major = int(version.lstrip("v").split(".")[0])
-        except (OSError, ValueError, subprocess.TimeoutExpired):
-            return f"{node} does not report a version"
-        if major < MIN_MAJOR:
-            return f"node {version} is too old (node:wasi preview1 needs {MIN_MAJOR}+)"
-        return None
+        return too_old(node, MIN_MAJOR, "node:wasi preview1")
 
     def features(self) -> frozenset[str]:
         """The wasm features this node validates (probed once with the engines' probe modules)."""
@@ -85,7 +91,8 @@ class NodeRuntime:
         node = self.executable()
         if node is None:
             return RunResult(127, unsupported=NOT_FOUND)
-        missing = lacking(spec, self.features()) or readonly_unsupported(spec)
+        missing = (no_components(spec, "node:wasi is preview1") or lacking(spec, self.features())
+                   or readonly_unsupported(spec))
         if missing is not None:
             return missing
         with tempfile.TemporaryDirectory(prefix="wasitool-node-") as tmp:
@@ -111,12 +118,12 @@ class NodeRuntime:
             if spec.invoke is not None and results_file.is_file():
                 values = json.loads(results_file.read_text(encoding="utf-8"))
                 result.results = [int(v) if isinstance(v, str) else v for v in values]
-        result.stderr = _trap_to_wasitool(result.stderr)
+        result.stderr = v8_trap_to_wasitool(result.stderr)
         result.trap = trap_from_stderr(result.stderr, result.exit_code)
         return result
 
 
-def _trap_to_wasitool(stderr: bytes) -> bytes:
+def v8_trap_to_wasitool(stderr: bytes) -> bytes:
     """The runner's `wasm trap: <V8 message>` line becomes wasitool's own trap line."""
     from wasitool.engines.traps import canonical_trap, trap_line
 

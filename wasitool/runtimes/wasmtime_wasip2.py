@@ -14,22 +14,13 @@ import sys
 from pathlib import Path
 from typing import TypedDict
 
+from wasitool.engines.traps import trap_from_stderr
 from wasitool.runspec import RunResult, RunSpec
-from wasitool.runtimes.base import NOT_FOUND, host_process_env, lacking, run_process
+from wasitool.runtimes.base import NOT_FOUND, components_only, host_process_env, lacking, run_process
 
 # The adapters and wasi-sdk's wasip2 target export this interface; any 0.2.x version is accepted.
 RUN_EXPORT_PREFIX = "wasi:cli/run@0.2"
 FEATURES = frozenset({"multi-value", "reference-types", "bulk-memory", "sign-ext", "exceptions"})
-
-
-def is_component(module: Path) -> bool:
-    """True when `module` starts with the component binary header (wasm magic, layer 1)."""
-    try:
-        with open(module, "rb") as f:
-            head = f.read(8)
-    except OSError:
-        return False
-    return head[:4] == b"\0asm" and head[6:8] == b"\x01\x00"
 
 
 class ChildRequest(TypedDict):
@@ -55,11 +46,7 @@ class WasmtimePyWasip2:
         return None
 
     def run(self, spec: RunSpec) -> RunResult:
-        if not is_component(spec.module):
-            return RunResult(0, unsupported="runs components only")
-        if spec.invoke is not None:
-            return RunResult(0, unsupported="invokes no component exports")
-        missing = lacking(spec, FEATURES)
+        missing = components_only(spec) or lacking(spec, FEATURES)
         if missing is not None:
             return missing
         request: ChildRequest = {
@@ -70,12 +57,14 @@ class WasmtimePyWasip2:
             "features": list(spec.requires),
         }
         pythonpath = os.pathsep.join(p for p in sys.path if p)
-        return run_process(
+        result = run_process(
             [sys.executable, "-m", "wasitool.runtimes.wasmtime_wasip2", json.dumps(request)],
             stdin=spec.stdin,
             env=host_process_env({"PYTHONPATH": pythonpath}),
             timeout=spec.timeout,
         )
+        result.trap = trap_from_stderr(result.stderr, result.exit_code)
+        return result
 
 
 def _child(request: ChildRequest) -> int:
