@@ -35,9 +35,10 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from wasitool.engines import load_engine, supervisor
-from wasitool.engines.base import CompiledModule, Engine, Outcome, WasiHost
 from wasitool.engines.limits import Limits, timeout_line
+from wasitool.engines.protocol import Engine
 from wasitool.engines.traps import trap_line
+from wasitool.engines.values import CompiledModule, Outcome, WasiHost
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 
@@ -537,7 +538,7 @@ def _invoke(value: object, where: str) -> Invoke | None:
         value = {"export": value[0], "args": value[1:]}
     if not isinstance(value, dict):
         raise WasiError(f"{where}: `invoke` is {{export, args}} or [EXPORT, ARGS...]")
-    from wasitool.engines.base import parse_number
+    from wasitool.runspec import parse_number
 
     args = []
     for arg in _list(value.get("args", []), where, "invoke.args"):

@@ -15,9 +15,10 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
+from wasitool import exitcodes
 from wasitool.errors import InternalError
 
-EXIT_CODE = 3
+EXIT_CODE = exitcodes.BUG
 
 
 def one_line(exc: BaseException, log: Path | None) -> str:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import NoReturn
 
+from wasitool import exitcodes
 from wasitool.errors import WasitoolError
 
 DESCRIPTION = "Pinned WASI toolchains, reproducible example builds, a Python WASI runtime and cross-runtime diffs."
@@ -67,7 +68,7 @@ def _args_which(p: argparse.ArgumentParser) -> None:
 
 
 def _args_lock(p: argparse.ArgumentParser) -> None:
-    from wasitool.toolchain.sources import PINNED
+    from wasitool.toolchain.source_kinds import PINNED
 
     lsub = p.add_subparsers(dest="lock_command", required=True)
     r = lsub.add_parser("refresh", help="recompute the checksums of one tool's archive pins")
@@ -360,7 +361,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse with wasitool's errors: one line naming the problem and the fix (no usage dump), exit 2."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"wasitool: error: {' '.join(message.split())} (fix: {_usage_fix(self.prog, message)})\n")
+        problem = " ".join(message.split())
+        self.exit(exitcodes.USAGE, f"wasitool: error: {problem} (fix: {_usage_fix(self.prog, message)})\n")
 
 
 def _usage_fix(prog: str, message: str) -> str:
@@ -491,15 +493,15 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         handler = importlib.import_module(f"wasitool.commands.{module_name}")
         return int(handler.main(args) or 0)
     except WasitoolError as exc:
-        print(f"wasitool: error: {exc.one_line()}", file=sys.stderr)
+        print(f"wasitool: error: {exc.report()}", file=sys.stderr)
         if getattr(args, "json", False):  # machines get the failure on stdout too, as JSON
             print(error_json(exc))
         return exc.exit_code
     except KeyboardInterrupt:
         print("wasitool: interrupted", file=sys.stderr)
-        return 130
+        return exitcodes.INTERRUPTED
     except BrokenPipeError:
-        return 141
+        return exitcodes.BROKEN_PIPE
     except (SystemExit, GeneratorExit):
         raise
     except BaseException as exc:  # a bug; BaseException: pyo3's PanicException (a Rust panic) is one
@@ -515,7 +517,7 @@ def _exit_now(code: int) -> None:
         try:
             stream.flush()
         except BrokenPipeError:
-            code = code or 141
+            code = code or exitcodes.BROKEN_PIPE
         except (OSError, ValueError):
             pass
     os._exit(code)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from wasitool import exitcodes
+
 
 class WasitoolError(Exception):
     """A user-facing failure: `problem` says what went wrong, `fix` says what to do about it."""
 
-    exit_code = 2
+    exit_code = exitcodes.ERROR
 
     def __init__(self, problem: str, fix: str | None = None) -> None:
         super().__init__(problem)
@@ -17,6 +19,10 @@ class WasitoolError(Exception):
         """The message as printed by the CLI: `problem (fix: ...)` on a single line."""
         text = " ".join(self.problem.split())
         return f"{text} (fix: {' '.join(self.fix.split())})" if self.fix else text
+
+    def report(self) -> str:
+        """What the CLI prints after `wasitool: error: `: `one_line()`, unless the error has details to list."""
+        return self.one_line()
 
 
 class ToolchainError(WasitoolError):
@@ -38,7 +44,7 @@ class RuntimeNotFound(WasitoolError):
 class CompileError(BuildError):
     """A compiler rejected the user's source; it has already printed why (exit status 1, like `cc`)."""
 
-    exit_code = 1
+    exit_code = exitcodes.FAILED
 
 
 class InternalError(Exception):

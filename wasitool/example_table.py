@@ -1,4 +1,4 @@
-"""Reading one `[examples.NAME]` entry of a project's table into an `Example`, field by field.
+"""Reading a project's table (`load_examples`) and each `[examples.NAME]` entry of it into an `Example`.
 
 Every field is checked for its type and values, and so is every key (a misspelt one is an error, not
 ignored): a mistake is one line naming the field as a path (`examples.NAME.expect.exit_code`) and the fix.
@@ -8,13 +8,25 @@ Paths (the source, fixtures) must resolve inside the project (`wasitool.confined
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
+from wasitool import tomlread
 from wasitool.engines.features import FEATURE_PROBES
 from wasitool.errors import BuildError
-from wasitool.examples import CHECK_MODES, KINDS, LANGUAGES, WASI_TARGETS, DirSpec, Example, Expectation, OutputCheck
+from wasitool.examples import (
+    CHECK_MODES,
+    KINDS,
+    TABLE,
+    WASI_TARGETS,
+    DirSpec,
+    Example,
+    Expectation,
+    OutputCheck,
+    WasiTarget,
+)
+from wasitool.languages import LANGUAGES
 from wasitool.runspec import Invoke
 
 if TYPE_CHECKING:
@@ -26,6 +38,15 @@ RUN_KEYS = ("args", "env", "dirs", "stdin", "invoke", "argv0", "timeout", "deter
 EXPECT_KEYS = ("exit_code", "stdout", "stderr", "results")
 DIR_KEYS = ("guest", "fixture", "fresh", "ro")
 INVOKE_KEYS = ("export", "args")
+_FIX = f"correct {TABLE}"
+
+
+Word = TypeVar("Word", bound=str)
+
+
+def one_of(value: object, options: tuple[Word, ...]) -> Word | None:
+    """`value` as the option it equals (typed as the options' Literal), or None."""
+    return next((option for option in options if option == value), None)
 
 
 class Fields:
@@ -65,12 +86,13 @@ class Fields:
             self.fail(self.field(key), f"must be a string, not {value!r}", f'write {key} = "..." (quoted)')
         return value
 
-    def choice(self, key: str, options: tuple[str, ...], fix: str) -> str:
+    def choice(self, key: str, options: tuple[Word, ...], fix: str) -> Word:
         """One of `options`; the first one when the key is absent."""
         value = self.text(key) if key in self.value else options[0]
-        if value not in options:
+        chosen = one_of(value, options)
+        if chosen is None:
             self.fail(self.field(key), f"must be one of {', '.join(options)}, not {value!r}", fix)
-        return value
+        return chosen
 
     def strings(self, key: str, known: Collection[str] = ()) -> tuple[str, ...]:
         """A list of strings (each one of `known`, when given)."""
@@ -146,14 +168,15 @@ def parse_example(name: str, entry: Any, project: Project) -> Example:
     )
 
 
-def _wasi(fields: Fields) -> tuple[str, ...]:
+def _wasi(fields: Fields) -> tuple[WasiTarget, ...]:
     """`wasi = "p2"` or `wasi = ["p1", "p2"]`: what is built, each target once (default: p1)."""
     value = fields.value.get("wasi", "p1")
     targets = fields.strings("wasi", WASI_TARGETS) if isinstance(value, list) else (value,)
-    if not targets or len(set(targets)) != len(targets) or any(t not in WASI_TARGETS for t in targets):
+    chosen = tuple(target for target in (one_of(t, WASI_TARGETS) for t in targets) if target is not None)
+    if not targets or len(set(targets)) != len(targets) or len(chosen) != len(targets):
         fields.fail(fields.field("wasi"), f"must be one of {', '.join(WASI_TARGETS)} or a list of them, not {value!r}",
                     'write wasi = "p1" (a core module), "p2" (a WASI 0.2 component) or ["p1", "p2"]')
-    return targets
+    return chosen
 
 
 def _invoke(run: Fields) -> Invoke:
@@ -214,7 +237,8 @@ def _output_check(expect: Fields, stream: str) -> OutputCheck:
     table = Fields(value, expect.field(stream), expect.file, CHECK_MODES)
     if len(table.value) != 1:
         table.fail(table.at, f"needs exactly one of {', '.join(CHECK_MODES)}", fix)
-    ((mode, _),) = table.value.items()
+    ((key, _),) = table.value.items()
+    mode = one_of(key, CHECK_MODES) or "exact"  # Fields(..., CHECK_MODES) refused any other key
     text = table.text(mode)
     if mode == "regex":
         try:
@@ -239,3 +263,39 @@ def _check_paths(fields: Fields, source: str, dirs: tuple[DirSpec, ...], project
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def load_examples(root: Path | None = None, *, project: Project | None = None) -> dict[str, Example]:
+    """All programs of the project at `root` (default: `project`, else the current project or, outside
+    any, the bundled examples), in table order."""
+    from wasitool.project import current_or_bundled, load_project
+
+    if project is None:
+        project = load_project(Path(root)) if root is not None else current_or_bundled()
+    path = project.table
+    try:
+        data = tomlread.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomlread.TOMLDecodeError) as exc:
+        raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
+    unknown = sorted(set(data) - {"examples", "project"})
+    if unknown:
+        raise BuildError(f"{path}: {unknown[0]} is not a known table", "use only [project] and [examples.NAME]")
+    entries = data.get("examples")
+    if not isinstance(entries, dict) or not entries:
+        raise BuildError(f"{path} has no [examples.<name>] tables", _FIX)
+    return {name: parse_example(name, entry, project) for name, entry in entries.items()}
+
+
+def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
+    """The examples called `names`, in that order; BuildError listing the known names for an unknown one."""
+    selected = []
+    for name in names:
+        if name not in examples:
+            raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
+        selected.append(examples[name])
+    return selected
+
+
+def get_example(name: str, root: Path | None = None) -> Example:
+    """One example by name; BuildError listing the known names if there is none."""
+    return select_examples([name], load_examples(root))[0]

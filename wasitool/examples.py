@@ -1,7 +1,7 @@
 """A project's table (`wasitool.toml`): how each program is built, run and judged.
 
 Every entry lives under `[examples.<name>]`; the build (`wasitool.scons`), `wasitool run`, `check` and
-the tests all read it through `load_examples()`. A run is fully declared: argv, environment (never the
+the tests all read it through `example_table.load_examples()`. A run is fully declared: argv, environment (never the
 host's), preopened directories, stdin, an invoked export, and the expected stdout, stderr, exit code
 and results. See the comment at the top of the bundled table (`wasitool/bundled/wasitool.toml`) for
 the field reference.
@@ -9,26 +9,21 @@ the field reference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Literal, get_args
 
-from wasitool import tomlread
-from wasitool.errors import BuildError
+from wasitool.languages import LANGUAGES, Language
 from wasitool.runspec import Invoke, Preopen, RunSpec
 
-if TYPE_CHECKING:
-    from wasitool.project import Project
-
-
 TABLE = "wasitool.toml"
-CHECK_MODES = ("exact", "regex", "sorted")
-KINDS = ("command", "library")
-WASI_TARGETS = ("p1", "p2")  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
-MODULE_SUFFIXES = {"p1": ".wasm", "p2": ".p2.wasm"}
-LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".wat": "wat"}
-_FIX = f"correct {TABLE}"
+CheckMode = Literal["exact", "regex", "sorted"]
+ExampleKind = Literal["command", "library"]
+WasiTarget = Literal["p1", "p2"]  # p1: a core module, out/<name>.wasm; p2: a WASI 0.2 component, out/<name>.p2.wasm
+CHECK_MODES: tuple[CheckMode, ...] = get_args(CheckMode)
+KINDS: tuple[ExampleKind, ...] = get_args(ExampleKind)
+WASI_TARGETS: tuple[WasiTarget, ...] = get_args(WasiTarget)
+MODULE_SUFFIXES: dict[WasiTarget, str] = {"p1": ".wasm", "p2": ".p2.wasm"}
 
 
 @dataclass(frozen=True)
@@ -39,7 +34,7 @@ class OutputCheck:
     text; `sorted`: the lines compared after sorting both sides (for directory order and the like).
     """
 
-    mode: str = "exact"
+    mode: CheckMode = "exact"
     text: str = ""
 
 
@@ -70,8 +65,8 @@ class Example:
     source: str  # path under src/
     teaches: str
     root: Path  # the project's root (where its SConstruct runs)
-    kind: str = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
-    wasi: tuple[str, ...] = ("p1",)  # what is built: "p1" (a core module) and/or "p2" (a component)
+    kind: ExampleKind = "command"  # "command" (runs _start) or "library" (no entry point; see `invoke`)
+    wasi: tuple[WasiTarget, ...] = ("p1",)  # what is built: "p1" (a core module) and/or "p2" (a component)
     features: tuple[str, ...] = ()  # wasm features the build enables (wat2wasm flags)
     requires: tuple[str, ...] = ()  # engine features needed to run it (e.g. "exceptions")
     native: bool = False  # also build a host binary (C examples with a main)
@@ -89,7 +84,7 @@ class Example:
     out_dir: Path | None = None  # default: <root>/out
 
     @property
-    def language(self) -> str:
+    def language(self) -> Language:
         """`c`, `c++` or `wat`, from the source's suffix."""
         return LANGUAGES[Path(self.source).suffix]
 
@@ -154,41 +149,3 @@ class Example:
             requires=self.requires,
             native_binary=self.native_binary,
         )
-
-
-def load_examples(root: Path | None = None, *, project: Project | None = None) -> dict[str, Example]:
-    """All programs of the project at `root` (default: `project`, else the current project or, outside
-    any, the bundled examples), in table order."""
-    from wasitool.project import current_or_bundled, load_project
-
-    if project is None:
-        project = load_project(Path(root)) if root is not None else current_or_bundled()
-    path = project.table
-    try:
-        data = tomlread.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomlread.TOMLDecodeError) as exc:
-        raise BuildError(f"cannot read the example table {path} ({exc})", _FIX) from None
-    from wasitool.example_table import parse_example
-
-    unknown = sorted(set(data) - {"examples", "project"})
-    if unknown:
-        raise BuildError(f"{path}: {unknown[0]} is not a known table", "use only [project] and [examples.NAME]")
-    entries = data.get("examples")
-    if not isinstance(entries, dict) or not entries:
-        raise BuildError(f"{path} has no [examples.<name>] tables", _FIX)
-    return {name: parse_example(name, entry, project) for name, entry in entries.items()}
-
-
-def select_examples(names: Iterable[str], examples: dict[str, Example]) -> list[Example]:
-    """The examples called `names`, in that order; BuildError listing the known names for an unknown one."""
-    selected = []
-    for name in names:
-        if name not in examples:
-            raise BuildError(f"no example named {name!r}", f"use one of: {', '.join(examples)}")
-        selected.append(examples[name])
-    return selected
-
-
-def get_example(name: str, root: Path | None = None) -> Example:
-    """One example by name; BuildError listing the known names if there is none."""
-    return select_examples([name], load_examples(root))[0]

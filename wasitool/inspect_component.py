@@ -22,13 +22,14 @@ from wasitool.component import adapter as adapt
 from wasitool.component import binary as cb
 from wasitool.component.wit import Renderer, WorldItem, world_items, world_text
 from wasitool.errors import WasitoolError
+from wasitool.toolchain.roles import Role
 from wasitool.wasmbin import Module, parse_module
 
 if TYPE_CHECKING:
     from rich.console import Console
 
 WASM_TOOLS_ENV = "WASITOOL_WASM_TOOLS"
-WASM_TOOLS_ROLE = "wasm-tools"
+WASM_TOOLS_ROLE: Role = "wasm-tools"
 _FIX_FILE = "give a valid .wasm component or module"
 
 
@@ -377,10 +378,11 @@ def wasm_tools_command() -> list[str] | None:
             raise WasitoolError(f"{WASM_TOOLS_ENV}={override} is not an executable",
                                 f"point {WASM_TOOLS_ENV} at a wasm-tools binary, or unset it")
         return [found]
+    from wasitool.project import active_lock_path
     from wasitool.toolchain.paths import load_toolchain
 
     try:
-        toolchain = load_toolchain()
+        toolchain = load_toolchain(lock=active_lock_path())
     except WasitoolError:
         return None
     return toolchain.command(WASM_TOOLS_ROLE) if WASM_TOOLS_ROLE in toolchain.roles() else None

@@ -37,13 +37,13 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from wasitool.cflags import CFLAGS, CXX_ONLY, LIBRARY_LDFLAGS, SJLJ_FLAG, optimize_flag
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError, CompileError, ToolchainError
+from wasitool.languages import LANGUAGES, language_of
 
 if TYPE_CHECKING:
-    from wasitool.engines.base import Engine
+    from wasitool.engines.protocol import Engine
     from wasitool.toolchain.manifest import InstalledTool, Toolchain
 
 SCHEMA = 2  # 2: DWARF stripped after linking, names kept (was -s)
-LANGUAGES = {".c": "c", ".cc": "c++", ".cpp": "c++", ".cxx": "c++", ".c++": "c++", ".C": "c++", ".wat": "wat"}
 # Environment variables compilers are started with (plus the toolchain's own, e.g. zig's cache dirs):
 # CPATH, C_INCLUDE_PATH and the like would change the output without changing the cache key.
 PASSED_ENV = ("PATH", "PATHEXT", "SYSTEMROOT", "SYSTEMDRIVE", "TEMP", "TMP", "TMPDIR", "TERM")
@@ -107,16 +107,12 @@ class _Tool(NamedTuple):
     files: tuple[str, ...] = ()  # files it reads besides its program (the adapter): their stat enters the key
 
 
-def language_of(path: str | Path) -> str | None:
-    """`c`, `c++` or `wat` for a source file name, None for anything else."""
-    return LANGUAGES.get(Path(path).suffix)
-
-
 def current_toolchain() -> Toolchain:
     """The toolchain one-file builds use (the one place that chooses it)."""
+    from wasitool.project import active_lock_path
     from wasitool.toolchain.paths import load_toolchain
 
-    return load_toolchain()
+    return load_toolchain(lock=active_lock_path())
 
 
 def cache_dir() -> Path:
@@ -229,7 +225,8 @@ def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Pa
     A binary module named `.wat` is used as it is, as `wasmtime run` does. The module is validated before it
     is kept, so an invalid one is an error naming `source`, not the cached file.
     """
-    from wasitool.engines.base import WASM_MAGIC, WatSyntaxError
+    from wasitool.engines.base import WatSyntaxError
+    from wasitool.engines.values import WASM_MAGIC
 
     data = _read_source(source)
     if data.startswith(WASM_MAGIC):
@@ -279,6 +276,7 @@ def _core_tools(language: str, options: Options, toolchain: Toolchain, compiler:
 
 
 def _component_tools(language: str, options: Options, toolchain: Toolchain) -> list[_Tool]:
+    from wasitool.project import active_lock_path
     from wasitool.toolchain import components
 
     native = components.native_compiler(toolchain, language) if language != "wat" else None
@@ -286,7 +284,7 @@ def _component_tools(language: str, options: Options, toolchain: Toolchain) -> l
         role = components.NATIVE_COMPILERS[language]
         return _core_tools(language, options, toolchain, _Tool(role, native, provider(toolchain, role)))
     adapter = components.adapter_kind(options.library)
-    argv = components.component_new(toolchain, adapter)
+    argv = components.component_new(toolchain, adapter, active_lock_path())
     wrap = _Tool("component-new", argv, provider(toolchain, "component-new"),
                  (toolchain.file(components.ADAPTERS[adapter]),))
     return [*_core_tools(language, options, toolchain), wrap]

@@ -26,10 +26,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from wasitool.errors import BuildError, WasitoolError
+from wasitool.shipped import BUNDLED, SHIPPED_LOCK
 
 TABLE_NAME = "wasitool.toml"
 LOCK_NAME = "wasitool.lock"
-BUNDLED = Path(__file__).resolve().parent / "bundled"
 SCONSTRUCT = """\
 # SConstruct: build the programs of wasitool.toml to .wasm with the toolchain wasitool.lock pins.
 # `scons -h` lists the targets; run `wasitool setup` once first.
@@ -51,9 +51,10 @@ class Project(NamedTuple):
     lock: Path  # the lock file pinning the toolchain
 
 
-def default_lock_path() -> Path:
-    """The lock shipped with wasitool: used by `init`, one-file builds and the bundled examples."""
-    return BUNDLED / LOCK_NAME
+def active_lock_path() -> Path:
+    """The current project's lock, or the lock shipped with wasitool outside any project."""
+    project = find_project()
+    return project.lock if project is not None else SHIPPED_LOCK
 
 
 def find_project(start: Path | None = None) -> Project | None:
@@ -99,7 +100,7 @@ def load_project(root: Path) -> Project:
     if "lock" not in settings and _write_default_lock(root):
         settings["lock"] = LOCK_NAME
     table = (root / settings["examples"]).resolve() if "examples" in settings else table_path
-    lock = root / settings["lock"] if "lock" in settings else default_lock_path()
+    lock = root / settings["lock"] if "lock" in settings else SHIPPED_LOCK
     return Project(root=root, table=table, src=table.parent / "src", out=root / settings["out"], lock=lock)
 
 
@@ -123,7 +124,7 @@ def bundled_project() -> Project:
         (staging / TABLE_NAME).write_text(
             "# The examples bundled with wasitool, built here by `wasitool run NAME` and `wasitool check`.\n"
             f"[project]\nexamples = {_toml_string(str(BUNDLED / TABLE_NAME))}\n"
-            f"lock = {_toml_string(str(default_lock_path()))}\n", encoding="utf-8")
+            f"lock = {_toml_string(str(SHIPPED_LOCK))}\n", encoding="utf-8")
         try:
             os.replace(staging, root)
         except OSError:  # another process made it first
@@ -178,7 +179,7 @@ def _write_default_lock(root: Path) -> bool:
 
     try:
         with tempfile.NamedTemporaryFile("wb", dir=root, prefix=f".{LOCK_NAME}.", delete=False) as temp:
-            temp.write(default_lock_path().read_bytes())
+            temp.write(SHIPPED_LOCK.read_bytes())
         try:
             os.link(temp.name, root / LOCK_NAME)  # never replaces a lock another process wrote meanwhile
         except FileExistsError:

@@ -8,9 +8,11 @@ from contextlib import ExitStack
 from typing import IO, TYPE_CHECKING, TextIO, cast
 
 from wasitool.engines import load_engine
-from wasitool.engines.base import CompiledModule, ComponentGiven, Engine, Outcome, WasiHost
+from wasitool.engines.base import ComponentGiven
 from wasitool.engines.limits import Limits, timeout_line
+from wasitool.engines.protocol import Engine
 from wasitool.engines.traps import trap_line
+from wasitool.engines.values import CompiledModule, Outcome, WasiHost
 from wasitool.errors import WasiError
 from wasitool.runspec import RunResult, RunSpec
 

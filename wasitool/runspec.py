@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+from wasitool.errors import WasiError
+
 
 class Preopen(NamedTuple):
     """A host directory made visible to the guest under `guest` (e.g. `.` or `/sandbox`).
@@ -27,6 +29,18 @@ class Invoke(NamedTuple):
 
     export: str
     args: tuple[int | float, ...] = ()
+
+
+def parse_number(text: str) -> int | float:
+    """`42`, `-1`, `0x10` become ints; `1.5`, `inf`, `nan` become floats."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise WasiError(f"invoke argument `{text}` is not a number") from None
 
 
 class RunSpec(NamedTuple):

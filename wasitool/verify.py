@@ -154,7 +154,7 @@ def write_project_sums(root: Path | None = None, *, jobs: int | None = None, sum
     import os
 
     from wasitool.build import build
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.project import current_or_bundled, load_project
     from wasitool.sums import write_sums
     from wasitool.toolchain.identity import toolchain_identity

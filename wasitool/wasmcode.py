@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple, cast
 
-from wasitool.wasmbin import HEAPTYPES, VALTYPES, Reader
+from wasitool.wasmread import HEAPTYPES, VALTYPES, Reader
 
 
 class Instr(NamedTuple):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import tests.support.wat_modules as M
-from wasitool.examples import load_examples
+from wasitool.example_table import load_examples
 from wasitool.runtimes.matrix import judge, run_matrix
 from wasitool.runtimes.python import PythonRuntime
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from wasitool.build import scons_argv
-from wasitool.project import export_project, load_project
+from wasitool.project import active_lock_path, export_project, load_project
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.paths import load_toolchain
 
@@ -33,7 +33,7 @@ def toolchain_home(toolchain_home: Path) -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def toolchain(toolchain_home: Path) -> Toolchain:
-    return load_toolchain(root=toolchain_home)
+    return load_toolchain(root=toolchain_home, lock=active_lock_path())
 
 
 def copy_checkout(dest: Path) -> Path:

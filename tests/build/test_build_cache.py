@@ -13,8 +13,8 @@ from pathlib import Path
 import tomlkit
 
 from wasitool.platforms import host_platform
-from wasitool.project import default_lock_path
-from wasitool.scons.project import toolchain_id
+from wasitool.scons.wasi_c import toolchain_id
+from wasitool.shipped import SHIPPED_LOCK
 from wasitool.toolchain.lock import load_lock
 from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_tool_manifest, write_tool_manifest
 from wasitool.toolchain.store import Store
@@ -108,7 +108,7 @@ def test_toolchain_id_names_no_path_and_follows_the_commands(tmp_path: Path) -> 
 
 def test_lock_hash_is_the_content_digest(tmp_path: Path) -> None:
     lock = tmp_path / "wasitool.lock"
-    lock.write_text(default_lock_path().read_text())
+    lock.write_text(SHIPPED_LOCK.read_text())
 
     def lock_hash() -> str:
         proc = subprocess.run([sys.executable, "-m", "wasitool", "lock", "hash", "--lock", str(lock)],

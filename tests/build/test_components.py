@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wasitool.examples import load_examples
+from wasitool.example_table import load_examples
 from wasitool.runtimes import get_runtime
 from wasitool.runtimes.matrix import PASS, Row, judge
 from wasitool.toolchain.manifest import Toolchain

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wasitool.examples import Example, load_examples
+from wasitool.example_table import load_examples
+from wasitool.examples import Example
 from wasitool.expect import differences
 from wasitool.runspec import RunResult, RunSpec
 

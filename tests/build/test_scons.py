@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from wasitool.examples import load_examples
+from wasitool.example_table import load_examples
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.wasmbin import read_interface
 

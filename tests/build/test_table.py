@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from wasitool.errors import BuildError
-from wasitool.examples import load_examples
+from wasitool.example_table import load_examples
 
 from .conftest import ROOT
 

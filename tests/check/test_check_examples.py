@@ -29,7 +29,7 @@ COMPONENTS_ONLY = "runs WASI 0.2 components only"  # why wasmtime-py-wasip2 and 
 @pytest.fixture(scope="module")
 def built(toolchain_home: Path):
     """Every example built with the suite's real toolchain (tests/conftest.py)."""
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.runtimes.matrix import ensure_built
 
     with pytest.MonkeyPatch.context() as mp:

@@ -29,13 +29,14 @@ PREVIEW1_RUNTIME = "wasmtime-cli"
 def components(expat_build: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """xmlwf and outline: the preview1 modules and their components (wasm-tools and the command adapter
     of the store's toolchain)."""
+    from wasitool.shipped import SHIPPED_LOCK
     from wasitool.toolchain.components import component_new
     from wasitool.toolchain.paths import load_toolchain
 
     home, build = expat_build
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("WASITOOL_HOME", str(home))
-        adapt = component_new(load_toolchain(), "command")
+        adapt = component_new(load_toolchain(lock=SHIPPED_LOCK), "command", SHIPPED_LOCK)
     out = tmp_path_factory.mktemp("expat-p2")
     made: dict[str, Path] = {}
     for name, core in (("xmlwf", build / "xmlwf" / "xmlwf.wasm"), ("outline", build / "examples" / "outline.wasm")):

@@ -187,7 +187,7 @@ def test_the_example_timeout_applies_to_run(engine_name, wat_file, tmp_path, mon
 
 def _judged(engine_name, root):
     """`check`'s cells for both examples on this engine's Python runtime (in this process, as check runs it)."""
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.runtimes.matrix import Matrix, judge
     from wasitool.runtimes.python import PythonRuntime
 
@@ -220,7 +220,7 @@ def test_check_has_a_default_timeout(engine_name, wat_file, tmp_path, monkeypatc
 @pytest.mark.parametrize("value", ["0", "-2", "\"soon\"", "true"])
 def test_a_bad_example_timeout_is_one_line(wat_file, tmp_path, value):
     from wasitool.errors import BuildError
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
 
     root = _spin_project(tmp_path, wat_file)
     table = root / "wasitool.toml"

@@ -124,7 +124,7 @@ def test_compile_from_bytes(engine_name):
 
 
 def test_host_exception_is_an_internal_error_not_a_trap(engine_name, wat_file):
-    from wasitool.engines.base import WasiHost
+    from wasitool.engines.values import WasiHost
     from wasitool.wasi import SIGNATURES, ProcExit
 
     def broken(*_args: int) -> int:

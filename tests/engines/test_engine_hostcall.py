@@ -11,8 +11,8 @@ import pytest
 
 from tests.support import wat_modules as M
 from wasitool.engines import load_engine
-from wasitool.engines.base import WasiHost
 from wasitool.engines.limits import NO_LIMITS
+from wasitool.engines.values import WasiHost
 from wasitool.errors import InternalError, WasiError
 from wasitool.pyruntime import run
 from wasitool.runspec import Invoke, RunSpec
@@ -112,7 +112,7 @@ def test_interpreter_exit_with_live_stores(engine_name, wat_file):
 import gc, sys
 from pathlib import Path
 from wasitool.engines import load_engine
-from wasitool.engines.base import WasiHost
+from wasitool.engines.values import WasiHost
 from wasitool.engines.limits import NO_LIMITS
 from wasitool.wasi import WasiConfig, WasiContext
 engine = load_engine({engine_name!r})

@@ -7,8 +7,8 @@ import wasmtime
 
 from tests.plugin_conformance import cli_choices, mismatches
 from wasitool.engines import ENGINES, available_engines, choose_engine, default_engine, load_engine
-from wasitool.engines.base import Engine
 from wasitool.engines.features import FEATURE_PROBES, FEATURE_WAT
+from wasitool.engines.protocol import Engine
 from wasitool.errors import WasiError
 
 

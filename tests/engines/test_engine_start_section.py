@@ -12,8 +12,8 @@ import wasmtime
 from tests.support import wat_modules as M
 from tests.support.wasmtime_cli import run_wasmtime_cli
 from wasitool.engines import load_engine
-from wasitool.engines.base import START_EXPORT
 from wasitool.engines.sections import PAGE, cap_memories, export_names, hoist_start, scan
+from wasitool.engines.values import START_EXPORT
 from wasitool.pyruntime import run
 from wasitool.runspec import Invoke, RunSpec
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from wasitool.platforms import host_platform
-from wasitool.project import default_lock_path
+from wasitool.shipped import SHIPPED_LOCK
 from wasitool.toolchain.lock import load_lock
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
 from wasitool.toolchain.records import write_record
@@ -99,5 +99,5 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def fake_store(store: Path, fake: FakeToolchain) -> FakeToolchain:
     """The store records the fake toolchain for the default lock (the one used outside any project), as
     `wasitool setup` would record a real one."""
-    write_record(store, load_lock(default_lock_path()), fake.toolchain)
+    write_record(store, load_lock(SHIPPED_LOCK), fake.toolchain)
     return fake

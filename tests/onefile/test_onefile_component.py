@@ -89,9 +89,9 @@ def test_without_the_component_tools_the_error_names_them(fake: FakeToolchain, w
 
 
 def test_a_lock_that_predates_the_component_tools_says_so(fake: FakeToolchain, tmp_path: Path):
-    from wasitool.project import default_lock_path
+    from wasitool.shipped import SHIPPED_LOCK
 
-    text = default_lock_path().read_text()
+    text = SHIPPED_LOCK.read_text()
     old = tmp_path / "wasitool.lock"
     old.write_text(text[: text.index("[tools.wasm-tools]")])
     error = missing_for_components(fake.toolchain, "component-new", old)
@@ -102,12 +102,12 @@ def test_a_lock_that_predates_the_component_tools_says_so(fake: FakeToolchain, t
 
 
 def test_cli_writes_name_p2_wasm(tmp_path: Path, work: Path, store: Path):
-    from wasitool.project import default_lock_path
+    from wasitool.shipped import SHIPPED_LOCK
     from wasitool.toolchain.lock import load_lock
     from wasitool.toolchain.records import write_record
 
     kit = FakeToolchain(tmp_path / "kit", components=True)
-    write_record(store, load_lock(default_lock_path()), kit.toolchain)
+    write_record(store, load_lock(SHIPPED_LOCK), kit.toolchain)
     proc = subprocess.run([sys.executable, "-m", "wasitool", "build", "hello.c", "--wasi", "p2"], cwd=work,
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr

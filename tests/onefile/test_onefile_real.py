@@ -218,9 +218,11 @@ def test_components_are_reproducible_across_caches_and_directories(use_toolchain
                                 cache=tmp_path / f"cache-{name}")
         builds.append((components.read_bytes(), library.read_bytes()))
     assert builds[0] == builds[1]
+    from wasitool.project import active_lock_path
     from wasitool.toolchain.paths import load_toolchain
 
+    wasm_tools = load_toolchain(lock=active_lock_path()).command("wasm-tools")
     for built in (components, library):
-        validate = subprocess.run([*load_toolchain().command("wasm-tools"), "validate", str(built)],
+        validate = subprocess.run([*wasm_tools, "validate", str(built)],
                                   capture_output=True, text=True)
         assert validate.returncode == 0, validate.stderr

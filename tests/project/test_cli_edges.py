@@ -66,7 +66,7 @@ def test_preopen_spellings_of_other_tools_point_at_host_guest(module: Path, flag
     (["env", "--shell", "fsh"], "did you mean `fish`?"),
     (["env", "--shell", "tcsh"], "use one of: sh, fish, powershell, json"),
     (["store", "lst"], "did you mean `list`?"),
-    (["run"], "see `wasitool run --help`"),
+    (["run"], "name an example, a .wasm file or a source file, or give --batch FILE"),
 ])
 def test_mistyped_commands_and_choices(tmp_path: Path, argv: list[str], fix: str) -> None:
     assert one_line(wasitool(*argv, cwd=tmp_path)).endswith(f"(fix: {fix})\n")

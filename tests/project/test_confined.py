@@ -20,7 +20,8 @@ import wasmtime
 from tests.conftest import importable_engines
 from wasitool.confined import copy_tree
 from wasitool.errors import BuildError
-from wasitool.project import SCONSTRUCT, default_lock_path
+from wasitool.project import SCONSTRUCT
+from wasitool.shipped import SHIPPED_LOCK
 
 W = "wasi_snapshot_preview1"
 # Opens `s.txt` in the preopen at fd 3, copies up to 200 bytes of it to stdout; exit 100+errno if it cannot.
@@ -54,7 +55,7 @@ def project(tmp_path: Path) -> Path:
     (root / "src" / "fix" / "s.txt").write_text("public\n")
     (root / "src" / "leak.wat").write_text(READ_S_TXT)
     (root / "SConstruct").write_text(SCONSTRUCT)
-    shutil.copyfile(default_lock_path(), root / "wasitool.lock")
+    shutil.copyfile(SHIPPED_LOCK, root / "wasitool.lock")
     (root / "out" / "leak.wasm").write_bytes(bytes(wasmtime.wat2wasm(READ_S_TXT)))
     return root
 

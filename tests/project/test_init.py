@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from wasitool.project import default_lock_path, find_project, load_project
+from wasitool.project import find_project, load_project
+from wasitool.shipped import SHIPPED_LOCK
 
 
 def wasitool(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -24,7 +25,7 @@ def test_init_makes_a_project(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     assert sorted(p.name for p in root.iterdir()) == [
         ".gitignore", "SConstruct", "src", "wasitool.lock", "wasitool.toml"]
-    assert (root / "wasitool.lock").read_bytes() == default_lock_path().read_bytes()
+    assert (root / "wasitool.lock").read_bytes() == SHIPPED_LOCK.read_bytes()
     assert {p.name for p in (root / "src").iterdir()} == {"hello.c", "hello.wat"}
     project = find_project(root / "src")
     assert project == load_project(root) and project.lock == root / "wasitool.lock"
@@ -127,7 +128,7 @@ def test_a_project_without_a_lock_gets_the_shipped_one_once(tmp_path: Path) -> N
     assert first.returncode == 7
     assert first.stderr == (f"wasitool: {tmp_path} had no wasitool.lock: wrote one pinning the toolchain this "
                             "wasitool ships (commit it; `wasitool lock update` moves it)\n")
-    assert (tmp_path / "wasitool.lock").read_bytes() == default_lock_path().read_bytes()
+    assert (tmp_path / "wasitool.lock").read_bytes() == SHIPPED_LOCK.read_bytes()
     assert load_project(tmp_path).lock == tmp_path / "wasitool.lock"
     again = wasitool("run", "x", cwd=tmp_path, env=env)
     assert (again.returncode, again.stderr) == (7, "")
@@ -142,6 +143,6 @@ def test_a_project_that_cannot_hold_a_lock_warns_and_uses_the_shipped_one(
         raise OSError(30, "Read-only file system")
 
     monkeypatch.setattr(os, "link", read_only)
-    assert load_project(tmp_path).lock == default_lock_path()
+    assert load_project(tmp_path).lock == SHIPPED_LOCK
     assert "has no wasitool.lock and cannot get one (Read-only file system)" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wasitool.toml"]

@@ -13,7 +13,7 @@ import pytest
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import host_platform
-from wasitool.project import default_lock_path
+from wasitool.shipped import SHIPPED_LOCK
 from wasitool.toolchain.lock import load_lock
 from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
 from wasitool.toolchain.paths import load_toolchain
@@ -38,7 +38,7 @@ def fake_install(store: Path, lock_path: Path, kind: str = "pip") -> None:
 def project_lock(tmp_path: Path, name: str, edit=None) -> Path:
     lock = tmp_path / name / "wasitool.lock"
     lock.parent.mkdir(parents=True)
-    shutil.copyfile(default_lock_path(), lock)
+    shutil.copyfile(SHIPPED_LOCK, lock)
     if edit:
         lock.write_text(edit(lock.read_text()))
     return lock
@@ -74,7 +74,7 @@ def test_a_changed_lock_is_noticed(tmp_path: Path) -> None:
     with pytest.raises(ToolchainError) as info:
         load_toolchain(root=store, lock=lock)
     assert info.value.one_line() == f"wasitool.lock changed since setup ({lock}) (fix: run `wasitool setup`)"
-    lock.write_text("# a comment does not change what is pinned\n" + default_lock_path().read_text())
+    lock.write_text("# a comment does not change what is pinned\n" + SHIPPED_LOCK.read_text())
     assert load_toolchain(root=store, lock=lock) == before
 
 

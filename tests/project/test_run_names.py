@@ -15,7 +15,7 @@ import wasmtime
 
 from tests.conftest import importable_engines
 from tests.support.wat_modules import HELLO
-from wasitool.project import default_lock_path
+from wasitool.shipped import SHIPPED_LOCK
 
 
 @pytest.fixture
@@ -28,7 +28,7 @@ def project(tmp_path: Path) -> Path:
     (root / "out" / "hello.wasm").write_bytes(bytes(wasmtime.wat2wasm(HELLO)))
     (root / "wasitool.toml").write_text('[examples.hello]\nsource = "hello.wat"\nteaches = "t"\n'
                                         '[examples.hello.expect]\nstdout = "Hello, WASI!\\n"\n')
-    shutil.copyfile(default_lock_path(), root / "wasitool.lock")
+    shutil.copyfile(SHIPPED_LOCK, root / "wasitool.lock")
     shutil.copy(sys.executable, root / "hello")  # a native program, as `make hello` leaves it
     return root
 

@@ -18,7 +18,7 @@ import pytest
 
 from wasitool.engines import compile_cache
 from wasitool.platforms import host_platform
-from wasitool.project import default_lock_path
+from wasitool.shipped import SHIPPED_LOCK
 from wasitool.toolchain.lock import load_lock
 from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
 from wasitool.toolchain.paths import load_toolchain
@@ -34,7 +34,7 @@ def wasitool(*args: str, store: Path, cwd: Path | None = None, **env: str) -> su
 
 
 def lock_copy(path: Path, summary: str = "", bump_wabt: bool = False) -> Path:
-    text = default_lock_path().read_text()
+    text = SHIPPED_LOCK.read_text()
     if summary:
         text = text.replace('summary = "clang,', f'summary = "{summary} clang,', 1)
     if bump_wabt:
@@ -149,9 +149,9 @@ def test_a_copy_of_the_shipped_lock_is_listed_and_the_onefile_cache_kept(tmp_pat
     (store / "cache" / "stale-tool").mkdir()
     listing = json.loads(wasitool("store", "list", "--json", store=store).stdout)
     assert listing["tools"] and all(
-        {str(same.resolve()), str(default_lock_path().resolve())} <= set(t["used_by"]) for t in listing["tools"])
+        {str(same.resolve()), str(SHIPPED_LOCK.resolve())} <= set(t["used_by"]) for t in listing["tools"])
     human = wasitool("store", "list", store=store, COLUMNS="300")
-    assert str(same.resolve()) in human.stdout and str(default_lock_path().resolve()) in human.stdout
+    assert str(same.resolve()) in human.stdout and str(SHIPPED_LOCK.resolve()) in human.stdout
     gc = wasitool("store", "gc", "--json", store=store)
     assert gc.returncode == 0, gc.stderr
     assert [Path(r["path"]).name for r in json.loads(gc.stdout)["removed"]] == ["stale-tool"]

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from wasitool.errors import BuildError
-from wasitool.examples import load_examples
-from wasitool.project import default_lock_path
+from wasitool.example_table import load_examples
+from wasitool.shipped import SHIPPED_LOCK
 
 HEAD = '[examples.x]\nsource = "x.wat"\nteaches = "t"\n'
 
@@ -112,9 +112,20 @@ def test_a_good_entry_reads_every_field(tmp_path: Path) -> None:
 def test_the_cli_says_it_in_one_line(tmp_path: Path, text: str, field: str, command: str) -> None:
     """The issue's cases, through the CLI: exit 2 and one line, not `internal error (a bug)`, exit 3."""
     (tmp_path / "wasitool.toml").write_text(HEAD + text)
-    shutil.copyfile(default_lock_path(), tmp_path / "wasitool.lock")
+    shutil.copyfile(SHIPPED_LOCK, tmp_path / "wasitool.lock")
     env = {k: v for k, v in os.environ.items() if k != "WASITOOL_PROJECT"}
     proc = subprocess.run([sys.executable, "-m", "wasitool", command, "x"], cwd=tmp_path, capture_output=True,
                           text=True, env={**env, "WASITOOL_HOME": str(tmp_path / "store")}, timeout=120)
     assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
     assert proc.stderr.startswith(f"wasitool: error: {tmp_path / 'wasitool.toml'}: {field} "), proc.stderr
+
+
+@pytest.mark.parametrize(("suffix", "language"), [(".c", "c"), (".cc", "c++"), (".cpp", "c++"), (".cxx", "c++"),
+                                                  (".c++", "c++"), (".C", "c++"), (".wat", "wat")])
+def test_every_source_suffix_of_the_one_table_is_accepted(tmp_path: Path, suffix: str, language: str) -> None:
+    from wasitool.languages import language_of
+    from wasitool.scons.wasi_c import C_SUFFIXES, CXX_SUFFIXES
+
+    (tmp_path / "wasitool.toml").write_text(f'[examples.x]\nsource = "x{suffix}"\nteaches = "t"\n')
+    assert load_examples(tmp_path)["x"].language == language == language_of(f"dir/x{suffix}")
+    assert (suffix in C_SUFFIXES, suffix in CXX_SUFFIXES) == (language == "c", language == "c++")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from wasitool.platforms import host_platform
-from wasitool.project import default_lock_path
+from wasitool.shipped import SHIPPED_LOCK
 from wasitool.toolchain.lock import load_lock
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
 from wasitool.toolchain.records import write_record
@@ -76,5 +76,5 @@ def make_fake_store(root: Path, *, sdk_extra: dict[str, Any] | None = None, lack
     wabt = InstalledTool(name="wabt", source="pip", version="1.0", root=str(wabt_root),
                          commands={"wat2wasm": [str(recorder), "wat2wasm"]})
     toolchain = Toolchain(platform=host_platform(), tools={"wasi-sdk": sdk, "wabt": wabt})
-    write_record(root, load_lock(default_lock_path()), toolchain)  # what the bundled lock selects, outside projects
+    write_record(root, load_lock(SHIPPED_LOCK), toolchain)  # what the bundled lock selects, outside projects
     return FakeStore(root, toolchain, root / "calls.log")

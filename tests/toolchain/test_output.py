@@ -18,7 +18,7 @@ from rich.console import Console
 from tests.toolchain.conftest import Scenario
 from wasitool.commands._progress import RichReporter
 from wasitool.filelock import exclusive_lock
-from wasitool.project import default_lock_path
+from wasitool.shipped import SHIPPED_LOCK
 from wasitool.toolchain.firstuse import libc_pending
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
 
@@ -29,7 +29,7 @@ def wasitool(*args: str, home: Path, cwd: Path | None = None) -> subprocess.Comp
 
 
 def test_setup_json_failure_is_json_on_stdout(tmp_path: Path) -> None:
-    proc = wasitool("setup", "--offline", "--source", "pip", "--json", "--lock", str(default_lock_path()),
+    proc = wasitool("setup", "--offline", "--source", "pip", "--json", "--lock", str(SHIPPED_LOCK),
                     home=tmp_path / "store")
     assert proc.returncode == 2 and proc.stderr.startswith("wasitool: error: ")
     failure = json.loads(proc.stdout)

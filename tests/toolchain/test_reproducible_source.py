@@ -120,11 +120,11 @@ def test_frozen_with_another_source_kind_is_refused(scenario: Scenario) -> None:
 
 
 def test_the_shipped_lock_names_the_source_of_the_committed_sums() -> None:
-    from wasitool.project import default_lock_path
+    from wasitool.shipped import SHIPPED_LOCK
     from wasitool.sums import read_buildinfo
     from wasitool.toolchain.lock import load_lock
 
-    lock = load_lock(default_lock_path())
+    lock = load_lock(SHIPPED_LOCK)
     info = read_buildinfo(Path(__file__).resolve().parents[2] / "SHA256SUMS")
     assert info is not None
     assert {name: lock.tools[name].reproducible_source for name in info.toolchain} == {

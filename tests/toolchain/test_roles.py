@@ -141,3 +141,16 @@ def test_system_sdk_without_libcxx_setjmp_or_binutils_says_why(tmp_path: Path, m
 def test_old_clang_gets_no_legacy_eh_flag(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sdk, _ = _sdk(tmp_path, "19.1.5", cxx=False, setjmp=True, binutils=False)
     assert _detect(sdk, monkeypatch).sjlj == {"compile": [], "link": ["-lsetjmp"], "define_c_longjmp": False}
+
+
+def test_every_role_of_the_shipped_lock_is_a_typed_role() -> None:
+    from wasitool.shipped import SHIPPED_LOCK
+    from wasitool.toolchain.roles import ROLES
+
+    named: set[str] = set()
+    for tool in load_lock(SHIPPED_LOCK).tools.values():
+        named.update(tool.provides)
+        for source in tool.sources:
+            named.update(source.commands, source.files, source.lacks)
+    assert named - set(ROLES) == set()  # a new role in the lock gets its name in `roles.Role`
+    assert {"cc", "c++", "wasm-ld", "component-new", "wasi-adapter-command"} <= named

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from wasitool.project import active_lock_path
 from wasitool.toolchain.lock import load_lock
 from wasitool.toolchain.paths import load_toolchain
 
@@ -22,7 +23,7 @@ ADD_WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0
 
 
 def test_pip_toolchain_is_the_pinned_one(use_toolchain: Path) -> None:
-    toolchain = load_toolchain()
+    toolchain = load_toolchain(lock=active_lock_path())
     lock = load_lock(DEFAULT_LOCK)
     assert set(toolchain.tools) == set(lock.tools)
     for name, tool in toolchain.tools.items():
@@ -35,7 +36,7 @@ def test_pip_toolchain_is_the_pinned_one(use_toolchain: Path) -> None:
 
 
 def test_installed_cc_builds_a_wasi_program_that_runs(use_toolchain: Path, tmp_path: Path) -> None:
-    toolchain = load_toolchain()
+    toolchain = load_toolchain(lock=active_lock_path())
     (tmp_path / "hello.c").write_text(HELLO_C)
     env = {**os.environ, **toolchain.env()}
     subprocess.run([*toolchain.command("cc"), "-O2", "-s", "-o", "hello.wasm", "hello.c"],
@@ -55,7 +56,7 @@ def test_installed_cc_builds_a_wasi_program_that_runs(use_toolchain: Path, tmp_p
 
 
 def test_installed_wat2wasm_converts_a_module(use_toolchain: Path, tmp_path: Path) -> None:
-    toolchain = load_toolchain()
+    toolchain = load_toolchain(lock=active_lock_path())
     (tmp_path / "add.wat").write_text(ADD_WAT)
     subprocess.run([*toolchain.command("wat2wasm"), "add.wat", "-o", "add.wasm"], cwd=tmp_path, check=True)
     dump = subprocess.run([*toolchain.command("wasm-objdump"), "-x", "add.wasm"], cwd=tmp_path,
@@ -75,7 +76,7 @@ def test_the_component_tools_are_the_pinned_wasm_tools_and_adapters(use_toolchai
     """`setup --source pip` also installs wasm-tools (pip) and the adapters (real `npm pack`), verified."""
     from wasitool.digest import sha256_file
 
-    toolchain = load_toolchain()
+    toolchain = load_toolchain(lock=active_lock_path())
     lock = load_lock(DEFAULT_LOCK)
     version = subprocess.run([*toolchain.command("wasm-tools"), "--version"], capture_output=True, text=True,
                              check=True).stdout

@@ -74,7 +74,7 @@ def test_every_example_builds_and_passes_with_the_distribution_clang(tmp_path: P
     check = subprocess.run([*wasitool, "check", "--json", "--runtime", "python-wasmtime"], cwd=tree, env=env,
                            capture_output=True, text=True)
     cells = json.loads(check.stdout)["cells"]
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
 
     assert check.returncode == 0 and len(cells) == len(load_examples(project=load_project(REPO)))
     assert {c["status"] for c in cells} == {"pass"}, [c for c in cells if c["status"] != "pass"]

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 
 from tests.plugin_conformance import cli_choices, mismatches
-from wasitool.toolchain.sources import PINNED, SOURCES, UNPINNED
+from wasitool.toolchain.source_kinds import PINNED, SOURCE_KINDS, UNPINNED
+from wasitool.toolchain.sources import SOURCES
 from wasitool.toolchain.sources.base import Source
 
 
@@ -16,6 +17,7 @@ def test_every_source_conforms(kind: str) -> None:
 
 
 def test_pinned_and_unpinned_kinds_split_the_registry() -> None:
+    assert SOURCES.names == SOURCE_KINDS  # one module per kind a lock may name, in the same order
     assert set(SOURCES.names) > UNPINNED
     assert set(PINNED) == set(SOURCES.names) - UNPINNED
 

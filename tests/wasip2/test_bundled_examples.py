@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from wasitool import pyruntime
-from wasitool.examples import Example, load_examples
+from wasitool.example_table import load_examples
+from wasitool.examples import Example
 from wasitool.expect import differences
 from wasitool.project import bundled_project
 from wasitool.runspec import RunResult

@@ -15,7 +15,7 @@ COMPONENT_SUFFIX = ".p2.wasm"  # a component's default name, as the examples' (`
 
 
 def main(args: argparse.Namespace) -> int:
-    from wasitool.onefile import language_of
+    from wasitool.languages import language_of
 
     sources = [t for t in args.targets if language_of(t) is not None]
     if sources:

@@ -24,7 +24,7 @@ _STYLE = {PASS: "green", FAIL: "bold red", UNSUPPORTED: "yellow", NOT_FOUND: "di
 
 
 def main(args: argparse.Namespace) -> int:
-    from wasitool.examples import load_examples, select_examples
+    from wasitool.example_table import load_examples, select_examples
     from wasitool.runtimes import all_runtimes
     from wasitool.runtimes.matrix import ensure_built, run_matrix, to_junit
 

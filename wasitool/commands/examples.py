@@ -6,7 +6,8 @@ import argparse
 from pathlib import Path
 
 from wasitool.errors import WasitoolError
-from wasitool.examples import Example, load_examples
+from wasitool.example_table import load_examples
+from wasitool.examples import Example
 
 
 def describe(example: Example) -> str:

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from wasitool.errors import WasitoolError
+from wasitool.project import active_lock_path
 from wasitool.toolchain.wrappers import environment, installed_wrappers
 
 
@@ -25,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
     command = [*args.cmd, "--", *args.guest_args] if args.cmd and args.guest_args else [*args.cmd, *args.guest_args]
     if not command:
         raise WasitoolError("wasitool exec needs a command to run", "write it after --: wasitool exec -- make")
-    toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else None)
+    toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else active_lock_path())
     env = {**os.environ, **environment(toolchain, wrappers, posix_layer=args.posix)}
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     sys.stdout.flush()

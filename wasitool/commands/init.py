@@ -8,19 +8,18 @@ from pathlib import Path
 
 from wasitool.commands.examples import refuse_non_empty
 
-TEMPLATE = Path(__file__).resolve().parent.parent / "templates" / "init"
-
 
 def main(args: argparse.Namespace) -> int:
-    from wasitool.project import LOCK_NAME, SCONSTRUCT, TABLE_NAME, default_lock_path
+    from wasitool.project import LOCK_NAME, SCONSTRUCT, TABLE_NAME
+    from wasitool.shipped import INIT_TEMPLATE, SHIPPED_LOCK
 
     dest = Path(args.directory)
     refuse_non_empty(dest, args.force)
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(TEMPLATE / "src", dest / "src", dirs_exist_ok=True)
-    shutil.copyfile(TEMPLATE / TABLE_NAME, dest / TABLE_NAME)
-    shutil.copyfile(TEMPLATE / "gitignore", dest / ".gitignore")
-    shutil.copyfile(default_lock_path(), dest / LOCK_NAME)
+    shutil.copytree(INIT_TEMPLATE / "src", dest / "src", dirs_exist_ok=True)
+    shutil.copyfile(INIT_TEMPLATE / TABLE_NAME, dest / TABLE_NAME)
+    shutil.copyfile(INIT_TEMPLATE / "gitignore", dest / ".gitignore")
+    shutil.copyfile(SHIPPED_LOCK, dest / LOCK_NAME)
     (dest / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
     where = "" if dest.resolve() == Path.cwd().resolve() else f"cd {args.directory} && "
     print(f"created a wasitool project in {dest}\n"

@@ -32,7 +32,7 @@ def resolve(target: str) -> Path:
     path = Path(target)
     if path.suffix == ".wasm" or path.is_file():
         return path
-    from wasitool.examples import get_example
+    from wasitool.example_table import get_example
     from wasitool.runtimes.matrix import ensure_built
 
     example = get_example(target)

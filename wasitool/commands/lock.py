@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from wasitool.errors import ToolchainError
+from wasitool.project import active_lock_path
 from wasitool.toolchain.refresh import RefreshedPin, refresh_lock, update_lock
-from wasitool.toolchain.setup import default_lock_path
 
 
 def main(args: argparse.Namespace) -> int:
@@ -22,14 +22,14 @@ def _hash(args: argparse.Namespace) -> int:
     """The lock's content digest: what CI keys its caches on (comments and layout do not change it)."""
     from wasitool.toolchain.lock import load_lock
 
-    print(load_lock(Path(args.lock) if args.lock else default_lock_path()).digest)
+    print(load_lock(Path(args.lock) if args.lock else active_lock_path()).digest)
     return 0
 
 
 def _refresh(args: argparse.Namespace) -> int:
     from wasitool.commands._progress import RichReporter
 
-    lock_path = Path(args.lock) if args.lock else default_lock_path()
+    lock_path = Path(args.lock) if args.lock else active_lock_path()
     results = refresh_lock(lock_path, args.tool, args.version, args.mirror, RichReporter())
     _print_table(f"{args.tool} {args.version} in {lock_path.name}", results)
     return 1 if any(r.error for r in results) else 0
@@ -38,7 +38,7 @@ def _refresh(args: argparse.Namespace) -> int:
 def _update(args: argparse.Namespace) -> int:
     from wasitool.commands._progress import RichReporter
 
-    lock_path = Path(args.lock) if args.lock else default_lock_path()
+    lock_path = Path(args.lock) if args.lock else active_lock_path()
     old, results = update_lock(lock_path, args.tool, args.version, args.source, args.mirror, RichReporter())
     failed = [r for r in results if r.error]
     _print_table(f"{args.tool} {old.kind} {old.version} -> {args.version} in {lock_path.name}", results,

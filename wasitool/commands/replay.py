@@ -23,8 +23,8 @@ HostFunction = Callable[..., "int | None"]
 
 def main(args: argparse.Namespace) -> int:
     from wasitool.engines import choose_engine, load_engine
-    from wasitool.engines.base import Outcome, WasiHost
     from wasitool.engines.traps import trap_line
+    from wasitool.engines.values import Outcome, WasiHost
     from wasitool.wasi import SIGNATURES, ProcExit
     from wasitool.wasi.record import read_recording
 

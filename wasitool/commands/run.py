@@ -173,7 +173,7 @@ def _source_file(target: str) -> Path | None:
     """A target named like a source file (`.c`, `.cc`, `.cpp`, `.wat`, ...): a path, never an example."""
     if target.endswith(".wasm") or "." not in Path(target).name:  # modules and examples: no import
         return None
-    from wasitool.onefile import language_of
+    from wasitool.languages import language_of
 
     return Path(target) if language_of(target) else None
 
@@ -182,10 +182,11 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
     """The module to run for a source file: C/C++ built with the toolchain (cached), text assembled by
     the engine's own parser (no toolchain needed, as `wasmtime run x.wat`)."""
     from wasitool import onefile
+    from wasitool.languages import language_of
 
     flags = (*onefile.posix_flags(source), *args.cflags) if args.posix else tuple(args.cflags)
     options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export), args.wasi)
-    if onefile.language_of(source) != "wat" or args.wasi != "p1":
+    if language_of(source) != "wat" or args.wasi != "p1":
         return onefile.build(source, options)
     if options != onefile.Options():
         raise WasiError(f"{source} is assembled by the engine as it is: compile options do not apply",
@@ -203,7 +204,7 @@ def _is_module_path(target: str) -> bool:
 
 def _load_example(name: str) -> Example:
     """A program of the current project, else a bundled example of that name."""
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.project import bundled_project, find_project
 
     project = find_project()
@@ -251,7 +252,7 @@ def _apply_flags(spec: RunSpec, args: argparse.Namespace) -> RunSpec:
     guest_args = tuple(args.guest_args) if args.guest_args else spec.args
     invoke = spec.invoke
     if args.invoke:
-        from wasitool.engines.base import parse_number
+        from wasitool.runspec import parse_number
 
         invoke = Invoke(args.invoke[0], tuple(parse_number(a) for a in args.invoke[1:]))
     dirs = spec.dirs + tuple(_parse_dir(d) for d in args.dir)

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from wasitool.commands._progress import RichReporter
 
-from wasitool.toolchain.setup import SetupOptions, SetupResult, default_lock_path, run_setup
+from wasitool.project import active_lock_path
+from wasitool.toolchain.setup import SetupOptions, SetupResult, run_setup
 
 
 def main(args: argparse.Namespace) -> int:
     _exit_cleanly_on_sigterm()
     options = SetupOptions(
-        lock_path=Path(args.lock) if args.lock else default_lock_path(),
+        lock_path=Path(args.lock) if args.lock else active_lock_path(),
         source_kind=args.source,
         offline=args.offline,
         mirror=args.mirror,

@@ -6,7 +6,8 @@ import argparse
 import json
 from pathlib import Path
 
-from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
+from wasitool.project import active_lock_path
+from wasitool.toolchain.paths import load_toolchain, record_of
 
 
 def main(args: argparse.Namespace) -> int:
@@ -53,7 +54,7 @@ def _write_cmake(dest: Path, lock: Path | None, posix_layer: bool = False) -> in
     from wasitool.toolchain.cmake import write_cmake_toolchain
     from wasitool.toolchain.wrappers import installed_wrappers
 
-    toolchain, wrappers, bin_dir = installed_wrappers(lock)
+    toolchain, wrappers, bin_dir = installed_wrappers(lock or active_lock_path())
     written = write_cmake_toolchain(toolchain, wrappers, bin_dir, dest, posix_layer)
     print(f"wrote {written} (use: cmake -DCMAKE_TOOLCHAIN_FILE={written} ...)")
     return 0

@@ -7,11 +7,12 @@ import shlex
 from pathlib import Path
 
 from wasitool.errors import ToolchainError
+from wasitool.project import active_lock_path
 from wasitool.toolchain.wrappers import TARGET_ROLES, installed_wrappers
 
 
 def main(args: argparse.Namespace) -> int:
-    toolchain, wrappers, _ = installed_wrappers(Path(args.lock) if args.lock else None)
+    toolchain, wrappers, _ = installed_wrappers(Path(args.lock) if args.lock else active_lock_path())
     role = args.role
     if role in wrappers:
         if args.argv:

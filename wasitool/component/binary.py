@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass, field
 
 from wasitool.component import types as t
-from wasitool.wasmbin import Reader, _functype, _import_desc
+from wasitool.wasmbin import _functype, _import_desc
+from wasitool.wasmread import Reader
 
 MAGIC = b"\0asm"
 LAYER_COMPONENT = b"\x01\x00"
@@ -191,7 +192,7 @@ def _component(data: bytes, start: int, end: int, depth: int) -> Component:
 
 
 class _Reader(Reader):
-    """`wasitool.wasmbin.Reader` that stops at `end` (a section's end) without copying the bytes."""
+    """`wasitool.wasmread.Reader` that stops at `end` (a section's end) without copying the bytes."""
 
     def __init__(self, data: bytes, pos: int, end: int) -> None:
         super().__init__(data, pos)

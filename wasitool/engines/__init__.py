@@ -1,4 +1,4 @@
-"""Python wasm engines behind one interface (the Protocol `wasitool.engines.base.Engine`).
+"""Python wasm engines behind one interface (the Protocol `wasitool.engines.protocol.Engine`).
 
 `ENGINES` is plain data (a lazy registry, in order of preference): an engine's module is imported only
 when that engine is loaded. The WASI host functions receive the engines' native Python ints: i32/i64
@@ -16,7 +16,7 @@ from wasitool.errors import WasiError
 from wasitool.plugins import Registry
 
 if TYPE_CHECKING:
-    from wasitool.engines.base import Engine
+    from wasitool.engines.protocol import Engine
 
 ENGINES: Registry[Engine] = Registry("engine", {
     "wasmer": "wasitool.engines.wasmer_engine:WasmerEngine",

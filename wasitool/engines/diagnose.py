@@ -15,7 +15,7 @@ from wasitool.engines.sections import PAGE, ModuleFacts
 from wasitool.errors import WasiError
 
 if TYPE_CHECKING:
-    from wasitool.engines.base import Engine
+    from wasitool.engines.protocol import Engine
 
 LEGACY_EH_FIX = ("rebuild with `-fwasm-exceptions -mllvm -wasm-use-legacy-eh=false` (the standard exnref "
                  "encoding, which --engine wasmtime runs)")

@@ -21,10 +21,11 @@ Out-of-range limits saturate rather than wrap or overflow a platform type: a tim
 
 from __future__ import annotations
 
+from wasitool import exitcodes
 from wasitool.errors import WasiError
 
-TIMEOUT_EXIT = 124
-INTERRUPT_EXIT = 130
+TIMEOUT_EXIT = exitcodes.TIMEOUT
+INTERRUPT_EXIT = exitcodes.INTERRUPTED
 DEFAULT_CHECK_TIMEOUT = 60.0  # seconds, per run in `wasitool check` ($WASITOOL_TIMEOUT overrides)
 _UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30}
 MAX_TIMEOUT = 1e9  # seconds (~31 years): fits every platform's time_t and select() timeout

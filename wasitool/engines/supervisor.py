@@ -30,7 +30,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from wasitool.engines.base import Outcome
+from wasitool.engines.values import Outcome
 from wasitool.errors import InternalError, WasiError, WasitoolError
 
 _PR_SET_PDEATHSIG = 1

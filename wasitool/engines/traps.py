@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-TRAP_EXIT_CODE = 134  # what a native program killed by SIGABRT reports; wasmtime's CLI does the same
+from wasitool import exitcodes
+
+TRAP_EXIT_CODE = exitcodes.TRAP  # what a native program killed by SIGABRT reports; wasmtime's CLI does the same
 
 # Engine wording (lower-cased, without "wasm trap: " prefixes) -> the line wasitool prints.
 _CANONICAL = {

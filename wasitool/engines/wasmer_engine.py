@@ -29,18 +29,18 @@ from typing import Any
 import wasmer
 from wasmer_compiler_cranelift import Compiler
 
-from wasitool.engines.base import (
+from wasitool.engines.base import EngineAdapter
+from wasitool.engines.limits import Limits
+from wasitool.engines.traps import canonical_trap
+from wasitool.engines.values import (
     WASI_MODULE,
     CompiledModule,
-    EngineAdapter,
     FuncSig,
     MissingMemory,
     Outcome,
     WasiHost,
     not_implemented,
 )
-from wasitool.engines.limits import Limits
-from wasitool.engines.traps import canonical_trap
 from wasitool.errors import WasiError
 
 _TYPE_NAMES = {wasmer.Type.I32: "i32", wasmer.Type.I64: "i64", wasmer.Type.F32: "f32",

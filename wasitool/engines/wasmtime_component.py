@@ -17,22 +17,37 @@ for `--max-memory`. How the run ends:
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import wasmtime
 from wasmtime import component as wc
 
-from wasitool.engines.base import Outcome, first_line
+from wasitool.engines.base import first_line
 from wasitool.engines.limits import Limits
 from wasitool.engines.traps import TRAP_EXIT_CODE, canonical_trap
+from wasitool.engines.values import Outcome
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke
 
-if TYPE_CHECKING:
-    from wasitool.engines.wasmtime_engine import WasmtimeEngine
-
 RUN_INTERFACE = "wasi:cli/run@0.2."
 _UNKNOWN_IMPORT = "unknown import: "
+
+
+class ComponentEngine(Protocol):
+    """What a component run needs from its engine adapter (`wasmtime_engine.WasmtimeEngine`)."""
+
+    @property
+    def wasmtime_engine(self) -> wasmtime.Engine:
+        """The wasmtime Engine components compile on."""
+        ...
+
+    def cache_tag(self) -> str | None:
+        """The compile cache's key for this engine's settings (None: no caching)."""
+        ...
+
+    def for_components(self, limits: Limits) -> ComponentEngine:
+        """The adapter configured for components under `limits`."""
+        ...
 
 
 class ComponentHostLike(Protocol):
@@ -73,7 +88,7 @@ def configure(config: wasmtime.Config) -> None:
     setter(ctypes.cast(config.ptr(), ctypes.c_void_p), False)
 
 
-def load_component(adapter: WasmtimeEngine, data: bytes, label: str) -> wc.Component:
+def load_component(adapter: ComponentEngine, data: bytes, label: str) -> wc.Component:
     """Compile `data` (or load it back from the compile cache); failures are one-line WasiErrors."""
     from wasitool.engines import compile_cache as cache
 
@@ -96,7 +111,7 @@ def load_component(adapter: WasmtimeEngine, data: bytes, label: str) -> wc.Compo
     return component
 
 
-def run_component(adapter: WasmtimeEngine, data: bytes, label: str, host: ComponentHostLike,
+def run_component(adapter: ComponentEngine, data: bytes, label: str, host: ComponentHostLike,
                   limits: Limits, invoke: Invoke | None = None) -> Outcome:
     """Instantiate with the host linked in and call `wasi:cli/run`'s `run` (or the invoked export), within
     `limits`."""

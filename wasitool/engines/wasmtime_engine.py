@@ -42,18 +42,10 @@ from typing import TYPE_CHECKING, Any
 import wasmtime
 
 from wasitool.engines import wasmtime_unchecked as unchecked
-from wasitool.engines.base import (
-    CompiledModule,
-    EngineAdapter,
-    FuncSig,
-    MissingMemory,
-    Outcome,
-    WasiHost,
-    first_line,
-    not_implemented,
-)
+from wasitool.engines.base import EngineAdapter, first_line
 from wasitool.engines.limits import Limits
 from wasitool.engines.traps import canonical_trap
+from wasitool.engines.values import CompiledModule, FuncSig, MissingMemory, Outcome, WasiHost, not_implemented
 from wasitool.errors import WasiError
 
 if TYPE_CHECKING:

@@ -17,8 +17,9 @@ import subprocess
 from pathlib import Path
 
 from wasitool.errors import RuntimeNotFound
+from wasitool.shipped import JCO_RUNNER
 
-RUNNER_DIR = Path(__file__).with_name("jco_runner")
+RUNNER_DIR = JCO_RUNNER
 PINNED_FILES = ("package.json", "package-lock.json", "runner.mjs")
 INSTALL_TIMEOUT = 600.0  # seconds for `npm ci`
 _FIX = "check that npm can reach its registry (or its configured mirror), then run `wasitool check` again"

@@ -17,7 +17,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from wasitool.errors import WasitoolError
 from wasitool.runspec import RunResult, RunSpec
@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     from wasitool.examples import Example, Expectation
     from wasitool.runspec import RunSpec
 
-PASS, FAIL, UNSUPPORTED, NOT_FOUND = "pass", "fail", "unsupported", "not found"
+CheckStatus = Literal["pass", "fail", "unsupported", "not found"]
+PASS: CheckStatus = "pass"
+FAIL: CheckStatus = "fail"
+UNSUPPORTED: CheckStatus = "unsupported"
+NOT_FOUND: CheckStatus = "not found"
 
 
 class Judged(Protocol):
@@ -80,7 +84,7 @@ class Cell:
 
     example: str
     runtime: str
-    status: str
+    status: CheckStatus
     detail: str = ""  # the first differing line, or why it was not run
     differences: list[str] = field(default_factory=list)  # every difference (wasitool.expect wording)
     allowed: list[str] = field(default_factory=list)  # declared legitimate differences that applied

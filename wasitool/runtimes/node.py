@@ -20,8 +20,8 @@ from wasitool.runtimes.base import (
     run_process,
 )
 from wasitool.runtimes.signature import export_signature
+from wasitool.shipped import NODE_RUNNER
 
-RUNNER = Path(__file__).with_name("node_runner.mjs")
 MIN_MAJOR = 20  # node:wasi's `version: 'preview1'` option and returnOnExit
 # V8's trap wording -> the wording of wasitool.engines.traps (spec test-suite names).
 _V8_TRAPS = {
@@ -113,7 +113,7 @@ class NodeRuntime:
                     "args": list(spec.invoke.args),
                     "params": signature[0] if signature else [],
                 }
-            argv: list[str | os.PathLike[str]] = [node, "--no-warnings", RUNNER, json.dumps(config)]
+            argv: list[str | os.PathLike[str]] = [node, "--no-warnings", NODE_RUNNER, json.dumps(config)]
             result = run_process(argv, stdin=spec.stdin, env=host_process_env(), timeout=spec.timeout)
             if spec.invoke is not None and results_file.is_file():
                 values = json.loads(results_file.read_text(encoding="utf-8"))

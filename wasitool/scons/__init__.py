@@ -12,9 +12,9 @@ the SConstruct that `wasitool init` writes is that one call.
 
 from __future__ import annotations
 
-from pathlib import Path
+from wasitool.shipped import SCONS_TOOLS
 
-TOOLPATH = [str(Path(__file__).resolve().parent)]
+TOOLPATH = [str(SCONS_TOOLS)]
 
 
 def project_targets() -> None:

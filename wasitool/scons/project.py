@@ -32,7 +32,8 @@ from SCons.Script import (
 
 from wasitool.digest import sha256_file
 from wasitool.errors import WasitoolError
-from wasitool.scons import TOOLPATH
+from wasitool.scons.wasi_c import has_wasip2_compiler, load_project_toolchain, toolchain_id
+from wasitool.shipped import SCONS_TOOLS
 
 BUILD_CACHE_ENV = "WASITOOL_BUILD_CACHE"
 
@@ -59,9 +60,8 @@ def use_build_cache() -> str | None:
 
 def declare_project() -> None:
     """Declare every target of the project whose SConstruct SCons is reading."""
-    from wasitool.examples import load_examples
+    from wasitool.example_table import load_examples
     from wasitool.project import load_project
-    from wasitool.scons.wasi_c import load_project_toolchain
 
     top = Path(Dir("#").abspath)
     try:
@@ -78,9 +78,9 @@ def declare_project() -> None:
     verbose = ARGUMENTS.get("VERBOSE", "0") not in ("0", "", "no")
     include = str(project.src / "include")
 
-    wasi = Environment(tools=["wasi_c", "wat"], toolpath=TOOLPATH, WASITOOL_TOOLCHAIN=toolchain,
+    wasi = Environment(tools=["wasi_c", "wat"], toolpath=[str(SCONS_TOOLS)], WASITOOL_TOOLCHAIN=toolchain,
                        CPPPATH=[include])
-    native = Environment(tools=["default", "native_c"], toolpath=TOOLPATH, CPPPATH=[include])
+    native = Environment(tools=["default", "native_c"], toolpath=[str(SCONS_TOOLS)], CPPPATH=[include])
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "0")
     for env in (wasi, native):
         env["ENV"]["SOURCE_DATE_EPOCH"] = epoch
@@ -120,7 +120,6 @@ def declare_modules(wasi: Any, example: Any, toolchain: Any, out: str) -> list[A
     """The modules of one example, per WASI target: p1 `<out>/<name>.wasm`; p2 `<out>/<name>.p2.wasm`, from
     the toolchain's wasm32-wasip2 compiler, else the core module (p1's, or one under `<out>/obj`) wrapped
     with the preview1 adapter of the example's kind."""
-    from wasitool.scons.wasi_c import has_wasip2_compiler
 
     source = str(example.source_path)
     library = example.kind == "library"
@@ -145,7 +144,6 @@ def declare_modules(wasi: Any, example: Any, toolchain: Any, out: str) -> list[A
 
 def require_component_tools(toolchain: Any, examples: dict[str, Any], lock: Path) -> None:
     """Stop with the one-line error when an example is built as a component the toolchain cannot make."""
-    from wasitool.scons.wasi_c import has_wasip2_compiler
     from wasitool.toolchain.components import ADAPTERS, missing_for_components
 
     if toolchain is None:
@@ -217,26 +215,3 @@ Host C compiler: {host_cc or "none found (native builds skipped)"}
 Programs:
 {rows}
 """
-
-
-def toolchain_id(toolchain: Any) -> str:
-    """`name=source:version@installdir#commands ...`: changes with the toolchain and only with it.
-
-    Part of every wasm command's signature (and so of the build cache's keys) in place of the commands'
-    own paths. It names no path of this machine: the install dir's name carries the pin's sha256, and
-    `commands` is a digest of the role commands with the tool's root written as `{root}`."""
-    import json
-
-    from wasitool.digest import sha256_text
-
-    if toolchain is None:
-        return ""
-    parts = []
-    for _, tool in sorted(toolchain.tools.items()):
-        described: dict[str, Any] = {role: [arg.replace(tool.root, "{root}") for arg in argv]
-                                     for role, argv in sorted(tool.commands.items())}
-        if tool.files:  # the adapters: their files, not commands
-            described["files"] = {role: path.replace(tool.root, "{root}") for role, path in sorted(tool.files.items())}
-        digest = sha256_text(json.dumps(described, sort_keys=True))[:12]
-        parts.append(f"{tool.name}={tool.source}:{tool.version}@{Path(tool.root).name}#{digest}")
-    return " ".join(parts)

@@ -30,6 +30,7 @@ from the wasm32-wasip2 compiler) and `env.WasiAdapt(target, core, adapter="comma
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import SCons.Builder
@@ -39,9 +40,11 @@ from SCons.Script import Action
 
 from wasitool.cflags import CFLAGS, CXX_ONLY, LIBRARY_LDFLAGS, optimize_flag
 from wasitool.errors import WasitoolError
+from wasitool.languages import suffixes
+from wasitool.toolchain.roles import Role
 
-C_SUFFIXES = (".c",)
-CXX_SUFFIXES = (".cc", ".cpp", ".cxx", ".C")
+C_SUFFIXES = suffixes("c")
+CXX_SUFFIXES = suffixes("c++")
 _VARLIST = ["WASITOOL_TOOLCHAIN_ID"]  # a toolchain change rebuilds everything
 
 
@@ -57,8 +60,8 @@ def generate(env: Any) -> None:
     env["WASI_P2CC"] = role_command(toolchain, "wasip2-cc")
     env["WASI_P2CXX"] = role_command(toolchain, "wasip2-c++")
     env["WASI_COMPONENT_NEW"] = role_command(toolchain, "component-new")
-    for kind in ("command", "reactor"):
-        env[f"WASI_ADAPTER_{kind.upper()}"] = role_file(toolchain, f"wasi-adapter-{kind}")
+    env["WASI_ADAPTER_COMMAND"] = role_file(toolchain, "wasi-adapter-command")
+    env["WASI_ADAPTER_REACTOR"] = role_file(toolchain, "wasi-adapter-reactor")
     env.SetDefault(
         CPPPATH=[],
         INCPREFIX="-I",
@@ -206,14 +209,12 @@ def use_toolchain(env: Any) -> Any:
         env["WASITOOL_TOOLCHAIN"] = load_project_toolchain(None, required=False)
     toolchain = env["WASITOOL_TOOLCHAIN"]
     if toolchain is not None:
-        from wasitool.scons.project import toolchain_id
-
         env["ENV"].update(toolchain.env())
         env["WASITOOL_TOOLCHAIN_ID"] = toolchain_id(toolchain)
     return toolchain
 
 
-def role_command(toolchain: Any, role: str) -> list[str]:
+def role_command(toolchain: Any, role: Role) -> list[str]:
     """The argv prefix of `role`, or a placeholder naming the problem (the build then fails saying it)."""
     if toolchain is None:
         return [f"wasitool-no-toolchain-for-{role}"]
@@ -223,7 +224,7 @@ def role_command(toolchain: Any, role: str) -> list[str]:
         return [f"wasitool-toolchain-has-no-{role}"]
 
 
-def role_file(toolchain: Any, role: str) -> str:
+def role_file(toolchain: Any, role: Role) -> str:
     """The file of `role` (an adapter), or a placeholder naming the problem (the build then fails saying it)."""
     if toolchain is None or not toolchain.has(role):
         return f"wasitool-toolchain-has-no-{role}"
@@ -237,13 +238,14 @@ def load_project_toolchain(project: Any, required: bool, fail: Callable[[str], N
     """
     from SCons.Script import Dir
 
-    from wasitool.project import default_lock_path, find_project
+    from wasitool.project import find_project
+    from wasitool.shipped import SHIPPED_LOCK
     from wasitool.toolchain.paths import load_toolchain
 
     if project is None:
-        project = find_project(__import__("pathlib").Path(Dir("#").abspath))
+        project = find_project(Path(Dir("#").abspath))
     try:
-        return load_toolchain(lock=project.lock if project is not None else default_lock_path())
+        return load_toolchain(lock=project.lock if project is not None else SHIPPED_LOCK)
     except WasitoolError as exc:
         if required and fail is not None:
             fail(exc.one_line())
@@ -253,3 +255,26 @@ def load_project_toolchain(project: Any, required: bool, fail: Callable[[str], N
 def exists(env: Any) -> bool:
     """True when the toolchain is installed (so `Environment(tools=[...])` can skip this tool otherwise)."""
     return load_project_toolchain(None, required=False) is not None
+
+
+def toolchain_id(toolchain: Any) -> str:
+    """`name=source:version@installdir#commands ...`: changes with the toolchain and only with it.
+
+    Part of every wasm command's signature (and so of the build cache's keys) in place of the commands'
+    own paths. It names no path of this machine: the install dir's name carries the pin's sha256, and
+    `commands` is a digest of the role commands with the tool's root written as `{root}`."""
+    import json
+
+    from wasitool.digest import sha256_text
+
+    if toolchain is None:
+        return ""
+    parts = []
+    for _, tool in sorted(toolchain.tools.items()):
+        described: dict[str, Any] = {role: [arg.replace(tool.root, "{root}") for arg in argv]
+                                     for role, argv in sorted(tool.commands.items())}
+        if tool.files:  # the adapters: their files, not commands
+            described["files"] = {role: path.replace(tool.root, "{root}") for role, path in sorted(tool.files.items())}
+        digest = sha256_text(json.dumps(described, sort_keys=True))[:12]
+        parts.append(f"{tool.name}={tool.source}:{tool.version}@{Path(tool.root).name}#{digest}")
+    return " ".join(parts)

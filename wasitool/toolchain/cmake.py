@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from wasitool.toolchain.manifest import Toolchain
+from wasitool.toolchain.roles import Role
 from wasitool.toolchain.wrappers import COMPILERS, RUN_ROLE, _install, posix_compiler
 
 # CMake ships no Platform/WASI.cmake before 3.31-ish; this one is found through CMAKE_MODULE_PATH.
@@ -25,7 +26,8 @@ set(CMAKE_EXECUTABLE_SUFFIX ".wasm")
 set(CMAKE_STATIC_LIBRARY_PREFIX "lib")
 set(CMAKE_STATIC_LIBRARY_SUFFIX ".a")
 """
-_VARIABLES = (("CMAKE_AR", "ar"), ("CMAKE_RANLIB", "ranlib"), ("CMAKE_NM", "nm"), ("CMAKE_STRIP", "strip"))
+_VARIABLES: tuple[tuple[str, Role], ...] = (
+    ("CMAKE_AR", "ar"), ("CMAKE_RANLIB", "ranlib"), ("CMAKE_NM", "nm"), ("CMAKE_STRIP", "strip"))
 
 
 def write_cmake_toolchain(toolchain: Toolchain, wrappers: Mapping[str, Path], bin_dir: Path, dest: Path,

@@ -13,15 +13,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from wasitool.errors import ToolchainError
+from wasitool.toolchain.roles import Role
 
 if TYPE_CHECKING:
     from wasitool.toolchain.manifest import Toolchain
 
-ADAPTERS = {"command": "wasi-adapter-command", "reactor": "wasi-adapter-reactor"}  # adapter kind -> role
-NATIVE_COMPILERS = {"c": "wasip2-cc", "c++": "wasip2-c++"}  # language -> role of a wasm32-wasip2 compiler
+# adapter kind -> role
+ADAPTERS: dict[str, Role] = {"command": "wasi-adapter-command", "reactor": "wasi-adapter-reactor"}
+# language -> role of a wasm32-wasip2 compiler
+NATIVE_COMPILERS: dict[str, Role] = {"c": "wasip2-cc", "c++": "wasip2-c++"}
 ADAPTED_IMPORT = "wasi_snapshot_preview1"  # the core module's import the adapter satisfies
 # Which tool of the default lock offers each role (for the message when a lock lacks it).
-TOOL_OF = {"component-new": "wasm-tools", "wasm-tools": "wasm-tools",
+TOOL_OF: dict[Role, str] = {"component-new": "wasm-tools", "wasm-tools": "wasm-tools",
            "wasi-adapter-command": "wasi-adapters", "wasi-adapter-reactor": "wasi-adapters"}
 
 
@@ -36,9 +39,9 @@ def native_compiler(toolchain: Toolchain, language: str) -> list[str] | None:
     return list(toolchain.command(role)) if role and toolchain.has(role) else None
 
 
-def component_new(toolchain: Toolchain, adapter: str, lock: Path | None = None) -> list[str]:
+def component_new(toolchain: Toolchain, adapter: str, lock: Path) -> list[str]:
     """The argv prefix that turns a core module into a component with the `adapter` (`command` or
-    `reactor`) preview1 adapter; append `CORE.wasm -o COMPONENT.wasm`. `lock` (default: the active one)
+    `reactor`) preview1 adapter; append `CORE.wasm -o COMPONENT.wasm`. `lock` (the toolchain's)
     only serves the message when the toolchain lacks wasm-tools or the adapters."""
     role = ADAPTERS[adapter]
     for needed in ("component-new", role):
@@ -47,14 +50,13 @@ def component_new(toolchain: Toolchain, adapter: str, lock: Path | None = None) 
     return [*toolchain.command("component-new"), "--adapt", f"{ADAPTED_IMPORT}={toolchain.file(role)}"]
 
 
-def missing_for_components(toolchain: Toolchain, role: str, lock: Path | None = None) -> ToolchainError:
+def missing_for_components(toolchain: Toolchain, role: Role, lock: Path) -> ToolchainError:
     """Why `role` is missing: the lock predates the component tools, setup skipped them, or a source lacks it."""
     from wasitool.toolchain.lock import load_lock
-    from wasitool.toolchain.paths import active_lock_path
 
     if any(role in tool.unavailable for tool in toolchain.tools.values()):
         return toolchain.missing(role)
-    parsed = load_lock(lock or active_lock_path())
+    parsed = load_lock(lock)
     tool = next((name for name, spec in parsed.tools.items() if role in spec.provides), None)
     if tool is None:
         wanted = TOOL_OF.get(role, role)

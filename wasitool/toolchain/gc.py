@@ -82,7 +82,7 @@ def tree_size(path: Path) -> int:
 
 def known_locks(root: Path) -> list[KnownLock]:
     """The index entries whose lock file still exists, and the shipped lock."""
-    from wasitool.project import default_lock_path
+    from wasitool.shipped import SHIPPED_LOCK
 
     found: dict[Path, KnownLock] = {}
     for index in sorted((root / "locks").glob("*.json")):
@@ -91,7 +91,7 @@ def known_locks(root: Path) -> list[KnownLock]:
         if data.get("lock") and lock_path.is_file():
             found[lock_path.resolve()] = KnownLock(lock_path.resolve(), index, _parse(lock_path),
                                                    data.get("digest"))
-    shipped = default_lock_path().resolve()
+    shipped = SHIPPED_LOCK.resolve()
     if shipped not in found:
         found[shipped] = KnownLock(shipped, root / "locks" / "-", _parse(shipped), None)
     return list(found.values())

@@ -10,7 +10,7 @@ from typing import Any, Literal, NoReturn, overload
 from wasitool import tomlread
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS
-from wasitool.toolchain.sources import SOURCES, UNPINNED
+from wasitool.toolchain.source_kinds import SOURCE_KINDS, UNPINNED, SourceKind, is_source_kind
 
 SCHEMA = 1
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -59,7 +59,7 @@ class SourceSpec:
 
     tool: str
     index: int
-    kind: str
+    kind: SourceKind
     version: str = ""
     platforms: dict[str, PlatformPin] = field(default_factory=dict)
     commands: dict[str, list[str]] = field(default_factory=dict)
@@ -247,8 +247,8 @@ def _parse_tool(name: str, body: dict[str, Any], where: _Where) -> ToolSpec:
 
 def _parse_source(tool: str, index: int, body: dict[str, Any], where: _Where) -> SourceSpec:
     kind = _string(body, "kind", where)
-    if kind not in SOURCES:
-        where.fail("kind", f"is {kind!r}; expected one of {', '.join(SOURCES.names)}")
+    if not is_source_kind(kind):
+        where.fail("kind", f"is {kind!r}; expected one of {', '.join(SOURCE_KINDS)}")
     commands = {
         role: list(_strings(argv, where.at(f"commands.{role}")))
         for role, argv in _as_table(body.get("commands", {}), where.at("commands")).items()

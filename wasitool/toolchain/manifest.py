@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from wasitool.errors import ToolchainError
+from wasitool.toolchain.roles import Role
 
 SCHEMA = 1
 SETUP_FIX = "run `wasitool setup`"
@@ -66,21 +67,21 @@ class Toolchain:
     platform: str
     tools: dict[str, InstalledTool]
 
-    def command(self, role: str) -> list[str]:
+    def command(self, role: Role) -> list[str]:
         """argv prefix for `role` (e.g. `cc`, `wat2wasm`); raises ToolchainError when no tool offers it."""
         for tool in self.tools.values():
             if role in tool.commands:
                 return list(tool.commands[role])
         raise self.missing(role)
 
-    def file(self, role: str) -> str:
+    def file(self, role: Role) -> str:
         """The file a tool provides for `role` (e.g. `wasi-adapter-command`); ToolchainError when none does."""
         for tool in self.tools.values():
             if role in tool.files:
                 return tool.files[role]
         raise self.missing(role)
 
-    def has(self, role: str) -> bool:
+    def has(self, role: Role) -> bool:
         """True when a tool offers `role`, as a command or a file."""
         return any(role in tool.commands or role in tool.files for tool in self.tools.values())
 
@@ -88,7 +89,7 @@ class Toolchain:
         """Every role the installed tools offer, and which tool offers it."""
         return {role: tool for tool in self.tools.values() for role in tool.commands}
 
-    def missing(self, role: str) -> ToolchainError:
+    def missing(self, role: Role) -> ToolchainError:
         """The one-line error for a role no tool offers, naming the source that lacks it and why."""
         for tool in self.tools.values():
             if role in tool.unavailable:

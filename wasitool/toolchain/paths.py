@@ -19,27 +19,20 @@ def store_root() -> Path:
     return Path(user_cache_dir("wasitool", appauthor=False))
 
 
-def active_lock_path() -> Path:
-    """The current project's lock, or the lock shipped with wasitool outside any project."""
-    from wasitool.project import default_lock_path, find_project
-
-    project = find_project()
-    return project.lock if project is not None else default_lock_path()
-
-
-def record_of(lock: Path | None = None, platform: str | None = None, root: Path | None = None) -> Path:
-    """The install record file of `lock` (default: the active lock) on `platform` (default: this host)."""
+def record_of(lock: Path, platform: str | None = None, root: Path | None = None) -> Path:
+    """The install record file of `lock` on `platform` (default: this host); the active lock, the project's
+    or the shipped one, is `wasitool.project.active_lock_path()`."""
     from wasitool.toolchain.lock import load_lock
     from wasitool.toolchain.records import record_path
 
-    parsed = load_lock(lock or active_lock_path())
+    parsed = load_lock(lock)
     return record_path(root or store_root(), parsed.digest, platform or host_platform())
 
 
-def load_toolchain(platform: str | None = None, root: Path | None = None, lock: Path | None = None) -> Toolchain:
-    """The toolchain `lock` (default: the active lock) selects on `platform` (default: this host), from the
+def load_toolchain(platform: str | None = None, root: Path | None = None, *, lock: Path) -> Toolchain:
+    """The toolchain `lock` selects on `platform` (default: this host), from the
     store at `root`; one-line ToolchainError ("run `wasitool setup`") if it is not installed."""
     from wasitool.toolchain.lock import load_lock
     from wasitool.toolchain.records import toolchain_for
 
-    return toolchain_for(load_lock(lock or active_lock_path()), platform or host_platform(), root or store_root())
+    return toolchain_for(load_lock(lock), platform or host_platform(), root or store_root())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
-from wasitool.toolchain.lock import Lock, SourceSpec, ToolSpec, load_lock
+from wasitool.toolchain.lock import SourceSpec, ToolSpec, load_lock
 from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_tool_manifest
 from wasitool.toolchain.paths import store_root
 from wasitool.toolchain.records import pinned_install, record_path, write_record
@@ -57,13 +57,18 @@ class SetupResult:
 
 
 class SourcesExhausted(ToolchainError):
-    """Every source of a tool failed; printed as one line per source."""
+    """Every source of a tool failed; reported by the CLI as one line per source."""
 
     def __init__(self, tool: str, platform: str, failures: list[str], fix: str) -> None:
         super().__init__(f"could not install {tool} for {platform}", fix)
         self.failures = failures
 
     def one_line(self) -> str:
+        """The problem and every source's failure on a single line (for a table cell or a skipped tool)."""
+        text = " ".join(f"{self.problem}: {'; '.join(self.failures)}".split())
+        return f"{text} (fix: {' '.join(self.fix.split())})" if self.fix else text
+
+    def report(self) -> str:
         lines = [f"{self.problem}:", *(f"  {line}" for line in self.failures)]
         return "\n".join(lines) + (f"\n  fix: {self.fix}" if self.fix else "")
 
@@ -88,7 +93,7 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
         except ToolchainError as exc:
             if not tool.optional:
                 raise
-            skipped[name] = " ".join(exc.one_line().split())
+            skipped[name] = exc.one_line()
     record = record_path(store.root, lock.digest, platform)
     tools = _previous_tools(record) if options.tools else {}
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
@@ -216,12 +221,3 @@ def _fix_for(sources: list[SourceSpec], ctx: FetchContext) -> str:
     return "check the network and re-run `wasitool setup`"
 
 
-def default_lock_path() -> Path:
-    """The lock `setup` uses without --lock: the current project's, else the one shipped with wasitool."""
-    from wasitool.toolchain.paths import active_lock_path
-
-    return active_lock_path()
-
-
-def load_default_lock() -> Lock:
-    return load_lock(default_lock_path())

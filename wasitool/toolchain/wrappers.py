@@ -30,10 +30,11 @@ from wasitool.errors import ToolchainError
 from wasitool.toolchain import posix
 from wasitool.toolchain.firstuse import sh_watch
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.roles import Role
 
 FORMAT = 3  # bump when the generated files change, so existing wrapper dirs are rewritten
 PREFIX = "wasm32-wasi-"
-TARGET_ROLES = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
+TARGET_ROLES: tuple[Role, ...] = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
 RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
 COMPILERS = ("cc", "c++")
 # The porting layer's compilers (`--posix`): wasi-libc's emulations and wasitool's compatibility library.
@@ -43,9 +44,10 @@ STRIP_MODULE = "wasitool.wasmstrip"  # the `strip` of sources without one; strip
 MARKER = "wrappers.json"
 P2_PREFIX = "wasip2-"  # roles of a compiler targeting WASI 0.2 itself: `wasip2-cc` -> wasm32-wasip2-cc
 UNWRAPPED = ("component-new",)  # needs the adapter beside its argv: `$WASM_TOOLS component new --adapt ...`
-ENV_ROLES = {"CC": "cc", "CXX": "c++", "AR": "ar", "RANLIB": "ranlib", "NM": "nm", "STRIP": "strip",
-             "WASM_TOOLS": "wasm-tools"}
-ENV_FILES = {"WASI_ADAPTER_COMMAND": "wasi-adapter-command", "WASI_ADAPTER_REACTOR": "wasi-adapter-reactor"}
+ENV_ROLES: dict[str, Role] = {"CC": "cc", "CXX": "c++", "AR": "ar", "RANLIB": "ranlib", "NM": "nm", "STRIP": "strip",
+                              "WASM_TOOLS": "wasm-tools"}
+ENV_FILES: dict[str, Role] = {"WASI_ADAPTER_COMMAND": "wasi-adapter-command",
+                              "WASI_ADAPTER_REACTOR": "wasi-adapter-reactor"}
 # Arguments after which the compiler driver does not link.
 _NO_LINK = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-###", "--help", "--version", "-dumpversion",
             "-dumpmachine", "-print-*", "--print-*")
@@ -68,13 +70,12 @@ class Wrappers(NamedTuple):
     bin_dir: Path
 
 
-def installed_wrappers(lock: Path | None = None) -> Wrappers:
-    """The wrappers of the toolchain `lock` (default: the active lock) selects, in its install record's
+def installed_wrappers(lock: Path) -> Wrappers:
+    """The wrappers of the toolchain `lock` selects, in its install record's
     directory; written on first use, and again whenever the toolchain or wasitool's format changed."""
-    from wasitool.toolchain.paths import active_lock_path, load_toolchain, record_of
+    from wasitool.toolchain.paths import load_toolchain, record_of
     from wasitool.toolchain.records import wrapper_dir
 
-    lock = lock or active_lock_path()
     toolchain = load_toolchain(lock=lock)
     bin_dir = wrapper_dir(record_of(lock))
     return Wrappers(toolchain, ensure_wrappers(toolchain, bin_dir), bin_dir)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from wasitool import exitcodes
 from wasitool.runspec import Preopen
 
 
@@ -24,8 +25,8 @@ class WasiConfig(NamedTuple):
 # The highest proc_exit code that is the process's exit status. As in the wasmtime CLI, a guest giving
 # more (126..2**32-1: statuses the shell reserves, or that the OS would truncate modulo 256, turning
 # 256 into success) makes the run fail with status 1.
-EXIT_CODE_MAX = 125
-INVALID_EXIT_STATUS = 1
+EXIT_CODE_MAX = exitcodes.GUEST_MAX
+INVALID_EXIT_STATUS = exitcodes.FAILED
 
 
 class ProcExit(Exception):

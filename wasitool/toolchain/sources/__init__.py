@@ -2,7 +2,8 @@
 
 Every source satisfies `wasitool.toolchain.sources.base.Source`: `install(tool, spec, ctx) -> InstalledTool`
 fetches, verifies and unpacks into a staging dir of the store, then commits it atomically (see
-`base.install_pinned`). This module is plain data, cheap to import (the lock parser and the CLI read it).
+`base.install_pinned`). This module is plain data, cheap to import; the kinds themselves, pinned or not, are
+`wasitool.toolchain.source_kinds` (the lock parser reads those).
 """
 
 from __future__ import annotations
@@ -20,5 +21,3 @@ SOURCES: Registry[Source] = Registry("toolchain source", {
     "npm": "wasitool.toolchain.sources.npm:NpmSource",
     "system": "wasitool.toolchain.sources.system:SystemSource",
 })
-UNPINNED = frozenset({"system"})  # detected on the machine: no pinned URL or wheel, no sha256
-PINNED = tuple(kind for kind in SOURCES if kind not in UNPINNED)
