@@ -166,6 +166,20 @@ COMPONENT_DIFFERENCES: tuple[CallDifference, ...] = (
         wasmtime_cli="has no read-only preopen",
         why="the same `:ro` as preview1 runs",
     ),
+    CallDifference(
+        calls=("[method]descriptor.stat-at",),
+        wasitool="`link/` (a trailing slash on a symlink to a directory) without `symlink-follow` stats the directory",
+        wasmtime_cli="stats the symlink itself",
+        why="a trailing slash makes the last component a directory, so the symlink is followed (POSIX pathname "
+        "resolution; Linux lstat(\"link/\") does), as in wasitool's preview1 path_filestat_get",
+    ),
+    CallDifference(
+        calls=("[method]descriptor.remove-directory-at",),
+        wasitool="`dir/` (a trailing slash) removes the directory",
+        wasmtime_cli="`invalid` (EINVAL through the preview1 adapter)",
+        why="POSIX rmdir(\"dir/\") succeeds, as in wasitool's preview1 path_remove_directory and the WebAssembly "
+        "wasi-testsuite (remove_directory_trailing_slashes)",
+    ),
 )
 
 

@@ -12,8 +12,10 @@ Both raise `ValueError` (one line, naming the problem) for anything that is not 
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, cast
+from typing import NamedTuple, cast, overload
 
 from wasitool.wasmread import Reader
 
@@ -131,6 +133,40 @@ class Section:
     count: int | None  # number of entries, for vector sections
 
 
+class Sections(Sequence[Section]):
+    """Every section of a module in file order, kept as parallel arrays (id, content start, size) over the
+    module's bytes: about 9 bytes a section, so a million empty custom sections cost 9 MB, not a Python
+    object each. A `Section` (a custom section's name decoded) is made only for the rows asked for."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self._data = data
+        offset = "I" if len(data) < 1 << 32 else "Q"
+        self.ids = array("B")
+        self.starts = array(offset)
+        self.sizes = array(offset)
+        self.counts: dict[int, int] = {}  # row -> entry count, for vector sections
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Section: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Section]: ...
+    def __getitem__(self, index: int | slice) -> Section | list[Section]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self.ids)))]
+        return self._row(range(len(self.ids))[index])
+
+    def __iter__(self) -> Iterator[Section]:
+        return (self._row(i) for i in range(len(self.ids)))
+
+    def _row(self, i: int) -> Section:
+        section_id, start = self.ids[i], self.starts[i]
+        name = Reader(self._data, start).name() if section_id == 0 else SECTION_NAMES[section_id]
+        return Section(section_id, name, start, self.sizes[i], self.counts.get(i))
+
+
 class MemoryType(NamedTuple):
     initial: int  # pages
     maximum: int | None
@@ -162,6 +198,37 @@ class Body(NamedTuple):
     code_start: int  # first instruction
 
 
+class Bodies(Sequence[Body]):
+    """The code bodies, kept as parallel arrays of offsets (12 bytes a function): a 10 MB module of
+    millions of tiny functions stays within a few times its size. A `Body` (its locals decoded again
+    from the bytes) is made only for the functions asked for."""
+
+    def __init__(self, data: bytes = b"") -> None:
+        self._data = data
+        offset = "I" if len(data) < 1 << 32 else "Q"
+        self.starts, self.ends, self.code_starts = array(offset), array(offset), array(offset)
+
+    def __len__(self) -> int:
+        return len(self.starts)
+
+    @overload
+    def __getitem__(self, index: int) -> Body: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Body]: ...
+    def __getitem__(self, index: int | slice) -> Body | list[Body]:
+        if isinstance(index, slice):
+            return [self._row(i) for i in range(*index.indices(len(self.starts)))]
+        return self._row(range(len(self.starts))[index])
+
+    def __iter__(self) -> Iterator[Body]:
+        return (self._row(i) for i in range(len(self.starts)))
+
+    def _row(self, i: int) -> Body:
+        r = Reader(self._data, self.starts[i])
+        runs = tuple((r.uleb(), r.valtype()) for _ in range(r.uleb()))
+        return Body(self.starts[i], self.ends[i], runs, self.code_starts[i])
+
+
 @dataclass
 class Names:
     """The custom `name` section: what the producer called things (empty when stripped)."""
@@ -178,7 +245,7 @@ class Module:
     """Everything `parse_module` read; function indices count imported functions first."""
 
     data: bytes
-    sections: list[Section] = field(default_factory=list)
+    sections: Sections = field(default_factory=Sections)
     types: list[tuple[list[str], list[str]]] = field(default_factory=list)
     imports: list[Import] = field(default_factory=list)
     func_types: list[int] = field(default_factory=list)
@@ -189,7 +256,7 @@ class Module:
     exports: list[Export] = field(default_factory=list)
     start: int | None = None
     table_funcs: list[int] = field(default_factory=list)  # functions named by element segments
-    bodies: list[Body] = field(default_factory=list)
+    bodies: Bodies = field(default_factory=Bodies)
     data_segments: list[DataSegment] = field(default_factory=list)
     names: Names = field(default_factory=Names)
     target_features: list[str] = field(default_factory=list)
@@ -231,25 +298,46 @@ def format_functype(types: tuple[list[str], list[str]] | None) -> str:
 
 
 def parse_module(data: bytes) -> Module:
-    """Read every section of `data`; ValueError naming the problem if it is not a well-formed module."""
+    """Read every section of `data`; ValueError naming the problem if it is not a well-formed module.
+
+    Costs a few bytecodes per custom section: only the `name` and `target_features` ones are read
+    (the others are listed by offset), so a million empty custom sections parse in about a second."""
     if data[:4] != b"\0asm":
         raise ValueError("not a wasm module (no \\0asm magic)")
     if data[4:8] != b"\x01\0\0\0":
         raise ValueError("unsupported wasm binary version (only version 1 modules are read)")
-    module = Module(data)
+    sections = Sections(data)
+    module = Module(data, sections, bodies=Bodies(data))
+    ids, starts, sizes = sections.ids.append, sections.starts.append, sections.sizes.append
+    total = len(data)
     r = Reader(data, 8)
     view = memoryview(data)  # each section's reader ends at the section's end: O(1), not a copy
+    pos = 8
     try:
-        while r.pos < len(data):
-            section_id, size = r.byte(), r.uleb()
-            start, end = r.pos, r.pos + size
-            if end > len(data):
+        while pos < total:
+            section_id, size = data[pos], data[pos + 1]
+            start = pos + 2
+            if size >= 0x80:
+                r.pos = pos + 1
+                size = r.uleb()
+                start = r.pos
+            end = start + size
+            if end > total:
                 raise ValueError(f"{SECTION_NAMES.get(section_id, 'unknown')} section at {start:#x} runs past "
                                  "the end of the file")
-            section = Reader(cast(bytes, view[:end]), start)  # reads as bytes; `take` copies out
-            name, count = _read_section(module, section_id, section)
-            module.sections.append(Section(section_id, name, start, size, count))
-            r.pos = end
+            if section_id == 0:
+                _check_custom_name(data, start, end)
+                if data.startswith(_NAME_SECTION, start) or data.startswith(_FEATURES_SECTION, start):
+                    section = Reader(cast(bytes, view[:end]), start)
+                    _read_custom(module, section.name(), section)
+            else:
+                count = _read_section(module, section_id, Reader(cast(bytes, view[:end]), start))
+                if count is not None:
+                    sections.counts[len(sections.ids)] = count
+            ids(section_id)
+            starts(start)
+            sizes(size)
+            pos = end
     except IndexError:
         raise ValueError("truncated wasm module") from None
     if len(module.bodies) != len(module.func_types) - module.num_imported_funcs:
@@ -257,24 +345,42 @@ def parse_module(data: bytes) -> Module:
     return module
 
 
-def _read_section(m: Module, section_id: int, r: Reader) -> tuple[str, int | None]:
-    """Fill `m` from one section; returns (section name, entry count)."""
-    if section_id == 0:
-        name = r.name()
-        _read_custom(m, name, r)
-        return name, None
+_NAME_SECTION, _FEATURES_SECTION = b"\x04name", b"\x0ftarget_features"
+
+
+def _check_custom_name(data: bytes, start: int, end: int) -> None:
+    """IndexError (a truncated module) unless the custom section at `start` holds its whole name."""
+    if start >= end:
+        raise IndexError("custom section without a name")
+    length = data[start]
+    name_start = start + 1
+    if length >= 0x80:
+        r = Reader(data, start)
+        length = r.uleb()
+        name_start = r.pos
+    if name_start + length > end:
+        raise IndexError("custom section name runs past the section")
+
+
+def _read_section(m: Module, section_id: int, r: Reader) -> int | None:
+    """Fill `m` from one (non-custom) section; returns its entry count."""
     if section_id not in SECTION_NAMES:
         raise ValueError(f"unknown section id {section_id}")
     if section_id == 8:
         m.start = r.uleb()
-        return "Start", None
+        return None
     if section_id == 12:
-        return "DataCount", r.uleb()
+        return r.uleb()
     count = r.uleb()
-    read_one = _SECTION_READERS[section_id]
-    for i in range(count):
-        read_one(m, r, i)
-    return SECTION_NAMES[section_id], count
+    if section_id == 3:
+        _read_functions(m, r, count)
+    elif section_id == 10:
+        _read_code(m, r, count)
+    else:
+        read_one = _SECTION_READERS[section_id]
+        for i in range(count):
+            read_one(m, r, i)
+    return count
 
 
 def _read_type(m: Module, r: Reader, _i: int) -> None:
@@ -301,8 +407,14 @@ def _read_import(m: Module, r: Reader, _i: int) -> None:
     m.imports.append(Import(module, name, KINDS.get(kind, "?"), desc))
 
 
-def _read_function(m: Module, r: Reader, _i: int) -> None:
-    m.func_types.append(r.uleb())
+def _read_functions(m: Module, r: Reader, count: int) -> None:
+    """The function section's type indices; when all are one byte (below 128), one slice."""
+    chunk = bytes(r.data[r.pos : r.pos + count])
+    if len(chunk) == count and chunk.isascii():
+        m.func_types.extend(chunk)
+        r.pos += count
+    else:
+        m.func_types.extend(r.uleb() for _ in range(count))
 
 
 def _read_table(m: Module, r: Reader, _i: int) -> None:
@@ -350,22 +462,29 @@ def _read_elem(m: Module, r: Reader, _i: int) -> None:
             m.table_funcs.append(r.uleb())
 
 
-def _read_code(m: Module, r: Reader, _i: int) -> None:
-    size = r.uleb()
-    start = r.pos
-    end = start + size
-    if end > len(r.data):
-        raise ValueError(f"function body at {start:#x} runs past its section")
-    runs = []
-    total = 0
-    for _ in range(r.uleb()):
-        count, valtype = r.uleb(), r.valtype()
-        total += count
-        if total > 50000:
-            raise ValueError(f"function body at {start:#x} declares too many locals")
-        runs.append((count, valtype))
-    m.bodies.append(Body(start, end, tuple(runs), r.pos))
-    r.pos = end
+def _read_code(m: Module, r: Reader, count: int) -> None:
+    """The code section: each body's offsets, its locals checked (at most 50,000)."""
+    bodies = m.bodies
+    starts, ends, code_starts = bodies.starts.append, bodies.ends.append, bodies.code_starts.append
+    limit = len(r.data)
+    for _ in range(count):
+        size = r.uleb()
+        start = r.pos
+        end = start + size
+        if end > limit:
+            raise ValueError(f"function body at {start:#x} runs past its section")
+        runs = r.uleb()
+        if runs:
+            total = 0
+            for _ in range(runs):
+                total += r.uleb()
+                r.valtype()
+                if total > 50000:
+                    raise ValueError(f"function body at {start:#x} declares too many locals")
+        starts(start)
+        ends(end)
+        code_starts(r.pos)
+        r.pos = end
 
 
 def _read_data(m: Module, r: Reader, _i: int) -> None:
@@ -390,9 +509,8 @@ def _read_tag(m: Module, r: Reader, _i: int) -> None:
     r.uleb()
 
 
-_SECTION_READERS = {1: _read_type, 2: _read_import, 3: _read_function, 4: _read_table, 5: _read_memory,
-                    6: _read_global, 7: _read_export, 9: _read_elem, 10: _read_code, 11: _read_data,
-                    13: _read_tag}
+_SECTION_READERS = {1: _read_type, 2: _read_import, 4: _read_table, 5: _read_memory, 6: _read_global,
+                    7: _read_export, 9: _read_elem, 11: _read_data, 13: _read_tag}
 
 
 def const_expr(r: Reader) -> tuple[str, int | float | None]:

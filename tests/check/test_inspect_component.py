@@ -320,7 +320,7 @@ def test_wit_through_the_toolchains_wasm_tools_role(demo: Path, kit: P2Kit,
     tool = InstalledTool("wasm-tools", "pip", "1.262.0", str(kit.wasm_tools.parent),
                          {"wasm-tools": [str(kit.wasm_tools)]})
     monkeypatch.delenv("WASITOOL_WASM_TOOLS", raising=False)
-    monkeypatch.setattr(paths, "load_toolchain", lambda: Toolchain("linux-x86_64", {"wasm-tools": tool}))
+    monkeypatch.setattr(paths, "load_toolchain", lambda lock=None: Toolchain("linux-x86_64", {"wasm-tools": tool}))
     assert inspect_component.wasm_tools_command() == [str(kit.wasm_tools)]
     assert wit_text(demo) == kit.run("component", "wit", demo)
 

@@ -104,6 +104,35 @@ def test_many_custom_sections(tmp_path: Path) -> None:
     assert (len(info["sections"]), info["omitted"]) == (10, {"sections": 100_000 - 10})
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("named", [False, True])
+def test_a_million_custom_sections(tmp_path: Path, named: bool) -> None:
+    """1,000,000 custom sections (3-7 MB) took 10-24 s and 145-207 MB: a Python object per section.
+    Sections are now offset arrays, so the walk costs a few bytecodes per section."""
+    n = 1_000_000
+    names = [f"s{i % 1000}".encode() if named else b"" for i in range(n)]
+    path = tmp_path / "customs.wasm"
+    path.write_bytes(HEADER + b"".join(section(0, uleb(len(name)) + name) for name in names))
+    out = inspect(path).stdout
+    assert f"sections ({n})" in out and f"… {n - DEFAULT_ROWS} more (raise --limit)" in out
+    assert out.count("Custom") == DEFAULT_ROWS
+    info = json.loads(inspect(path, "--json", "--limit", "3").stdout)
+    assert [s["name"] for s in info["sections"]] == (["s0", "s1", "s2"] if named else ["", "", ""])
+    assert info["omitted"] == {"sections": n - 3}
+
+
+def test_a_hundred_thousand_tiny_functions(tmp_path: Path) -> None:
+    """Each function body is three bytes; the bodies are offset arrays, not a tuple each."""
+    n = 100_000
+    path = tmp_path / "tiny.wasm"
+    path.write_bytes(HEADER + section(1, b"\x01\x60\x00\x00") + section(3, uleb(n) + b"\x00" * n)
+                     + section(10, uleb(n) + b"\x02\x00\x0b" * n))
+    out = inspect(path).stdout
+    assert f"{n} functions" in out and "sections (3)" in out
+    assert inspect(path, "--disasm", f"func[{n - 1}]").stdout.splitlines() == [
+        f"func[{n - 1}]: () -> nil", f" {len(path.read_bytes()) - 1:06x}: end"]
+
+
 def test_a_long_call_chain(tmp_path: Path) -> None:
     """A 50,000-function chain took 13-20 s (`caller in path` on a list); here 20,000 functions."""
     n = 20_000

@@ -106,3 +106,16 @@ def test_bad_subscriptions(guest: Guest) -> None:
     size = len(guest.mem.data)
     assert guest.call("poll_oneoff", size - 40, 1024, 1, 2048) == Errno.EFAULT
     assert guest.call("poll_oneoff", guest.put(_clock_sub(1, 0)), size - 16, 1, 2048) == Errno.EFAULT
+
+
+def test_stdio_polled_the_way_it_does_not_go_fails_the_call_with_ebadf(guest: Guest) -> None:
+    """stdout/stderr polled for reading and stdin for writing never become ready: the call fails with EBADF
+    at once, as in the wasmtime CLI (waiting on them hung before)."""
+    for fd, tag in ((1, EVENTTYPE_FD_READ), (2, EVENTTYPE_FD_READ), (0, EVENTTYPE_FD_WRITE)):
+        assert _poll(guest, [_fd_sub(4, tag, fd), _clock_sub(5, 0)])[0] == Errno.EBADF
+
+
+def test_a_directory_subscription_fails_the_call_with_ebadf(guest: Guest) -> None:
+    """The wasmtime CLI fails the whole poll_oneoff with EBADF for a directory descriptor."""
+    assert _poll(guest, [_fd_sub(4, EVENTTYPE_FD_READ, 3)])[0] == Errno.EBADF
+    assert _poll(guest, [_fd_sub(4, EVENTTYPE_FD_WRITE, 3), _clock_sub(5, 0)])[0] == Errno.EBADF

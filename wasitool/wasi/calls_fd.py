@@ -33,7 +33,7 @@ from .constants import (
     RIGHT_FD_TELL,
     RIGHT_FD_WRITE,
 )
-from .errno import EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTDIR, ENOTSUP, ErrnoError
+from .errno import EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTSUP, ErrnoError
 from .guard import errno_of
 from .iovec import MAX_TRANSFER, iov_buffers, pread_buffers, pwrite_buffers, write_buffers, write_rest
 from .layouts import IOVEC, U32, U64
@@ -299,8 +299,8 @@ class FdCalls(ContextBase):
         desc = self._fds.get(fd)
         if desc is None or desc.inherited:
             return EBADF
-        if desc.filetype != FILETYPE_DIRECTORY:
-            return ENOTDIR
+        if desc.filetype != FILETYPE_DIRECTORY:  # not a directory descriptor: EBADF, as the wasmtime CLI
+            return EBADF
         if not desc.rights_base & RIGHT_FD_READDIR:
             return ENOTCAPABLE
         out = span(self._memory.view(), buf, buf_len)

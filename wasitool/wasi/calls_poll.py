@@ -16,6 +16,8 @@ from .constants import (
     FILETYPE_DIRECTORY,
     FILETYPE_REGULAR_FILE,
     M32,
+    RIGHT_FD_READ,
+    RIGHT_FD_WRITE,
     RIGHT_POLL_FD_READWRITE,
     SUBCLOCK_ABSTIME,
 )
@@ -53,6 +55,9 @@ def _wait(reads: list[int], writes: list[int], timeout: float | None) -> tuple[s
     return set(ready_r), set(ready_w)
 
 
+_STREAM_RIGHT = {EVENTTYPE_FD_READ: RIGHT_FD_READ, EVENTTYPE_FD_WRITE: RIGHT_FD_WRITE}
+
+
 class PollCalls(ContextBase):
     """poll_oneoff."""
 
@@ -85,9 +90,13 @@ class PollCalls(ContextBase):
                 desc = self._fds.get(fd)
                 if desc is None:
                     events.append((userdata, EBADF, tag, 0, 0))
+                elif desc.inherited and not desc.rights_base & _STREAM_RIGHT[tag]:
+                    return EBADF  # a stdio stream polled the way it does not go (stdout for reading), as the CLI
                 elif not desc.rights_base & RIGHT_POLL_FD_READWRITE and not desc.inherited:
                     events.append((userdata, ENOTCAPABLE, tag, 0, 0))
-                elif desc.filetype in (FILETYPE_REGULAR_FILE, FILETYPE_DIRECTORY):
+                elif desc.filetype == FILETYPE_DIRECTORY:  # not pollable: the call fails, as in the wasmtime CLI
+                    return EBADF
+                elif desc.filetype == FILETYPE_REGULAR_FILE:
                     events.append((userdata, 0, tag, self._file_nbytes(desc.host_fd, tag), 0))
                 else:
                     waits.append((userdata, tag, desc.host_fd))

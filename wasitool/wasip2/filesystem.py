@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 from wasmtime.component import Variant
 
 from wasitool.runspec import Preopen
-from wasitool.wasi.errno import EINVAL, ENOENT, ENOTDIR, EPERM, ErrnoError
+from wasitool.wasi.errno import EINVAL, ELOOP, ENOENT, ENOTDIR, EPERM, ErrnoError
 from wasitool.wasi.fdtable import DIR_OPEN_FLAGS, open_preopen
 from wasitool.wasi.sandbox import Resolved, escapes, resolve
 from wasitool.wasip2.convert import Err
@@ -157,7 +157,10 @@ class Descriptor(Resource):
 
     @fs_call
     def set_size(self, size: int) -> None:
-        os.ftruncate(self._file(write=True), size)
+        """The host decides, as the wasmtime CLI: a file opened only for reading is `invalid` (EINVAL)."""
+        if self.is_dir:
+            raise Err("bad-descriptor")
+        os.ftruncate(self.fd, size)
 
     @fs_call
     def set_times(self, atime: Variant, mtime: Variant) -> None:
@@ -238,16 +241,19 @@ class Descriptor(Resource):
             raise Err("unsupported")  # as preview1 here (the file would be opened O_SYNC)
         if "directory" in open_flags and open_flags & {"create", "exclusive", "truncate"}:
             raise Err("invalid")
-        write = "write" in flags
-        if not self.mutate and (write or open_flags & {"create", "truncate"} or "mutate-directory" in flags):
+        # creating or truncating opens for writing whatever the flags say, as the wasmtime CLI does
+        write = "write" in flags or bool(open_flags & {"create", "truncate"})
+        if not self.mutate and (write or "mutate-directory" in flags):
             raise _refuse()
         if "create" in open_flags and path.endswith("/"):
             raise Err("is-directory")
+        # and a descriptor without `read` and `write` reads, as there
+        read = "read" in flags or "write" not in flags
         host = _CLOEXEC | os.O_NOFOLLOW
         if "directory" in open_flags:
             host |= os.O_DIRECTORY | (os.O_WRONLY if write else os.O_RDONLY)
         elif write:
-            host |= os.O_RDWR if "read" in flags else os.O_WRONLY
+            host |= os.O_RDWR if read else os.O_WRONLY
         for name, bit in (("create", os.O_CREAT), ("exclusive", os.O_EXCL), ("truncate", os.O_TRUNC)):
             if name in open_flags:
                 host |= bit
@@ -255,6 +261,8 @@ class Descriptor(Resource):
         with resolve(dir_fd, path, follow) as where:
             if where.must_dir:
                 host |= os.O_DIRECTORY
+            if host & os.O_DIRECTORY and not follow and _is_symlink(where.name, where.dir_fd):
+                raise ErrnoError(ELOOP)  # not followed: Linux says ENOTDIR, the wasmtime CLI ELOOP as for a file
             fd = os.open(where.name, host, 0o666, dir_fd=where.dir_fd)
         try:
             is_dir = stat.S_ISDIR(os.fstat(fd).st_mode)
@@ -263,7 +271,7 @@ class Descriptor(Resource):
             raise
         if is_dir:
             return Descriptor(fd, True, True, False, self.mutate)
-        return Descriptor(fd, False, "read" in flags, write, False)
+        return Descriptor(fd, False, read, write, False)
 
     @fs_call
     def readlink_at(self, path: str) -> str:
@@ -321,6 +329,13 @@ def _must_be_dir(where: Resolved) -> None:
     st = os.stat(where.name, dir_fd=where.dir_fd, follow_symlinks=False)
     if not stat.S_ISDIR(st.st_mode):
         raise ErrnoError(ENOTDIR)
+
+
+def _is_symlink(name: str, dir_fd: int) -> bool:
+    try:
+        return stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode)
+    except FileNotFoundError:
+        return False
 
 
 def _entry_type(entry: os.DirEntry[str]) -> str:
