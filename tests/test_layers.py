@@ -17,10 +17,10 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wasitool"
 LAYERS: tuple[frozenset[str], ...] = (
     # ground floor: small helpers and plain data every room may use
     frozenset({"__init__", "errors", "digest", "filelock", "platforms", "runspec", "plugins", "tomlread",
-               "shipped", "exitcodes", "languages", "confined", "depfile", "watflags", "console"}),
+               "shipped", "exitcodes", "languages", "confined", "depfile", "watflags", "console", "cflags"}),
     # the domain rooms: the toolchain store, WASI hosts, engines, wasm and component formats
     frozenset({"toolchain", "wasi", "engines", "wasip2", "component", "wasmread", "wasmbin", "wasmcode", "callgraph",
-               "bug_report", "dwarf_lines"}),
+               "bug_report", "dwarf_lines", "wasmstrip"}),
     # projects and what builds, runs and judges them
     frozenset({"project", "examples", "example_table", "expect", "diffing", "legit_differences", "build",
                "verify", "sums", "onefile", "scons", "runtimes", "pyruntime", "inspect_module",

@@ -33,16 +33,21 @@ def _args_setup(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+_POSIX = "wasi-libc's signal, clock, mman and getpid emulations; system, tmpfile, tmpnam: docs/porting.md"
+
+
 def _args_toolchain(p: argparse.ArgumentParser) -> None:
     p.add_argument("--platform", metavar="P")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--cmake", metavar="FILE", help="write a CMake toolchain file (use with -DCMAKE_TOOLCHAIN_FILE)")
+    p.add_argument("--posix", action="store_true", help="with --cmake: the porting layer (" + _POSIX + ")")
 
 
 def _args_env(p: argparse.ArgumentParser) -> None:
     p.epilog = 'Use: eval "$(wasitool env)"; then make, cmake or ./configure build for wasm32-wasi'
     p.add_argument("--shell", choices=("sh", "fish", "powershell", "json"), default="sh")
+    p.add_argument("--posix", action="store_true", help="CC and CXX with the porting layer (" + _POSIX + ")")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
 
 
@@ -50,6 +55,7 @@ def _args_exec(p: argparse.ArgumentParser) -> None:
     p.epilog = ("Example: wasitool exec -- make CC=wasm32-wasi-cc AR='wasm32-wasi-ar rc' RANLIB=wasm32-wasi-ranlib "
                 "(the command sees CC, CXX, AR, RANLIB, ... and a PATH with those wrappers; name them on make's "
                 "command line when its makefile assigns CC itself)")
+    p.add_argument("--posix", action="store_true", help="CC and CXX with the porting layer (" + _POSIX + ")")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")
     p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="CMD", help="the command and its arguments (after --)")
 
@@ -104,6 +110,7 @@ def _args_compile(p: argparse.ArgumentParser) -> None:
     g.add_argument("--cflags", dest="cflags", action=_SplitFlags, metavar="'FLAGS'",
                    help="extra compiler arguments, split like a shell: --cflags '-DN=3 -Iinclude'")
     g.add_argument("--lib", action="store_true", help="a library module: no _start, exports instead")
+    g.add_argument("--posix", action="store_true", help="the porting layer (" + _POSIX + ")")
     g.add_argument("--export", action="append", default=[], metavar="NAME",
                    help="with --lib: export this function (repeatable; libc is linked, _initialize runs "
                         "first); without it every function is exported and libc is not linked")

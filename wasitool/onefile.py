@@ -8,12 +8,15 @@ after compiling: the entry lists every file the compiler's depfile (`-MD -MF`) n
 and a lookup rebuilds when one of them changed. Headers inside a pinned tool's own directory are
 covered by the tool's identity and are not hashed (libc++ alone has some 700).
 
-The output is stripped and reproducible with the examples' flags (`wasitool/scons/wasi_c.py`): `-g0`,
-`-s`, the source's directory mapped to `.` in `__FILE__`, SOURCE_DATE_EPOCH=0, and compilers started
+The output is reproducible with the examples' flags (`wasitool/cflags.py`, shared with the SCons tools):
+`-g0`, the DWARF sections stripped after linking with the `name` section kept (`inspect --callers` names
+functions), the source's directory mapped to `.` in `__FILE__`, SOURCE_DATE_EPOCH=0, and compilers started
 with a fixed environment (no CPATH and friends), so the bytes depend neither on where the file nor on
-where the store lives. Extra flags asking for debug info (`-X-g`, `-X-gdwarf-5`, ...) drop `-g0`, `-s` and
-`--strip-all`: the module keeps its DWARF (what `--trace-stack` reads lines from); zig's clang line would
-otherwise put `-g0` after the user's `-g`.
+where the store lives. `-mllvm -wasm-enable-sjlj` among the flags is completed as the compiler wrappers
+do (the source's `sjlj` compile flags and link inputs). A zig build still running after a few seconds
+says on stderr that zig is building its C library (`toolchain/firstuse.py`). Extra flags asking for debug
+info (`-X-g`, `-X-gdwarf-5`, ...) drop `-g0` and the DWARF strip: the module keeps its DWARF (what
+`--trace-stack` reads lines from); zig's clang line would otherwise put `-g0` after the user's `-g`.
 
 With `Options(wasi="p2")` the output is a WASI 0.2 component: built by a compiler that targets
 wasm32-wasip2 itself where the toolchain has one (wasi-sdk), else the core module as above wrapped by
@@ -21,7 +24,7 @@ wasm32-wasip2 itself where the toolchain has one (wasi-sdk), else the core modul
 adapter and wasm-tools are part of the key.
 
 `engine_module(source, engine)` is the `wasitool run x.wat` path: the engine's own text parser, no
-toolchain needed, the binary kept under its own sha256.
+toolchain needed, the binary validated and kept under its own sha256.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from wasitool.cflags import CFLAGS, CXX_ONLY, LIBRARY_LDFLAGS, SJLJ_FLAG, optimize_flag
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError, CompileError, ToolchainError
 from wasitool.languages import LANGUAGES, language_of
@@ -41,19 +45,7 @@ if TYPE_CHECKING:
     from wasitool.engines.protocol import Engine
     from wasitool.toolchain.manifest import InstalledTool, Toolchain
 
-SCHEMA = 1
-DEFAULT_OPTIMIZE = "2"
-# The examples' flags (wasitool/scons/wasi_c.py): no debug info, warnings on; `-s` strips at link time,
-# which is what makes zig's output byte-identical across cache directories.
-CFLAGS = ("-g0", "-Wall", "-Wextra")
-STRIP = "-s"
-# zig's libc++/libc++abi for wasm32-wasi are built without exception support (a `throw` fails to link:
-# undefined __cxa_throw), and neither Python engine runs wasm exception handling by default: C++ is
-# compiled with -fno-exceptions whatever the toolchain source.
-CXXFLAGS = ("-fno-exceptions",)
-# A library linked by wasm-ld alone, like the examples' `kind = "library"`: zig cc rejects
-# `-Wl,--export-all`, wasm-ld takes it whichever compiler made the object.
-EXPORT_ALL = ("--no-entry", "--export-all", "--strip-all")
+SCHEMA = 2  # 2: DWARF stripped after linking, names kept (was -s)
 # Environment variables compilers are started with (plus the toolchain's own, e.g. zig's cache dirs):
 # CPATH, C_INCLUDE_PATH and the like would change the output without changing the cache key.
 PASSED_ENV = ("PATH", "PATHEXT", "SYSTEMROOT", "SYSTEMDRIVE", "TEMP", "TMP", "TMPDIR", "TERM")
@@ -151,6 +143,19 @@ def cxx_command(toolchain: Toolchain) -> tuple[list[str], InstalledTool]:
                          "run `wasitool setup` with a source that has one (the wasi-sdk archive, or zig from pip)")
 
 
+def posix_flags(source: Path, toolchain: Toolchain | None = None) -> tuple[str, ...]:
+    """`--posix` as compiler flags for `source`: wasi-libc's emulations, their libraries and wasitool's
+    compatibility archive (`wasitool/toolchain/posix.py`, built once into the cache)."""
+    from wasitool.toolchain import posix
+
+    if language_of(source) not in ("c", "c++"):
+        raise BuildError(f"{source}: --posix applies to C and C++ sources", "drop --posix")
+    from wasitool.toolchain.wrappers import posix_library
+
+    tool = provider(toolchain or current_toolchain(), "cc")
+    return (*posix.DEFINES, *posix.LIBS, str(posix_library(tool, cache_dir() / "lib" / _tool_digest(tool))))
+
+
 def provider(toolchain: Toolchain, role: str) -> InstalledTool:
     """The installed tool that offers `role`."""
     for tool in toolchain.tools.values():
@@ -219,7 +224,8 @@ def install(built: Path, out: Path) -> None:
 def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Path:
     """`source` (WebAssembly text) assembled by the engine's own parser, kept as `<sha256>.wasm`.
 
-    A binary module named `.wat` is used as it is, as `wasmtime run` does.
+    A binary module named `.wat` is used as it is, as `wasmtime run` does. The module is validated before it
+    is kept, so an invalid one is an error naming `source`, not the cached file.
     """
     from wasitool.engines.base import WatSyntaxError
     from wasitool.engines.values import WASM_MAGIC
@@ -237,9 +243,10 @@ def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Pa
     except WatSyntaxError as exc:
         _stderr(exc.message)
         raise CompileError(f"assembling {source} failed", "fix the error shown above") from None
-    directory = (cache or cache_dir()) / "text"
+    directory = (cache or cache_dir()) / "wat"  # validated modules (`text/` held unvalidated ones)
     path = directory / f"{hashlib.sha256(binary).hexdigest()}.wasm"
     if not path.is_file():
+        engine.compile(binary, str(source))  # a module that does not validate is an error naming the .wat file
         _write_atomic(path, binary)
     return path
 
@@ -304,18 +311,42 @@ def _core_steps(language: str, options: Options, tools: Sequence[_Tool], paths: 
         return [[*compiler, *wat_flags, *options.flags, "-o", paths.out, paths.source]]
     debug = _wants_debug_info(options.flags)
     cflags = [flag for flag in CFLAGS if not (debug and flag == "-g0")]
-    flags = [f"-O{options.optimize or DEFAULT_OPTIMIZE}", *cflags, f"-ffile-prefix-map={paths.srcdir}=.",
-             *(CXXFLAGS if language == "c++" else ())]
+    flags = [optimize_flag(options.optimize), *cflags, f"-ffile-prefix-map={paths.srcdir}=.",
+             *(CXX_ONLY if language == "c++" else ())]
+    sjlj = _sjlj(options, tools[0], paths)
     depfile = ["-MD", "-MF", paths.dep]
     if options.library and not options.exports:
-        return [[*compiler, *flags, *options.flags, *depfile, "-c", "-o", paths.obj, paths.source],
-                [*tools[1].argv, *(f for f in EXPORT_ALL if not (debug and f == "--strip-all")), "-o", paths.out,
-                 paths.obj]]
-    strip = [] if debug else [STRIP]
-    link = strip
+        return [[*compiler, *flags, *sjlj.compile, *options.flags, *depfile, "-c", "-o", paths.obj, paths.source],
+                [*tools[1].argv, *(f for f in LIBRARY_LDFLAGS if not (debug and f == "--strip-debug")), "-o",
+                 paths.out, paths.obj]]
+    link: list[str] = []
     if options.library:
-        link = ["-mexec-model=reactor", *(f"-Wl,--export={name}" for name in options.exports), *strip]
-    return [[*compiler, *flags, *link, *options.flags, *depfile, "-o", paths.out, paths.source]]
+        link = ["-mexec-model=reactor", *(f"-Wl,--export={name}" for name in options.exports)]
+    return [[*compiler, *flags, *sjlj.compile, *link, *options.flags, *depfile, "-o", paths.out, paths.source,
+             *sjlj.link]]
+
+
+class _Sjlj(NamedTuple):
+    compile: list[str]
+    link: list[str]
+
+
+def _sjlj(options: Options, tool: _Tool, paths: _Paths) -> _Sjlj:
+    """What `-mllvm -wasm-enable-sjlj` in the flags needs from the toolchain, as the wrappers add it: the
+    source's compile flags and link inputs (zig: a support archive built once into the cache, named by
+    `{lib}` in the cache key). Nothing for other builds."""
+    if SJLJ_FLAG not in options.flags:
+        return _Sjlj([], [])
+    from wasitool.toolchain.wrappers import link_inputs, sjlj_compile_flags
+
+    compile_flags = sjlj_compile_flags(tool.record, list(options.flags))
+    if paths is SYMBOLIC:
+        return _Sjlj(compile_flags, ["{sjlj link inputs}"])
+    return _Sjlj(compile_flags, link_inputs(tool.record, cache_dir() / "lib" / _tool_digest(tool.record)))
+
+
+def _tool_digest(tool: InstalledTool) -> str:
+    return hashlib.sha256(json.dumps(tool.to_json(), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _wants_debug_info(flags: Sequence[str]) -> bool:
@@ -335,12 +366,18 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
         paths = _Paths(str(source), srcdir, *(os.path.join(tmp, name) for name in names))
         wat_flags = _wat_feature_flags(tools[0].argv, env) if language == "wat" else []
         steps = _steps(language, options, tools, paths, wat_flags)
+        from wasitool.toolchain.firstuse import watch
+
         for index, argv in enumerate(steps):
             if argv[: len(tools[-1].argv)] == tools[-1].argv and tools[-1].role == "component-new":
                 doing = "making a component of"
             else:
                 doing = "assembling" if language == "wat" else "linking" if index else "compiling"
-            _run_step(argv, env, source, doing)
+            with watch(env, f"wasitool build {source}"):
+                _run_step(argv, env, source, doing)
+            if language != "wat" and not _wants_debug_info(options.flags) and \
+                    index == len(steps) - (2 if tools[-1].role == "component-new" else 1):
+                _strip_debug(Path(paths.core if tools[-1].role == "component-new" else paths.out))
         deps = [] if language == "wat" else _dependencies(Path(paths.dep), source, toolchain)
         wasm = cache / f"{key}.wasm"
         os.replace(paths.out, wasm)
@@ -348,6 +385,16 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
              "deps": deps, "steps": _steps(language, options, tools, SYMBOLIC, wat_flags)}
     _write_atomic(cache / f"{key}.json", (json.dumps(entry, indent=1) + "\n").encode())
     return wasm
+
+
+def _strip_debug(module: Path) -> None:
+    """Drop the DWARF sections the C library brings (the `name` section stays), as SCons builds do; a
+    component (from a wasm32-wasip2 compiler) is left as it is."""
+    from wasitool.wasmbin import strip_debug_sections
+
+    data = module.read_bytes()
+    if data[:8] == b"\0asm\x01\0\0\0":
+        module.write_bytes(strip_debug_sections(data))
 
 
 def _run_step(argv: list[str], env: dict[str, str], source: Path, doing: str) -> None:

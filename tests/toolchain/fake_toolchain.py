@@ -1,7 +1,9 @@
 """A store holding a fake toolchain whose every program records how it was called (for the wrapper tests).
 
 The recorder writes one line per argument (`ARG <arg>`) and the variables the tool's `env` names
-(`ENV <name>=<value>`) to the file named by `$FAKE_LOG`, then exits with `$FAKE_STATUS` (default 0).
+(`ENV <name>=<value>`) to the file named by `$FAKE_LOG`, with `$FAKE_OUTPUT` set an empty wasm module to
+its `-o` file (default `a.out`, as a link would) after sleeping `$FAKE_SLEEP` seconds if set, then
+exits with `$FAKE_STATUS` (default 0).
 """
 
 from __future__ import annotations
@@ -22,6 +24,10 @@ from wasitool.toolchain.records import write_record
 RECORDER = r"""#!/bin/sh
 {{ for name in {names}; do eval "printf '%s\n' \"ENV $name=\$$name\""; done
   for arg in "$@"; do printf '%s\n' "ARG $arg"; done; }} > "$FAKE_LOG"
+out=a.out prev=
+for arg in "$@"; do [ "$prev" = -o ] && out=$arg; prev=$arg; done
+[ -n "$FAKE_SLEEP" ] && sleep "$FAKE_SLEEP"
+[ -n "$FAKE_OUTPUT" ] && printf '\000asm\001\000\000\000' > "$out"
 exit "${{FAKE_STATUS:-0}}"
 """
 ZIG_ENV = {"ZIG_GLOBAL_CACHE_DIR": "/cache dir/zig's", "ZIG_LOCAL_CACHE_DIR": "/cache dir/zig's"}

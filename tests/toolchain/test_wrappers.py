@@ -31,8 +31,8 @@ def _written(store: FakeStore) -> dict[str, Path]:
 
 
 def _call(store: FakeStore, wrapper: Path, *args: str, status: int = 0) -> tuple[list[str], dict[str, str]]:
-    proc = subprocess.run([str(wrapper), *args], env=store.env(FAKE_STATUS=str(status)), capture_output=True,
-                          text=True, check=False)
+    proc = subprocess.run([str(wrapper), *args], env=store.env(FAKE_STATUS=str(status), FAKE_OUTPUT="1"),
+                          capture_output=True, text=True, check=False, cwd=store.root.parent)
     assert proc.returncode == status, proc.stderr
     return store.calls()
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from wasitool.errors import BuildError
 
-COMPILE_OPTIONS = {"output": "-o", "optimize": "-O", "cflags": "-X/--cflags", "lib": "--lib", "export": "--export"}
+COMPILE_OPTIONS = {"output": "-o", "optimize": "-O", "cflags": "-X/--cflags", "lib": "--lib", "export": "--export",
+                   "posix": "--posix"}
 COMPONENT_SUFFIX = ".p2.wasm"  # a component's default name, as the examples' (`out/NAME.p2.wasm`)
 
 
@@ -65,7 +66,8 @@ def _build_source(args: argparse.Namespace, sources: list[str]) -> int:
     output = Path(args.output) if args.output else Path(f"{source.stem}{suffix}")
     if output.resolve() == source.resolve():
         raise BuildError(f"-o {output} is the source file itself", "name the output OUT.wasm")
-    options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export), args.wasi)
+    flags = (*onefile.posix_flags(source), *args.cflags) if args.posix else tuple(args.cflags)
+    options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export), args.wasi)
     onefile.install(onefile.build(source, options), output)
     return 0
 

@@ -22,7 +22,7 @@ SHELLS = ("sh", "fish", "powershell", "json")
 
 def main(args: argparse.Namespace) -> int:
     toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else active_lock_path())
-    variables = environment(toolchain, wrappers)
+    variables = environment(toolchain, wrappers, posix_layer=args.posix)
     missing = {name: toolchain.missing(role).problem for name, role in ENV_ROLES.items() if role not in wrappers}
     missing.update({name: toolchain.missing(role).problem for name, role in ENV_FILES.items()
                     if not toolchain.has(role)})

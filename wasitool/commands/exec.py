@@ -27,7 +27,7 @@ def main(args: argparse.Namespace) -> int:
     if not command:
         raise WasitoolError("wasitool exec needs a command to run", "write it after --: wasitool exec -- make")
     toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else active_lock_path())
-    env = {**os.environ, **environment(toolchain, wrappers)}
+    env = {**os.environ, **environment(toolchain, wrappers, posix_layer=args.posix)}
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     sys.stdout.flush()
     sys.stderr.flush()

@@ -45,8 +45,10 @@ def main(args: argparse.Namespace) -> int:
     if args.verbose:
         print(f"wasitool: engine {engine} ({why})", file=sys.stderr)
     source = _source_file(args.target)
-    if source is None and (args.optimize or args.cflags or args.lib or args.export or args.wasi != "p1"):
-        raise WasiError("-O, -X/--cflags, --lib, --export and --wasi apply to a source file (FILE.c, FILE.cc)",
+    if source is None and (args.optimize or args.cflags or args.lib or args.export or args.posix
+                           or args.wasi != "p1"):
+        raise WasiError("-O, -X/--cflags, --lib, --export, --posix and --wasi apply to a source file "
+                        "(FILE.c, FILE.cc)",
                         "drop them, or run the source file")
     example = None if source is not None or _is_module_path(args.target) else _load_example(args.target)
     if args.diff and example is None:
@@ -182,7 +184,8 @@ def _build_source(source: Path, engine: str, args: argparse.Namespace) -> Path:
     from wasitool import onefile
     from wasitool.languages import language_of
 
-    options = onefile.Options(args.optimize, tuple(args.cflags), args.lib, tuple(args.export), args.wasi)
+    flags = (*onefile.posix_flags(source), *args.cflags) if args.posix else tuple(args.cflags)
+    options = onefile.Options(args.optimize, flags, args.lib, tuple(args.export), args.wasi)
     if language_of(source) != "wat" or args.wasi != "p1":
         return onefile.build(source, options)
     if options != onefile.Options():

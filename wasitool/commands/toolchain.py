@@ -12,7 +12,7 @@ from wasitool.toolchain.paths import load_toolchain, record_of
 
 def main(args: argparse.Namespace) -> int:
     if getattr(args, "cmake", None):
-        return _write_cmake(Path(args.cmake), Path(args.lock) if args.lock else None)
+        return _write_cmake(Path(args.cmake), Path(args.lock) if args.lock else None, args.posix)
     lock = Path(args.lock) if args.lock else active_lock_path()
     toolchain = load_toolchain(args.platform, lock=lock)
     record = record_of(lock, platform=args.platform)
@@ -51,11 +51,11 @@ def main(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write_cmake(dest: Path, lock: Path | None) -> int:
+def _write_cmake(dest: Path, lock: Path | None, posix_layer: bool = False) -> int:
     from wasitool.toolchain.cmake import write_cmake_toolchain
     from wasitool.toolchain.wrappers import installed_wrappers
 
     toolchain, wrappers, bin_dir = installed_wrappers(lock or active_lock_path())
-    written = write_cmake_toolchain(toolchain, wrappers, bin_dir, dest)
+    written = write_cmake_toolchain(toolchain, wrappers, bin_dir, dest, posix_layer)
     print(f"wrote {written} (use: cmake -DCMAKE_TOOLCHAIN_FILE={written} ...)")
     return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from wasitool.errors import ToolchainError
 from wasitool.project import active_lock_path
-from wasitool.toolchain.wrappers import RUN_ROLE, TARGET_ROLES, installed_wrappers
+from wasitool.toolchain.wrappers import TARGET_ROLES, installed_wrappers
 
 
 def main(args: argparse.Namespace) -> int:
@@ -16,7 +16,7 @@ def main(args: argparse.Namespace) -> int:
     role = args.role
     if role in wrappers:
         if args.argv:
-            argv = toolchain.command(role) if role != RUN_ROLE else [str(wrappers[role])]
+            argv = toolchain.command(role) if role in toolchain.roles() else [str(wrappers[role])]  # run, strip
             print(shlex.join(argv))
         else:
             print(wrappers[role])

@@ -38,6 +38,7 @@ import SCons.Scanner.C
 import SCons.Util
 from SCons.Script import Action
 
+from wasitool.cflags import CFLAGS, CXX_ONLY, LIBRARY_LDFLAGS, optimize_flag
 from wasitool.errors import WasitoolError
 from wasitool.languages import suffixes
 from wasitool.toolchain.roles import Role
@@ -76,9 +77,9 @@ def generate(env: Any) -> None:
         # What names a path of this machine (the store's compiler, the top dir) sits in $( $): it is left
         # out of the build signature, so checkouts at other paths share a build cache (CacheDir); the
         # toolchain enters the signature as WASITOOL_TOOLCHAIN_ID instead.
-        WASI_CFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "$(", "-ffile-prefix-map=${TOPDIR}=.", "$)"],
-        WASI_CXXFLAGS=["-O2", "-g0", "-Wall", "-Wextra", "$(", "-ffile-prefix-map=${TOPDIR}=.", "$)",
-                       "-fno-exceptions"],
+        # The flags come from wasitool/cflags.py, shared with one-file builds.
+        WASI_CFLAGS=[optimize_flag(None), *CFLAGS, "$(", "-ffile-prefix-map=${TOPDIR}=.", "$)"],
+        WASI_CXXFLAGS=[optimize_flag(None), *CFLAGS, "$(", "-ffile-prefix-map=${TOPDIR}=.", "$)", *CXX_ONLY],
         WASI_CCCOM=f"$( $WASI_CC $) $WASI_CFLAGS $CFLAGS {_SCONS_COMPILE} -c -o $TARGET $SOURCES",
         WASI_CXXCOM=f"$( $WASI_CXX $) $WASI_CXXFLAGS $CXXFLAGS {_SCONS_COMPILE} -c -o $TARGET $SOURCES",
         WASI_P2CCCOM=f"$( $WASI_P2CC $) $WASI_CFLAGS $CFLAGS {_SCONS_COMPILE} -c -o $TARGET $SOURCES",
@@ -97,7 +98,7 @@ def generate(env: Any) -> None:
         # Library modules are linked with the toolchain's own wasm-ld rather than through the
         # compiler driver: `zig cc` rejects `-Wl,--export-all`, while wasm-ld accepts the same
         # flags whichever compiler made the objects. -nostdlib is implied: nothing but our objects.
-        WASI_LIBFLAGS=["--no-entry", "--export-all", "--strip-debug"],
+        WASI_LIBFLAGS=list(LIBRARY_LDFLAGS),
         WASI_LIBCOM=f"$( $WASI_LD $) $WASI_LIBFLAGS -o $TARGET $SOURCES {_SCONS_LIBS}",
         # The adapter's path names the store, so it stays out of the signature (the adapters' pin is in
         # WASITOOL_TOOLCHAIN_ID); `WASI_ADAPTER` is set per call to the command or reactor adapter.

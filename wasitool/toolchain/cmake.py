@@ -2,7 +2,8 @@
 
 The compilers and binutils are wasitool's wrapper executables (so zig's multi-word commands and cache
 variables work), executables get the `.wasm` suffix and `wasm32-wasi-run` (`wasitool run`) is the
-cross-compiling emulator, so try_run() and add_test() run modules in wasitool's WASI runtime.
+cross-compiling emulator, so try_run() and add_test() (ctest) run modules in wasitool's WASI runtime. The
+platform is static-only: shared libraries a project asks for are built static.
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from pathlib import Path
 
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.roles import Role
-from wasitool.toolchain.wrappers import RUN_ROLE, _install
+from wasitool.toolchain.wrappers import COMPILERS, RUN_ROLE, _install, posix_compiler
 
 # CMake ships no Platform/WASI.cmake before 3.31-ish; this one is found through CMAKE_MODULE_PATH.
+# WASI preview1 has no dynamic linking: like CMake's own Platform/Generic.cmake (and wasi-sdk's files), the
+# platform supports no shared libraries, so add_library(x SHARED) builds a static library (with CMake's
+# warning) instead of failing at link time with "attempted static link of dynamic object".
 PLATFORM_MODULE = """# Platform/WASI.cmake, written by wasitool: what CMake should know about the WASI system.
 set(WASI 1)
+set_property(GLOBAL PROPERTY TARGET_SUPPORTS_SHARED_LIBS FALSE)
 set(CMAKE_EXECUTABLE_SUFFIX ".wasm")
 set(CMAKE_STATIC_LIBRARY_PREFIX "lib")
 set(CMAKE_STATIC_LIBRARY_SUFFIX ".a")
@@ -25,8 +30,13 @@ _VARIABLES: tuple[tuple[str, Role], ...] = (
     ("CMAKE_AR", "ar"), ("CMAKE_RANLIB", "ranlib"), ("CMAKE_NM", "nm"), ("CMAKE_STRIP", "strip"))
 
 
-def write_cmake_toolchain(toolchain: Toolchain, wrappers: Mapping[str, Path], bin_dir: Path, dest: Path) -> Path:
-    """Write the toolchain file to `dest` (atomically), and the Platform module beside the wrappers."""
+def write_cmake_toolchain(toolchain: Toolchain, wrappers: Mapping[str, Path], bin_dir: Path, dest: Path,
+                          posix_layer: bool = False) -> Path:
+    """Write the toolchain file to `dest` (atomically), and the Platform module beside the wrappers;
+    `posix_layer`: the compilers are the porting layer's (`wasitool/toolchain/posix.py`)."""
+    if posix_layer:
+        wrappers = {**wrappers, **{role: posix_compiler(toolchain, wrappers, role) for role in COMPILERS
+                                   if role in wrappers}}
     modules = bin_dir / "cmake"
     (modules / "Platform").mkdir(parents=True, exist_ok=True)
     _install(modules / "Platform" / "WASI.cmake", PLATFORM_MODULE, executable=False)

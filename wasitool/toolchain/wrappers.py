@@ -7,6 +7,10 @@ says so in one line and fails, so `wasm32-wasi-nm` never silently means the host
 
 The cc/c++ wrappers also complete setjmp/longjmp builds as the source's `sjlj` entry in the lock says:
 extra compile flags when a command passes `-mllvm -wasm-enable-sjlj`, extra link inputs on every link.
+A link made without `-g` is followed by `wasitool.wasmstrip --strip-debug` on its output (the C library's
+DWARF goes, the `name` section stays, as in the modules SCons builds); with zig, a link still running after
+a few seconds says on stderr that zig is building its C library (`firstuse.sh_watch`). A source without
+a `strip` gets `wasitool.wasmstrip` as `wasm32-wasi-strip`.
 """
 
 from __future__ import annotations
@@ -23,15 +27,20 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from wasitool.errors import ToolchainError
+from wasitool.toolchain import posix
+from wasitool.toolchain.firstuse import sh_watch
 from wasitool.toolchain.manifest import InstalledTool, Toolchain
 from wasitool.toolchain.roles import Role
 
-FORMAT = 1  # bump when the generated files change, so existing wrapper dirs are rewritten
+FORMAT = 3  # bump when the generated files change, so existing wrapper dirs are rewritten
 PREFIX = "wasm32-wasi-"
 TARGET_ROLES: tuple[Role, ...] = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
 RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
 COMPILERS = ("cc", "c++")
+# The porting layer's compilers (`--posix`): wasi-libc's emulations and wasitool's compatibility library.
+POSIX_COMPILERS = {"cc": "posix-cc", "c++": "posix-c++"}
 SJLJ_LIB = "libwasitool-sjlj.a"
+STRIP_MODULE = "wasitool.wasmstrip"  # the `strip` of sources without one; strips DWARF after links
 MARKER = "wrappers.json"
 P2_PREFIX = "wasip2-"  # roles of a compiler targeting WASI 0.2 itself: `wasip2-cc` -> wasm32-wasip2-cc
 UNWRAPPED = ("component-new",)  # needs the adapter beside its argv: `$WASM_TOOLS component new --adapt ...`
@@ -42,6 +51,8 @@ ENV_FILES: dict[str, Role] = {"WASI_ADAPTER_COMMAND": "wasi-adapter-command",
 # Arguments after which the compiler driver does not link.
 _NO_LINK = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-###", "--help", "--version", "-dumpversion",
             "-dumpmachine", "-print-*", "--print-*")
+# Links whose output keeps its DWARF besides `-g`: relocatable and shared outputs (relocations refer to it).
+_KEEP_DEBUG = ("-r", "-shared", "-Wl,-r", "-Wl,--relocatable", "-Wl,-shared", "-Wl,--shared")
 # Arguments that are link inputs (a command without any does not link, e.g. `cc -v`).
 _LINK_INPUTS = ("*.c", "*.cc", "*.cpp", "*.cxx", "*.C", "*.o", "*.obj", "*.a", "*.s", "*.S", "*.so", "-l*")
 _C_LONGJMP_SOURCE = (
@@ -78,7 +89,7 @@ def toolchain_digest(toolchain: Toolchain) -> str:
 
 def wrapper_name(role: str, platform: str) -> str:
     """File name of a role's wrapper: `wasm32-wasi-cc`, `wasm32-wasip2-cc`, `wat2wasm` (`.cmd` added on Windows)."""
-    if role in (*TARGET_ROLES, RUN_ROLE):
+    if role in (*TARGET_ROLES, RUN_ROLE, *POSIX_COMPILERS.values()):
         name = f"{PREFIX}{role}"
     else:
         name = f"wasm32-{role}" if role.startswith(P2_PREFIX) else role
@@ -109,14 +120,28 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
     for role, tool in sorted(offered.items()):
         if role in UNWRAPPED:
             continue
-        extra = _link_extras(tool, bin_dir) if role in COMPILERS else None
+        extra = link_inputs(tool, bin_dir / "lib") if role in COMPILERS else None
         text = (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool, extra)
         written[role] = _install(bin_dir / wrapper_name(role, toolchain.platform), text)
+    if not windows:  # the porting layer needs the sh wrappers' link detection
+        for role, posix_role in POSIX_COMPILERS.items():
+            if role in offered:
+                tool = offered[role]
+                argv = [*tool.commands[role], *posix.DEFINES]
+                # The compatibility archive is built when the porting layer is first asked for (posix_compiler).
+                extra = [*link_inputs(tool, bin_dir / "lib"), *posix.LIBS, str(bin_dir / "lib" / posix.LIBRARY)]
+                written[posix_role] = _install(bin_dir / wrapper_name(posix_role, toolchain.platform),
+                                               _sh_wrapper(posix_role, argv, tool, extra))
+    python = [sys.executable, "-m"]
+    if "strip" not in offered:
+        written["strip"] = _install(bin_dir / wrapper_name("strip", toolchain.platform),
+                                    (_cmd_python_wrapper if windows else _sh_python_wrapper)(
+                                        "strip", [*python, STRIP_MODULE]))
     for role in TARGET_ROLES:
-        if role not in offered:
+        if role not in offered and role not in written:
             problem = toolchain.missing(role).one_line()
             _install(bin_dir / wrapper_name(role, toolchain.platform), _failing_wrapper(role, problem, windows))
-    run = [sys.executable, "-m", "wasitool", "run"]
+    run = [*python, "wasitool", "run"]
     written[RUN_ROLE] = _install(bin_dir / wrapper_name(RUN_ROLE, toolchain.platform),
                                  (_cmd_run_wrapper if windows else _sh_run_wrapper)(run))
     marker = {"fingerprint": _fingerprint(toolchain), "roles": {r: str(p) for r, p in sorted(written.items())}}
@@ -125,8 +150,10 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
 
 
 def _fingerprint(toolchain: Toolchain) -> dict[str, Any]:
-    """What the wrappers depend on: the toolchain, their format and the Python running wasitool (`run`)."""
-    return {"toolchain": toolchain_digest(toolchain), "format": FORMAT, "python": sys.executable}
+    """What the wrappers depend on: the toolchain, their format, the Python running wasitool (`run`, `strip`)
+    and the porting layer."""
+    return {"toolchain": toolchain_digest(toolchain), "format": FORMAT, "python": sys.executable,
+            "posix": posix.DIGEST}
 
 
 def _windows(platform: str) -> bool:
@@ -136,29 +163,58 @@ def _windows(platform: str) -> bool:
 # ---- POSIX sh -------------------------------------------------------------------------------------
 
 def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
-    lines = ["#!/bin/sh", f"# {PREFIX if role in TARGET_ROLES else ''}{role}: {tool.origin}; written by wasitool",
+    prefixed = role in (*TARGET_ROLES, *POSIX_COMPILERS.values())
+    lines = ["#!/bin/sh", f"# {PREFIX if prefixed else ''}{role}: {tool.origin}; written by wasitool",
              *(f"{key}={shlex.quote(value)}; export {key}" for key, value in sorted(tool.env.items()))]
-    if role in COMPILERS:
-        lines += _sh_sjlj(role, tool, extra or [])
+    if role not in (*COMPILERS, *POSIX_COMPILERS.values()):
+        lines.append(f'exec {_sh_words(argv)} "$@"')
+        return "\n".join(lines) + "\n"
+    lines += _sh_scan()
+    lines += _sh_sjlj(role, tool, extra or [])
+    strip = [sys.executable, "-m", STRIP_MODULE, "--strip-debug", "--"]
+    watch = sh_watch(f"{PREFIX}{role}", tool.env)
+    lines += [
+        "# A link without -g: the C library's DWARF is stripped from the output, its names stay.",
+        'if [ -n "$link" ] && [ -z "$nolink" ] && [ -z "$debug" ] && [ "$out" != - ]; then',
+        *(f"  {line}" for line in watch.start),
+        f'  {_sh_words(argv)} "$@"; status=$?',
+        *(f"  {line}" for line in watch.stop),
+        '  [ $status -eq 0 ] || exit $status',
+        '  [ -f "${out:-a.out}" ] || exit 0  # e.g. -o /dev/null',
+        f'  exec {_sh_words(strip)} "${{out:-a.out}}"',
+        "fi",
+    ]
+    if watch.start:
+        lines += ['if [ -n "$link" ] && [ -z "$nolink" ]; then', *(f"  {line}" for line in watch.start),
+                  f'  {_sh_words(argv)} "$@"; status=$?', *(f"  {line}" for line in watch.stop),
+                  "  exit $status", "fi"]
     lines.append(f'exec {_sh_words(argv)} "$@"')
     return "\n".join(lines) + "\n"
 
 
+def _sh_scan() -> list[str]:
+    """Argument scanning for the compiler wrappers: link or not, the output, -g, setjmp/longjmp flags."""
+    return ["link= nolink= sjlj= eh= debug= out= next=",
+            "for arg do",
+            '  if [ -n "$next" ]; then out=$arg; next=; continue; fi',
+            "  case $arg in",
+            "    -o) next=1 ;;",
+            "    -o*) out=${arg#-o} ;;",
+            f"    {'|'.join(_NO_LINK)}) nolink=1 ;;",
+            "    -wasm-enable-sjlj) sjlj=1 ;;",
+            "    -wasm-use-legacy-eh|-wasm-use-legacy-eh=*) eh=1 ;;",
+            "    -g0|-gno-*) debug= ;;",
+            f"    -g*|{'|'.join(_KEEP_DEBUG)}) debug=1 ;;",
+            f"    {'|'.join(_LINK_INPUTS)}) link=1 ;;",
+            "  esac",
+            "done"]
+
+
 def _sh_sjlj(role: str, tool: InstalledTool, link_extra: list[str]) -> list[str]:
-    """Argument scanning for the compiler wrappers: setjmp/longjmp flags and link-only inputs."""
+    """The setjmp/longjmp completion: flags added to compiles, inputs added to links, or a refusal."""
     sjlj = tool.sjlj
     refused = tool.unavailable.get("setjmp")
-    if sjlj is None and not refused and not link_extra:
-        return []
-    lines = ["link= nolink= sjlj= eh=",
-             "for arg do",
-             "  case $arg in",
-             f"    {'|'.join(_NO_LINK)}) nolink=1 ;;",
-             "    -wasm-enable-sjlj) sjlj=1 ;;",
-             "    -wasm-use-legacy-eh|-wasm-use-legacy-eh=*) eh=1 ;;",
-             f"    {'|'.join(_LINK_INPUTS)}) link=1 ;;",
-             "  esac",
-             "done"]
+    lines: list[str] = []
     if refused:
         message = (f"{PREFIX}{role}: error: setjmp/longjmp (-mllvm -wasm-enable-sjlj) is not available from "
                    f"{tool.origin}: {refused} (fix: use another source for {tool.name}, e.g. "
@@ -196,6 +252,11 @@ def _sh_run_wrapper(run: list[str]) -> str:
     ]) + "\n"
 
 
+def _sh_python_wrapper(role: str, argv: list[str]) -> str:
+    return "\n".join(["#!/bin/sh", f"# {PREFIX}{role}: wasitool's own ({argv[-1]}); written by wasitool",
+                      f'exec {_sh_words(argv)} "$@"']) + "\n"
+
+
 def _failing_wrapper(role: str, problem: str, windows: bool) -> str:
     message = f"{PREFIX}{role}: error: {problem}"
     if windows:
@@ -207,11 +268,17 @@ def _sh_words(words: Iterable[str]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
-# ---- Windows .cmd (written and checked for content; the sjlj argument scanning is POSIX-only) --------
+# ---- Windows .cmd (written and checked for content; argument scanning, sjlj and DWARF strip: POSIX) ----
 
 def _cmd_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
     lines = ["@echo off", f"rem {role}: {_cmd_escape(tool.origin)}; written by wasitool", "setlocal",
              *(f'set "{key}={_cmd_escape(value)}"' for key, value in sorted(tool.env.items())),
+             f"{_cmd_words(argv)} %*", "exit /b %ERRORLEVEL%"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _cmd_python_wrapper(role: str, argv: list[str]) -> str:
+    lines = ["@echo off", f"rem {PREFIX}{role}: wasitool's own ({argv[-1]}); written by wasitool",
              f"{_cmd_words(argv)} %*", "exit /b %ERRORLEVEL%"]
     return "\r\n".join(lines) + "\r\n"
 
@@ -235,13 +302,29 @@ def _cmd_escape(text: str) -> str:
 
 # ---- files ------------------------------------------------------------------------------------------
 
-def _link_extras(tool: InstalledTool, bin_dir: Path) -> list[str]:
-    """What the compiler wrappers add to every link: the lock's `sjlj.link`, and the sjlj support archive."""
+def link_inputs(tool: InstalledTool, lib_dir: Path) -> list[str]:
+    """What the compiler wrappers add to every link: the lock's `sjlj.link`, and the sjlj support archive
+    (built once into `lib_dir`)."""
     sjlj = tool.sjlj or {}
     extra = list(sjlj.get("link", []))
     if sjlj.get("library") or sjlj.get("define_c_longjmp"):
-        extra.append(str(_sjlj_library(tool, sjlj, bin_dir / "lib")))
+        extra.append(str(_sjlj_library(tool, sjlj, lib_dir)))
     return extra
+
+
+def sjlj_compile_flags(tool: InstalledTool, args: list[str]) -> list[str]:
+    """The flags a compile asking for setjmp/longjmp (`-mllvm -wasm-enable-sjlj` in `args`) gets from the
+    source's `sjlj` entry, as the wrappers add them (the legacy-EH choice only when `args` make none);
+    ToolchainError when the source has no setjmp/longjmp."""
+    refused = tool.unavailable.get("setjmp")
+    if refused:
+        raise ToolchainError(f"setjmp/longjmp (-mllvm -wasm-enable-sjlj) is not available from {tool.origin}: "
+                             f"{refused}", f"use another source for {tool.name}, e.g. `wasitool setup --source pip`")
+    flags = list((tool.sjlj or {}).get("compile", []))
+    if any(arg.startswith("-wasm-use-legacy-eh") for arg in args):
+        legacy = _legacy_eh_flags(flags)
+        flags = [flag for flag in flags if flag not in legacy]
+    return flags
 
 
 def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -> Path:
@@ -270,12 +353,35 @@ def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -
     return library
 
 
-def _run_tool(argv: list[str], tool: InstalledTool) -> None:
+def posix_library(tool: InstalledTool, lib_dir: Path) -> Path:
+    """Build (once) the porting layer's compatibility archive (`wasitool/toolchain/posix.py`)."""
+    library = lib_dir / posix.LIBRARY
+    if library.is_file():
+        return library
+    if "cc" not in tool.commands or "ar" not in tool.commands:
+        raise ToolchainError(f"{tool.origin} needs cc and ar to build the porting layer's library",
+                             "add them to its commands in wasitool.lock")
+    lib_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=lib_dir, prefix=".build-") as tmp:
+        objects = []
+        for name, text in posix.SOURCES.items():
+            source, obj = Path(tmp) / f"{name}.c", Path(tmp) / f"{name}.o"
+            source.write_text(text, encoding="utf-8")
+            _run_tool([*tool.commands["cc"], "-O2", "-Wno-deprecated-declarations", "-c", str(source), "-o", str(obj)],
+                      tool, "the porting layer's library")
+            objects.append(str(obj))
+        archive = Path(tmp) / posix.LIBRARY
+        _run_tool([*tool.commands["ar"], "rcs", str(archive), *objects], tool, "the porting layer's library")
+        os.replace(archive, library)
+    return library
+
+
+def _run_tool(argv: list[str], tool: InstalledTool, what: str = "the setjmp/longjmp support library") -> None:
     proc = subprocess.run(argv, env={**os.environ, **tool.env}, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
-        detail = (proc.stderr.strip().splitlines() or ["no message"])[-1]
-        raise ToolchainError(f"cannot build the setjmp/longjmp support library with {tool.origin}: {detail}",
-                             "run `wasitool setup --force`")
+        lines = proc.stderr.strip().splitlines() or ["no message"]
+        detail = next((line for line in lines if "error" in line), lines[-1])
+        raise ToolchainError(f"cannot build {what} with {tool.origin}: {detail}", "run `wasitool setup --force`")
 
 
 def _install(path: Path, text: str, executable: bool = True) -> Path:
@@ -297,13 +403,29 @@ def _install(path: Path, text: str, executable: bool = True) -> Path:
     return path
 
 
-def environment(toolchain: Toolchain, wrappers: Mapping[str, Path]) -> dict[str, str]:
+def environment(toolchain: Toolchain, wrappers: Mapping[str, Path], posix_layer: bool = False) -> dict[str, str]:
     """The variables `wasitool env` prints: CC, CXX, AR, RANLIB, NM, STRIP, WASM_TOOLS (those offered),
-    WASI_ADAPTER_COMMAND and WASI_ADAPTER_REACTOR (the preview1 adapters' files) and WASI_SYSROOT."""
+    WASI_ADAPTER_COMMAND and WASI_ADAPTER_REACTOR (the preview1 adapters' files) and WASI_SYSROOT; with
+    `posix_layer`, CC and CXX are the porting layer's compilers."""
     variables = {name: str(wrappers[role]) for name, role in ENV_ROLES.items() if role in wrappers}
     variables.update({name: toolchain.file(role) for name, role in ENV_FILES.items() if toolchain.has(role)})
+    if posix_layer:
+        for name, role in (("CC", "cc"), ("CXX", "c++")):
+            if role in wrappers:
+                variables[name] = str(posix_compiler(toolchain, wrappers, role))
     sysroot = next((t.sysroot for t in toolchain.tools.values() if "cc" in t.commands and t.sysroot), None)
     if sysroot:
         variables["WASI_SYSROOT"] = sysroot
     return variables
 
+
+
+def posix_compiler(toolchain: Toolchain, wrappers: Mapping[str, Path], role: str) -> Path:
+    """The porting layer's wrapper for compiler `role` (its compatibility library built on first use);
+    ToolchainError where there is none (Windows)."""
+    posix_role = POSIX_COMPILERS[role]
+    if posix_role not in wrappers:
+        raise ToolchainError("--posix (the porting layer) needs the sh wrappers of a POSIX host",
+                             "build under WSL or MSYS2, or add the emulation flags yourself (docs/porting.md)")
+    posix_library(toolchain.roles()[role], wrappers[posix_role].parent / "lib")
+    return wrappers[posix_role]

