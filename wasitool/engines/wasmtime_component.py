@@ -4,8 +4,9 @@ The host (`wasitool.wasip2.host.ComponentHost`, given by `pyruntime`) links its 
 `wasmtime.component.Linker`; this module compiles the component (through the compile cache), makes the
 store with the run's limits, instantiates and calls the `run` function of the `wasi:cli/run@0.2.x`
 export. The same wasmtime Engine as core modules, so the same limits: epoch interruption for
-`--timeout` and Ctrl-C (`epoch_watch`), the fuel-metering engine for `--fuel`, the store's memory limit
-for `--max-memory`. How the run ends:
+`--timeout` and Ctrl-C (`epoch_watch`; a Ctrl-C landing in a host call's binding glue, where a
+KeyboardInterrupt would escape the ctypes callback, only stops the guest: the host's `in_binding_glue`),
+the fuel-metering engine for `--fuel`, the store's memory limit for `--max-memory`. How the run ends:
 
 | the guest | status |
 |---|---|
@@ -17,6 +18,7 @@ for `--max-memory`. How the run ends:
 from __future__ import annotations
 
 import ctypes
+from types import FrameType
 from typing import Any, Protocol
 
 import wasmtime
@@ -69,6 +71,11 @@ class ComponentHostLike(Protocol):
         ...
 
     def link(self, linker: wc.Linker, component: wc.Component, engine: wasmtime.Engine) -> None: ...
+
+    def in_binding_glue(self, frame: FrameType) -> bool:
+        """Whether a KeyboardInterrupt raised in `frame` would escape a host-call callback (`epoch_watch`'s
+        `defer`: Ctrl-C there only stops the guest at its next epoch check)."""
+        ...
 
 
 def configure(config: wasmtime.Config) -> None:
@@ -129,7 +136,7 @@ def run_component(adapter: ComponentEngine, data: bytes, label: str, host: Compo
         store.set_fuel(limits.fuel)
     if limits.max_memory is not None:
         store.set_limits(memory_size=limits.max_memory, table_elements=limits.max_table_elements or 0)
-    watch = EpochWatch(engine.increment_epoch, limits.timeout)
+    watch = EpochWatch(engine.increment_epoch, limits.timeout, host.in_binding_glue)
     try:
         with watch:
             outcome = _call(linker, store, component, entry, host, label)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from wasmtime import Engine, StoreContext
@@ -27,6 +28,15 @@ if TYPE_CHECKING:
     from wasitool.wasip2.trace import CallTrace, ComponentTracer
 
 SUPPORTED_MAJOR_MINOR = "0.2."
+
+
+# (module, function) of the ctypes callbacks a host call (or a resource's destructor) runs under, and of
+# the bound host functions whose whole body turns KeyboardInterrupt into HostInterrupted
+_CALLBACKS = {("wasitool.wasip2.fastcall", "_trampoline"), ("wasitool.wasip2.fastcall", "_finalize"),
+              ("wasmtime.component._linker", "func_impl"), ("wasmtime.component._linker", "func_finalize"),
+              ("wasmtime.component._linker", "resource_dtor_impl"),
+              ("wasmtime.component._linker", "resource_dtor_finalize")}
+_GUARDS = {(__name__, "host_function"), (__name__, "traced_function")}
 
 
 class HostInterrupted(Exception):
@@ -139,30 +149,50 @@ class ComponentHost:
         """As `_bind`, reporting each call to the tracer (after the result is lowered: new handles are numbered)."""
 
         def traced_function(store: StoreContext, *args: Any) -> Any:
-            values = [lift(store, arg) for lift, arg in zip(lifts, args, strict=True)]
-            start = time.perf_counter_ns()
             try:
+                values = [lift(store, arg) for lift, arg in zip(lifts, args, strict=True)]
+                start = time.perf_counter_ns()
                 try:
-                    value = fn(*values)
-                    if returns_result:
-                        value = Variant("ok", value)
-                except Err as err:
-                    if not returns_result:
-                        raise
-                    value = Variant("err", err.payload)
+                    try:
+                        value = fn(*values)
+                        if returns_result:
+                            value = Variant("ok", value)
+                    except Err as err:
+                        if not returns_result:
+                            raise
+                        value = Variant("err", err.payload)
+                except cli.Exit:
+                    trace.failed(values, None)
+                    raise
+                except io.GuestTrap as exc:
+                    trace.failed(values, str(exc))
+                    raise
+                lowered = lower(value)
+                trace.done(values, value, time.perf_counter_ns() - start)
+                return lowered
             except KeyboardInterrupt:
                 raise HostInterrupted from None
-            except cli.Exit:
-                trace.failed(values, None)
-                raise
-            except io.GuestTrap as exc:
-                trace.failed(values, str(exc))
-                raise
-            lowered = lower(value)
-            trace.done(values, value, time.perf_counter_ns() - start)
-            return lowered
 
         return traced_function
+
+    @staticmethod
+    def in_binding_glue(frame: FrameType) -> bool:
+        """Whether a KeyboardInterrupt raised in `frame` would escape a host-call callback (`fastcall`'s, or
+        wasmtime-py's component trampolines) instead of becoming `HostInterrupted` in a bound host function:
+        `frame` runs under a callback but not inside a bound function's body (`_bind`'s functions catch it
+        there; their own frame is not safe, it may be in the handler already), or in a finalizer."""
+        child: FrameType | None = None
+        current: FrameType | None = frame
+        while current is not None:
+            key = (current.f_globals.get("__name__"), current.f_code.co_name)
+            if key[1] == "__del__":  # a finalizer (wasmtime-py's handles): Python ignores what escapes it
+                return True
+            if key in _GUARDS and child is not None:
+                return False
+            if key in _CALLBACKS:
+                return True
+            child, current = current, current.f_back
+        return False
 
     def close(self) -> None:
         """Release every handle and preopen (stdio stays open)."""
