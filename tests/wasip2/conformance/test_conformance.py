@@ -74,6 +74,7 @@ ADAPTER_LINES: dict[str, tuple[str, ...]] = {
              "poll bad fd event"),
     "bigio": ("pread moved", "read moved", "two iovecs moved"),
     "edge": ("pread stdin", "set_times stdout", "set_size stdout", "sync stdout", "advise stdout"),
+    "readdir": ("readdir file",),  # a preview1 host answers EBADF, as the wasmtime CLI; the adapter ENOTDIR
 }
 
 
