@@ -33,6 +33,9 @@ import select
 import time
 from collections.abc import Callable
 from types import FrameType
+from typing import TypeVar
+
+T = TypeVar("T")
 
 GRACE = 0.5  # seconds after the deadline before a guest stuck in a host call is interrupted by a signal
 _STOP = b"\0"  # written by the main thread; signal numbers are never 0
@@ -54,6 +57,20 @@ class EpochWatch:
         self._fds: tuple[int, int] | None = None
         self._old_wakeup = -1
         self._main: int | None = _thread.get_ident()  # None unless this is the main thread (see __enter__)
+
+    def run(self, call: Callable[[], T], timed_out: Callable[[], T]) -> T:
+        """`call()` under this watch: past the deadline the run's outcome is `timed_out()`; after a Ctrl-C,
+        KeyboardInterrupt (also when the guest stopped at the epoch without one being raised in it)."""
+        try:
+            with self:
+                outcome = call()
+        except KeyboardInterrupt:
+            if self.reason != "timeout":
+                raise
+            return timed_out()
+        if self.reason == "interrupt":
+            raise KeyboardInterrupt
+        return timed_out() if self.reason == "timeout" else outcome
 
     def __enter__(self) -> EpochWatch:
         read_fd, write_fd = os.pipe()

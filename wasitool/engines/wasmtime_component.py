@@ -137,18 +137,8 @@ def run_component(adapter: ComponentEngine, data: bytes, label: str, host: Compo
     if limits.max_memory is not None:
         store.set_limits(memory_size=limits.max_memory, table_elements=limits.max_table_elements or 0)
     watch = EpochWatch(engine.increment_epoch, limits.timeout, host.in_binding_glue)
-    try:
-        with watch:
-            outcome = _call(linker, store, component, entry, host, label)
-    except KeyboardInterrupt:
-        if watch.reason != "timeout":
-            raise
-        outcome = Outcome.timed_out(limits.timeout or 0.0)
-    if watch.reason == "interrupt":
-        raise KeyboardInterrupt
-    if watch.reason == "timeout":
-        return Outcome.timed_out(limits.timeout or 0.0)
-    return outcome
+    return watch.run(lambda: _call(linker, store, component, entry, host, label),
+                     lambda: Outcome.timed_out(limits.timeout or 0.0))
 
 
 class _Entry:

@@ -297,18 +297,8 @@ class WasmtimeEngine(EngineAdapter):
         from wasitool.engines.epoch_watch import EpochWatch
 
         watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout, unchecked.in_binding_glue)
-        try:
-            with watch:
-                outcome = self._run_calls(module, host, calls, limits)
-        except KeyboardInterrupt:
-            if watch.reason != "timeout":
-                raise
-            outcome = Outcome.timed_out(limits.timeout or 0.0)
-        if watch.reason == "interrupt":
-            raise KeyboardInterrupt
-        if watch.reason == "timeout":
-            return Outcome.timed_out(limits.timeout or 0.0)
-        return outcome
+        return watch.run(lambda: self._run_calls(module, host, calls, limits),
+                         lambda: Outcome.timed_out(limits.timeout or 0.0))
 
     def _call(self, instance: Any, export: str, args: Sequence[int | float]) -> list[int | float]:
         store, exports = instance
