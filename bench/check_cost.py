@@ -24,7 +24,7 @@ if str(ROOT) not in sys.path:
 from wasitool.batch import _plain_context, warm_up  # noqa: E402
 from wasitool.engines import load_engine  # noqa: E402
 from wasitool.engines.base import WasiHost  # noqa: E402
-from wasitool.examples import load_examples  # noqa: E402
+from wasitool.example_table import load_examples  # noqa: E402
 from wasitool.project import bundled_project  # noqa: E402
 from wasitool.runtimes.matrix import PASS, ensure_built, run_matrix  # noqa: E402
 from wasitool.runtimes.python import PythonRuntime  # noqa: E402

@@ -129,9 +129,10 @@ class Row:
 
 def build_workloads(names: Sequence[str]) -> dict[str, tuple[Path, Path]]:
     """Compile each workload to BUILD/<name>.wasm (toolchain cc, -O2 -s) and BUILD/<name> (host cc -O2)."""
+    from wasitool.shipped import SHIPPED_LOCK
     from wasitool.toolchain.paths import load_toolchain
 
-    toolchain = load_toolchain()
+    toolchain = load_toolchain(lock=SHIPPED_LOCK)
     wasm_cc = toolchain.command("cc")
     env = {**os.environ, **toolchain.env()}
     host_cc = os.environ.get("CC", "cc")
@@ -607,6 +608,7 @@ def machine_info() -> dict[str, Any]:
 
 def versions(pythons: dict[str, Path], rs: list[Runner]) -> dict[str, str]:
     """Versions of everything that is timed."""
+    from wasitool.shipped import SHIPPED_LOCK
     from wasitool.toolchain.paths import load_toolchain
 
     out: dict[str, str] = {}
@@ -614,7 +616,7 @@ def versions(pythons: dict[str, Path], rs: list[Runner]) -> dict[str, str]:
         pkg = "wasmer" if engine == "wasmer" else "wasmtime"
         out[f"python ({engine} venv)"] = _first_line([str(py), "--version"])
         out[pkg] = _first_line([str(py), "-c", f"import importlib.metadata as m; print(m.version('{pkg}'))"])
-    tc = load_toolchain()
+    tc = load_toolchain(lock=SHIPPED_LOCK)
     out["zig"] = _first_line([tc.command("cc")[0], "version"])
     out["host cc"] = _first_line([os.environ.get("CC", "cc"), "--version"])
     for r in rs:

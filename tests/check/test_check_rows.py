@@ -92,7 +92,7 @@ def test_check_command_selects_the_component_row(both, monkeypatch: pytest.Monke
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    monkeypatch.setattr("wasitool.examples.load_examples", lambda *a: {"echo": both})
+    monkeypatch.setattr("wasitool.example_table.load_examples", lambda *a, **k: {"echo": both})
     monkeypatch.setattr("wasitool.runtimes.matrix.ensure_built", lambda examples: None)
     args = argparse.Namespace(names=["echo.p2"], runtime=["wasmtime-cli"], json=True, junit=None)
     assert check.main(args) == 0
