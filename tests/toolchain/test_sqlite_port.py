@@ -1,0 +1,103 @@
+"""The SQLite shell (shell.c + the sqlite3.c amalgamation) built as a user would, through `wasitool exec --posix`
+with $CC, $AR and $RANLIB, and run on a database file in a preopened directory (issue 18).
+
+The npm package sqlite3 6.0.1 carries SQLite 3.52.0's autoconf tarball (deps/sqlite-autoconf-3520000.tar.gz:
+shell.c, sqlite3.c, sqlite3.h); the test fetches it with `npm pack` into build/third-party, pinned by sha256.
+The two defines are SQLite's own for a platform without dlopen and threads; the porting layer gives the rest.
+Compiling sqlite3.c takes about 40 s with zig, so the module builds it once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import importable_engines, shared_store_path
+from tests.toolchain.real_sources import wasitool, wasmtime_cli
+from wasitool.toolchain.extract import extract_archive
+from wasitool.toolchain.reporter import SilentReporter
+
+pytestmark = pytest.mark.slow
+
+PACKAGE, VERSION = "sqlite3", "6.0.1"
+TARBALL = f"{PACKAGE}-{VERSION}.tgz"
+SHA256 = "ab8d044a93e05bd031d7ea75547c7fa60387cdc259d27f93c0e3e2832c4b1df9"
+INNER = "package/deps/sqlite-autoconf-3520000.tar.gz"
+TREE = "sqlite-autoconf-3520000"
+BUILD = ('D="-DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_THREADSAFE=0" && $CC -O2 $D -c sqlite3.c -o sqlite3.o && '
+         '$AR rcs libsqlite3.a sqlite3.o && $RANLIB libsqlite3.a && $CC -O2 $D shell.c libsqlite3.a -o sqlite3.wasm')
+PIPED = "insert into t values (39);\nselect sum(x) from t;\n"
+CREATE = "create table t(x); insert into t values (1),(2); select sum(x) from t;"
+
+
+def _fetch() -> Path:
+    """The pinned tarball, from the cache or `npm pack`, verified."""
+    cache = shared_store_path().parent / "third-party"
+    tarball = cache / TARBALL
+    if not tarball.is_file():
+        if shutil.which("npm") is None:
+            reason = "npm is not installed (CI installs it)"
+            if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(cache), "--silent"],
+                       cwd=cache, check=True, capture_output=True, timeout=300)
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    if digest != SHA256:
+        tarball.unlink()
+        pytest.fail(f"{TARBALL} has sha256 {digest}, pinned {SHA256}")
+    return tarball
+
+
+@pytest.fixture(scope="module")
+def sqlite_shell(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """sqlite3.wasm, built from the amalgamation with the wrappers the porting layer sets."""
+    work = tmp_path_factory.mktemp("sqlite")
+    extract_archive(_fetch(), work, SilentReporter(), only=(INNER,))
+    extract_archive(work / INNER, work, SilentReporter(),
+                    only=tuple(f"{TREE}/{name}" for name in ("shell.c", "sqlite3.c", "sqlite3.h")))
+    tree = work / TREE
+    proc = wasitool(toolchain_home, "exec", "--posix", "--", "sh", "-c", BUILD, cwd=tree)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return tree / "sqlite3.wasm"
+
+
+def _runners(shell: Path) -> dict[str, list[str]]:
+    """The command (before the guest arguments) per engine this Python has, and the wasmtime CLI's."""
+    runners = {engine: ["wasitool", "run", str(shell), "--engine", engine, "--dir", "{dir}::.", "--"]
+               for engine in importable_engines()}
+    cli = wasmtime_cli()
+    if cli is not None:
+        runners["wasmtime-cli"] = [str(cli), "run", "--dir", "{dir}::.", str(shell)]
+    assert runners, "neither a wasm engine nor the wasmtime CLI is installed"
+    return runners
+
+
+def _run(toolchain_home: Path, command: list[str], data: Path, *args: str,
+         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    argv = [part.replace("{dir}", str(data)) for part in command] + list(args)
+    if argv[0] == "wasitool":
+        return wasitool(toolchain_home, *argv[1:], stdin=stdin)
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False, timeout=300)
+
+
+def test_sqlite_shell_builds_and_keeps_a_database(sqlite_shell: Path, toolchain_home: Path, tmp_path: Path) -> None:
+    assert sqlite_shell.read_bytes()[:4] == b"\0asm"
+    for name, command in _runners(sqlite_shell).items():
+        data = tmp_path / name
+        data.mkdir()
+        made = _run(toolchain_home, command, data, "db.sqlite", CREATE)
+        assert (made.returncode, made.stdout) == (0, "3\n"), f"{name}: {made.stderr}"
+        assert (data / "db.sqlite").read_bytes()[:16] == b"SQLite format 3\0"
+        again = _run(toolchain_home, command, data, "db.sqlite", "select count(*), sum(x) from t;")
+        assert (again.returncode, again.stdout) == (0, "2|3\n"), f"{name}: {again.stderr}"
+        piped = _run(toolchain_home, command, data, "db.sqlite", stdin=PIPED)
+        assert (piped.returncode, piped.stdout) == (0, "42\n"), f"{name}: {piped.stderr}"
+        missing = _run(toolchain_home, command, data, "db.sqlite", "select * from nope;")
+        assert missing.returncode == 1 and "no such table: nope" in missing.stderr, f"{name}: {missing.stderr}"
