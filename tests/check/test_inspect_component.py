@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.support.components import P2Kit
+from tests.support.wasm_bytes import uleb
 from wasitool.cli import main
 from wasitool.component.binary import MAX_DEPTH, parse_component
 from wasitool.component.wit import world_text
@@ -380,7 +381,7 @@ def test_truncated_and_nested_components(hello: Path, tmp_path: Path, capsys: py
     assert "runs past the end" in err and len(err.splitlines()) == 1
     nested = b"\0asm\x0d\x00\x01\x00"
     for _ in range(MAX_DEPTH + 2):
-        nested = b"\0asm\x0d\x00\x01\x00" + b"\x04" + _leb(len(nested)) + nested
+        nested = b"\0asm\x0d\x00\x01\x00" + b"\x04" + uleb(len(nested)) + nested
     with pytest.raises(ValueError, match="nested more than"):
         parse_component(nested)
     # a vector that claims 2**32 entries with nothing after it ends at the end of its section
@@ -391,14 +392,14 @@ def test_truncated_and_nested_components(hello: Path, tmp_path: Path, capsys: py
 def test_type_rendering_is_bounded(tmp_path: Path) -> None:
     """40 types each a tuple of two of the one before: 2**40 leaves, rendered within a fixed amount of work
     and text per type and per component."""
-    types = [b"\x6f\x02\x79\x79"] + [b"\x6f\x02" + _leb(i - 1) * 2 for i in range(1, 40)]
-    types.append(b"\x40\x01\x01x" + _leb(39) + b"\x01\x00")  # func(x: type39)
-    section = _leb(len(types)) + b"".join(types)
+    types = [b"\x6f\x02\x79\x79"] + [b"\x6f\x02" + uleb(i - 1) * 2 for i in range(1, 40)]
+    types.append(b"\x40\x01\x01x" + uleb(39) + b"\x01\x00")  # func(x: type39)
+    section = uleb(len(types)) + b"".join(types)
     names = [f"f{i}".encode() for i in range(2000)]  # 2000 functions of that type
-    imports = _leb(len(names)) + b"".join(b"\x00" + _leb(len(n)) + n + b"\x01" + _leb(40) for n in names)
+    imports = uleb(len(names)) + b"".join(b"\x00" + uleb(len(n)) + n + b"\x01" + uleb(40) for n in names)
     path = tmp_path / "wide.wasm"
-    path.write_bytes(b"\0asm\x0d\x00\x01\x00" + b"\x07" + _leb(len(section)) + section
-                     + b"\x0a" + _leb(len(imports)) + imports)
+    path.write_bytes(b"\0asm\x0d\x00\x01\x00" + b"\x07" + uleb(len(section)) + section
+                     + b"\x0a" + uleb(len(imports)) + imports)
     functions = [f for entry in inspect(path).world for f in entry.functions]
     assert len(functions) == 2000 and all(len(f) < 5000 for f in functions)
     assert functions[-1] == "f1999: func(x: ...)"  # the budget for the whole component is spent
@@ -410,20 +411,13 @@ def test_exports_of_any_sort_are_read(sort: bytes, tmp_path: Path) -> None:
     """Exports of sorts validation would reject (a core function, ...) or of missing items: no traceback."""
     exports = b"\x01\x00\x01e" + sort + b"\x07\x00"
     path = tmp_path / "odd.wasm"
-    path.write_bytes(b"\0asm\x0d\x00\x01\x00" + b"\x0b" + _leb(len(exports)) + exports)
+    path.write_bytes(b"\0asm\x0d\x00\x01\x00" + b"\x0b" + uleb(len(exports)) + exports)
     info = inspect(path)
     assert [(e.kind, e.name, e.functions) for e in info.world] == [("export", "e", [])]
     with pytest.raises(WasitoolError, match="no type for e"):
         wit_text(path, native=True)
 
 
-def _leb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -477,7 +471,7 @@ def test_zig_built_readdir_as_a_component(kit: P2Kit, tmp_path: Path, capsys: py
 @given(sections=st.lists(st.tuples(st.integers(0, 13), st.binary(max_size=40)), max_size=8))
 def test_random_sections_give_one_line_errors(tmp_path: Path, sections: list[tuple[int, bytes]]) -> None:
     """Well-framed sections with random contents reach every section reader: never a traceback."""
-    body = b"".join(bytes([sid]) + _leb(len(payload)) + payload for sid, payload in sections)
+    body = b"".join(bytes([sid]) + uleb(len(payload)) + payload for sid, payload in sections)
     path = tmp_path / "random.wasm"
     path.write_bytes(b"\0asm\x0d\x00\x01\x00" + body)
     try:

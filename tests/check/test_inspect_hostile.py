@@ -12,23 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.wasm_bytes import HEADER, section, uleb
 from wasitool.inspect_module import DEFAULT_INSTRUCTIONS, DEFAULT_ROWS, DEFAULT_STRINGS, MAX_INDENT
 
 MEMORY_LIMIT = 1 << 30  # bytes of address space for one `wasitool inspect`
-HEADER = b"\0asm\1\0\0\0"
-
-
-def uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def section(section_id: int, content: bytes) -> bytes:
-    return bytes([section_id]) + uleb(len(content)) + content
 
 
 def one_function(code: bytes) -> bytes:

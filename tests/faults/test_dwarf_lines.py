@@ -5,24 +5,12 @@ from __future__ import annotations
 
 import random
 
+from tests.support.wasm_bytes import section, uleb
 from wasitool.dwarf_lines import LineTable, Location
 
 
-def _uleb(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, n = n & 0x7F, n >> 7
-        out.append(byte | (0x80 if n else 0))
-        if not n:
-            return bytes(out)
-
-
-def _section(section_id: int, payload: bytes) -> bytes:
-    return bytes([section_id]) + _uleb(len(payload)) + payload
-
-
 def _custom(name: str, payload: bytes) -> bytes:
-    return _section(0, _uleb(len(name)) + name.encode() + payload)
+    return section(0, uleb(len(name)) + name.encode() + payload)
 
 
 def _unit_v4(program: bytes) -> bytes:
@@ -48,7 +36,7 @@ PROGRAM = (_set_address(0x10) + b"\x03\x03\x01"          # advance_line 3 -> 4; 
 
 
 def module(line_section: bytes, code: bytes = b"\x00") -> bytes:
-    return b"\0asm\x01\0\0\0" + _section(10, code) + _custom(".debug_line", line_section)
+    return b"\0asm\x01\0\0\0" + section(10, code) + _custom(".debug_line", line_section)
 
 
 def test_rows_and_sequences():
@@ -65,7 +53,7 @@ def test_rows_and_sequences():
 
 
 def test_no_lines_without_debug_info():
-    assert LineTable.read(b"\0asm\x01\0\0\0" + _section(10, b"\x00")) is None
+    assert LineTable.read(b"\0asm\x01\0\0\0" + section(10, b"\x00")) is None
     assert LineTable.read(b"not wasm at all") is None
     assert LineTable.read(module(b"")) is None
 
