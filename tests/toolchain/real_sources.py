@@ -9,14 +9,16 @@ into a failure).
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import importable_engines
+from tests.conftest import importable_engines, shared_store_path
 
 SOURCES = ("pip", "system")
 
@@ -60,3 +62,29 @@ def wasmtime_cli() -> Path | None:
     from wasitool.runtimes.cli import _pip_wasmtime
 
     return _pip_wasmtime()
+
+
+def require_program(program: str) -> None:
+    """Skip without `program`, or fail where CI installs it (WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN)."""
+    if shutil.which(program) is None:
+        reason = f"{program} is not installed (CI installs it)"
+        if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def pinned_npm_tarball(package: str, version: str, sha256: str) -> Path:
+    """The npm tarball `package@version` (third-party sources for real builds), from `build/third-party` or
+    `npm pack`, verified against its pin; a mismatching file is removed and the test fails."""
+    cache = shared_store_path().parent / "third-party"
+    tarball = cache / f"{package.lstrip('@').replace('/', '-')}-{version}.tgz"
+    if not tarball.is_file():
+        require_program("npm")
+        cache.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "pack", f"{package}@{version}", "--pack-destination", str(cache), "--silent"],
+                       cwd=cache, check=True, capture_output=True, timeout=300)
+    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
+    if digest != sha256:
+        tarball.unlink()
+        pytest.fail(f"{tarball.name} has sha256 {digest}, pinned {sha256}")
+    return tarball

