@@ -10,7 +10,6 @@ run it, wasmer 1.1 does not).
 from __future__ import annotations
 
 import hashlib
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import importable_engines, shared_store_path
-from tests.toolchain.real_sources import wasitool, wasmtime_cli
+from tests.toolchain.real_sources import require_program, wasitool, wasmtime_cli
 from wasitool.toolchain.extract import extract_archive
 from wasitool.toolchain.reporter import SilentReporter
 
@@ -59,8 +58,7 @@ def _fetch() -> Path:
 @pytest.fixture(scope="module")
 def lua(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The lua.wasm built by Lua's own makefile with the porting layer."""
-    if shutil.which("make") is None:
-        pytest.skip("make is not installed (CI installs it)")
+    require_program("make")
     work = tmp_path_factory.mktemp("lua")
     extract_archive(_fetch(), work, SilentReporter(), only=(f"{LUA}/",))
     tree = work / LUA
