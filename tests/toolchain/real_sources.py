@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.conftest import importable_engines, shared_store_path
 
@@ -88,3 +89,55 @@ def pinned_npm_tarball(package: str, version: str, sha256: str) -> Path:
         tarball.unlink()
         pytest.fail(f"{tarball.name} has sha256 {digest}, pinned {sha256}")
     return tarball
+
+
+def apt_archive_bases() -> list[str]:
+    """Base URLs of the Debian archives this machine's apt is configured with (deb822 and one-line forms)."""
+    bases: list[str] = []
+    for listing in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
+        for line in listing.read_text(errors="replace").splitlines():
+            if line.startswith("URIs:"):
+                bases.extend(line.split()[1:])
+    legacy = Path("/etc/apt/sources.list")
+    if legacy.is_file():
+        for line in legacy.read_text(errors="replace").splitlines():
+            words = line.split()
+            if words[:1] == ["deb"]:
+                bases.append(next(w for w in words[1:] if not w.startswith("[")))
+    return [b.rstrip("/") for b in bases if b.startswith(("http://", "https://"))]
+
+
+def pinned_debian_source(directory: str, filename: str, sha256: str) -> Path:
+    """A file of a Debian source package (`pool/main/z/zlib`, `zlib_1.2.13.dfsg.orig.tar.bz2`), from
+    `build/third-party` or the archive apt is configured with, verified against its pin; a mismatching file
+    is removed and the test fails. Skips on machines without a Debian archive (fails where CI requires it)."""
+    cache = shared_store_path().parent / "third-party"
+    target = cache / filename
+    if not target.is_file():
+        bases = apt_archive_bases()
+        if not bases:
+            reason = "no Debian archive is configured for apt (CI has one)"
+            if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
+                pytest.fail(reason)
+            pytest.skip(reason)
+        cache.mkdir(parents=True, exist_ok=True)
+        failures = []
+        for base in bases:
+            try:
+                response = requests.get(f"{base}/{directory}/{filename}", timeout=120)
+            except requests.RequestException as exc:
+                failures.append(f"{base}: {exc}")
+                continue
+            if response.status_code == 200:
+                partial = target.with_suffix(target.suffix + ".part")
+                partial.write_bytes(response.content)
+                partial.replace(target)
+                break
+            failures.append(f"{base}: HTTP {response.status_code}")
+        else:
+            pytest.fail(f"{filename} is in no configured Debian archive: {'; '.join(failures)}")
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    if digest != sha256:
+        target.unlink()
+        pytest.fail(f"{target.name} has sha256 {digest}, pinned {sha256}")
+    return target
