@@ -173,3 +173,16 @@ def test_environment_names_the_offered_roles_and_the_sysroot(tmp_path: Path) -> 
                          "RANLIB": str(written["ranlib"]), "STRIP": str(written["strip"]),
                          "WASI_SYSROOT": "/sys root"}
     assert SJLJ["link"] == ["-lsetjmp"]
+
+
+def test_the_shipped_lock_names_what_stands_in_for_a_missing_strip() -> None:
+    """A source lacking `strip` still gets `wasm32-wasi-strip` (wasitool's own) and DWARF-stripped links: the
+    lock's reason says so, rather than the old advice to link with -s."""
+    from wasitool.shipped import SHIPPED_LOCK
+    from wasitool.toolchain.lock import load_lock
+
+    reasons = [s.lacks["strip"] for t in load_lock(SHIPPED_LOCK).tools.values() for s in t.sources
+               if "strip" in s.lacks]
+    assert reasons, "the pip source (zig) has no strip of its own"
+    stand_in = wrappers.wrapper_name("strip", "linux-x86_64")
+    assert all(stand_in in why and "without -g" in why and "-s to strip" not in why for why in reasons), reasons
