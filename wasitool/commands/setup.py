@@ -58,7 +58,7 @@ def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
     for name, outcome in result.outcomes.items():
         tool = outcome.tool
         state = "already installed" if outcome.reused else "installed"
-        console.print(f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}",
+        console.print(f"[green]✓[/] {name} {tool.version} ({tool.provider or tool.source}) {state}: {tool.root}",
                       highlight=False, soft_wrap=True)
     for name, why in result.skipped.items():
         console.print(f"[yellow]-[/] {name} not installed (optional): {why}", highlight=False, soft_wrap=True)

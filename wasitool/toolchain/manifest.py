@@ -52,6 +52,17 @@ class InstalledTool:
         package = f" ({self.package})" if self.package else ""
         return f"{self.name} {self.version} from {self.source}{package}"
 
+    @property
+    def provider(self) -> str | None:
+        """What really provides the tool, when its source says: the pip package (`ziglang` for wasi-sdk's
+        roles) or a system source's detected compiler (`clang-16`); None for an archive of the tool itself."""
+        if self.package:
+            return f"{self.source} package {self.package}"
+        if not self.pinned and self.commands:
+            role = "cc" if "cc" in self.commands else sorted(self.commands)[0]
+            return f"{self.source}: {Path(self.commands[role][0]).name}"
+        return None
+
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
