@@ -20,6 +20,8 @@ SCons' own C variables are honoured after wasitool's flags, in SCons' order: CFL
 CPPFLAGS, CPPDEFINES (`$_CPPDEFFLAGS`), CPPPATH (`$_CPPINCFLAGS`) when compiling; LINKFLAGS when linking
 through the driver, LIBPATH (`$_LIBDIRFLAGS`) and LIBS (`$_LIBFLAGS`) on every link, so
 `env.Append(CPPDEFINES=["FAST"], LIBS=["m"])` builds with `-DFAST` and `-lm`.
+A link through the compiler driver (`WasiProgram`, `WasiP2Program`) still running after a few seconds says
+on stderr that zig is building a C library variant (`watched_spawn`, `toolchain/firstuse.py`), every time.
 Builders: `WasiObject`, `WasiProgram` (a command module with `_start`), `WasiLibrary` (no entry point,
 every function exported), `WasiComponent` (a core module wrapped by the preview1 adapter), and with a
 wasm32-wasip2 compiler `WasiP2Object`, `WasiP2Program`. Pseudo-builders:
