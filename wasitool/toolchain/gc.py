@@ -27,7 +27,7 @@ from wasitool.errors import WasitoolError
 from wasitool.platforms import host_platform
 from wasitool.store.installs import Store
 from wasitool.store.layout import OWN_CACHES, Layout
-from wasitool.store.records import Record, lock_index_or_none, record_or_none, tool_manifest_or_none
+from wasitool.store.records import MANIFEST_NAME, Record, lock_index_or_none, record_or_none, tool_manifest_or_none
 from wasitool.toolchain.lock import Lock, load_lock
 from wasitool.toolchain.records import installed_pinned
 
@@ -149,7 +149,7 @@ def inventory(root: Path) -> list[InstalledToolInfo]:
             directory=directory, name=manifest.name if manifest else directory.name,
             source=manifest.source if manifest else "?", version=manifest.version if manifest else "?",
             size=tree_size(directory), used_by=sorted(used.get(directory, set())),
-            last_used=max(record_times.get(directory, 0.0), _mtime(directory / "toolchain.json"))))
+            last_used=max(record_times.get(directory, 0.0), _mtime(directory / MANIFEST_NAME))))
     return tools
 
 

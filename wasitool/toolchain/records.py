@@ -72,27 +72,27 @@ def installed_pinned(sources: Sequence[SourceSpec], store: Store, platform: str)
     return found[2] if found is not None else None
 
 
-def toolchain_for(lock: Lock, platform: str, store_root: Path) -> Toolchain:
+def toolchain_for(lock: Lock, platform: str, root: Path) -> Toolchain:
     """The toolchain `lock` selects on `platform`, without network or install.
 
     A recorded lock is one file read. An unrecorded one (a new project, or a lock edited since setup)
     is recorded at once when the store already holds a pinned install of every tool but the optional ones
     (reading a few manifests); otherwise a one-line ToolchainError says to run `wasitool setup`.
     """
-    recorded = read_record(store_root, lock, platform)
+    recorded = read_record(root, lock, platform)
     if recorded is not None:
-        mark_used(Layout(store_root).record(lock.digest, platform))
+        mark_used(Layout(root).record(lock.digest, platform))
         return recorded
-    store = Store(store_root)
+    store = Store(root)
     tools = {}
     for name, tool in lock.tools.items():
         found = installed_pinned(tool.ordered_sources, store, platform)
         if found is not None:
             tools[name] = found
         elif not tool.optional:
-            raise _not_set_up(store_root, lock, platform)
+            raise _not_set_up(root, lock, platform)
     toolchain = Toolchain(platform=platform, tools=tools)
-    write_record(store_root, lock, toolchain)
+    write_record(root, lock, toolchain)
     return toolchain
 
 
@@ -108,8 +108,8 @@ def mark_used(record: Path, every: float = 3600.0) -> None:
         pass
 
 
-def _not_set_up(store_root: Path, lock: Lock, platform: str) -> ToolchainError:
-    entry = lock_index_or_none(Layout(store_root).lock_index(lock.path))
+def _not_set_up(root: Path, lock: Lock, platform: str) -> ToolchainError:
+    entry = lock_index_or_none(Layout(root).lock_index(lock.path))
     previous = entry.digest if entry is not None else None
     if previous and previous != lock.digest:
         return LockChanged(f"{lock.path.name} changed since setup ({lock.path})", SETUP_FIX)

@@ -12,7 +12,7 @@ from pathlib import Path
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
 from wasitool.store.installs import Store
-from wasitool.store.layout import store_root
+from wasitool.store.layout import Layout
 from wasitool.store.records import InstalledTool, write_tool_manifest
 from wasitool.toolchain.lock import SourceSpec, ToolSpec, load_lock
 from wasitool.toolchain.manifest import Toolchain, load_record
@@ -81,7 +81,7 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     platform = options.platform or host_platform()
     if platform not in PLATFORMS:
         raise ToolchainError(f"unknown platform {platform!r}", f"use one of {', '.join(PLATFORMS)}")
-    store = Store(options.store or store_root())
+    store = Store(options.store or Layout().root)
     ctx = FetchContext(store=store, platform=platform, reporter=reporter, offline=options.offline,
                        mirror=options.mirror)
     names = options.tools or list(lock.tools)
