@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from wasitool.commands._progress import RichReporter
 
 from wasitool.project import active_lock_path
+from wasitool.store.layout import Layout
 from wasitool.toolchain.setup import SetupOptions, SetupResult, run_setup
 
 
@@ -44,7 +45,7 @@ def result_json(result: SetupResult) -> dict[str, Any]:
         "record": str(result.record),
         "wrappers": str(result.wrappers) if result.wrappers else None,
         "lock": str(result.lock),
-        "downloads": str(result.store / "downloads"),
+        "downloads": str(Layout(result.store).downloads),
         "skipped": result.skipped,
         "tools": {
             name: {**outcome.tool.to_json(), "reused": outcome.reused, "failed_sources": outcome.failures}
@@ -67,7 +68,7 @@ def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
     if result.wrappers:
         console.print(f"wrappers for make, CMake, … (`wasitool env`): {result.wrappers}", highlight=False,
                       soft_wrap=True)
-    downloads = result.store / "downloads"
+    downloads = Layout(result.store).downloads
     if downloads.is_dir():
         console.print(f"verified downloads (usable as --mirror): {downloads}", highlight=False, soft_wrap=True)
 
