@@ -25,11 +25,12 @@ from wasitool.digest import sha256_file
 from wasitool.errors import BuildError
 from wasitool.example_table import load_examples, select_examples
 from wasitool.examples import Example
-from wasitool.filelock import exclusive_lock
 from wasitool.project import Project, current_or_bundled, export_project, load_project
 from wasitool.shipped import PACKAGE, SCONS_TOOLS
-from wasitool.toolchain.manifest import Toolchain, write_json_atomic
-from wasitool.toolchain.paths import load_toolchain, record_of
+from wasitool.store.atomic import write_json_atomic
+from wasitool.store.filelock import exclusive_lock
+from wasitool.toolchain.manifest import Toolchain
+from wasitool.toolchain.select import load_toolchain, record_of
 
 # The stamp: a second up-to-date record beside SCons's `.sconsign`, kept for `wasitool run NAME`, which asks
 # `ensure_built` on every run. Checking it (one sha256 over the inputs, the outputs' sha256) took 60 ms for

@@ -14,8 +14,9 @@ import pytest
 
 from wasitool.platforms import host_platform
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.lock import load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.records import write_record
 
 FAKECC = Path(__file__).with_name("fakecc.py")

@@ -17,10 +17,11 @@ from rich.console import Console
 
 from tests.toolchain.conftest import Scenario
 from wasitool.commands._progress import RichReporter
-from wasitool.filelock import exclusive_lock
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.filelock import exclusive_lock
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.firstuse import libc_pending
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.manifest import Toolchain
 
 
 def wasitool(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:

@@ -140,11 +140,11 @@ def test_ensure_rewrites_wrappers_when_the_toolchain_or_their_format_changes(sto
 
 def test_commands_use_the_wrappers_in_the_locks_install_record(store: FakeStore) -> None:
     from wasitool.shipped import SHIPPED_LOCK
+    from wasitool.store.layout import Layout
     from wasitool.toolchain.lock import load_lock
-    from wasitool.toolchain.records import record_path
 
     which = store.wasitool("which", "cc")
-    record = record_path(store.root, load_lock(SHIPPED_LOCK).digest, store.toolchain.platform)
+    record = Layout(store.root).record(load_lock(SHIPPED_LOCK).digest, store.toolchain.platform)
     assert Path(which.stdout.strip()) == record.with_suffix("") / "bin" / "wasm32-wasi-cc"
 
 

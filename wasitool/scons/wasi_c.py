@@ -258,7 +258,7 @@ def load_project_toolchain(project: Any, required: bool, fail: Callable[[str], N
 
     from wasitool.project import find_project
     from wasitool.shipped import SHIPPED_LOCK
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     if project is None:
         project = find_project(Path(Dir("#").abspath))

@@ -32,10 +32,12 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from wasitool.errors import ToolchainError
+from wasitool.store.atomic import move_into_place, write_atomic
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain import compiler_wrapper, posix
 from wasitool.toolchain.compiler_wrapper import Spec
 from wasitool.toolchain.firstuse import is_zig, sh_watch
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.roles import Role
 
 FORMAT = 4  # bump when the generated files change, so existing wrapper dirs are rewritten
@@ -73,11 +75,11 @@ class Wrappers(NamedTuple):
 def installed_wrappers(lock: Path) -> Wrappers:
     """The wrappers of the toolchain `lock` selects, in its install record's
     directory; written on first use, and again whenever the toolchain or wasitool's format changed."""
-    from wasitool.toolchain.paths import load_toolchain, record_of
-    from wasitool.toolchain.records import wrapper_dir
+    from wasitool.store.layout import Layout
+    from wasitool.toolchain.select import load_toolchain, record_of
 
     toolchain = load_toolchain(lock=lock)
-    bin_dir = wrapper_dir(record_of(lock))
+    bin_dir = Layout.wrappers(record_of(lock))
     return Wrappers(toolchain, ensure_wrappers(toolchain, bin_dir), bin_dir)
 
 
@@ -354,7 +356,7 @@ def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -
         commands.append([*tool.commands["ar"], "rcs", str(archive), *map(str, objects)])
         for argv in commands:
             _run_tool(argv, tool)
-        os.replace(archive, library)
+        move_into_place(archive, library)
     return library
 
 
@@ -377,7 +379,7 @@ def posix_library(tool: InstalledTool, lib_dir: Path) -> Path:
             objects.append(str(obj))
         archive = Path(tmp) / posix.LIBRARY
         _run_tool([*tool.commands["ar"], "rcs", str(archive), *objects], tool, "the porting layer's library")
-        os.replace(archive, library)
+        move_into_place(archive, library)
     return library
 
 
@@ -396,15 +398,7 @@ def _install(path: Path, text: str, executable: bool = True) -> Path:
             return path
     except (OSError, UnicodeDecodeError):
         pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o755 if executable else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, 0o755 if executable else 0o644)
     return path
 
 
