@@ -373,7 +373,10 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
                 doing = "making a component of"
             else:
                 doing = "assembling" if language == "wat" else "linking" if index else "compiling"
-            with watch(env, f"wasitool build {source}"):
+            # A link through the compiler driver is where zig builds a C library variant; a slow compile (-c),
+            # assembly or library link (wasm-ld, no libc) says nothing.
+            links_libc = language != "wat" and argv[: len(tools[0].argv)] == tools[0].argv and "-c" not in argv
+            with watch(env if links_libc else {}, f"wasitool build {source}"):
                 _run_step(argv, env, source, doing)
             if language != "wat" and not _wants_debug_info(options.flags) and \
                     index == len(steps) - (2 if tools[-1].role == "component-new" else 1):
