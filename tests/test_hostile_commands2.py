@@ -1,0 +1,154 @@
+"""Hostile inputs to the commands changed since the last round: `run --batch`, `replay`, `trace-diff`, and the
+store's files. Each runs the real CLI in a subprocess and must end in one line `wasitool: error: ...` naming
+the problem and the fix, a non-zero status that is neither a signal nor the bug status (3), no traceback,
+and no temporary file left in the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import wasmtime
+
+from tests.support.wat_modules import HELLO
+from wasitool import exitcodes
+
+COMPONENT = """(component
+  (core module $m (func (export "run") (result i32) i32.const 0))
+  (core instance $i (instantiate $m))
+  (func $run (result (result)) (canon lift (core func $i "run")))
+  (instance $ri (export "run" (func $run)))
+  (export "wasi:cli/run@0.2.0" (instance $ri)))"""
+
+
+def wasitool(*argv: str, cwd: Path, stdin: bytes | None = None, **env: str) -> subprocess.CompletedProcess[bytes]:
+    environ = {**os.environ, "WASITOOL_HOME": str(cwd / "store"), **env}
+    return subprocess.run([sys.executable, "-m", "wasitool", *argv], cwd=cwd, input=stdin, capture_output=True,
+                          env=environ, timeout=120, check=False)
+
+
+def one_line(proc: subprocess.CompletedProcess[bytes], store: Path | None = None) -> str:
+    """The error line of a failed command, after checking it is the only line and no bug was reported."""
+    err = proc.stderr.decode(errors="replace")
+    assert "Traceback" not in err and "internal error" not in err, err
+    assert proc.returncode > 0 and proc.returncode != exitcodes.BUG, (proc.returncode, err)
+    assert err.startswith("wasitool: error: ") and err.count("\n") == 1, err
+    if store is not None and store.exists():
+        left = [p for p in store.rglob("*") if p.name.endswith(".tmp")]
+        assert not left, left
+    return err
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    (tmp_path / "hello.wasm").write_bytes(wasmtime.wat2wasm(HELLO))
+    (tmp_path / "comp.wasm").write_bytes(wasmtime.wat2wasm(COMPONENT))
+    (tmp_path / "data").mkdir()
+    return tmp_path
+
+
+# --- run --batch ------------------------------------------------------------------------------------------
+
+BAD_BATCHES = [
+    ("deep nesting", b'{"module": "hello.wasm", "id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
+     "nests too deep to read"),
+    ("a key twice", b'{"module": "hello.wasm", "module": "other.wasm"}\n', "key(s) given twice: module"),
+    ("NaN timeout", b'{"module": "hello.wasm", "timeout": NaN}\n', "`timeout` must be a positive number"),
+    ("NUL in the module path", b'{"module": "hello\\u0000.wasm"}\n', "`module` holds a NUL character"),
+    ("a lone surrogate in the module path", b'{"module": "\\ud800.wasm"}\n', "`module` is not valid Unicode"),
+    ("a lone surrogate in args", b'{"module": "hello.wasm", "args": ["\\udfff"]}\n', "`args` is not valid Unicode"),
+    ("NUL in args", b'{"module": "hello.wasm", "args": ["a\\u0000b"]}\n', "`args` holds a NUL character"),
+    ("NUL in env", b'{"module": "hello.wasm", "env": {"A": "\\u0000"}}\n', "`env` holds a NUL character"),
+    ("= in an env name", b'{"module": "hello.wasm", "env": {"A=B": "c"}}\n', "`env` name 'A=B' is empty or holds"),
+    ("empty env name", b'{"module": "hello.wasm", "env": {"": "c"}}\n', "`env` name '' is empty or holds"),
+    ("readonly not a bool", b'{"module": "hello.wasm", "dirs": [{"host": "data", "readonly": "yes"}]}\n',
+     "`dirs.readonly` must be true or false"),
+    ("unknown feature", b'{"module": "hello.wasm", "requires": ["warp-drive"]}\n',
+     "unknown wasm feature `warp-drive` in `requires`"),
+    ("invoke argument not a number", b'{"module": "hello.wasm", "invoke": ["_start", "abc"]}\n',
+     "invoke argument `abc` is not a number"),
+    ("a preopen that is a FIFO", b'{"module": "hello.wasm", "dirs": ["fifo"]}\n', "fifo is not a directory"),
+    ("unknown key", b'{"module": "hello.wasm", "modul": "x"}\n', "unknown key(s) modul"),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), [case[1:] for case in BAD_BATCHES],
+                         ids=[case[0] for case in BAD_BATCHES])
+def test_a_bad_batch_line_stops_the_batch_in_one_line(work: Path, data: bytes, expected: str) -> None:
+    os.mkfifo(work / "fifo")
+    (work / "runs.jsonl").write_bytes(b'{"module": "hello.wasm"}\n' + data)
+    proc = wasitool("run", "--batch", "runs.jsonl", cwd=work)
+    error = one_line(proc, work / "store")
+    assert proc.returncode == exitcodes.USAGE and proc.stdout == b""
+    assert f"runs.jsonl:2: {expected}" in error or f"runs.jsonl:2 {expected}" in error, error
+
+
+def test_binary_junk_is_not_a_batch(work: Path) -> None:
+    (work / "runs.jsonl").write_bytes(bytes(range(256)) * 4)
+    assert one_line(wasitool("run", "--batch", "runs.jsonl", cwd=work)) == (
+        "wasitool: error: runs.jsonl is not UTF-8 text (fix: write the batch as JSON lines)\n")
+
+
+def test_a_module_that_is_a_fifo_is_that_runs_error_not_a_hang(work: Path) -> None:
+    """Reading a FIFO no one writes would block every run of the batch; the reference CLI blocks too on
+    `wasmtime run FIFO`, but a batch promises that one run never holds up another."""
+    os.mkfifo(work / "fifo.wasm")
+    (work / "runs.jsonl").write_text('{"module": "fifo.wasm"}\n{"module": "hello.wasm"}\n')
+    proc = wasitool("run", "--batch", "runs.jsonl", cwd=work)
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())
+    assert proc.returncode == 1 and proc.stderr == b""
+    assert first["error"] == "fifo.wasm is not a regular file (a FIFO or a device)"
+    assert second["stdout"] == "Hello, WASI!\n"
+
+
+@pytest.mark.parametrize(("line", "expected"), [
+    ('{"module": "comp.wasm"}', "comp.wasm is a component, not a core module"),
+    ('{"module": "data"}', "cannot read data: Is a directory"),
+    ('{"module": "missing.wasm"}', "cannot read missing.wasm: No such file or directory"),
+])
+def test_a_module_that_cannot_run_is_an_error_line_and_the_rest_run(work: Path, line: str, expected: str) -> None:
+    (work / "runs.jsonl").write_text(line + '\n{"module": "hello.wasm", "id": 7}\n')
+    proc = wasitool("run", "--batch", "runs.jsonl", cwd=work)
+    first, second = (json.loads(out) for out in proc.stdout.splitlines())
+    assert proc.returncode == 1 and proc.stderr == b""
+    assert first["error"] == expected
+    assert (second["id"], second["exit_code"], second["stdout"]) == (7, 0, "Hello, WASI!\n")
+
+
+def test_duplicate_ids_are_echoed_as_given(work: Path) -> None:
+    """`id` is the caller's: echoed, never checked; `index` tells the lines apart."""
+    (work / "runs.jsonl").write_text('{"module": "hello.wasm", "id": "x"}\n' * 2)
+    proc = wasitool("run", "--batch", "runs.jsonl", cwd=work)
+    results = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert proc.returncode == 0, proc.stderr
+    assert [(r["index"], r["id"], r["exit_code"]) for r in results] == [(0, "x", 0), (1, "x", 0)]
+
+
+def test_an_empty_batch_runs_nothing(work: Path) -> None:
+    (work / "runs.jsonl").write_text("\n# nothing\n")
+    proc = wasitool("run", "--batch", "runs.jsonl", cwd=work)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"", b"")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["-j", "0"], "argument -j/--jobs: '0' is not a positive number"),
+    (["-j", "-1"], "argument -j/--jobs: '-1' is not a positive number"),
+    (["-j"], "argument -j/--jobs: expected one argument"),
+    (["--batch", "."], "cannot read the batch file .: Is a directory"),
+    (["--batch", "nope.jsonl"], "cannot read the batch file nope.jsonl: No such file or directory"),
+])
+def test_batch_options_that_cannot_work(work: Path, argv: list[str], expected: str) -> None:
+    (work / "runs.jsonl").write_text('{"module": "hello.wasm"}\n')
+    args = argv if "--batch" in argv else ["--batch", "runs.jsonl", *argv]
+    assert expected in one_line(wasitool("run", *args, cwd=work))
+
+
+def test_a_huge_job_count_runs_as_many_as_there_are(work: Path) -> None:
+    (work / "runs.jsonl").write_text('{"module": "hello.wasm"}\n' * 3)
+    proc = wasitool("run", "--batch", "runs.jsonl", "-j", "9" * 30, cwd=work)
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["exit_code"] for line in proc.stdout.splitlines()] == [0, 0, 0]
