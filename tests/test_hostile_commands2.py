@@ -152,3 +152,89 @@ def test_a_huge_job_count_runs_as_many_as_there_are(work: Path) -> None:
     proc = wasitool("run", "--batch", "runs.jsonl", "-j", "9" * 30, cwd=work)
     assert proc.returncode == 0, proc.stderr
     assert [json.loads(line)["exit_code"] for line in proc.stdout.splitlines()] == [0, 0, 0]
+
+
+# --- replay and trace-diff --------------------------------------------------------------------------------
+
+@pytest.fixture
+def recording(work: Path) -> Path:
+    proc = wasitool("run", "--record", "rec.jsonl", "hello.wasm", cwd=work)
+    assert (proc.returncode, proc.stdout) == (0, b"Hello, WASI!\n"), proc.stderr
+    return work / "rec.jsonl"
+
+
+def _edited(recording: Path, call: dict[str, object] | None = None, drop: str = "", raw: str = "") -> Path:
+    header, first = (json.loads(line) for line in recording.read_text().splitlines()[:2])
+    line = {k: v for k, v in {**first, **(call or {})}.items() if k != drop}
+    recording.write_text(json.dumps(header) + "\n" + (raw or json.dumps(line)) + "\n")
+    return recording
+
+
+WRITES = "`writes` is a list of [address, base64 bytes]"
+BAD_CALLS = [
+    ("unknown call", {"call": "nope"}, "", "", '`call` "nope" is no wasi_snapshot_preview1 function'),
+    ("no call", None, "call", "", "`call` null is no wasi_snapshot_preview1 function"),
+    ("args a list", {"args": [1]}, "", "", "`args` and `out` are objects"),
+    ("no args", None, "args", "", "`args` and `out` are objects"),
+    ("out a list", {"out": []}, "", "", "`args` and `out` are objects"),
+    ("result a string", {"result": "x"}, "", "", "`result` is an errno (0 to 65535)"),
+    ("no result", None, "result", "", "`result` is an errno (0 to 65535)"),
+    ("result too big", {"result": 2**70}, "", "", "`result` is an errno (0 to 65535)"),
+    ("writes not base64", {"writes": [[100, "!!!"]]}, "", "", WRITES),
+    ("writes at a negative address", {"writes": [[-4, "AAAA"]]}, "", "", WRITES),
+    ("writes a string", {"writes": "x"}, "", "", WRITES),
+    ("nwritten a string", {"out": {"nwritten": "x"}}, "", "", "`out.nwritten` is a byte count"),
+    ("NaN args", None, "", '{"call": "fd_write", "args": NaN}', "`args` and `out` are objects"),
+]
+
+
+@pytest.mark.parametrize(("call", "drop", "raw", "expected"), [case[1:] for case in BAD_CALLS],
+                         ids=[case[0] for case in BAD_CALLS])
+def test_a_damaged_recorded_call_is_refused_before_the_replay(recording: Path, call: dict[str, object] | None,
+                                                              drop: str, raw: str, expected: str) -> None:
+    _edited(recording, call, drop, raw)
+    error = one_line(wasitool("replay", "rec.jsonl", cwd=recording.parent))
+    assert error == (f"wasitool: error: rec.jsonl: line 2 is not a recorded call: {expected} "
+                     "(fix: record it again with `wasitool run --record FILE`)\n")
+
+
+@pytest.mark.parametrize("raw", ['{"call": "fd_write", "args": [1]}', '{"call": "fd_write", "out": NaN}',
+                                 '{"call": "fd_write", "args": ' + "[" * 100_000 + "]" * 100_000 + "}"],
+                         ids=["args a list", "out NaN", "deep nesting"])
+def test_trace_diff_refuses_a_damaged_call(recording: Path, raw: str) -> None:
+    _edited(recording, raw=raw)
+    error = one_line(wasitool("trace-diff", "rec.jsonl", "rec.jsonl", cwd=recording.parent))
+    assert error.startswith("wasitool: error: cannot read rec.jsonl: ")
+    assert "line 2 is not a call" in error or "a line nests too deep" in error
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ({"version": "1"}, 'rec.jsonl is a version "1" recording; this wasitool reads 1'),
+    ({"version": 2}, "rec.jsonl is a version 2 recording; this wasitool reads 1"),
+    ({"module": 5}, "rec.jsonl: the header's `module` is not a file name"),
+    ({"recording": "other"}, "rec.jsonl is not a wasitool recording"),
+])
+def test_a_recording_of_another_version_or_kind(recording: Path, header: dict[str, object], expected: str) -> None:
+    lines = recording.read_text().splitlines()
+    recording.write_text(json.dumps({**json.loads(lines[0]), **header}) + "\n" + "\n".join(lines[1:]) + "\n")
+    assert one_line(wasitool("replay", "rec.jsonl", cwd=recording.parent)).startswith(f"wasitool: error: {expected}")
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["replay", "."], "cannot read the recording .: Is a directory"),
+    (["replay", "missing"], "cannot read the recording missing: No such file or directory"),
+    (["replay", "rec.jsonl", "--module", "data"], "data is not a file (fix: pass the module with --module FILE.wasm)"),
+    (["replay", "rec.jsonl", "--module", "comp.wasm"], "comp.wasm is a component, not a core module"),
+    (["trace-diff", ".", "rec.jsonl"], "cannot read .: Is a directory"),
+])
+def test_replay_inputs_that_are_not_files_or_modules(recording: Path, argv: list[str], expected: str) -> None:
+    assert expected in one_line(wasitool(*argv, cwd=recording.parent))
+
+
+def test_a_recording_of_another_module_stops_at_the_first_call_that_differs(recording: Path) -> None:
+    """Not an error of the recording: the replay runs and names the call where the two part (exit 1)."""
+    (recording.parent / "other.wasm").write_bytes(wasmtime.wat2wasm(HELLO.replace("Hello", "Howdy")))
+    proc = wasitool("replay", "rec.jsonl", "--module", "other.wasm", cwd=recording.parent)
+    err = proc.stderr.decode()
+    assert proc.returncode == 1 and err.count("\n") == 1, err
+    assert err.startswith("wasitool: replay: call 1 differs: recorded fd_write(") and "Howdy" in err
