@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -238,3 +240,102 @@ def test_a_recording_of_another_module_stops_at_the_first_call_that_differs(reco
     err = proc.stderr.decode()
     assert proc.returncode == 1 and err.count("\n") == 1, err
     assert err.startswith("wasitool: replay: call 1 differs: recorded fd_write(") and "Howdy" in err
+
+
+# --- the store --------------------------------------------------------------------------------------------
+
+@pytest.fixture
+def store(tmp_path: Path) -> tuple[Path, Path]:
+    """A store with the shipped lock's tools installed by hand and recorded for a project's copy of it: (the
+    store, the project's lock)."""
+    from tests.project.test_store import fake_install, lock_copy
+    from wasitool.toolchain.select import load_toolchain
+
+    root = tmp_path / "store"
+    lock = lock_copy(tmp_path / "proj" / "wasitool.lock")
+    fake_install(root, lock)
+    load_toolchain(root=root, lock=lock)
+    return root, lock
+
+
+def _store_command(store: tuple[Path, Path], *argv: str) -> subprocess.CompletedProcess[bytes]:
+    root, lock = store
+    return wasitool(*argv, cwd=lock.parent, WASITOOL_HOME=str(root))
+
+
+def _overwrite(root: Path, pattern: str, data: bytes) -> None:
+    paths = list(root.glob(pattern))
+    assert paths, pattern
+    for path in paths:
+        path.write_bytes(data)
+
+
+DAMAGED_RECORDS = [
+    ("wrong types", json.dumps({"schema": 1, "platform": "linux-x86_64", "tools": {"wabt": {
+        "name": 5, "source": [], "version": None, "root": 7, "commands": "x"}}}).encode(), "`name` is not a string"),
+    ("an argv of numbers", json.dumps({"schema": 1, "platform": "linux-x86_64", "tools": {"wabt": {
+        "name": "wabt", "source": "pip", "version": "1", "root": "/x", "commands": {"cc": [1]}}}}).encode(),
+     "`commands` is not an object of argv lists"),
+    ("deep nesting", b'{"schema": 1, "tools": ' + b"[" * 100_000 + b"]" * 100_000 + b"}", "maximum recursion depth"),
+    ("truncated", b'{"schema": 1, "platf', "Unterminated string"),
+]
+
+
+@pytest.mark.parametrize(("data", "expected"), [case[1:] for case in DAMAGED_RECORDS],
+                         ids=[case[0] for case in DAMAGED_RECORDS])
+def test_a_damaged_record(store: tuple[Path, Path], data: bytes, expected: str) -> None:
+    """Commands that need the record say it is damaged in one line; the store's own walks skip it."""
+    _overwrite(store[0], "records/*.json", data)
+    for command in (["toolchain", "--lock", str(store[1])], ["which", "cc", "--lock", str(store[1])]):
+        error = one_line(_store_command(store, *command), store[0])
+        assert expected in error and error.endswith("(fix: run `wasitool setup`)\n"), error
+    for command in (["store", "list"], ["store", "list", "--json"], ["store", "gc", "--dry-run"]):
+        proc = _store_command(store, *command)
+        assert proc.returncode == 0 and proc.stderr == b"", proc.stderr
+
+
+@pytest.mark.parametrize(("pattern", "data"), [
+    ("tools/*/toolchain.json", json.dumps({"schema": 1, "tool": {"name": 5, "source": [], "version": None,
+                                                                 "root": 7, "commands": "x"}}).encode()),
+    ("tools/*/toolchain.json", b'{"schema": 1, "to'),
+    ("locks/*.json", b'{"schema": 1, "lock": "\\ud800", "digest": "x"}'),
+    ("locks/*.json", b'{"schema": 1, "lock": "a\\u0000b", "digest": 5}'),
+    ("locks/*.json", b"[]"),
+], ids=["manifest of wrong types", "truncated manifest", "lock index naming a surrogate", "lock index with NUL",
+        "lock index a list"])
+def test_store_list_and_gc_walk_past_damaged_files(store: tuple[Path, Path], pattern: str, data: bytes) -> None:
+    _overwrite(store[0], pattern, data)
+    for command in (["store", "list"], ["store", "list", "--json"], ["store", "gc", "--dry-run"], ["store", "gc"]):
+        proc = _store_command(store, *command)
+        assert proc.returncode == 0 and proc.stderr == b"", (command, proc.stderr)
+
+
+def test_a_store_entry_of_the_wrong_kind(store: tuple[Path, Path]) -> None:
+    root, lock = store
+    shutil.rmtree(root / "records")
+    (root / "records").write_text("not a directory")
+    error = one_line(_store_command(store, "toolchain", "--lock", str(lock)), root)
+    assert error.startswith(f"wasitool: error: cannot write {root}/records/") and \
+        f": File exists ({root}/records) (fix: make the store writable, or empty it with " in error
+    (root / ".lock").mkdir()
+    assert one_line(_store_command(store, "store", "gc"), root) == (
+        f"wasitool: error: the store {root} cannot be written: Is a directory ({root}/.lock) "
+        "(fix: set WASITOOL_HOME to a writable directory, or remove what is in the way)\n")
+
+
+@pytest.mark.parametrize("home", ["file", "/dev/null", "/proc", "/proc/self/status"])
+@pytest.mark.parametrize("argv", [["store", "gc"], ["store", "clean", "--yes"], ["setup", "--offline"],
+                                  ["run", "fd_write"]], ids=["gc", "clean", "setup", "run an example"])
+def test_a_store_that_is_no_writable_directory(tmp_path: Path, home: str, argv: list[str]) -> None:
+    """WASITOOL_HOME at a file, a device or /proc: one line naming the store, nothing written anywhere."""
+    if home == "file":
+        home = str(tmp_path / "file")
+        Path(home).write_text("x")
+    error = one_line(wasitool(*argv, cwd=tmp_path, WASITOOL_HOME=home))
+    if home == "/proc/self/status":  # resolved in the child: its own pid
+        assert re.fullmatch(r"wasitool: error: the store /proc/\d+/status is not a directory \(fix: set "
+                            r"WASITOOL_HOME to a directory\)\n", error), error
+    else:
+        assert error.startswith(f"wasitool: error: the store {Path(home).resolve()} "), error
+    assert "WASITOOL_HOME to a" in error
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["file"] if (tmp_path / "file").exists() else [])
