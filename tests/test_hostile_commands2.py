@@ -339,3 +339,45 @@ def test_a_store_that_is_no_writable_directory(tmp_path: Path, home: str, argv: 
         assert error.startswith(f"wasitool: error: the store {Path(home).resolve()} "), error
     assert "WASITOOL_HOME to a" in error
     assert sorted(p.name for p in tmp_path.iterdir()) == (["file"] if (tmp_path / "file").exists() else [])
+
+
+# --- the Windows wrappers' spec ---------------------------------------------------------------------------
+
+def _wrapper(spec: str, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "wasitool.toolchain.compiler_wrapper", spec, *args], cwd=cwd,
+                          capture_output=True, timeout=60, check=False)
+
+
+GOOD_SPEC = {"name": "wasm32-wasi-cc", "argv": ["cc"], "env": {}, "link_inputs": [], "sjlj_flags": [],
+             "legacy_eh_flags": [], "sjlj_refusal": "", "zig": False}
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    (None, "No such file or directory"),
+    (b"{", "Expecting property name enclosed in double quotes"),
+    (b"\xff\xfe", "can't decode byte 0xff"),
+    (b'{"argv": 5}', "it is not an object of the fields name, argv, env,"),
+    (json.dumps({**GOOD_SPEC, "argv": "cc"}).encode(), "a field has the wrong type"),
+    (json.dumps({**GOOD_SPEC, "argv": []}).encode(), "a field has the wrong type"),
+    (json.dumps({**GOOD_SPEC, "zig": "yes"}).encode(), "a field has the wrong type"),
+    (b"[" * 100_000 + b"]" * 100_000, "it nests too deep"),
+], ids=["missing", "truncated", "not UTF-8", "fields missing", "argv a string", "argv empty", "zig a string",
+        "deep nesting"])
+def test_a_bad_compiler_wrapper_spec_is_one_line(tmp_path: Path, content: bytes | None, expected: str) -> None:
+    if content is not None:
+        (tmp_path / "cc.json").write_bytes(content)
+    proc = _wrapper("cc.json", "-c", "x.c", cwd=tmp_path)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.startswith("wasitool: error: cc.json is not a compiler wrapper's spec: ") and expected in err, err
+    assert err.endswith("(fix: run `wasitool setup` again: it rewrites the wrappers)\n")
+
+
+@pytest.mark.parametrize("args", [["-c", "x.c"], ["x.c", "-o", "x.wasm"]], ids=["compile", "link"])
+def test_a_wrapper_whose_compiler_is_gone(tmp_path: Path, args: list[str]) -> None:
+    """127, as the sh wrappers' `exec` of a missing file, with one line naming the compiler."""
+    (tmp_path / "cc.json").write_text(json.dumps({**GOOD_SPEC, "argv": [str(tmp_path / "gone" / "zig"), "cc"]}))
+    proc = _wrapper("cc.json", *args, cwd=tmp_path)
+    assert proc.returncode == 127
+    assert proc.stderr.decode() == (f"wasm32-wasi-cc: error: cannot run {tmp_path}/gone/zig: No such file or "
+                                    "directory (fix: run `wasitool setup` again)\n")
