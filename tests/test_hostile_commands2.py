@@ -11,11 +11,13 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import wasmtime
 
+from tests.support.wasm_bytes import section, uleb
 from tests.support.wat_modules import HELLO
 from wasitool import exitcodes
 
@@ -381,3 +383,41 @@ def test_a_wrapper_whose_compiler_is_gone(tmp_path: Path, args: list[str]) -> No
     assert proc.returncode == 127
     assert proc.stderr.decode() == (f"wasm32-wasi-cc: error: cannot run {tmp_path}/gone/zig: No such file or "
                                     "directory (fix: run `wasitool setup` again)\n")
+
+
+# --- components -------------------------------------------------------------------------------------------
+
+COMPONENT_HEADER = b"\x00asm\x0d\x00\x01\x00"
+
+
+def _nested(depth: int) -> bytes:
+    component = COMPONENT_HEADER
+    for _ in range(depth):
+        component = COMPONENT_HEADER + section(4, component)
+    return component
+
+
+HOSTILE_COMPONENTS = [
+    ("truncated", lambda c: c[: len(c) // 2], "runs past the end of its component"),
+    ("a huge count", lambda c: COMPONENT_HEADER + section(7, uleb(2**32 - 1)), "truncated component"),
+    ("a huge section size", lambda c: COMPONENT_HEADER + b"\x07" + uleb(2**32 - 1), "runs past the end"),
+    ("an overlong LEB128", lambda c: COMPONENT_HEADER + b"\x07" + b"\xff" * 20, "malformed LEB128 integer"),
+    ("a name of bad UTF-8", lambda c: COMPONENT_HEADER + section(10, b"\x01\x00\x03\xff\xfe\xfd\x01\x00"),
+     "is not UTF-8"),
+    ("nesting 200 deep", lambda c: _nested(200), "components nested more than 16 deep"),
+]
+
+
+@pytest.mark.parametrize(("make", "expected"), [case[1:] for case in HOSTILE_COMPONENTS],
+                         ids=[case[0] for case in HOSTILE_COMPONENTS])
+@pytest.mark.parametrize("view", [[], ["--wit"], ["--json"], ["--module", "0"]],
+                         ids=["tables", "wit", "json", "module"])
+def test_inspect_a_hostile_component(work: Path, make: Callable[[bytes], bytes], expected: str,
+                                     view: list[str]) -> None:
+    (work / "bad.wasm").write_bytes(make((work / "comp.wasm").read_bytes()))
+    proc = wasitool("inspect", "bad.wasm", *view, cwd=work)
+    error = one_line(proc)
+    assert error.startswith("wasitool: error: cannot read bad.wasm: ") and expected in error, error
+    assert error.endswith("(fix: give a valid .wasm component or module)\n")
+    if view == ["--json"]:
+        assert json.loads(proc.stdout)["ok"] is False
