@@ -421,3 +421,10 @@ def test_inspect_a_hostile_component(work: Path, make: Callable[[bytes], bytes],
     assert error.endswith("(fix: give a valid .wasm component or module)\n")
     if view == ["--json"]:
         assert json.loads(proc.stdout)["ok"] is False
+
+
+def test_faults_refuses_a_component(work: Path) -> None:
+    """A sweep of a component found no calls and said "no suspects"; its host has no interposers."""
+    assert one_line(wasitool("faults", "comp.wasm", cwd=work)) == (
+        "wasitool: error: comp.wasm is a component: `wasitool faults` fails preview1 host calls (fix: sweep the "
+        "core module it was made from (a .wasm for wasm32-wasip1, or the source file))\n")
