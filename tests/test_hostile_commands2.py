@@ -428,3 +428,11 @@ def test_faults_refuses_a_component(work: Path) -> None:
     assert one_line(wasitool("faults", "comp.wasm", cwd=work)) == (
         "wasitool: error: comp.wasm is a component: `wasitool faults` fails preview1 host calls (fix: sweep the "
         "core module it was made from (a .wasm for wasm32-wasip1, or the source file))\n")
+
+
+@pytest.mark.parametrize("argv", [["init", "/proc/wasitool-x"], ["examples", "--copy", "/proc/wasitool-x"]],
+                         ids=["init", "examples --copy"])
+def test_a_project_directory_that_cannot_be_made(work: Path, argv: list[str]) -> None:
+    assert one_line(wasitool(*argv, cwd=work)) == (
+        "wasitool: error: cannot write the project into /proc/wasitool-x: No such file or directory (fix: choose a "
+        "directory you can write in)\n")
