@@ -1,7 +1,8 @@
-"""Hostile inputs to the commands changed since the last round: `run --batch`, `replay`, `trace-diff`, and the
-store's files. Each runs the real CLI in a subprocess and must end in one line `wasitool: error: ...` naming
-the problem and the fix, a non-zero status that is neither a signal nor the bug status (3), no traceback,
-and no temporary file left in the store."""
+"""Hostile inputs to the commands changed since the last round: `run --batch`, `replay`, `trace-diff`, `faults`,
+the store's files and its root, the Windows wrappers' spec, `inspect` on components, `init`/`examples --copy`.
+Each runs the real CLI in a subprocess and must end in one line `wasitool: error: ...` naming the problem and
+the fix, a non-zero status that is neither a signal nor the bug status (3), no traceback, and no temporary
+file left in the store."""
 
 from __future__ import annotations
 
