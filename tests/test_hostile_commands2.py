@@ -62,6 +62,8 @@ BAD_BATCHES = [
     ("deep nesting", b'{"module": "hello.wasm", "id": ' + b"[" * 100_000 + b"]" * 100_000 + b"}\n",
      "nests too deep to read"),
     ("a key twice", b'{"module": "hello.wasm", "module": "other.wasm"}\n', "key(s) given twice: module"),
+    ("a number of 5000 digits", b'{"module": "hello.wasm", "timeout": 1' + b"0" * 5000 + b"}\n",
+     "holds a number of thousands of digits"),
     ("NaN timeout", b'{"module": "hello.wasm", "timeout": NaN}\n', "`timeout` must be a positive number"),
     ("NUL in the module path", b'{"module": "hello\\u0000.wasm"}\n', "`module` holds a NUL character"),
     ("a lone surrogate in the module path", b'{"module": "\\ud800.wasm"}\n', "`module` is not valid Unicode"),

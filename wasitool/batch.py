@@ -415,8 +415,10 @@ def _json_line(text: str, where: str) -> object:
         return json.loads(text, object_pairs_hook=no_duplicates)
     except RecursionError:
         raise WasiError(f"{where} nests too deep to read", "write one flat JSON object per line") from None
-    except ValueError as exc:  # JSONDecodeError, or a number of more digits than int() reads
+    except json.JSONDecodeError as exc:
         raise WasiError(f"{where} is not JSON: {exc}", "write one JSON object per line") from None
+    except ValueError:  # a number of more digits than int() reads (`sys.get_int_max_str_digits`)
+        raise WasiError(f"{where} holds a number of thousands of digits", "write numbers that fit 64 bits") from None
 
 
 def spec_from_json(obj: object, where: str) -> RunSpec:
@@ -453,7 +455,7 @@ def spec_from_json(obj: object, where: str) -> RunSpec:
         stdin=stdin,
         invoke=_invoke(obj.get("invoke"), where),
         argv0=None if argv0 is None else _text(argv0, where, "argv0"),
-        timeout=None if timeout is None else float(timeout),
+        timeout=None if timeout is None else float(min(timeout, 10**18)),  # Limits saturates it further
         requires=_features(obj.get("requires", []), where),
     )
 
