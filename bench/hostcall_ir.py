@@ -6,9 +6,10 @@
 Each measurement runs this file again under valgrind's callgrind (needs `valgrind` on PATH) with N and
 3N iterations and reports (instructions(3N) - instructions(N)) / 2N: the user-space instructions of one
 iteration, start-up and compilation cancelled out. Instruction counts do not depend on the machine's
-load (CPU time on a shared 2-core machine moved by +-50% between runs); they leave out the kernel's
-share of a syscall and are no substitute for time, only a fair way to compare two versions of the
-code. Measured, per iteration (a call from wasm unless said otherwise):
+load (CPU time on a shared 2-core machine moved by +-50% between runs; the counts by ~5%, with the
+address layout; the hash seed is fixed); they leave out the kernel's share of a syscall and are no
+substitute for time, only a fair way to compare two versions of the code.
+Measured, per iteration (a call from wasm unless said otherwise):
 - `<engine>: empty host function`: the engine's wasm -> Python -> wasm crossing (`fd_write` = `lambda: 0`);
 - `<engine>: fd_write as wasitool links it`: the same loop calling the real `fd_write` (1 byte to /dev/null);
 - `python: fd_write`: `WasiContext.fd_write` called from a Python loop on a fixed-base memory;
@@ -79,7 +80,8 @@ def instructions(what: str, n: int) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "cg.out"
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, __file__,
-                        "--child", what, str(n)], check=True, capture_output=True)
+                        "--child", what, str(n)], check=True, capture_output=True,
+                       env={**os.environ, "PYTHONHASHSEED": "0"})
         found = re.search(r"^summary: (\d+)", out.read_text(), re.M)
         if found is None:
             raise SystemExit(f"hostcall_ir: no summary in callgrind's output for {what}")
