@@ -71,9 +71,13 @@ class FdCalls(ContextBase):
             # The last view must cover the iovec (8 bytes) and nwritten (4), then the buffer; else a fresh
             # one (the memory may have grown since).
             mem = self._mem
-            if (iovs if iovs > nwritten else nwritten) + 8 > len(mem):
+            size = len(mem)
+            if iovs + 8 > size or nwritten + 4 > size:
                 mem = self._fresh_view()
-            if nwritten & 3 or nwritten + 4 > len(mem):
+                size = len(mem)
+                if nwritten + 4 > size:
+                    return EFAULT
+            if nwritten & 3:
                 return EFAULT
             desc = self._fds[fd]
             if not desc.rights_base & RIGHT_FD_WRITE:
@@ -87,7 +91,7 @@ class FdCalls(ContextBase):
                     if length > MAX_TRANSFER:
                         length = MAX_TRANSFER
                     end = ptr + length
-                    if end > len(mem):
+                    if end > size:
                         mem = self._fresh_view()
                         if end > len(mem):
                             return EFAULT
@@ -111,9 +115,13 @@ class FdCalls(ContextBase):
             iovs &= M32
             nread &= M32
             mem = self._mem
-            if (iovs if iovs > nread else nread) + 8 > len(mem):
+            size = len(mem)
+            if iovs + 8 > size or nread + 4 > size:
                 mem = self._fresh_view()
-            if nread & 3 or nread + 4 > len(mem):
+                size = len(mem)
+                if nread + 4 > size:
+                    return EFAULT
+            if nread & 3:
                 return EFAULT
             desc = self._fds[fd]
             if not desc.rights_base & RIGHT_FD_READ:
@@ -127,7 +135,7 @@ class FdCalls(ContextBase):
                     if length > MAX_TRANSFER:
                         length = MAX_TRANSFER
                     end = ptr + length
-                    if end > len(mem):
+                    if end > size:
                         mem = self._fresh_view()
                         if end > len(mem):
                             return EFAULT
