@@ -181,3 +181,35 @@ def test_cmake_old_style_add_test_of_a_target_runs_its_wasm_through_the_emulator
                      f'add_test(with-args {run} {wasm} "" "a;b" "x")',
                      f'add_test(script "{source}/check.sh" "example")',
                      f'add_test(modern {run} {wasm} "" "y")']
+
+
+OWN_ADD_TEST = """cmake_minimum_required(VERSION 3.13)
+project(wrapped C)
+enable_testing()
+function(add_test)
+  _add_test(${ARGV})
+endfunction()
+add_executable(example example.c)
+add_test(NAME example COMMAND example)
+"""
+
+
+def test_cmake_project_with_its_own_add_test_gets_the_fix_not_a_recursion(store: FakeStore, tmp_path: Path) -> None:
+    require_program("cmake")
+    source, toolchain_file = tmp_path / "src", tmp_path / "wasi.cmake"
+    source.mkdir()
+    (source / "CMakeLists.txt").write_text(OWN_ADD_TEST)
+    (source / "example.c").write_text("int main(void) { return 0; }\n")
+    assert store.wasitool("toolchain", "--cmake", str(toolchain_file)).returncode == 0
+
+    def configure(build: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["cmake", f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}", *extra, "-S", str(source),
+                               "-B", str(build)], env=store.env(FAKE_OUTPUT="1"), capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    hidden = configure(tmp_path / "b1")
+    assert hidden.returncode != 0 and "-DWASITOOL_KEEP_ADD_TEST=ON" in hidden.stderr, hidden.stderr[-2000:]
+    assert "recursion" not in hidden.stderr
+    kept = configure(tmp_path / "b2", "-DWASITOOL_KEEP_ADD_TEST=ON")
+    assert kept.returncode == 0, kept.stderr[-2000:]
+    assert "wasm32-wasi-run" in (tmp_path / "b2" / "CTestTestfile.cmake").read_text()

@@ -23,12 +23,20 @@ from wasitool.toolchain.wrappers import COMPILERS, RUN_ROLE, _install, posix_com
 # CMake's add_test unchanged (each argument bracket-quoted, so empty ones and `;` survive). The function keeps
 # the policies of CMake 3.18 (needed for cmake_language) whatever the project asks for; older CMakes keep
 # their add_test. A property guards against a second definition, whose `_add_test` would be this function.
+# A project defining its own add_test afterwards makes `_add_test` this function, and CMake's unreachable:
+# the function stops with the fix (WASITOOL_KEEP_ADD_TEST leaves CMake's add_test alone) instead of recursing.
 ADD_TEST_SHIM = """get_property(_wasitool_add_test GLOBAL PROPERTY WASITOOL_ADD_TEST_DEFINED)
-if(NOT _wasitool_add_test AND NOT CMAKE_VERSION VERSION_LESS 3.18)
+if(NOT _wasitool_add_test AND NOT WASITOOL_KEEP_ADD_TEST AND NOT CMAKE_VERSION VERSION_LESS 3.18)
   set_property(GLOBAL PROPERTY WASITOOL_ADD_TEST_DEFINED 1)
   cmake_policy(PUSH)
   cmake_policy(VERSION 3.18)
   function(add_test)
+    if(_wasitool_in_add_test)
+      message(FATAL_ERROR "add_test: this project defines its own add_test, which hides CMake's from the "
+        "add_test of wasitool's toolchain file (fix: configure with -DWASITOOL_KEEP_ADD_TEST=ON; tests declared "
+        "as add_test(name target) then need add_test(NAME name COMMAND target) to run)")
+    endif()
+    set(_wasitool_in_add_test 1)
     set(_args "")
     set(_first 0)
     if(ARGC GREATER 1 AND NOT ARGV0 STREQUAL "NAME" AND TARGET "${ARGV1}")
