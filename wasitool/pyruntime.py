@@ -5,18 +5,20 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from contextlib import ExitStack
-from typing import IO, TYPE_CHECKING, TextIO, cast
 
 from wasitool.engines import load_engine
 from wasitool.engines.base import ComponentGiven
 from wasitool.engines.limits import Limits, timeout_line
-from wasitool.engines.protocol import Engine
 from wasitool.engines.traps import trap_line
 from wasitool.engines.values import CompiledModule, Outcome, WasiHost
 from wasitool.errors import WasiError
 from wasitool.runspec import RunResult, RunSpec
+from wasitool.typed import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
+    from typing import IO, TextIO
+
+    from wasitool.engines.protocol import Engine
     from wasitool.wasi.interpose import Interposer
     from wasitool.wasi.trace import Tracer
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import importlib
 import sys
 from functools import cache
-from typing import TYPE_CHECKING
 
 from wasitool.errors import WasiError
 from wasitool.plugins import Registry
+from wasitool.typed import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wasitool.engines.protocol import Engine

@@ -11,7 +11,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
 
 from wasitool.engines.limits import NO_LIMITS, Limits
 from wasitool.engines.sections import ModuleFacts, scan
@@ -31,8 +30,12 @@ from wasitool.engines.values import (
 )
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke, parse_number
+from wasitool.typed import TYPE_CHECKING
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    _T = TypeVar("_T")
 
 
 class EngineAdapter(ABC):

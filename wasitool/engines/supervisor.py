@@ -28,10 +28,13 @@ import select
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
 
 from wasitool.engines.values import Outcome
 from wasitool.errors import InternalError, WasiError, WasitoolError
+from wasitool.typed import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import wasmer
 from wasmer_compiler_cranelift import Compiler
@@ -42,6 +41,10 @@ from wasitool.engines.values import (
     not_implemented,
 )
 from wasitool.errors import WasiError
+from wasitool.typed import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _TYPE_NAMES = {wasmer.Type.I32: "i32", wasmer.Type.I64: "i64", wasmer.Type.F32: "f32",
                wasmer.Type.F64: "f64", wasmer.Type.V128: "v128", wasmer.Type.EXTERN_REF: "externref",
