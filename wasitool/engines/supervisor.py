@@ -10,18 +10,22 @@ The child ignores SIGINT (a terminal sends it to the whole process group; the pa
 the kernel to kill it when the parent dies (Linux `PR_SET_PDEATHSIG`: a killed `wasitool` never leaves
 a spinning guest behind), and sends back its Outcome, or the error it raised, through a pipe with
 `marshal`. Guest output goes straight to the inherited file descriptors. Cost: a fork and the
-child's copy-on-write faults, ~4 ms of CPU per run (the CLI wins it back by skipping interpreter
-finalization: `cli.main`).
+child's copy-on-write faults, ~2-3 ms of CPU per run (the CLI wins it back by skipping interpreter
+finalization: `cli.main`). Every page the child writes is a copy, so the child does as little as it can:
+callers instantiate before the fork (`Engine.instantiate`; `pyruntime`, `batch`) and the child only runs
+the guest, `prctl` is looked up before it too, and the collector is frozen (`gc.freeze`) so that the
+child's never walks the parent's objects.
 
-The child only instantiates and runs: anything to compile is compiled before the fork, because the
-process may have other threads (wasmer's parallel compiler pool among them) that the child lacks,
-and a compile in the child would wait for them forever.
+Anything to compile is compiled before the fork, because the process may have other threads (wasmer's
+parallel compiler pool among them) that the child lacks, and a compile in the child would wait for them
+forever.
 """
 
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # signal's C core: `signal` builds enums (~0.4 ms)
 import contextlib
+import gc
 import marshal
 import os
 import select
@@ -72,6 +76,7 @@ def fork_child(work: Callable[[Callable[[], None]], Outcome], flush: Callable[[]
     """
     _flush(flush)
     prctl = _prctl()
+    gc.freeze()  # what exists now is never walked (so never copied) by the child's garbage collector
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
     pid = os.fork()
