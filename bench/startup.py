@@ -17,6 +17,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -32,10 +33,10 @@ def _env(checkout: Path) -> dict[str, str]:
     return env
 
 
-def _once(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+def _once(argv: list[str], env: dict[str, str], cwd: str) -> tuple[float, float]:
     """(wall, cpu) seconds of one process, which must exit 0."""
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
     assert proc.stderr is not None
@@ -58,18 +59,19 @@ def main() -> int:
     pythons = dict(VENVS, **dict(item.split("=", 1) for item in args.python))
     commands: dict[str, tuple[list[str], dict[str, str]]] = {}
     for engine, python in pythons.items():
-        run = [str(python), "-m", "wasitool", "run", str(args.wasm), "--engine", engine]
+        run = [str(python), "-m", "wasitool", "run", str(args.wasm.resolve()), "--engine", engine]
         commands[f"pass {engine}"] = ([str(python), "-c", "pass"], _env(ROOT))
         commands[f"import {engine}"] = ([str(python), "-c", f"import {engine}"], _env(ROOT))
         commands[f"run {engine}"] = (run, _env(ROOT))
         if args.before is not None:
             commands[f"before {engine}"] = (run, _env(args.before))
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    for argv, env in commands.values():  # warm-up: bytecode caches, the compile cache
-        _once(argv, env)
-    for _ in range(args.runs):
-        for name, (argv, env) in commands.items():
-            times[name].append(_once(argv, env))
+    with tempfile.TemporaryDirectory() as cwd:  # not a checkout: `python -m` looks in the cwd first
+        for argv, env in commands.values():  # warm-up: bytecode caches, the compile cache
+            _once(argv, env, cwd)
+        for _ in range(args.runs):
+            for name, (argv, env) in commands.items():
+                times[name].append(_once(argv, env, cwd))
     medians = {name: (statistics.median(w for w, _ in t), statistics.median(c for _, c in t))
                for name, t in times.items()}
     print("| command | wall | cpu | wall x import | cpu x import |\n|---|---|---|---|---|")
