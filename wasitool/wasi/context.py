@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TextIO
+
+from wasitool.typed import TYPE_CHECKING
 
 from .calls_fd import FdCalls
 from .calls_misc import MiscCalls
@@ -16,6 +17,8 @@ from .outputs import with_outputs
 from .signatures import SIGNATURES, Signature
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from .interpose import Interposer
     from .trace import Tracer
     from .trace_decode import TraceEnv
