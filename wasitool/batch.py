@@ -29,7 +29,6 @@ import select
 import signal
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
@@ -42,9 +41,10 @@ from wasitool.engines.values import CompiledModule, Outcome, WasiHost
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 
-# Builds the guest's WASI context in the child: (spec, its index in the batch, (stdin, stdout, stderr)) -> a
+# Builds the guest's WASI context: (spec, its index in the batch, (stdin, stdout, stderr)) -> a
 # `wasitool.wasi.WasiContext` or anything with its `host_functions`/`bind_memory`/`close` (e.g. one with
-# interposers installed, for fault sweeps).
+# interposers installed, for fault sweeps), and optionally `attach(module)` (called with the compiled module
+# before instantiating: `wasi.stacks`) and `flush()` (called in the child when the guest has run: a trace).
 ContextFactory = Callable[[RunSpec, int, tuple[int, int, int]], Any]  # called in this process, before the fork
 SPEC_KEYS = ("id", "module", "args", "env", "dirs", "stdin", "stdin_base64", "invoke", "argv0", "timeout", "requires")
 
@@ -68,7 +68,6 @@ def run_batch(specs: Iterable[RunSpec], engine: str | None = None, *, jobs: int 
     own (the default where there is no `os.fork`; `context` is then not available).
     A spec whose module cannot be read or compiled gives a result with `error` set; the rest still run.
     """
-    specs = list(specs)
     if fork is None:
         fork = hasattr(os, "fork")
     if not fork:
@@ -76,7 +75,7 @@ def run_batch(specs: Iterable[RunSpec], engine: str | None = None, *, jobs: int 
             raise WasiError("a batch without fork() cannot take a context factory", "run it where os.fork exists")
         yield from _run_in_processes(specs, engine, limits or Limits())
         return
-    yield from _ForkedBatch(load_engine(engine), max(1, jobs), limits or Limits(), context).run(specs)
+    yield from _ForkedBatch(load_engine(engine), max(1, jobs), limits or Limits(), context).run(iter(specs))
 
 
 class _Running:
@@ -107,15 +106,20 @@ class _ForkedBatch:
         self.running: dict[int, _Running] = {}  # read fd of the child's pipe -> the child
         self.done: dict[int, BatchResult] = {}
 
-    def run(self, specs: list[RunSpec]) -> Iterator[BatchResult]:
+    def run(self, specs: Iterator[RunSpec]) -> Iterator[BatchResult]:
+        """Start runs as slots free up (a spec is taken from `specs` only then), yield results in order."""
         warm_up(self.eng)
-        pending = deque(enumerate(specs))
+        pending = enumerate(specs)
+        more = True
         next_index = 0
         try:
-            while pending or self.running:
-                while pending and len(self.running) < self.jobs:
-                    index, spec = pending.popleft()
-                    self._start(index, spec)
+            while more or self.running:
+                while more and len(self.running) < self.jobs:
+                    taken = next(pending, None)
+                    if taken is None:
+                        more = False
+                    else:
+                        self._start(*taken)
                 if self.running:
                     self._wait()
                 while next_index in self.done:
@@ -148,9 +152,13 @@ class _ForkedBatch:
             _close(files)
             self.done[index] = BatchResult(index, None, exc, 0.0)
             return
+        attach = getattr(ctx, "attach", None)  # interposers that need the module (`wasi.stacks`)
+        host = WasiHost.from_context(ctx, getattr(ctx, "flush", None))  # flush: e.g. a trace, in the child
         try:
+            if attach is not None:
+                attach(module)
             # instantiated here: the child runs the guest at once and copies only the pages it writes
-            guest = self.eng.instantiate(module, WasiHost.from_context(ctx), spec.invoke, limits.for_child())
+            guest = self.eng.instantiate(module, host, spec.invoke, limits.for_child())
         except WasitoolError as exc:
             ctx.close()
             _close(files)
@@ -162,7 +170,7 @@ class _ForkedBatch:
             return guest()
 
         try:
-            pid, read_fd = supervisor.fork_child(work, _no_flush)
+            pid, read_fd = supervisor.fork_child(work, host.flush)
         finally:
             ctx.close()  # this process's copies of the guest's fds
         self.running[read_fd] = _Running(index, pid, files, module.label, limits.timeout)
@@ -227,10 +235,6 @@ class _ForkedBatch:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, signal.SIGKILL)
         os.waitpid(child.pid, 0)
-
-
-def _no_flush() -> None:
-    pass
 
 
 def _plain_context(spec: RunSpec, index: int, fds: tuple[int, int, int]) -> Any:
@@ -318,7 +322,7 @@ def _result(outcome: Outcome, files: tuple[int, int, int]) -> RunResult:
 # --- without fork: a process per run --------------------------------------------------------------------
 
 
-def _run_in_processes(specs: list[RunSpec], engine: str | None, limits: Limits) -> Iterator[BatchResult]:
+def _run_in_processes(specs: Iterable[RunSpec], engine: str | None, limits: Limits) -> Iterator[BatchResult]:
     import subprocess
 
     argv = [sys.executable, "-m", "wasitool.batch", *(["--engine", engine] if engine else []),

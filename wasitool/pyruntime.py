@@ -88,11 +88,8 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
 
     config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
                         stdout=fds[1], stderr=fds[2])
-    for interposer in interpose:  # an interposer that needs the compiled module (`wasi.stacks`) gets it
-        attach = getattr(interposer, "attach", None)
-        if attach is not None:
-            attach(module)
     ctx = WasiContext(config, trace=trace, interpose=interpose)
+    ctx.attach(module)  # an interposer that needs the compiled module (`wasi.stacks`) gets it
     try:
         host = WasiHost.from_context(ctx, _flusher(trace))
         started()
