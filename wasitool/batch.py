@@ -6,7 +6,8 @@ guest's WASI context and instantiates it (`Engine.instantiate`), then forks: the
 guest, so it copies just the pages the guest writes. The child has its own fds, memory, limits and
 exit; a crash, a leak or a time limit ends only that child (SIGKILL). The guest's stdout and stderr go
 to in-memory files read back when it ends; its stdin is the spec's `stdin`, else empty. A spec's
-`timeout` counts from the child's start mark.
+`timeout` counts from the child's start mark. A component (wasmtime) is compiled once per file and linked
+to wasitool's WASI 0.2 host here; its child instantiates and calls it.
 
 wasmtime after fork: the child compiles nothing, so the parent's compiler threads, which it lacks, are
 never waited for (the same rule as `engines.supervisor`, whose child protocol this reuses); the
@@ -15,7 +16,8 @@ isolation case on both engines. Where `os.fork` does not exist (Windows) each ru
 own (`python -m wasitool.batch`, one JSON line in, one out).
 
 `wasitool run --batch FILE.jsonl` reads specs as JSON lines (`spec_from_json`) and prints results as
-JSON lines (`result_json`); `wasitool check` runs its Python-engine columns through `run_batch`.
+JSON lines (`result_json`); `wasitool check` runs its Python-engine columns and `wasitool faults` its sweeps
+through `run_batch`.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from wasitool.engines import load_engine, supervisor
+from wasitool.engines.base import ComponentGiven
 from wasitool.engines.limits import Limits, timeout_line
 from wasitool.engines.protocol import Engine
 from wasitool.engines.traps import trap_line
@@ -78,6 +81,19 @@ def run_batch(specs: Iterable[RunSpec], engine: str | None = None, *, jobs: int 
     yield from _ForkedBatch(load_engine(engine), max(1, jobs), limits or Limits(), context).run(iter(specs))
 
 
+class _Guest(NamedTuple):
+    """A guest ready to run in a child: `run` (in the child), `flush` (in the child, after it), `close` (this
+    process's copies of its fds, after the fork)."""
+
+    run: Callable[[], Outcome]
+    flush: Callable[[], None]
+    close: Callable[[], None]
+
+
+def _no_flush() -> None:
+    pass
+
+
 class _Running:
     """A forked child and what the parent keeps for it."""
 
@@ -103,6 +119,7 @@ class _ForkedBatch:
         self.limits = limits
         self.context = context or _plain_context
         self.modules: dict[Path, CompiledModule | WasitoolError] = {}
+        self.components: dict[Path, Any] = {}  # compiled components (or the error compiling one gave)
         self.running: dict[int, _Running] = {}  # read fd of the child's pipe -> the child
         self.done: dict[int, BatchResult] = {}
 
@@ -140,40 +157,86 @@ class _ForkedBatch:
             return
         limits = self.limits if spec.timeout is None else self.limits.with_timeout(spec.timeout)
         try:
-            module = self.eng.prepare(self._module(spec.module), limits)
+            try:
+                module = self.eng.prepare(self._module(spec.module), limits)
+            except ComponentGiven as given:
+                label, component = given.label, self._component(spec.module, given, limits)
+                self._fork(index, spec, label, limits,
+                           lambda files: self._component_guest(component, label, spec, files, limits))
+            else:
+                self._fork(index, spec, module.label, limits,
+                           lambda files: self._core_guest(module, spec, index, files, limits))
         except WasitoolError as exc:
             self.done[index] = BatchResult(index, None, exc, 0.0)
-            return
+
+    def _fork(self, index: int, spec: RunSpec, label: str, limits: Limits,
+              prepare: Callable[[tuple[int, int, int]], _Guest]) -> None:
+        """Make the guest's stdio files and the guest (`prepare`), then fork the child that runs it."""
         gc.freeze()  # what exists now is never walked (so never copied) by a child's garbage collector
         files = _guest_files(spec.stdin)
         try:
-            ctx = self.context(spec, index, files)
-        except WasitoolError as exc:
+            guest = prepare(files)
+        except BaseException:
             _close(files)
-            self.done[index] = BatchResult(index, None, exc, 0.0)
-            return
+            raise
+
+        def work(started: Callable[[], None]) -> Outcome:  # pragma: no cover - runs in the child
+            started()
+            return guest.run()
+
+        try:
+            pid, read_fd = supervisor.fork_child(work, guest.flush)
+        finally:
+            guest.close()  # this process's copies of the guest's fds
+        self.running[read_fd] = _Running(index, pid, files, label, limits.timeout)
+
+    def _core_guest(self, module: CompiledModule, spec: RunSpec, index: int, files: tuple[int, int, int],
+                    limits: Limits) -> _Guest:
+        """A core module's guest: its WASI context (`self.context`) and instance, made here."""
+        ctx = self.context(spec, index, files)
         attach = getattr(ctx, "attach", None)  # interposers that need the module (`wasi.stacks`)
         host = WasiHost.from_context(ctx, getattr(ctx, "flush", None))  # flush: e.g. a trace, in the child
         try:
             if attach is not None:
                 attach(module)
             # instantiated here: the child runs the guest at once and copies only the pages it writes
-            guest = self.eng.instantiate(module, host, spec.invoke, limits.for_child())
-        except WasitoolError as exc:
+            return _Guest(self.eng.instantiate(module, host, spec.invoke, limits.for_child()), host.flush, ctx.close)
+        except BaseException:
             ctx.close()
-            _close(files)
-            self.done[index] = BatchResult(index, None, exc, 0.0)
-            return
+            raise
 
-        def work(started: Callable[[], None]) -> Outcome:  # pragma: no cover - runs in the child
-            started()
-            return guest()
+    def _component_guest(self, component: Any, label: str, spec: RunSpec, files: tuple[int, int, int],
+                         limits: Limits) -> _Guest:
+        """A component's guest: wasitool's WASI 0.2 host linked here; the child instantiates and calls it."""
+        from wasitool.wasi.config import WasiConfig
+        from wasitool.wasip2.host import ComponentHost
 
+        host = ComponentHost(WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs),
+                                        stdin=files[0], stdout=files[1], stderr=files[2]))
         try:
-            pid, read_fd = supervisor.fork_child(work, host.flush)
-        finally:
-            ctx.close()  # this process's copies of the guest's fds
-        self.running[read_fd] = _Running(index, pid, files, module.label, limits.timeout)
+            run = self.eng.instantiate_component(  # type: ignore[attr-defined]  # `_component` checked it has it
+                component, label, host, limits.for_child(), spec.invoke)
+        except BaseException:
+            host.close()
+            raise
+        return _Guest(run, _no_flush, host.close)
+
+    def _component(self, path: Path, given: ComponentGiven, limits: Limits) -> Any:
+        """The component at `path` compiled (once) for this batch's engine; a WasiError if it has no
+        component model."""
+        if not hasattr(self.eng, "instantiate_component"):
+            raise WasiError(f"{given.label} is a component: the {self.eng.name} engine has no component model",
+                            "run it with --engine wasmtime")
+        found = self.components.get(path)
+        if found is None:
+            try:
+                found = self.eng.compile_component(given.data, given.label, limits)  # type: ignore[attr-defined]
+            except WasitoolError as exc:
+                found = exc
+            self.components[path] = found
+        if isinstance(found, WasitoolError):
+            raise found
+        return found
 
     def _module(self, path: Path) -> CompiledModule:
         found = self.modules.get(path)

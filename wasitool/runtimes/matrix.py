@@ -200,24 +200,22 @@ def judge_many(examples: Sequence[Judged], runtime: BatchRuntime) -> Iterator[Ce
 def run_matrix(examples: Sequence[Example], runtimes: Sequence[Runtime],
                progress: Callable[[Cell], None] | None = None, only: Collection[str] | None = None) -> Matrix:
     """Judge every row of the examples (`rows`; `only` those named) on every runtime; unavailable runtimes give
-    `not found` cells. A runtime that runs batches (`run_many`: the Python engines) gets all its core-module
-    rows as one batch (components run one by one: the batch runs core modules)."""
-    from wasitool.runtimes.base import is_component
+    `not found` cells. A runtime that runs batches (`run_many`: the Python engines) gets all its
+    rows, core modules and components, as one batch)."""
     unavailable: dict[str, str] = {}
     for runtime in runtimes:
         reason = runtime.available()
         if reason is not None:
             unavailable[runtime.name] = reason
     table = [row for row in rows(examples) if only is None or row.name in only]
-    core = [row for row in table if not is_component(row.module)]
-    batched = {r.name: judge_many(core, r) for r in runtimes
+    batched = {r.name: judge_many(table, r) for r in runtimes
                if r.name not in unavailable and isinstance(r, BatchRuntime)}
     cells = []
     for example in table:
         for runtime in runtimes:
             if runtime.name in unavailable:
                 cell = Cell(example.name, runtime.name, NOT_FOUND, unavailable[runtime.name])
-            elif runtime.name in batched and not is_component(example.module):
+            elif runtime.name in batched:
                 cell = next(batched[runtime.name])
             else:
                 cell = judge(example, runtime)
