@@ -40,7 +40,7 @@ from wasitool.engines.base import ComponentGiven
 from wasitool.engines.limits import Limits, timeout_line
 from wasitool.engines.protocol import Engine
 from wasitool.engines.traps import trap_line
-from wasitool.engines.values import CompiledModule, Outcome, WasiHost
+from wasitool.engines.values import CompiledModule, MissingMemory, Outcome, WasiHost
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 
@@ -126,6 +126,10 @@ class _ForkedBatch:
     def run(self, specs: Iterator[RunSpec]) -> Iterator[BatchResult]:
         """Start runs as slots free up (a spec is taken from `specs` only then), yield results in order."""
         warm_up(self.eng)
+        # What exists now (the interpreter, the engine, wasitool) is never walked, so never copied, by a
+        # child's garbage collector. Frozen once: each run's objects must stay collectable here, where its
+        # instance (a cycle holding gigabytes of reserved address space) is garbage once the child is forked.
+        gc.freeze()
         pending = enumerate(specs)
         more = True
         next_index = 0
@@ -172,7 +176,6 @@ class _ForkedBatch:
     def _fork(self, index: int, spec: RunSpec, label: str, limits: Limits,
               prepare: Callable[[tuple[int, int, int]], _Guest]) -> None:
         """Make the guest's stdio files and the guest (`prepare`), then fork the child that runs it."""
-        gc.freeze()  # what exists now is never walked (so never copied) by a child's garbage collector
         files = _guest_files(spec.stdin)
         try:
             guest = prepare(files)
@@ -200,10 +203,18 @@ class _ForkedBatch:
             if attach is not None:
                 attach(module)
             # instantiated here: the child runs the guest at once and copies only the pages it writes
-            return _Guest(self.eng.instantiate(module, host, spec.invoke, limits.for_child()), host.flush, ctx.close)
+            run = self.eng.instantiate(module, host, spec.invoke, limits.for_child())
         except BaseException:
             ctx.close()
             raise
+
+        def release() -> None:
+            # the context lets go of the instance's memory: on wasmer, instance -> host function -> context
+            # -> memory -> instance is a cycle through the engine that no garbage collector sees
+            host.bind_memory(MissingMemory())
+            ctx.close()
+
+        return _Guest(run, host.flush, release)
 
     def _component_guest(self, component: Any, label: str, spec: RunSpec, files: tuple[int, int, int],
                          limits: Limits) -> _Guest:
