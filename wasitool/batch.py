@@ -7,7 +7,8 @@ guest, so it copies just the pages the guest writes. The child has its own fds, 
 exit; a crash, a leak or a time limit ends only that child (SIGKILL). The guest's stdout and stderr go
 to in-memory files read back when it ends; its stdin is the spec's `stdin`, else empty. A spec's
 `timeout` counts from the child's start mark. A component (wasmtime) is compiled once per file and linked
-to wasitool's WASI 0.2 host here; its child instantiates and calls it.
+to wasitool's WASI 0.2 host here; its child instantiates and calls it (on an engine without the component
+model, its result is `unsupported`).
 
 wasmtime after fork: the child compiles nothing, so the parent's compiler threads, which it lacks, are
 never waited for (the same rule as `engines.supervisor`, whose child protocol this reuses); the
@@ -83,7 +84,7 @@ def run_batch(specs: Iterable[RunSpec], engine: str | None = None, *, jobs: int 
 
 class _Guest(NamedTuple):
     """A guest ready to run in a child: `run` (in the child), `flush` (in the child, after it), `close` (this
-    process's copies of its fds, after the fork)."""
+    process's instance and copies of the guest's fds, once the child has ended)."""
 
     run: Callable[[], Outcome]
     flush: Callable[[], None]
@@ -97,12 +98,14 @@ def _no_flush() -> None:
 class _Running:
     """A forked child and what the parent keeps for it."""
 
-    __slots__ = ("buffer", "deadline", "files", "index", "label", "pid", "started", "timeout")
+    __slots__ = ("buffer", "deadline", "files", "index", "label", "pid", "release", "started", "timeout")
 
-    def __init__(self, index: int, pid: int, files: tuple[int, int, int], label: str, timeout: float | None) -> None:
+    def __init__(self, index: int, pid: int, files: tuple[int, int, int], label: str, timeout: float | None,
+                 release: Callable[[], None]) -> None:
         self.index = index
         self.pid = pid
         self.files = files  # stdin, stdout, stderr of the guest (this process's copies)
+        self.release = release  # drops this process's instance and context once the child has ended
         self.label = label
         self.timeout = timeout
         self.started = time.perf_counter()
@@ -164,6 +167,10 @@ class _ForkedBatch:
             try:
                 module = self.eng.prepare(self._module(spec.module), limits)
             except ComponentGiven as given:
+                if not hasattr(self.eng, "instantiate_component"):
+                    why = f"runs core modules only: the {self.eng.name} engine has no component model"
+                    self.done[index] = BatchResult(index, RunResult(0, unsupported=why), None, 0.0)
+                    return
                 label, component = given.label, self._component(spec.module, given, limits)
                 self._fork(index, spec, label, limits,
                            lambda files: self._component_guest(component, label, spec, files, limits))
@@ -189,9 +196,12 @@ class _ForkedBatch:
 
         try:
             pid, read_fd = supervisor.fork_child(work, guest.flush)
-        finally:
-            guest.close()  # this process's copies of the guest's fds
-        self.running[read_fd] = _Running(index, pid, files, label, limits.timeout)
+        except BaseException:
+            guest.close()
+            raise
+        # Released when the child has ended: freeing the instance while the child still shares its pages
+        # costs this process more (page by page, copy-on-write) than once the child is gone.
+        self.running[read_fd] = _Running(index, pid, files, label, limits.timeout, guest.close)
 
     def _core_guest(self, module: CompiledModule, spec: RunSpec, index: int, files: tuple[int, int, int],
                     limits: Limits) -> _Guest:
@@ -233,11 +243,7 @@ class _ForkedBatch:
         return _Guest(run, _no_flush, host.close)
 
     def _component(self, path: Path, given: ComponentGiven, limits: Limits) -> Any:
-        """The component at `path` compiled (once) for this batch's engine; a WasiError if it has no
-        component model."""
-        if not hasattr(self.eng, "instantiate_component"):
-            raise WasiError(f"{given.label} is a component: the {self.eng.name} engine has no component model",
-                            "run it with --engine wasmtime")
+        """The component at `path` compiled (once) for this batch's engine (which has the component model)."""
         found = self.components.get(path)
         if found is None:
             try:
@@ -288,6 +294,7 @@ class _ForkedBatch:
         child = self.running.pop(fd)
         os.close(fd)
         _, status = os.waitpid(child.pid, 0)
+        child.release()
         duration = time.perf_counter() - child.started
         payload = child.buffer[1:] if child.buffer[:1] == supervisor.STARTED else child.buffer
         try:
@@ -309,6 +316,7 @@ class _ForkedBatch:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, signal.SIGKILL)
         os.waitpid(child.pid, 0)
+        child.release()
 
 
 def _plain_context(spec: RunSpec, index: int, fds: tuple[int, int, int]) -> Any:
@@ -449,7 +457,14 @@ def _child_main(argv: Sequence[str]) -> int:
     spec = spec_from_json(json.loads(sys.stdin.readline()), "stdin")
     limits = Limits(args.timeout, args.fuel, args.max_memory)
     try:
-        result: RunResult | None = pyruntime.run(spec, args.engine, capture=True, limits=limits)
+        eng = load_engine(args.engine)
+        result: RunResult | None = None
+        if not hasattr(eng, "run_component"):  # a component is `unsupported` there, as in a forked batch
+            from wasitool.runtimes.base import no_components
+
+            result = no_components(spec, f"the {eng.name} engine has no component model")
+        if result is None:
+            result = pyruntime.run(spec, args.engine, capture=True, limits=limits)
         error = None
     except WasitoolError as exc:
         result, error = None, exc

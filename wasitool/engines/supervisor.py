@@ -67,6 +67,7 @@ def fork_child(work: Callable[[Callable[[], None]], Outcome], flush: Callable[[]
     The pipe carries `STARTED` (guest code is about to run), then the marshalled result (`result_of`).
     """
     _flush(flush)
+    _prctl()
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
     pid = os.fork()
@@ -189,16 +190,36 @@ def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
     """Linux: have the kernel SIGKILL this child when the parent dies.
 
     Through `_ctypes` (CPython's ctypes core, private) rather than `ctypes`: importing ctypes costs
-    ~1.5 ms per run, `_ctypes` ~0.4 ms. Any failure only loses the guarantee.
+    ~1.5 ms per run, `_ctypes` ~0.4 ms. `prctl` is looked up in the parent (`_prctl`): a lookup in the
+    child walks every loaded library's symbols, pages the child would fault in again (~300 on wasmer).
+    Any failure only loses the guarantee.
     """
-    if not sys.platform.startswith("linux"):
+    prctl = _PRCTL[0] if _PRCTL else None
+    if prctl is None:
         return
     try:
         import _ctypes
 
-        prctl = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")  # type: ignore[arg-type]  # None: the process
         _ctypes.call_function(prctl, (_PR_SET_PDEATHSIG, int(_signal.SIGKILL), 0, 0, 0))
     except Exception:
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
+
+
+_PRCTL: list[int | None] = []  # prctl's address once looked up (None: not on Linux, or not found)
+
+
+def _prctl() -> None:
+    """Look up `prctl` once, in the parent, before its first fork."""
+    if _PRCTL:
+        return
+    address = None
+    if sys.platform.startswith("linux"):
+        try:
+            import _ctypes
+
+            address = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")  # type: ignore[arg-type]  # None: the process
+        except Exception:
+            address = None
+    _PRCTL.append(address)

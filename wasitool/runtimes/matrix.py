@@ -14,7 +14,6 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
@@ -181,14 +180,14 @@ def judge_many(examples: Sequence[Judged], runtime: BatchRuntime) -> Iterator[Ce
     """`judge` for every example, in order, with all the runs made as one batch (`runtime.run_many`)."""
     cells: dict[int, Cell] = {}
     runs: list[tuple[int, RunSpec]] = []
-    with ExitStack() as stack:
+    with tempfile.TemporaryDirectory(prefix="wasitool-check-") as top:
         for index, example in enumerate(examples):
             skip = _skip(example, runtime.name)
             if skip is not None:
                 cells[index] = skip
                 continue
-            workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"wasitool-check-{example.name}-"))
-            runs.append((index, _spec(example, Path(workdir))))
+            # a fresh workdir each, made only if the example has preopens (`run_spec` creates what it fills)
+            runs.append((index, _spec(example, Path(top) / f"{index}-{example.name}")))
         done = iter(runtime.run_many([spec for _, spec in runs]))
         for index, example in enumerate(examples):
             if index not in cells:

@@ -8,8 +8,8 @@ from wasitool.runspec import RunResult, RunSpec
 
 
 class PythonRuntime:
-    """`wasitool.pyruntime.run(spec, engine)` in this process (`run_many`: a batch, a forked child per run,
-    components included); available when the engine's packages import."""
+    """`wasitool.pyruntime.run(spec, engine)` in this process (`run_many`: a batch, a forked child per run);
+    available when the engine's packages import."""
 
     def __init__(self, engine: str) -> None:
         self.engine = engine
@@ -38,22 +38,11 @@ class PythonRuntime:
         return pyruntime.run(spec, self.engine, capture=True)
 
     def run_many(self, specs: Sequence[RunSpec]) -> Iterator[tuple[RunResult | BaseException, float]]:
-        """Every spec as one batch (`wasitool.batch`: the engine loaded once, a forked child per run); on an
-        engine without the component model, components are `unsupported` as in `run`."""
+        """Every spec as one batch (`wasitool.batch`: the engine loaded once, a forked child per run; a
+        component is `unsupported` on an engine without the component model, as in `run`)."""
         from wasitool.batch import run_batch
 
-        refused: dict[int, RunResult] = {}
-        if not self.runs_components():
-            from wasitool.runtimes.base import no_components
-
-            why = f"the {self.engine} engine has no component model"
-            refused = {i: r for i, spec in enumerate(specs) if (r := no_components(spec, why)) is not None}
-        ran = run_batch([spec for i, spec in enumerate(specs) if i not in refused], self.engine)
-        for index in range(len(specs)):
-            if index in refused:
-                yield refused[index], 0.0
-                continue
-            item = next(ran)
+        for item in run_batch(specs, self.engine):
             yield (item.result if item.result is not None else item.error or RuntimeError("no result"),
                    item.duration)
 
