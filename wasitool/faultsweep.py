@@ -37,7 +37,7 @@ from wasitool.wasi.interpose import Interposer
 if TYPE_CHECKING:
     from wasitool.wasi.trace import Tracer
 
-SpecFactory = Callable[[Path], RunSpec]  # a fresh workdir -> the run (its preopens materialised there)
+SpecFactory = Callable[[Path], RunSpec]  # a fresh workdir (made if need be) -> the run, its preopens put there
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_MAX_RUNS = 200
 
@@ -196,12 +196,11 @@ class _Runs:
         from wasitool.wasi import WasiConfig, WasiContext
         from wasitool.wasi.deterministic import Determinism
 
-        workdirs: dict[int, Path] = {}
+        top = Path(tempfile.mkdtemp(prefix="wasitool-faults-"))
 
         def specs() -> Iterator[RunSpec]:  # taken one by one as the batch starts runs
             for index in range(len(plans)):
-                workdirs[index] = Path(tempfile.mkdtemp(prefix="wasitool-faults-"))
-                yield _fixed(self.make_spec(workdirs[index]))
+                yield _fixed(self.make_spec(top / str(index)))  # made only if the run has directories
 
         def context(spec: RunSpec, index: int, fds: tuple[int, int, int]) -> WasiContext:
             made = plans[index]()
@@ -212,13 +211,14 @@ class _Runs:
         try:
             for item in run_batch(specs(), self.engine, jobs=self.jobs, limits=Limits(self.timeout),
                                   context=context):
-                shutil.rmtree(workdirs.pop(item.position), ignore_errors=True)
+                workdir = top / str(item.position)
+                if os.path.lexists(workdir):
+                    shutil.rmtree(workdir, ignore_errors=True)
                 if item.result is None:
                     raise item.error or WasiError("a run of the sweep gave no result")
                 yield item.result
         finally:
-            for workdir in workdirs.values():
-                shutil.rmtree(workdir, ignore_errors=True)
+            shutil.rmtree(top, ignore_errors=True)
 
 
 def _injecting(injector: Interposer) -> _Plan:
