@@ -222,6 +222,7 @@ def _args_faults(p: argparse.ArgumentParser) -> None:
     p.add_argument("--max-runs", type=_positive_int, default=200, metavar="N", help="at most N reruns (default 200)")
     p.add_argument("--timeout", type=float, default=10.0, metavar="SECONDS",
                    help="a run taking longer counts as a hang (default 10)")
+    p.add_argument("-j", "--jobs", type=_positive, default=1, metavar="N", help="N reruns at once (default 1)")
     p.add_argument("--json", action="store_true", help="print the sweep as JSON")
     _args_compile(p)
 

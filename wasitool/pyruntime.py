@@ -123,11 +123,9 @@ def _context(module: CompiledModule, spec: RunSpec, fds: tuple[int, int, int], t
 
     config = WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs), stdin=fds[0],
                         stdout=fds[1], stderr=fds[2])
-    for interposer in interpose:  # an interposer that needs the compiled module (`wasi.stacks`) gets it
-        attach = getattr(interposer, "attach", None)
-        if attach is not None:
-            attach(module)
-    return WasiContext(config, trace=trace, interpose=interpose)
+    ctx = WasiContext(config, trace=trace, interpose=interpose)
+    ctx.attach(module)  # an interposer that needs the compiled module (`wasi.stacks`) gets it
+    return ctx
 
 
 def _write_summary(trace: Tracer | TextIO | None) -> None:

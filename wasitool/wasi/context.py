@@ -82,6 +82,19 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
         assert self._tracer is not None
         return TraceEnv(self._view, self._tracer.max_bytes, self._args.count, self._environ.count)
 
+    def attach(self, module: object) -> None:
+        """Give the module the run instantiates (an engine's `CompiledModule`) to the interposers that need it
+        (`wasi.stacks`)."""
+        for interposer in self._interposers:
+            attach = getattr(interposer, "attach", None)
+            if attach is not None:
+                attach(module)
+
+    def flush(self) -> None:
+        """Write out the trace's buffered lines (a forked run's child does before it exits)."""
+        if self._tracer is not None:
+            self._tracer.flush()
+
     def close(self) -> None:
         """Close every host fd the context opened (preopens, files); stdio fds stay open."""
         self._table.close_all()
