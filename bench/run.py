@@ -130,7 +130,7 @@ class Row:
 def build_workloads(names: Sequence[str]) -> dict[str, tuple[Path, Path]]:
     """Compile each workload to BUILD/<name>.wasm (toolchain cc, -O2 -s) and BUILD/<name> (host cc -O2)."""
     from wasitool.shipped import SHIPPED_LOCK
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     toolchain = load_toolchain(lock=SHIPPED_LOCK)
     wasm_cc = toolchain.command("cc")
@@ -452,8 +452,8 @@ def apply_targets(rows: list[Row], sizes: Sizes) -> None:
         elif r.runtime.startswith("python-") and r.workload == "batch":
             r.target = "<= 1.0x wasmtime-cli"
             r.passed = _le(r.ratio_wasmtime_cli, 1.0)
-        elif r.workload == "check":
-            r.target, r.passed = "<= 10 ms", r.median <= 0.010
+        elif r.workload == "check":  # in CPU (this process and its children): a busy machine inflates wall time
+            r.target, r.passed = "<= 10 ms cpu", (r.cpu_median if r.cpu_median is not None else r.median) <= 0.010
         if r.workload == "build" and r.label.startswith("scons examples (no-op)"):
             r.target, r.passed = "< 1 s", r.median < 1.0
         if r.workload == "setup":
@@ -517,8 +517,8 @@ def batch_rows(runs: int, count: int, hello: tuple[Path, Path], live: list[Runne
 
 
 def check_rows(runs: int, pythons: dict[str, Path], live: list[Runner]) -> list[Row]:
-    """Per cell of the bundled `check` matrix's Python-engine column, the seconds beyond the guests' own
-    work (bench/check_cost.py, once per timed run)."""
+    """Per cell of the bundled `check` matrix's Python-engine column, the seconds (wall and CPU) beyond the
+    guests' own work (bench/check_cost.py, once per timed run)."""
     rows = []
     for engine, python in pythons.items():
         if f"python-{engine}" not in {r.name for r in live}:
@@ -536,6 +536,7 @@ def check_rows(runs: int, pythons: dict[str, Path], live: list[Runner]) -> list[
                 row.error = f"cells failed: {', '.join(data['failed'])}"
                 break
             row.times.append(data["overhead_per_cell_s"])
+            row.cpu_times.append(data["overhead_per_cell_cpu_s"])
         rows.append(row)
     return rows
 
@@ -609,7 +610,7 @@ def machine_info() -> dict[str, Any]:
 def versions(pythons: dict[str, Path], rs: list[Runner]) -> dict[str, str]:
     """Versions of everything that is timed."""
     from wasitool.shipped import SHIPPED_LOCK
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     out: dict[str, str] = {}
     for engine, py in pythons.items():
