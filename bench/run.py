@@ -78,7 +78,7 @@ class Sizes:
 
 QUICK = Sizes(fd_writes=2_000, file_mib=1, readdir_small=100, readdir_large=1_000, fd_small=100, fd_large=1_000,
               sha_mib=2, nargs=50, nenv=50, batch_runs=10, sqlite_rows=2_000, lua_n=20_000, gzip_mib=1)
-REAL_MIN_CLI_SECONDS = 0.5  # the real programs' target applies where the wasmtime CLI takes longer than this
+REAL_MIN_CLI_SECONDS = 0.5  # the real programs' target applies where the wasmtime CLI's run takes longer
 
 
 @dataclass
@@ -522,12 +522,13 @@ def apply_targets(rows: list[Row], sizes: Sizes) -> None:
         elif r.workload == "check":
             r.target, r.passed = "<= 10 ms", r.median <= 0.010
         elif r.runtime.startswith("python-") and r.workload == "real":
-            cli = getattr(by.get((r.label, "wasmtime-cli")), "median", None)
+            # How long the CLI's run takes is judged by its CPU time: a loaded machine stretches wall time.
+            cli = getattr(by.get((r.label, "wasmtime-cli")), "cpu_median", None)
             if cli is not None and cli > REAL_MIN_CLI_SECONDS:
                 r.target = "<= 2x wasmtime-cli"
                 r.passed = _le(r.ratio_wasmtime_cli, 2.0)
             elif cli is not None:
-                r.target = f"none: the CLI takes <= {REAL_MIN_CLI_SECONDS:g} s"
+                r.target = f"none: the CLI's run takes <= {REAL_MIN_CLI_SECONDS:g} s of CPU"
         if r.workload == "build" and r.label.startswith("scons examples (no-op)"):
             r.target, r.passed = "< 1 s", r.median < 1.0
         if r.workload == "setup":
