@@ -142,7 +142,7 @@ class Row:
 def build_workloads(names: Sequence[str]) -> dict[str, tuple[Path, Path]]:
     """Compile each workload to BUILD/<name>.wasm (toolchain cc, -O2 -s) and BUILD/<name> (host cc -O2)."""
     from wasitool.shipped import SHIPPED_LOCK
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     toolchain = load_toolchain(lock=SHIPPED_LOCK)
     wasm_cc = toolchain.command("cc")
@@ -684,7 +684,7 @@ def machine_info() -> dict[str, Any]:
 def versions(pythons: dict[str, Path], rs: list[Runner]) -> dict[str, str]:
     """Versions of everything that is timed."""
     from wasitool.shipped import SHIPPED_LOCK
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     out: dict[str, str] = {}
     for engine, py in pythons.items():

@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wasitool"
 # A room is a top-level module or subpackage of wasitool ("__init__" is the package itself).
 LAYERS: tuple[frozenset[str], ...] = (
     # ground floor: small helpers and plain data every room may use
-    frozenset({"__init__", "errors", "digest", "filelock", "platforms", "runspec", "plugins", "tomlread",
+    frozenset({"__init__", "errors", "digest", "store", "platforms", "runspec", "plugins", "tomlread",
                "shipped", "exitcodes", "languages", "confined", "depfile", "watflags", "console", "cflags"}),
     # the domain rooms: the toolchain store, WASI hosts, engines, wasm and component formats
     frozenset({"toolchain", "wasi", "engines", "wasip2", "component", "wasmread", "wasmbin", "wasmcode", "callgraph",
@@ -145,7 +145,7 @@ def test_the_checker_sees_lazy_relative_and_type_only_imports() -> None:
     source = ("from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from wasitool.project import Project\n"
               "def f():\n    from . import lock\n    from .sources import base\n    import wasitool.cli\n"
               "REGISTRY = {'x': 'wasitool.commands.run:main'}\n")
-    found = imported_names("wasitool.toolchain.paths", ast.parse(source), is_package=False)
+    found = imported_names("wasitool.toolchain.select", ast.parse(source), is_package=False)
     assert found == {"wasitool.project", "wasitool.toolchain.lock", "wasitool.toolchain.sources.base", "wasitool.cli"}
     graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
     assert cycles(graph) == [["a", "b", "c"]]

@@ -55,9 +55,9 @@ def write_log(exc: BaseException, argv: Sequence[str], heading: str = "", prefix
 def _log_dirs() -> list[Path]:
     dirs = []
     try:
-        from wasitool.toolchain.paths import store_root
+        from wasitool.store.layout import Layout
 
-        dirs.append(store_root() / "logs")
+        dirs.append(Layout().logs)
     except Exception:  # the store location itself may be what is broken
         pass
     import tempfile

@@ -25,11 +25,12 @@ from wasitool.digest import sha256_file
 from wasitool.errors import BuildError
 from wasitool.example_table import load_examples, select_examples
 from wasitool.examples import Example
-from wasitool.filelock import exclusive_lock
 from wasitool.project import Project, current_or_bundled, export_project, load_project
 from wasitool.shipped import PACKAGE, SCONS_TOOLS
-from wasitool.toolchain.manifest import Toolchain, write_json_atomic
-from wasitool.toolchain.paths import load_toolchain, record_of
+from wasitool.store.atomic import write_json_atomic
+from wasitool.store.filelock import exclusive_lock
+from wasitool.toolchain.manifest import Toolchain
+from wasitool.toolchain.select import load_toolchain, record_of
 
 # The stamp: a second up-to-date record beside SCons's `.sconsign`, kept for `wasitool run NAME`, which asks
 # `ensure_built` on every run. Checking it (one sha256 over the inputs, the outputs' sha256) took 60 ms for
@@ -49,19 +50,47 @@ def scons_argv(*args: str) -> list[str]:
 def run_scons(targets: Sequence[str], root: Path, *, jobs: int | None = None, capture: bool = False) -> str:
     """Run SCons on `targets` in `root`; BuildError (with the last output lines) if it fails."""
     argv = scons_argv("-Q", *(["-j", str(jobs)] if jobs else []), *targets)
-    proc = subprocess.run(
-        argv, cwd=root, text=True, capture_output=capture, stdin=subprocess.DEVNULL, check=False
-    )
-    output = (proc.stdout or "") + (proc.stderr or "") if capture else ""
-    if proc.returncode != 0:
+    if capture:
+        returncode, output = _run_captured(argv, root)
+    else:
+        returncode, output = subprocess.run(argv, cwd=root, stdin=subprocess.DEVNULL, check=False).returncode, ""
+    if returncode != 0:
         errors = [line for line in output.splitlines() if line.startswith("scons: ***")]
         tail = errors[-1] if errors else (output.strip().splitlines() or [""])[-1]
         detail = f": {tail}" if tail else ""
         raise BuildError(
-            f"scons {' '.join(targets) or '(default)'} failed (exit {proc.returncode}){detail}",
+            f"scons {' '.join(targets) or '(default)'} failed (exit {returncode}){detail}",
             "fix the error above, then run `wasitool build` again",
         )
     return output
+
+
+def _run_captured(argv: list[str], root: Path) -> tuple[int, str]:
+    """Run `argv` in `root` with its output captured (stdout, then stderr), except zig's notices of a slow
+    link (`firstuse.is_notice`), passed on to stderr as they come: nothing waits in silence."""
+    import threading
+
+    from wasitool.toolchain.firstuse import is_notice
+
+    proc = subprocess.Popen(argv, cwd=root, text=True, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    errors: list[str] = []
+
+    def pump(stream: Any) -> None:
+        for line in stream:
+            errors.append(line)
+            if is_notice(line):
+                print(line, end="", file=sys.stderr, flush=True)
+
+    reader = threading.Thread(target=pump, args=(proc.stderr,), daemon=True)
+    reader.start()
+    output = proc.stdout.read()
+    proc.wait()
+    reader.join()
+    proc.stdout.close()
+    proc.stderr.close()
+    return proc.returncode, output + "".join(errors)
 
 
 def resolve_targets(names: Iterable[str], examples: dict[str, Example]) -> list[str]:

@@ -379,7 +379,7 @@ def wasm_tools_command() -> list[str] | None:
                                 f"point {WASM_TOOLS_ENV} at a wasm-tools binary, or unset it")
         return [found]
     from wasitool.project import active_lock_path
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     try:
         toolchain = load_toolchain(lock=active_lock_path())

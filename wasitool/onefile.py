@@ -40,10 +40,12 @@ from wasitool.cflags import CFLAGS, CXX_ONLY, LIBRARY_LDFLAGS, SJLJ_FLAG, optimi
 from wasitool.digest import sha256_file
 from wasitool.errors import BuildError, CompileError, ToolchainError
 from wasitool.languages import LANGUAGES, language_of
+from wasitool.store.atomic import move_into_place, replacing, write_atomic
 
 if TYPE_CHECKING:
     from wasitool.engines.protocol import Engine
-    from wasitool.toolchain.manifest import InstalledTool, Toolchain
+    from wasitool.store.records import InstalledTool
+    from wasitool.toolchain.manifest import Toolchain
 
 SCHEMA = 2  # 2: DWARF stripped after linking, names kept (was -s)
 # Environment variables compilers are started with (plus the toolchain's own, e.g. zig's cache dirs):
@@ -112,16 +114,16 @@ class _Tool(NamedTuple):
 def current_toolchain() -> Toolchain:
     """The toolchain one-file builds use (the one place that chooses it)."""
     from wasitool.project import active_lock_path
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     return load_toolchain(lock=active_lock_path())
 
 
 def cache_dir() -> Path:
     """Where built modules are kept: `<store>/cache/onefile`."""
-    from wasitool.toolchain.paths import store_root
+    from wasitool.store.layout import Layout
 
-    return store_root() / "cache" / "onefile"
+    return Layout().onefile_cache
 
 
 def cxx_command(toolchain: Toolchain) -> tuple[list[str], InstalledTool]:
@@ -212,12 +214,10 @@ def install(built: Path, out: Path) -> None:
     import shutil
 
     out = Path(os.path.abspath(out))
-    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     try:
-        shutil.copyfile(built, tmp)
-        os.replace(tmp, out)
+        with replacing(out) as tmp:
+            shutil.copyfile(built, tmp)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise BuildError(f"cannot write {out}: {exc.strerror or exc}", "pass a writable path with -o") from None
 
 
@@ -247,7 +247,7 @@ def engine_module(source: Path, engine: Engine, cache: Path | None = None) -> Pa
     path = directory / f"{hashlib.sha256(binary).hexdigest()}.wasm"
     if not path.is_file():
         engine.compile(binary, str(source))  # a module that does not validate is an error naming the .wat file
-        _write_atomic(path, binary)
+        write_atomic(path, binary)
     return path
 
 
@@ -373,17 +373,20 @@ def _compile(language: str, source: Path, options: Options, tools: Sequence[_Too
                 doing = "making a component of"
             else:
                 doing = "assembling" if language == "wat" else "linking" if index else "compiling"
-            with watch(env, f"wasitool build {source}"):
+            # A link through the compiler driver is where zig builds a C library variant; a slow compile (-c),
+            # assembly or library link (wasm-ld, no libc) says nothing.
+            links_libc = language != "wat" and argv[: len(tools[0].argv)] == tools[0].argv and "-c" not in argv
+            with watch(env if links_libc else {}, f"wasitool build {source}"):
                 _run_step(argv, env, source, doing)
             if language != "wat" and not _wants_debug_info(options.flags) and \
                     index == len(steps) - (2 if tools[-1].role == "component-new" else 1):
                 _strip_debug(Path(paths.core if tools[-1].role == "component-new" else paths.out))
         deps = [] if language == "wat" else _dependencies(Path(paths.dep), source, toolchain)
         wasm = cache / f"{key}.wasm"
-        os.replace(paths.out, wasm)
+        move_into_place(Path(paths.out), wasm)
     entry = {"schema": SCHEMA, "source": os.path.abspath(source), "output_sha256": sha256_file(wasm),
              "deps": deps, "steps": _steps(language, options, tools, SYMBOLIC, wat_flags)}
-    _write_atomic(cache / f"{key}.json", (json.dumps(entry, indent=1) + "\n").encode())
+    write_atomic(cache / f"{key}.json", json.dumps(entry, indent=1) + "\n")
     return wasm
 
 
@@ -502,13 +505,6 @@ def _read_source(source: Path) -> bytes:
         raise BuildError(f"{source}: no such file", "check the path") from None
     except OSError as exc:
         raise BuildError(f"cannot read {source}: {exc.strerror or exc}", "pass a readable source file") from None
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
 
 
 def _stderr(text: str) -> None:

@@ -27,6 +27,8 @@ from typing import Any, NamedTuple
 
 from wasitool.errors import BuildError, WasitoolError
 from wasitool.shipped import BUNDLED, SHIPPED_LOCK
+from wasitool.store.atomic import move_into_place
+from wasitool.store.layout import Layout
 
 TABLE_NAME = "wasitool.toml"
 LOCK_NAME = "wasitool.lock"
@@ -116,7 +118,7 @@ def bundled_project() -> Project:
     from wasitool.digest import sha256_text
 
     tag = f"{__version__}-{sha256_text(str(BUNDLED))[:8]}"
-    root = _cache_root() / "examples" / tag
+    root = Layout().examples / tag
     if not (root / TABLE_NAME).is_file():
         staging = root.with_name(f".{tag}.{os.getpid()}.tmp")
         staging.mkdir(parents=True, exist_ok=True)
@@ -126,7 +128,7 @@ def bundled_project() -> Project:
             f"[project]\nexamples = {_toml_string(str(BUNDLED / TABLE_NAME))}\n"
             f"lock = {_toml_string(str(SHIPPED_LOCK))}\n", encoding="utf-8")
         try:
-            os.replace(staging, root)
+            move_into_place(staging, root)
         except OSError:  # another process made it first
             shutil.rmtree(staging, ignore_errors=True)
     return load_project(root)
@@ -200,12 +202,6 @@ def _check_setting(root: Path, value: str, key: str, homes: tuple[Path, ...]) ->
     from wasitool.confined import inside
 
     inside(homes, root, value, f"{root / TABLE_NAME}: [project] {key}", f"name a path inside {root}", absolute=True)
-
-
-def _cache_root() -> Path:
-    from wasitool.toolchain.paths import store_root
-
-    return store_root()
 
 
 def _toml_string(text: str) -> str:

@@ -82,7 +82,7 @@ def verify(sums: Path | None = None, *, root: Path | None = None, jobs: int | No
     from wasitool.project import current_or_bundled, load_project
     from wasitool.toolchain.identity import toolchain_identity
     from wasitool.toolchain.lock import load_lock
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     project = load_project(root) if root is not None else current_or_bundled()
     sums = sums if sums is not None else project.root / SUMS_NAME
@@ -159,7 +159,7 @@ def write_project_sums(root: Path | None = None, *, jobs: int | None = None, sum
     from wasitool.sums import write_sums
     from wasitool.toolchain.identity import toolchain_identity
     from wasitool.toolchain.lock import load_lock
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     project = load_project(root) if root is not None else current_or_bundled()
     build(["wasm"], jobs=jobs, root=project.root)

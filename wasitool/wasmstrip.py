@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from wasitool.wasmbin import split_sections, strip_debug_sections
 
@@ -87,16 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _write(path: str, data: bytes, mode: int) -> None:
-    tmp = f"{path}.{os.getpid()}.strip-tmp"
-    try:
-        with open(tmp, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, mode & 0o7777)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    from wasitool.store.atomic import replacing
+
+    with replacing(Path(path), mode & 0o7777) as tmp, open(tmp, "xb") as f:
+        f.write(data)
 
 
 def _fail(problem: str, fix: str) -> int:

@@ -18,7 +18,7 @@ import pytest
 from wasitool.build import scons_argv
 from wasitool.project import active_lock_path, export_project, load_project
 from wasitool.toolchain.manifest import Toolchain
-from wasitool.toolchain.paths import load_toolchain
+from wasitool.toolchain.select import load_toolchain
 
 ROOT = Path(__file__).resolve().parents[2]
 

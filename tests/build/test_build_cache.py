@@ -15,9 +15,10 @@ import tomlkit
 from wasitool.platforms import host_platform
 from wasitool.scons.wasi_c import toolchain_id
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.installs import Store
+from wasitool.store.records import InstalledTool, read_tool_manifest, write_tool_manifest
 from wasitool.toolchain.lock import load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_tool_manifest, write_tool_manifest
-from wasitool.toolchain.store import Store
+from wasitool.toolchain.manifest import Toolchain
 
 from .conftest import copy_checkout, scons
 

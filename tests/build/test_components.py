@@ -143,7 +143,8 @@ def test_wasi_c_honours_scons_c_variables(toolchain: Toolchain, toolchain_home: 
 
 FAKE_COMPONENT_SCONSTRUCT = """import sys
 from wasitool.scons import TOOLPATH
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.store.records import InstalledTool
+from wasitool.toolchain.manifest import Toolchain
 adapters = {{"wasi-adapter-command": {command!r}, "wasi-adapter-reactor": {reactor!r}}}
 fake = [sys.executable, {fakecc!r}, {log!r}, "component", "new"]
 toolchain = Toolchain("linux-x86_64", {{

@@ -31,7 +31,7 @@ def components(expat_build: tuple[Path, Path], tmp_path_factory: pytest.TempPath
     of the store's toolchain)."""
     from wasitool.shipped import SHIPPED_LOCK
     from wasitool.toolchain.components import component_new
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     home, build = expat_build
     with pytest.MonkeyPatch.context() as mp:

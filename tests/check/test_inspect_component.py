@@ -315,13 +315,14 @@ def test_wit_through_the_toolchains_wasm_tools_role(demo: Path, kit: P2Kit,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     """Without the override, the toolchain's `wasm-tools` role is used when the installed toolchain has one."""
     from wasitool import inspect_component
-    from wasitool.toolchain import paths
-    from wasitool.toolchain.manifest import InstalledTool, Toolchain
+    from wasitool.store.records import InstalledTool
+    from wasitool.toolchain import select
+    from wasitool.toolchain.manifest import Toolchain
 
     tool = InstalledTool("wasm-tools", "pip", "1.262.0", str(kit.wasm_tools.parent),
                          {"wasm-tools": [str(kit.wasm_tools)]})
     monkeypatch.delenv("WASITOOL_WASM_TOOLS", raising=False)
-    monkeypatch.setattr(paths, "load_toolchain", lambda lock=None: Toolchain("linux-x86_64", {"wasm-tools": tool}))
+    monkeypatch.setattr(select, "load_toolchain", lambda lock=None: Toolchain("linux-x86_64", {"wasm-tools": tool}))
     assert inspect_component.wasm_tools_command() == [str(kit.wasm_tools)]
     assert wit_text(demo) == kit.run("component", "wit", demo)
 

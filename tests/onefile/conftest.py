@@ -14,8 +14,9 @@ import pytest
 
 from wasitool.platforms import host_platform
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.lock import load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.records import write_record
 
 FAKECC = Path(__file__).with_name("fakecc.py")
@@ -40,9 +41,11 @@ class FakeToolchain:
     """A toolchain record whose `cc` and `wasm-ld` are fakecc.py; `calls()` lists what ran.
 
     `components`: also wasm-tools' `component-new` (fakecc.py's `component` mode) and the two adapters
-    (small files); `wasip2`: a `wasip2-cc` role, as wasi-sdk's own wasm32-wasip2 target."""
+    (small files); `wasip2`: a `wasip2-cc` role, as wasi-sdk's own wasm32-wasip2 target; `env`: the tool's
+    environment (zig's cache variables make it count as zig)."""
 
-    def __init__(self, root: Path, *, pinned: bool = True, components: bool = False, wasip2: bool = False) -> None:
+    def __init__(self, root: Path, *, pinned: bool = True, components: bool = False, wasip2: bool = False,
+                 env: dict[str, str] | None = None) -> None:
         self.root = root
         self.log = root / "calls.jsonl"
         root.mkdir(parents=True, exist_ok=True)
@@ -51,7 +54,7 @@ class FakeToolchain:
         if wasip2:
             commands["wasip2-cc"] = [*fake, "cc", "--target=wasm32-wasip2"]
         tools = {"wasi-sdk": InstalledTool(name="wasi-sdk", source="pip", version="1.0", root=str(root),
-                                           commands=commands, pinned=pinned)}
+                                           commands=commands, pinned=pinned, env=env or {})}
         if components:
             self.adapters = {"command": root / "command.wasm", "reactor": root / "reactor.wasm"}
             self.adapters["command"].write_bytes(COMMAND_ADAPTER)

@@ -6,6 +6,7 @@
                                            (OUT: "component", the adapter's bytes, then CORE's)
 
 Every call appends its argv as one JSON line to LOG, so tests can see whether (and how) it ran.
+With `$FAKECC_SLEEP` set, every call first sleeps that many seconds (a slow compiler).
 `#include "name"` lines are replaced by the file, looked up beside the including file, then in the -I
 dirs; a line `#error TEXT` fails the way a compiler does (message on stderr, exit 1). The expanded
 text is assembled with wasmtime, so the output really runs; the depfile escapes spaces as clang does.
@@ -14,12 +15,16 @@ text is assembled with wasmtime, so the output really runs; the depfile escapes 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from pathlib import Path
 
 
 def main(argv: list[str]) -> int:
     log, mode, args = argv[0], argv[1], argv[2:]
+    if os.environ.get("FAKECC_SLEEP"):
+        time.sleep(float(os.environ["FAKECC_SLEEP"]))
     with open(log, "a", encoding="utf-8") as f:
         f.write(json.dumps([mode, *args]) + "\n")
     out = args[args.index("-o") + 1]

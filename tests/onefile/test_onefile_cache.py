@@ -200,3 +200,22 @@ def test_debug_flags_keep_dwarf(fake: FakeToolchain, work: Path, tmp_path: Path,
     assert flag in debug and "-g0" not in debug
     assert "-g0" not in compile_only and link[0] == "ld" and "--strip-debug" not in link and "--export-all" in link
     assert "-g0" in plain
+
+
+def test_a_slow_zig_link_says_why_and_a_slow_compile_does_not(work: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A one-file build's link through the driver is where zig builds a C library variant (C++, setjmp, other
+    flags): it says so when still running after WATCH_SECONDS; a library's `-c` compile and wasm-ld link,
+    as slow, say nothing."""
+    from wasitool.toolchain import firstuse
+
+    zig = FakeToolchain(tmp_path / "zig", env={"ZIG_GLOBAL_CACHE_DIR": str(tmp_path / "zig-cache")})
+    monkeypatch.setattr(firstuse, "WATCH_SECONDS", 0.2)
+    monkeypatch.setenv("FAKECC_SLEEP", "1")
+    build(zig, tmp_path / "cache")  # a command module: compiled and linked by one driver call
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("wasitool build hello.c: still building after 0.2 s: zig builds its C library")
+    build(zig, tmp_path / "cache", options=Options(library=True))  # `cc -c`, then wasm-ld: no libc linked
+    assert [call[0] for call in zig.calls()][-2:] == ["cc", "ld"] and "-c" in zig.calls()[-2]
+    assert capsys.readouterr().err == ""

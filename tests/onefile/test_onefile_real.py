@@ -219,7 +219,7 @@ def test_components_are_reproducible_across_caches_and_directories(use_toolchain
         builds.append((components.read_bytes(), library.read_bytes()))
     assert builds[0] == builds[1]
     from wasitool.project import active_lock_path
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     wasm_tools = load_toolchain(lock=active_lock_path()).command("wasm-tools")
     for built in (components, library):

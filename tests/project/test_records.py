@@ -14,10 +14,10 @@ import pytest
 from wasitool.errors import ToolchainError
 from wasitool.platforms import host_platform
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.installs import Store
+from wasitool.store.records import InstalledTool, write_tool_manifest
 from wasitool.toolchain.lock import load_lock
-from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
-from wasitool.toolchain.paths import load_toolchain
-from wasitool.toolchain.store import Store
+from wasitool.toolchain.select import load_toolchain
 
 HOST = host_platform()
 

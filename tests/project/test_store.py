@@ -19,10 +19,10 @@ import pytest
 from wasitool.engines import compile_cache
 from wasitool.platforms import host_platform
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.installs import Store
+from wasitool.store.records import InstalledTool, write_tool_manifest
 from wasitool.toolchain.lock import load_lock
-from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
-from wasitool.toolchain.paths import load_toolchain
-from wasitool.toolchain.store import Store
+from wasitool.toolchain.select import load_toolchain
 
 HOST = host_platform()
 WABT_SHA = "2dc71ae1a0194e145a2c96796f7ad162135b8a4f4cfda3c2f2864a08cecabe81"

@@ -65,7 +65,7 @@ class P2Kit:
 def p2kit(store: Path) -> P2Kit:
     """The kit installed in `store` for the default lock; fails the test naming what is missing."""
     from wasitool.errors import WasitoolError
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     toolchain = load_toolchain(root=store, lock=DEFAULT_LOCK)
     try:

@@ -17,8 +17,9 @@ from typing import Any
 
 from wasitool.platforms import host_platform
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.lock import load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.records import write_record
 
 RECORDER = r"""#!/bin/sh

@@ -167,3 +167,41 @@ def test_the_porting_layers_compilers_add_the_emulations(store: FakeStore) -> No
     assert args[-len(posix.LIBS) - 1:] == [*posix.LIBS, str(store.root / "bin" / "lib" / posix.LIBRARY)]
     # The plain wrappers are unchanged.
     assert wrappers.environment(store.toolchain, written)["CC"] == str(written["cc"])
+
+
+def test_every_scons_link_says_why_when_slow_and_no_compile_does(store: FakeStore, tmp_path: Path) -> None:
+    """Each link through the SCons tool (a C program, then a C++ one: another libc variant for zig) says on
+    stderr that zig is building its C library, not only the project's first; compiles say nothing."""
+    from wasitool.build import scons_argv
+    from wasitool.shipped import SCONS_TOOLS
+
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    (tree / "SConstruct").write_text(
+        "from wasitool.toolchain import firstuse\nfirstuse.WATCH_SECONDS = 0.3\n"
+        f"env = Environment(tools=['wasi_c'], toolpath=[{str(SCONS_TOOLS)!r}])\n"
+        "import os\nenv['ENV'].update({k: v for k, v in os.environ.items() if k.startswith('FAKE_')})\n"
+        "env.WasiC('plain', ['plain.c'], outdir='#out', objdir='#out/obj')\n"
+        "env.WasiC('cxx', ['cxx.cpp'], outdir='#out', objdir='#out/obj')\n")
+    for name in ("plain.c", "cxx.cpp"):
+        (tree / name).write_text("int main(void) { return 0; }\n")
+    proc = subprocess.run(scons_argv("-Q"), cwd=tree, env=store.env(FAKE_OUTPUT="1", FAKE_SLEEP="1"),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    notices = sorted(proc.stderr.splitlines())
+    assert [line.split(":", 1)[0] for line in notices] == ["wasm-link out/cxx.wasm", "wasm-link out/plain.wasm"]
+    assert all("still building after 0.3 s: zig builds its C library" in line for line in notices)
+
+
+def test_a_captured_scons_run_passes_slow_link_notices_on(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`wasitool run NAME` builds with SCons' output captured: the notices still reach stderr, the rest stays
+    in the captured output."""
+    from wasitool.build import run_scons
+
+    (tmp_path / "SConstruct").write_text(
+        "import sys\nprint('wasm-cc x.c -> x.o')\nsys.stderr.write('a warning\\n')\n"
+        f"sys.stderr.write({'wasm-link out/x.wasm: ' + firstuse.SLOW_MESSAGE.format(seconds=3)!r} + '\\n')\n")
+    output = run_scons([], tmp_path, capture=True)
+    err = capsys.readouterr().err
+    assert err == f"wasm-link out/x.wasm: {firstuse.SLOW_MESSAGE.format(seconds=3)}\n"
+    assert "wasm-cc x.c -> x.o" in output and "a warning" in output and "wasm-link out/x.wasm" in output

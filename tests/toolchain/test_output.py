@@ -17,10 +17,11 @@ from rich.console import Console
 
 from tests.toolchain.conftest import Scenario
 from wasitool.commands._progress import RichReporter
-from wasitool.filelock import exclusive_lock
 from wasitool.shipped import SHIPPED_LOCK
+from wasitool.store.filelock import exclusive_lock
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.firstuse import libc_pending
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.manifest import Toolchain
 
 
 def wasitool(*args: str, home: Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -119,3 +120,24 @@ def test_a_second_setup_waiting_on_the_store_says_so(scenario: Scenario) -> None
     timer.cancel()
     assert line.startswith("waiting for another wasitool setup to finish with the store ("), line + err
     assert proc.returncode == 0, err
+
+
+def test_setup_names_what_really_provides_each_tool(tmp_path: Path) -> None:
+    """zig provides the lock's `wasi-sdk` roles: the summary names the package (a system source: its compiler)
+    beside the tool, not only `wasi-sdk 0.17.0.post0 (pip)`."""
+    from wasitool.commands.setup import _print_summary
+    from wasitool.toolchain.setup import SetupResult, ToolOutcome
+
+    zig = InstalledTool("wasi-sdk", "pip", "0.17.0.post0", "/s/zig", {"cc": ["/s/zig/zig", "cc"]}, package="ziglang")
+    clang = InstalledTool("wasi-sdk", "system", "16", "/usr", {"cc": ["/usr/bin/clang-16"]}, pinned=False)
+    archive = InstalledTool("wasi-sdk", "archive", "33.0", "/s/sdk", {"cc": ["/s/sdk/bin/clang"]})
+    lines = []
+    for tool in (zig, clang, archive):
+        buffer = io.StringIO()
+        result = SetupResult(Toolchain("linux-x86_64", {"wasi-sdk": tool}), {"wasi-sdk": ToolOutcome(tool, False)},
+                             tmp_path / "record.json", None, SHIPPED_LOCK, tmp_path)
+        _print_summary(result, RichReporter(Console(file=buffer, width=200)))
+        lines.append(buffer.getvalue().splitlines()[0])
+    assert lines == ["✓ wasi-sdk 0.17.0.post0 (pip package ziglang) installed: /s/zig",
+                     "✓ wasi-sdk 16 (system: clang-16) installed: /usr",
+                     "✓ wasi-sdk 33.0 (archive) installed: /s/sdk"]

@@ -12,7 +12,7 @@ import pytest
 
 from wasitool.project import active_lock_path
 from wasitool.toolchain.lock import load_lock
-from wasitool.toolchain.paths import load_toolchain
+from wasitool.toolchain.select import load_toolchain
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]

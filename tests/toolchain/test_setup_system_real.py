@@ -56,7 +56,7 @@ def test_every_example_builds_and_passes_with_the_distribution_clang(tmp_path: P
     """The recipes only use the toolchain's roles: Debian's clang-NN builds every example, which then passes."""
     require_debian_toolchain()
     from wasitool.project import export_project, load_project
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     tree = tmp_path / "tree"
     export_project(load_project(REPO), tree)

@@ -140,11 +140,11 @@ def test_ensure_rewrites_wrappers_when_the_toolchain_or_their_format_changes(sto
 
 def test_commands_use_the_wrappers_in_the_locks_install_record(store: FakeStore) -> None:
     from wasitool.shipped import SHIPPED_LOCK
+    from wasitool.store.layout import Layout
     from wasitool.toolchain.lock import load_lock
-    from wasitool.toolchain.records import record_path
 
     which = store.wasitool("which", "cc")
-    record = record_path(store.root, load_lock(SHIPPED_LOCK).digest, store.toolchain.platform)
+    record = Layout(store.root).record(load_lock(SHIPPED_LOCK).digest, store.toolchain.platform)
     assert Path(which.stdout.strip()) == record.with_suffix("") / "bin" / "wasm32-wasi-cc"
 
 
@@ -157,10 +157,10 @@ def test_windows_wrappers_are_cmd_files(store: FakeStore, tmp_path: Path) -> Non
     toolchain = Toolchain("windows-x86_64", store.toolchain.tools)
     written = wrappers.write_wrappers(toolchain, tmp_path / "win")
     assert written["cc"].name == "wasm32-wasi-cc.cmd" and written["wat2wasm"].name == "wat2wasm.cmd"
-    text = written["cc"].read_bytes().decode()
+    text = written["ar"].read_bytes().decode()  # the compilers' .cmd files: tests/toolchain/test_cmd_wrappers.py
     assert text.startswith("@echo off\r\n") and text.endswith("\r\n") and "\n" not in text.replace("\r\n", "")
     assert '\r\nset "ZIG_GLOBAL_CACHE_DIR=/cache dir/zig\'s"\r\n' in text
-    assert " cc -target wasm32-wasi %*\r\n" in text and "exit /b %ERRORLEVEL%" in text
+    assert " ar %*\r\n" in text and "exit /b %ERRORLEVEL%" in text
     assert "exit /b 1" in (tmp_path / "win" / "wasm32-wasi-nm.cmd").read_text()
     assert '"%WASITOOL_MODULE%" --dir . -- %WASITOOL_ARGS%' in written["run"].read_text()
 
@@ -173,3 +173,16 @@ def test_environment_names_the_offered_roles_and_the_sysroot(tmp_path: Path) -> 
                          "RANLIB": str(written["ranlib"]), "STRIP": str(written["strip"]),
                          "WASI_SYSROOT": "/sys root"}
     assert SJLJ["link"] == ["-lsetjmp"]
+
+
+def test_the_shipped_lock_names_what_stands_in_for_a_missing_strip() -> None:
+    """A source lacking `strip` still gets `wasm32-wasi-strip` (wasitool's own) and DWARF-stripped links: the
+    lock's reason says so, rather than the old advice to link with -s."""
+    from wasitool.shipped import SHIPPED_LOCK
+    from wasitool.toolchain.lock import load_lock
+
+    reasons = [s.lacks["strip"] for t in load_lock(SHIPPED_LOCK).tools.values() for s in t.sources
+               if "strip" in s.lacks]
+    assert reasons, "the pip source (zig) has no strip of its own"
+    stand_in = wrappers.wrapper_name("strip", "linux-x86_64")
+    assert all(stand_in in why and "without -g" in why and "-s to strip" not in why for why in reasons), reasons

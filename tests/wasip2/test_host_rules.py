@@ -7,21 +7,13 @@ import subprocess
 import sys
 
 from tests.support import wat_modules as M
+from tests.support.component_wat import RUN_EXPORT, stream_imports
 from tests.wasip2.conftest import reference, wasitool
 
 # Writes 5000 bytes with one blocking-write-and-flush: the WIT allows at most 4096.
 OVERSIZED_WRITE = """(component
-  (import "wasi:io/error@0.2.12" (instance $error (export "error" (type (sub resource)))))
-  (alias export $error "error" (type $error-type))
-  (import "wasi:io/streams@0.2.12" (instance $streams
-    (alias outer 1 $error-type (type $err))
-    (export "error" (type $e (eq $err)))
-    (export "output-stream" (type $os (sub resource)))
-    (type $se (variant (case "last-operation-failed" (own $e)) (case "closed")))
-    (export "stream-error" (type $se' (eq $se)))
-    (export "[method]output-stream.blocking-write-and-flush"
-      (func (param "self" (borrow $os)) (param "contents" (list u8)) (result (result (error $se')))))))
-  (alias export $streams "output-stream" (type $os))
+""" + stream_imports("output", "blocking-write-and-flush",
+                             '(param "contents" (list u8)) (result (result (error $stream-error)))') + """\
   (import "wasi:cli/stdout@0.2.12" (instance $stdout
     (export "output-stream" (type $o (eq $os)))
     (export "get-stdout" (func (result (own $o))))))
@@ -41,11 +33,7 @@ OVERSIZED_WRITE = """(component
       (call $write (call $get-stdout) (i32.const 1024) (i32.const 5000) (i32.const 0))
       (i32.const 0)))
   (core instance $host (export "get-stdout" (func $get-stdout-lowered)) (export "write" (func $write-lowered)))
-  (core instance $main (instantiate $main (with "host" (instance $host)) (with "libc" (instance $libc))))
-  (func $run (result (result)) (canon lift (core func $main "run")))
-  (instance $run-instance (export "run" (func $run)))
-  (export "wasi:cli/run@0.2.12" (instance $run-instance)))
-"""
+""" + RUN_EXPORT
 
 
 def test_oversized_blocking_write_traps(text_component, hostcall, tmp_path, wasmtime_cli):
@@ -65,17 +53,8 @@ def test_oversized_blocking_write_traps(text_component, hostcall, tmp_path, wasm
 
 # Calls `read` (not blocking-read) on stdin once: exits ok when it returns ok with no bytes, else err.
 NONBLOCKING_READ = """(component
-  (import "wasi:io/error@0.2.12" (instance $error (export "error" (type (sub resource)))))
-  (alias export $error "error" (type $error-type))
-  (import "wasi:io/streams@0.2.12" (instance $streams
-    (alias outer 1 $error-type (type $err))
-    (export "error" (type $e (eq $err)))
-    (export "input-stream" (type $is (sub resource)))
-    (type $se (variant (case "last-operation-failed" (own $e)) (case "closed")))
-    (export "stream-error" (type $se' (eq $se)))
-    (export "[method]input-stream.read"
-      (func (param "self" (borrow $is)) (param "len" u64) (result (result (list u8) (error $se')))))))
-  (alias export $streams "input-stream" (type $is))
+""" + stream_imports("input", "read",
+                             '(param "len" u64) (result (result (list u8) (error $stream-error)))') + """\
   (import "wasi:cli/stdin@0.2.12" (instance $stdin
     (export "input-stream" (type $i (eq $is)))
     (export "get-stdin" (func (result (own $i))))))
@@ -109,11 +88,7 @@ NONBLOCKING_READ = """(component
       (i32.const 0)))
   (core instance $host (export "get-stdin" (func $get-stdin-lowered)) (export "read" (func $read-lowered))
     (export "exit" (func $exit-lowered)))
-  (core instance $main (instantiate $main (with "host" (instance $host)) (with "libc" (instance $libc))))
-  (func $run (result (result)) (canon lift (core func $main "run")))
-  (instance $run-instance (export "run" (func $run)))
-  (export "wasi:cli/run@0.2.12" (instance $run-instance)))
-"""
+""" + RUN_EXPORT
 
 
 def _run_with_open_stdin(path, data: bytes) -> subprocess.CompletedProcess[bytes]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.component_wat import RUN_EXPORT, stream_imports
 from tests.wasip2.conftest import reference, wasitool
 
 # Opens f.txt in the preopen (fd 3) read-write, makes CALL on it (fd in $f, an iovec of 16 bytes at 0),
@@ -54,17 +55,8 @@ def test_offset_past_off_t_is_invalid(component, hostcall, wasmtime_cli, tmp_pat
 # Opens f.txt in the first preopen for reading, makes a stream from offset 2^64-1 (read-via-stream) and
 # reads from it: the run's result is ok when the read failed, err when it returned data.
 READ_PAST_OFF_T = """(component
-  (import "wasi:io/error@0.2.12" (instance $error (export "error" (type (sub resource)))))
-  (alias export $error "error" (type $error-type))
-  (import "wasi:io/streams@0.2.12" (instance $streams
-    (alias outer 1 $error-type (type $err))
-    (export "error" (type $e (eq $err)))
-    (export "input-stream" (type $is (sub resource)))
-    (type $se (variant (case "last-operation-failed" (own $e)) (case "closed")))
-    (export "stream-error" (type $se' (eq $se)))
-    (export "[method]input-stream.blocking-read"
-      (func (param "self" (borrow $is)) (param "len" u64) (result (result (list u8) (error $se')))))))
-  (alias export $streams "input-stream" (type $is))
+""" + stream_imports("input", "blocking-read",
+                             '(param "len" u64) (result (result (list u8) (error $stream-error)))') + """\
   (import "wasi:filesystem/types@0.2.12" (instance $types
     (alias outer 1 $is (type $is-outer))
     (export "input-stream" (type $is (eq $is-outer)))
@@ -130,11 +122,7 @@ READ_PAST_OFF_T = """(component
       (i32.eqz (i32.load8_u (i32.const 48)))))
   (core instance $host (export "dirs" (func $dirs-l)) (export "open-at" (func $open-at-l))
     (export "rvs" (func $rvs-l)) (export "read" (func $read-l)))
-  (core instance $main (instantiate $main (with "host" (instance $host)) (with "libc" (instance $libc))))
-  (func $run (result (result)) (canon lift (core func $main "run")))
-  (instance $run-instance (export "run" (func $run)))
-  (export "wasi:cli/run@0.2.12" (instance $run-instance)))
-"""
+""" + RUN_EXPORT
 
 
 def test_stream_from_an_offset_past_off_t_fails_its_read(text_component, hostcall, wasmtime_cli, tmp_path):

@@ -5,21 +5,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests.support.component_wat import RUN_EXPORT, stream_imports
 from tests.wasip2.conftest import reference, wasitool
 
 # Calls METHOD(stdout, LEN) once, METHOD taking (self, len: u64) and returning result<_, stream-error>.
 ZEROES = """(component
-  (import "wasi:io/error@0.2.12" (instance $error (export "error" (type (sub resource)))))
-  (alias export $error "error" (type $error-type))
-  (import "wasi:io/streams@0.2.12" (instance $streams
-    (alias outer 1 $error-type (type $err))
-    (export "error" (type $e (eq $err)))
-    (export "output-stream" (type $os (sub resource)))
-    (type $se (variant (case "last-operation-failed" (own $e)) (case "closed")))
-    (export "stream-error" (type $se' (eq $se)))
-    (export "[method]output-stream.METHOD"
-      (func (param "self" (borrow $os)) (param "len" u64) (result (result (error $se')))))))
-  (alias export $streams "output-stream" (type $os))
+""" + stream_imports("output", "METHOD",
+                             '(param "len" u64) (result (result (error $stream-error)))') + """\
   (import "wasi:cli/stdout@0.2.12" (instance $stdout
     (export "output-stream" (type $o (eq $os)))
     (export "get-stdout" (func (result (own $o))))))
@@ -38,11 +30,7 @@ ZEROES = """(component
       (call $zeroes (call $get-stdout) (i64.const LEN) (i32.const 0))
       (i32.const 0)))
   (core instance $host (export "get-stdout" (func $get-stdout-lowered)) (export "zeroes" (func $zeroes-lowered)))
-  (core instance $main (instantiate $main (with "host" (instance $host)) (with "libc" (instance $libc))))
-  (func $run (result (result)) (canon lift (core func $main "run")))
-  (instance $run-instance (export "run" (func $run)))
-  (export "wasi:cli/run@0.2.12" (instance $run-instance)))
-"""
+""" + RUN_EXPORT
 
 
 @pytest.mark.parametrize(("method", "length", "trap"), [

@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from wasitool.commands._progress import RichReporter
+    from wasitool.store.records import InstalledTool
 
 from wasitool.project import active_lock_path
+from wasitool.store.layout import Layout
 from wasitool.toolchain.setup import SetupOptions, SetupResult, run_setup
 
 
@@ -44,7 +46,7 @@ def result_json(result: SetupResult) -> dict[str, Any]:
         "record": str(result.record),
         "wrappers": str(result.wrappers) if result.wrappers else None,
         "lock": str(result.lock),
-        "downloads": str(result.store / "downloads"),
+        "downloads": str(Layout(result.store).downloads),
         "skipped": result.skipped,
         "tools": {
             name: {**outcome.tool.to_json(), "reused": outcome.reused, "failed_sources": outcome.failures}
@@ -53,12 +55,23 @@ def result_json(result: SetupResult) -> dict[str, Any]:
     }
 
 
+def _provider(tool: InstalledTool) -> str:
+    """The source, and what really provides the tool when the source says: the pip package (`ziglang`
+    for wasi-sdk's roles) or a system source's detected compiler (`clang-16`)."""
+    if tool.package:
+        return f"{tool.source} package {tool.package}"
+    if not tool.pinned and tool.commands:
+        role = "cc" if "cc" in tool.commands else sorted(tool.commands)[0]
+        return f"{tool.source}: {Path(tool.commands[role][0]).name}"
+    return tool.source
+
+
 def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
     console = reporter.console
     for name, outcome in result.outcomes.items():
         tool = outcome.tool
         state = "already installed" if outcome.reused else "installed"
-        console.print(f"[green]✓[/] {name} {tool.version} ({tool.source}) {state}: {tool.root}",
+        console.print(f"[green]✓[/] {name} {tool.version} ({_provider(tool)}) {state}: {tool.root}",
                       highlight=False, soft_wrap=True)
     for name, why in result.skipped.items():
         console.print(f"[yellow]-[/] {name} not installed (optional): {why}", highlight=False, soft_wrap=True)
@@ -67,7 +80,7 @@ def _print_summary(result: SetupResult, reporter: RichReporter) -> None:
     if result.wrappers:
         console.print(f"wrappers for make, CMake, … (`wasitool env`): {result.wrappers}", highlight=False,
                       soft_wrap=True)
-    downloads = result.store / "downloads"
+    downloads = Layout(result.store).downloads
     if downloads.is_dir():
         console.print(f"verified downloads (usable as --mirror): {downloads}", highlight=False, soft_wrap=True)
 

@@ -5,42 +5,42 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from wasitool.errors import WasitoolError
-from wasitool.filelock import exclusive_lock
-from wasitool.toolchain.gc import Removal, clean_targets, inventory, plan_gc, remove, tree_size
-from wasitool.toolchain.paths import store_root
+from wasitool.store.layout import Layout
+from wasitool.toolchain.gc import Removal, clean, collect, inventory, tree_size
 
 if TYPE_CHECKING:
     from rich.console import JustifyMethod
 
 
 def main(args: argparse.Namespace) -> int:
-    root = store_root()
+    layout = Layout()
     if args.store_command == "path":
-        print(root)
+        print(layout.root)
         return 0
     if args.store_command == "list":
-        return _list(root, args.json)
-    with exclusive_lock(root / ".lock", on_wait=lambda: print(_waiting(root), file=sys.stderr)):
-        if args.store_command == "gc":
-            return _gc(root, args.dry_run, args.json)
-        return _clean(root, args.yes, args.json)
+        return _list(layout, args.json)
+    if args.store_command == "gc":
+        return _gc(layout, args.dry_run, args.json)
+    return _clean(layout, args.yes, args.json)
 
 
-def _waiting(root: Path) -> str:
-    return f"waiting for another wasitool process to release the store ({root / '.lock'})"
+def _waiting(layout: Layout) -> Callable[[], None]:
+    return lambda: print(f"waiting for another wasitool process to release the store ({layout.lock_file})",
+                         file=sys.stderr)
 
 
-def _list(root: Path, as_json: bool) -> int:
+def _list(layout: Layout, as_json: bool) -> int:
     from wasitool.engines import compile_cache
 
+    root = layout.root
     tools = inventory(root)
     engine_cache = compile_cache.cache_dir()
-    extras = {name: tree_size(root / name) for name in ("downloads", "cache", "records", "examples")
-              if (root / name).exists()}
+    extras = {path.name: tree_size(path) for path in (layout.downloads, layout.cache, layout.records, layout.examples)
+              if path.exists()}
     engine_size = tree_size(engine_cache) if engine_cache and engine_cache.is_dir() else 0
     engine = {"path": str(engine_cache) if engine_cache else None, "size": engine_size,
               "cap": compile_cache.max_bytes()}
@@ -71,9 +71,8 @@ def _list(root: Path, as_json: bool) -> int:
     return 0
 
 
-def _gc(root: Path, dry_run: bool, as_json: bool) -> int:
-    removals = plan_gc(root)
-    freed = sum(r.size for r in removals) if dry_run else remove(removals)
+def _gc(layout: Layout, dry_run: bool, as_json: bool) -> int:
+    removals, freed = collect(layout.root, dry_run, on_wait=_waiting(layout))
     if as_json:
         print(json.dumps({"ok": True, "dry_run": dry_run, "removed": [r.to_json() for r in removals],
                           "bytes": freed}, indent=2, sort_keys=True))
@@ -85,18 +84,24 @@ def _gc(root: Path, dry_run: bool, as_json: bool) -> int:
     return 0
 
 
-def _clean(root: Path, yes: bool, as_json: bool) -> int:
-    targets = clean_targets(root)
-    total = sum(t.size for t in targets)
-    if not yes:
+def _clean(layout: Layout, yes: bool, as_json: bool) -> int:
+    root = layout.root
+
+    def confirm(targets: list[Removal]) -> bool:
+        total = sum(t.size for t in targets)
+        if yes:
+            return True
         if not sys.stdin.isatty() or as_json:
             raise WasitoolError(f"store clean removes every toolchain and cache in {root} ({_size(total)})",
                                 "pass --yes to confirm")
         answer = input(f"remove every toolchain and cache in {root} ({_size(total)})? [y/N] ")
-        if answer.strip().lower() not in ("y", "yes"):
-            print("nothing removed")
-            return 1
-    freed = remove(targets)
+        return answer.strip().lower() in ("y", "yes")
+
+    cleaned = clean(root, confirm, on_wait=_waiting(layout))
+    if cleaned is None:
+        print("nothing removed")
+        return 1
+    targets, freed = cleaned
     if as_json:
         print(json.dumps({"ok": True, "removed": [t.to_json() for t in targets], "bytes": freed}, indent=2))
     else:

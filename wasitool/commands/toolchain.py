@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 from wasitool.project import active_lock_path
-from wasitool.toolchain.paths import load_toolchain, record_of
+from wasitool.toolchain.select import load_toolchain, record_of
 
 
 def main(args: argparse.Namespace) -> int:

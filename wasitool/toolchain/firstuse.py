@@ -3,8 +3,10 @@ two minutes each: C, C++'s libc++, optimizing for size, exception handling for s
 into its global cache in the store. Nothing waits that long in silence:
 
 - `libc_pending`: SCons builds of a project say so first when zig has built no C library yet;
-- `watch` (one-file builds) and `sh_watch` (the compiler wrappers, so make, CMake and any other build
-  system): a zig command still running after `WATCH_SECONDS` says on stderr what it is probably doing.
+- `watch` (one-file builds, every link of the SCons tool `wasi_c`) and `sh_watch` (the compiler wrappers,
+  so make, CMake and any other build system): a zig link still running after `WATCH_SECONDS` says on
+  stderr what it is probably doing, for every variant zig builds (C++, setjmp/longjmp, other flags), not
+  only the first; builds whose output is captured (`wasitool run NAME`) pass these lines on (`is_notice`).
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ WATCH_SECONDS: float = 3
 SLOW_MESSAGE = ("still building after {seconds} s: zig builds its C library once for each configuration "
                 "(C or C++, -Os/-Oz, setjmp/longjmp, threads) and keeps it; this takes a minute or two")
 _ZIG_CACHE = "ZIG_GLOBAL_CACHE_DIR"
+_NOTICE = ": " + SLOW_MESSAGE.split("{", 1)[0]  # `NAME: still building after `
+
+
+def is_notice(line: str) -> bool:
+    """Whether an output line is a `watch` notice (passed on by callers that capture a build's output)."""
+    return _NOTICE in line
 
 
 def libc_pending(toolchain: Toolchain | None) -> bool:

@@ -11,8 +11,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.lock import Lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.toolchain.manifest import Toolchain
 
 
 @dataclass(frozen=True)

@@ -1,63 +1,20 @@
-"""`toolchain.json`: what an installed toolchain offers the build, whatever source installed it.
+"""What an installed toolchain offers the build, whatever source installed it.
 
-The store keeps one manifest per installed tool (inside its directory) and one record per lock and
-platform (`wasitool.toolchain.records`) that lists which installed tools that lock's builds use.
+The store keeps one manifest per installed tool (`toolchain.json`, `wasitool.store.records.InstalledTool`)
+and one record per lock and platform (`wasitool.toolchain.records`) that lists which installed tools that
+lock's builds use; a `Toolchain` is such a record's tools with what the build asks of them.
 Commands are argv prefixes so a wrapper such as `zig cc -target wasm32-wasi` fits the same slot as
 wasi-sdk's `clang --target=wasm32-wasip1 --sysroot=...`.
 """
 
 from __future__ import annotations
 
-import json
-import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from wasitool.errors import ToolchainError
+from wasitool.store.records import SETUP_FIX, InstalledTool, read_record
 from wasitool.toolchain.roles import Role
-
-SCHEMA = 1
-SETUP_FIX = "run `wasitool setup`"
-
-
-@dataclass(frozen=True)
-class InstalledTool:
-    """One tool (`wasi-sdk` or `wabt`) as installed in the store.
-
-    `commands` maps a role to an argv prefix. Roles used by the build:
-    wasi-sdk: `cc` (C to wasm32-wasi, target and sysroot included), `wasm-ld`, and where the source has
-    them `c++`, `ar`, `ranlib`, `nm`, `strip` (`unavailable` says why one is missing);
-    wabt: `wat2wasm`, `wasm2wat`, `wasm-objdump`, `wasm-validate`, `wasm-interp`, `wasm-strip`;
-    wasm-tools: `wasm-tools`, `component-new`. `files` maps a role to a file rather than a command:
-    wasi-adapters: `wasi-adapter-command`, `wasi-adapter-reactor`.
-    """
-
-    name: str
-    source: str
-    version: str
-    root: str
-    commands: dict[str, list[str]]
-    env: dict[str, str] = field(default_factory=dict)
-    sysroot: str | None = None
-    pinned: bool = True  # False for `system` sources, which are detected, not hash-pinned
-    package: str | None = None  # the wheel's project name for `pip` sources (e.g. ziglang)
-    unavailable: dict[str, str] = field(default_factory=dict)  # role (or `setjmp`) -> why it is missing
-    sjlj: dict[str, Any] | None = None  # lock.SjljSpec as JSON: what the cc/c++ wrappers add for setjmp
-    files: dict[str, str] = field(default_factory=dict)  # role -> a file it provides (the WASI adapters)
-
-    @property
-    def origin(self) -> str:
-        """Where it came from, for messages: `wasi-sdk 0.17.0.post0 from pip (ziglang)`."""
-        package = f" ({self.package})" if self.package else ""
-        return f"{self.name} {self.version} from {self.source}{package}"
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> InstalledTool:
-        return cls(**data)
 
 
 @dataclass(frozen=True)
@@ -108,59 +65,11 @@ class Toolchain:
         return merged
 
 
-def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    """Write `data` as JSON to `path` via a temporary file and one `os.replace`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def write_tool_manifest(tool: InstalledTool, directory: Path) -> None:
-    """Record `tool` in `directory/toolchain.json`."""
-    write_json_atomic(directory / "toolchain.json", {"schema": SCHEMA, "tool": tool.to_json()})
-
-
-def read_tool_manifest(directory: Path) -> InstalledTool:
-    """Read the manifest of an installed tool directory."""
-    data = _read_json(directory / "toolchain.json")
-    return InstalledTool.from_json(data["tool"])
-
-
-def write_pointer(path: Path, toolchain: Toolchain, extra: dict[str, Any] | None = None) -> None:
-    """Record which installed tools the build uses (`extra`: more keys for the record)."""
-    write_json_atomic(
-        path,
-        {
-            **(extra or {}),
-            "schema": SCHEMA,
-            "platform": toolchain.platform,
-            "tools": {name: tool.to_json() for name, tool in sorted(toolchain.tools.items())},
-        },
-    )
-
-
-def read_pointer(path: Path) -> Toolchain:
-    """Load the toolchain a pointer file names; one-line ToolchainError if missing or unreadable."""
-    if not path.is_file():
-        raise ToolchainError(f"no toolchain installed (looked for {path})", SETUP_FIX)
-    data = _read_json(path)
-    try:
-        tools = {name: InstalledTool.from_json(t) for name, t in data["tools"].items()}
-        toolchain = Toolchain(platform=data["platform"], tools=tools)
-    except (KeyError, TypeError) as exc:
-        raise ToolchainError(f"toolchain pointer {path} is malformed ({exc})", SETUP_FIX) from None
-    for tool in tools.values():
-        if not Path(tool.root).is_dir():
-            raise ToolchainError(f"installed {tool.name} is gone from the store ({tool.root})", SETUP_FIX)
-    return toolchain
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ToolchainError(f"cannot read {path} ({exc})", SETUP_FIX) from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
-        raise ToolchainError(f"{path} has an unknown schema", SETUP_FIX)
-    return data
+def load_record(path: Path) -> Toolchain:
+    """The toolchain an install record names; one-line ToolchainError if it is missing or unreadable, or a
+    tool it names is gone from the store."""
+    record = read_record(path)
+    gone = record.gone()
+    if gone is not None:
+        raise ToolchainError(f"installed {gone.name} is gone from the store ({gone.root})", SETUP_FIX)
+    return Toolchain(platform=record.platform, tools=record.tools)

@@ -2,7 +2,7 @@
 
 The store keeps toolchains side by side, keyed by what was pinned (`tools/`); a record says which of
 them a lock's content selects on a platform, so two projects with different locks never touch each
-other:
+other (the files and their format: `wasitool.store.layout`, `wasitool.store.records`):
 
     records/<digest16>-<platform>.json   the selected tools (+ the lock's digest and path)
     records/<digest16>-<platform>/bin/   wrapper executables for other build systems
@@ -12,50 +12,44 @@ other:
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from wasitool.digest import sha256_text
 from wasitool.errors import ToolchainError
+from wasitool.store.installs import Store
+from wasitool.store.layout import Layout
+from wasitool.store.records import (
+    SETUP_FIX,
+    InstalledTool,
+    LockIndexEntry,
+    Record,
+    lock_index_or_none,
+    write_lock_index,
+)
+from wasitool.store.records import write_record as write_record_file
 from wasitool.toolchain.lock import Lock, SourceSpec
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_json_atomic, write_pointer
-from wasitool.toolchain.store import Store
-
-SETUP_FIX = "run `wasitool setup`"
+from wasitool.toolchain.manifest import Toolchain, load_record
 
 
 class LockChanged(ToolchainError):
     """The lock was edited since its last setup and the store lacks what it now pins."""
 
 
-def record_path(store: Path, digest: str, platform: str) -> Path:
-    """The record of the lock with content `digest` on `platform`."""
-    return store / "records" / f"{digest[:16]}-{platform}.json"
-
-
-def wrapper_dir(record: Path) -> Path:
-    """Where a record's wrapper executables live."""
-    return record.with_suffix("") / "bin"
-
-
-def lock_index_path(store: Path, lock_path: Path) -> Path:
-    return store / "locks" / f"{sha256_text(str(lock_path.resolve()))[:16]}.json"
-
-
 def write_record(store: Path, lock: Lock, toolchain: Toolchain) -> Path:
     """Record that `lock` uses `toolchain`'s tools on its platform; remember the lock's path."""
-    path = record_path(store, lock.digest, toolchain.platform)
-    write_pointer(path, toolchain, extra={"lock_digest": lock.digest, "lock": str(lock.path.resolve())})
-    write_json_atomic(lock_index_path(store, lock.path),
-                      {"schema": 1, "lock": str(lock.path.resolve()), "digest": lock.digest})
+    layout = Layout(store)
+    path = layout.record(lock.digest, toolchain.platform)
+    lock_path = str(lock.path.resolve())
+    write_record_file(path, Record(platform=toolchain.platform, tools=toolchain.tools, lock_digest=lock.digest,
+                                   lock=lock_path))
+    write_lock_index(layout.lock_index(lock.path), LockIndexEntry(lock=lock_path, digest=lock.digest))
     return path
 
 
 def read_record(store: Path, lock: Lock, platform: str) -> Toolchain | None:
     """The recorded toolchain of `lock` on `platform`, or None when setup never recorded it."""
-    path = record_path(store, lock.digest, platform)
-    return read_pointer(path) if path.is_file() else None
+    path = Layout(store).record(lock.digest, platform)
+    return load_record(path) if path.is_file() else None
 
 
 def pinned_install(sources: Sequence[SourceSpec], store: Store,
@@ -78,27 +72,27 @@ def installed_pinned(sources: Sequence[SourceSpec], store: Store, platform: str)
     return found[2] if found is not None else None
 
 
-def toolchain_for(lock: Lock, platform: str, store_root: Path) -> Toolchain:
+def toolchain_for(lock: Lock, platform: str, root: Path) -> Toolchain:
     """The toolchain `lock` selects on `platform`, without network or install.
 
     A recorded lock is one file read. An unrecorded one (a new project, or a lock edited since setup)
     is recorded at once when the store already holds a pinned install of every tool but the optional ones
     (reading a few manifests); otherwise a one-line ToolchainError says to run `wasitool setup`.
     """
-    recorded = read_record(store_root, lock, platform)
+    recorded = read_record(root, lock, platform)
     if recorded is not None:
-        mark_used(record_path(store_root, lock.digest, platform))
+        mark_used(Layout(root).record(lock.digest, platform))
         return recorded
-    store = Store(store_root)
+    store = Store(root)
     tools = {}
     for name, tool in lock.tools.items():
         found = installed_pinned(tool.ordered_sources, store, platform)
         if found is not None:
             tools[name] = found
         elif not tool.optional:
-            raise _not_set_up(store_root, lock, platform)
+            raise _not_set_up(root, lock, platform)
     toolchain = Toolchain(platform=platform, tools=tools)
-    write_record(store_root, lock, toolchain)
+    write_record(root, lock, toolchain)
     return toolchain
 
 
@@ -114,12 +108,9 @@ def mark_used(record: Path, every: float = 3600.0) -> None:
         pass
 
 
-def _not_set_up(store_root: Path, lock: Lock, platform: str) -> ToolchainError:
-    index = lock_index_path(store_root, lock.path)
-    try:
-        previous = json.loads(index.read_text(encoding="utf-8")).get("digest")
-    except (OSError, ValueError, AttributeError):
-        previous = None
+def _not_set_up(root: Path, lock: Lock, platform: str) -> ToolchainError:
+    entry = lock_index_or_none(Layout(root).lock_index(lock.path))
+    previous = entry.digest if entry is not None else None
     if previous and previous != lock.digest:
         return LockChanged(f"{lock.path.name} changed since setup ({lock.path})", SETUP_FIX)
     return ToolchainError(f"no toolchain installed for {lock.path} on {platform}", SETUP_FIX)

@@ -19,11 +19,11 @@ from typing import Any
 
 from wasitool.digest import sha256_file
 from wasitool.errors import ToolchainError
+from wasitool.store.installs import Store
 from wasitool.toolchain.download import fetch_file
 from wasitool.toolchain.lock import Lock, PlatformPin, SourceSpec, load_lock
 from wasitool.toolchain.reporter import Reporter
 from wasitool.toolchain.sources.base import FetchContext
-from wasitool.toolchain.store import Store
 
 
 @dataclass

@@ -11,14 +11,15 @@ from pathlib import Path
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import PLATFORMS, host_platform
+from wasitool.store.installs import Store
+from wasitool.store.layout import Layout
+from wasitool.store.records import InstalledTool, write_tool_manifest
 from wasitool.toolchain.lock import SourceSpec, ToolSpec, load_lock
-from wasitool.toolchain.manifest import InstalledTool, Toolchain, read_pointer, write_tool_manifest
-from wasitool.toolchain.paths import store_root
-from wasitool.toolchain.records import pinned_install, record_path, write_record
+from wasitool.toolchain.manifest import Toolchain, load_record
+from wasitool.toolchain.records import pinned_install, write_record
 from wasitool.toolchain.reporter import Reporter, SilentReporter
 from wasitool.toolchain.sources import SOURCES
 from wasitool.toolchain.sources.base import FetchContext, check_commands, describe_install
-from wasitool.toolchain.store import Store
 
 
 @dataclass
@@ -80,7 +81,7 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
     platform = options.platform or host_platform()
     if platform not in PLATFORMS:
         raise ToolchainError(f"unknown platform {platform!r}", f"use one of {', '.join(PLATFORMS)}")
-    store = Store(options.store or store_root())
+    store = Store(options.store or Layout().root)
     ctx = FetchContext(store=store, platform=platform, reporter=reporter, offline=options.offline,
                        mirror=options.mirror)
     names = options.tools or list(lock.tools)
@@ -94,7 +95,7 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
             if not tool.optional:
                 raise
             skipped[name] = exc.one_line()
-    record = record_path(store.root, lock.digest, platform)
+    record = store.layout.record(lock.digest, platform)
     tools = _previous_tools(record) if options.tools else {}
     tools.update({name: outcome.tool for name, outcome in outcomes.items()})
     toolchain = Toolchain(platform=platform, tools=tools)
@@ -106,10 +107,10 @@ def run_setup(options: SetupOptions, reporter: Reporter | None = None) -> SetupR
 
 def _write_wrappers(toolchain: Toolchain, record: Path, reporter: Reporter) -> Path | None:
     """The record's wrapper executables (`wasm32-wasi-cc`, …) for make, CMake and the like."""
-    from wasitool.toolchain.records import wrapper_dir
+    from wasitool.store.layout import Layout
     from wasitool.toolchain.wrappers import ensure_wrappers
 
-    bin_dir = wrapper_dir(record)
+    bin_dir = Layout.wrappers(record)
     try:
         ensure_wrappers(toolchain, bin_dir)
     except ToolchainError as exc:  # the toolchain itself is installed; `wasitool env` says this again
@@ -145,7 +146,7 @@ def _ensure_tool(tool: ToolSpec, sources: list[SourceSpec], ctx: FetchContext, f
     preferred = sources[:1] if tool.reproducible_source else sources
     if not force and (found := _already_installed(tool, preferred, ctx)):
         return ToolOutcome(found, reused=True)
-    waiting = f"waiting for another wasitool setup to finish with the store ({ctx.store.root / '.lock'})"
+    waiting = f"waiting for another wasitool setup to finish with the store ({ctx.store.layout.lock_file})"
     with ctx.store.locked(on_wait=lambda: ctx.reporter.note(waiting)):
         if not force and (found := _already_installed(tool, preferred, ctx)):
             return ToolOutcome(found, reused=True)
@@ -206,7 +207,7 @@ def _current_manifest(tool: ToolSpec, spec: SourceSpec, directory: Path, found: 
 
 def _previous_tools(record: Path) -> dict[str, InstalledTool]:
     try:
-        return dict(read_pointer(record).tools)
+        return dict(load_record(record).tools)
     except ToolchainError:
         return {}
 

@@ -5,6 +5,11 @@ need environment variables (`zig cc -target wasm32-wasi` with zig's cache dirs).
 a POSIX sh script ending in `exec` (a `.cmd` file on Windows). Roles a source lacks get a wrapper that
 says so in one line and fails, so `wasm32-wasi-nm` never silently means the host's `nm`.
 
+What the compiler wrappers do around a command is decided in `compiler_wrapper` (one table of argument
+rules and one `Spec` per wrapper): the sh wrappers carry it as sh, the Windows `.cmd` wrappers run it in
+Python (`python -m wasitool.toolchain.compiler_wrapper SPEC.json`, the spec written beside them), so both
+kinds strip DWARF, complete setjmp/longjmp builds and offer the porting layer alike.
+
 The cc/c++ wrappers also complete setjmp/longjmp builds as the source's `sjlj` entry in the lock says:
 extra compile flags when a command passes `-mllvm -wasm-enable-sjlj`, extra link inputs on every link.
 A link made without `-g` is followed by `wasitool.wasmstrip --strip-debug` on its output (the C library's
@@ -27,12 +32,15 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from wasitool.errors import ToolchainError
-from wasitool.toolchain import posix
-from wasitool.toolchain.firstuse import sh_watch
-from wasitool.toolchain.manifest import InstalledTool, Toolchain
+from wasitool.store.atomic import move_into_place, write_atomic
+from wasitool.store.records import InstalledTool
+from wasitool.toolchain import compiler_wrapper, posix
+from wasitool.toolchain.compiler_wrapper import Spec
+from wasitool.toolchain.firstuse import is_zig, sh_watch
+from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.roles import Role
 
-FORMAT = 3  # bump when the generated files change, so existing wrapper dirs are rewritten
+FORMAT = 4  # bump when the generated files change, so existing wrapper dirs are rewritten
 PREFIX = "wasm32-wasi-"
 TARGET_ROLES: tuple[Role, ...] = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
 RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
@@ -48,13 +56,7 @@ ENV_ROLES: dict[str, Role] = {"CC": "cc", "CXX": "c++", "AR": "ar", "RANLIB": "r
                               "WASM_TOOLS": "wasm-tools"}
 ENV_FILES: dict[str, Role] = {"WASI_ADAPTER_COMMAND": "wasi-adapter-command",
                               "WASI_ADAPTER_REACTOR": "wasi-adapter-reactor"}
-# Arguments after which the compiler driver does not link.
-_NO_LINK = ("-c", "-S", "-E", "-M", "-MM", "-fsyntax-only", "-###", "--help", "--version", "-dumpversion",
-            "-dumpmachine", "-print-*", "--print-*")
-# Links whose output keeps its DWARF besides `-g`: relocatable and shared outputs (relocations refer to it).
-_KEEP_DEBUG = ("-r", "-shared", "-Wl,-r", "-Wl,--relocatable", "-Wl,-shared", "-Wl,--shared")
-# Arguments that are link inputs (a command without any does not link, e.g. `cc -v`).
-_LINK_INPUTS = ("*.c", "*.cc", "*.cpp", "*.cxx", "*.C", "*.o", "*.obj", "*.a", "*.s", "*.S", "*.so", "-l*")
+DRIVER_MODULE = "wasitool.toolchain.compiler_wrapper"  # what a .cmd compiler wrapper runs, with its spec
 _C_LONGJMP_SOURCE = (
     "/* The tag that setjmp/longjmp throw (wasm exception handling), for a libc that uses it without\n"
     "   defining it. In an archive, so only programs that refer to it link it. */\n"
@@ -73,11 +75,11 @@ class Wrappers(NamedTuple):
 def installed_wrappers(lock: Path) -> Wrappers:
     """The wrappers of the toolchain `lock` selects, in its install record's
     directory; written on first use, and again whenever the toolchain or wasitool's format changed."""
-    from wasitool.toolchain.paths import load_toolchain, record_of
-    from wasitool.toolchain.records import wrapper_dir
+    from wasitool.store.layout import Layout
+    from wasitool.toolchain.select import load_toolchain, record_of
 
     toolchain = load_toolchain(lock=lock)
-    bin_dir = wrapper_dir(record_of(lock))
+    bin_dir = Layout.wrappers(record_of(lock))
     return Wrappers(toolchain, ensure_wrappers(toolchain, bin_dir), bin_dir)
 
 
@@ -120,18 +122,20 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
     for role, tool in sorted(offered.items()):
         if role in UNWRAPPED:
             continue
-        extra = link_inputs(tool, bin_dir / "lib") if role in COMPILERS else None
-        text = (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool, extra)
-        written[role] = _install(bin_dir / wrapper_name(role, toolchain.platform), text)
-    if not windows:  # the porting layer needs the sh wrappers' link detection
-        for role, posix_role in POSIX_COMPILERS.items():
-            if role in offered:
-                tool = offered[role]
-                argv = [*tool.commands[role], *posix.DEFINES]
-                # The compatibility archive is built when the porting layer is first asked for (posix_compiler).
-                extra = [*link_inputs(tool, bin_dir / "lib"), *posix.LIBS, str(bin_dir / "lib" / posix.LIBRARY)]
-                written[posix_role] = _install(bin_dir / wrapper_name(posix_role, toolchain.platform),
-                                               _sh_wrapper(posix_role, argv, tool, extra))
+        path = bin_dir / wrapper_name(role, toolchain.platform)
+        if role in COMPILERS:
+            spec = compiler_spec(role, tool.commands[role], tool, link_inputs(tool, bin_dir / "lib"))
+            written[role] = _install_compiler(path, spec, tool)
+        else:
+            written[role] = _install(path, (_cmd_wrapper if windows else _sh_wrapper)(role, tool.commands[role], tool))
+    for role, posix_role in POSIX_COMPILERS.items():
+        if role in offered:
+            tool = offered[role]
+            argv = [*tool.commands[role], *posix.DEFINES]
+            # The compatibility archive is built when the porting layer is first asked for (posix_compiler).
+            extra = [*link_inputs(tool, bin_dir / "lib"), *posix.LIBS, str(bin_dir / "lib" / posix.LIBRARY)]
+            written[posix_role] = _install_compiler(bin_dir / wrapper_name(posix_role, toolchain.platform),
+                                                    compiler_spec(posix_role, argv, tool, extra), tool)
     python = [sys.executable, "-m"]
     if "strip" not in offered:
         written["strip"] = _install(bin_dir / wrapper_name("strip", toolchain.platform),
@@ -160,19 +164,57 @@ def _windows(platform: str) -> bool:
     return platform.startswith("windows-")
 
 
+def compiler_spec(role: str, argv: list[str], tool: InstalledTool, link_extra: list[str]) -> Spec:
+    """What the compiler wrapper of `role` does (both kinds): its command and environment, the link inputs
+    added to every link, the lock's setjmp/longjmp completion or refusal, and whether it is zig."""
+    name = f"{PREFIX}{role}"
+    refused = tool.unavailable.get("setjmp")
+    refusal = (f"{name}: error: setjmp/longjmp (-mllvm -wasm-enable-sjlj) is not available from "
+               f"{tool.origin}: {refused} (fix: use another source for {tool.name}, e.g. "
+               "`wasitool setup --source pip`)") if refused else ""
+    flags = [] if refused else list((tool.sjlj or {}).get("compile", []))
+    legacy = _legacy_eh_flags(flags)
+    return Spec(name=name, argv=list(argv), env=dict(tool.env), link_inputs=list(link_extra),
+                sjlj_flags=[flag for flag in flags if flag not in legacy], legacy_eh_flags=legacy,
+                sjlj_refusal=refusal, zig=is_zig(tool.env))
+
+
+def _install_compiler(path: Path, spec: Spec, tool: InstalledTool) -> Path:
+    """A compiler wrapper at `path`: sh, or on Windows a .cmd running `spec` (written beside it) in Python."""
+    if path.suffix != ".cmd":
+        return _install(path, _sh_compiler(spec, tool))
+    spec_path = _install(path.with_suffix(".json"), spec.to_json(), executable=False)
+    return _install(path, _cmd_compiler(spec, spec_path, tool))
+
+
 # ---- POSIX sh -------------------------------------------------------------------------------------
 
-def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
-    prefixed = role in (*TARGET_ROLES, *POSIX_COMPILERS.values())
-    lines = ["#!/bin/sh", f"# {PREFIX if prefixed else ''}{role}: {tool.origin}; written by wasitool",
-             *(f"{key}={shlex.quote(value)}; export {key}" for key, value in sorted(tool.env.items()))]
-    if role not in (*COMPILERS, *POSIX_COMPILERS.values()):
-        lines.append(f'exec {_sh_words(argv)} "$@"')
-        return "\n".join(lines) + "\n"
-    lines += _sh_scan()
-    lines += _sh_sjlj(role, tool, extra or [])
+def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool) -> str:
+    lines = ["#!/bin/sh", f"# {PREFIX if role in TARGET_ROLES else ''}{role}: {tool.origin}; written by wasitool",
+             *_sh_env(tool), f'exec {_sh_words(argv)} "$@"']
+    return "\n".join(lines) + "\n"
+
+
+def _sh_env(tool: InstalledTool) -> list[str]:
+    return [f"{key}={shlex.quote(value)}; export {key}" for key, value in sorted(tool.env.items())]
+
+
+def _sh_compiler(spec: Spec, tool: InstalledTool) -> str:
+    """The sh compiler wrapper: `compiler_wrapper.RULES` as a `case`, then what `spec` adds, then the command
+    (followed by the DWARF strip for a link without -g, watched when zig)."""
+    argv = spec.argv
+    lines = ["#!/bin/sh", f"# {spec.name}: {tool.origin}; written by wasitool", *_sh_env(tool),
+             *compiler_wrapper.sh_scan()]
+    if spec.sjlj_refusal:
+        lines.append(f'if [ -n "$sjlj" ]; then echo {shlex.quote(spec.sjlj_refusal)} >&2; exit 1; fi')
+    if spec.link_inputs:
+        lines.append(f'if [ -n "$link" ] && [ -z "$nolink" ]; then set -- "$@" {_sh_words(spec.link_inputs)}; fi')
+    if spec.legacy_eh_flags:
+        lines.append(f'if [ -n "$sjlj" ] && [ -z "$eh" ]; then set -- {_sh_words(spec.legacy_eh_flags)} "$@"; fi')
+    if spec.sjlj_flags:
+        lines.append(f'if [ -n "$sjlj" ]; then set -- {_sh_words(spec.sjlj_flags)} "$@"; fi')
     strip = [sys.executable, "-m", STRIP_MODULE, "--strip-debug", "--"]
-    watch = sh_watch(f"{PREFIX}{role}", tool.env)
+    watch = sh_watch(spec.name, tool.env)
     lines += [
         "# A link without -g: the C library's DWARF is stripped from the output, its names stay.",
         'if [ -n "$link" ] && [ -z "$nolink" ] && [ -z "$debug" ] && [ "$out" != - ]; then',
@@ -190,47 +232,6 @@ def _sh_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str
                   "  exit $status", "fi"]
     lines.append(f'exec {_sh_words(argv)} "$@"')
     return "\n".join(lines) + "\n"
-
-
-def _sh_scan() -> list[str]:
-    """Argument scanning for the compiler wrappers: link or not, the output, -g, setjmp/longjmp flags."""
-    return ["link= nolink= sjlj= eh= debug= out= next=",
-            "for arg do",
-            '  if [ -n "$next" ]; then out=$arg; next=; continue; fi',
-            "  case $arg in",
-            "    -o) next=1 ;;",
-            "    -o*) out=${arg#-o} ;;",
-            f"    {'|'.join(_NO_LINK)}) nolink=1 ;;",
-            "    -wasm-enable-sjlj) sjlj=1 ;;",
-            "    -wasm-use-legacy-eh|-wasm-use-legacy-eh=*) eh=1 ;;",
-            "    -g0|-gno-*) debug= ;;",
-            f"    -g*|{'|'.join(_KEEP_DEBUG)}) debug=1 ;;",
-            f"    {'|'.join(_LINK_INPUTS)}) link=1 ;;",
-            "  esac",
-            "done"]
-
-
-def _sh_sjlj(role: str, tool: InstalledTool, link_extra: list[str]) -> list[str]:
-    """The setjmp/longjmp completion: flags added to compiles, inputs added to links, or a refusal."""
-    sjlj = tool.sjlj
-    refused = tool.unavailable.get("setjmp")
-    lines: list[str] = []
-    if refused:
-        message = (f"{PREFIX}{role}: error: setjmp/longjmp (-mllvm -wasm-enable-sjlj) is not available from "
-                   f"{tool.origin}: {refused} (fix: use another source for {tool.name}, e.g. "
-                   "`wasitool setup --source pip`)")
-        lines.append(f'if [ -n "$sjlj" ]; then echo {shlex.quote(message)} >&2; exit 1; fi')
-        return lines
-    if link_extra:
-        lines.append(f'if [ -n "$link" ] && [ -z "$nolink" ]; then set -- "$@" {_sh_words(link_extra)}; fi')
-    compile_flags = list((sjlj or {}).get("compile", []))
-    legacy = _legacy_eh_flags(compile_flags)
-    others = [flag for flag in compile_flags if flag not in legacy]
-    if legacy:
-        lines.append(f'if [ -n "$sjlj" ] && [ -z "$eh" ]; then set -- {_sh_words(legacy)} "$@"; fi')
-    if others:
-        lines.append(f'if [ -n "$sjlj" ]; then set -- {_sh_words(others)} "$@"; fi')
-    return lines
 
 
 def _legacy_eh_flags(flags: list[str]) -> list[str]:
@@ -268,9 +269,15 @@ def _sh_words(words: Iterable[str]) -> str:
     return " ".join(shlex.quote(word) for word in words)
 
 
-# ---- Windows .cmd (written and checked for content; argument scanning, sjlj and DWARF strip: POSIX) ----
+# ---- Windows .cmd (the compilers' decisions run in Python: compiler_wrapper) ---------------------------
 
-def _cmd_wrapper(role: str, argv: list[str], tool: InstalledTool, extra: list[str] | None) -> str:
+def _cmd_compiler(spec: Spec, spec_path: Path, tool: InstalledTool) -> str:
+    lines = ["@echo off", f"rem {spec.name}: {_cmd_escape(tool.origin)}; written by wasitool",
+             f"{_cmd_words([sys.executable, '-m', DRIVER_MODULE, str(spec_path)])} %*", "exit /b %ERRORLEVEL%"]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def _cmd_wrapper(role: str, argv: list[str], tool: InstalledTool) -> str:
     lines = ["@echo off", f"rem {role}: {_cmd_escape(tool.origin)}; written by wasitool", "setlocal",
              *(f'set "{key}={_cmd_escape(value)}"' for key, value in sorted(tool.env.items())),
              f"{_cmd_words(argv)} %*", "exit /b %ERRORLEVEL%"]
@@ -349,7 +356,7 @@ def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -
         commands.append([*tool.commands["ar"], "rcs", str(archive), *map(str, objects)])
         for argv in commands:
             _run_tool(argv, tool)
-        os.replace(archive, library)
+        move_into_place(archive, library)
     return library
 
 
@@ -372,7 +379,7 @@ def posix_library(tool: InstalledTool, lib_dir: Path) -> Path:
             objects.append(str(obj))
         archive = Path(tmp) / posix.LIBRARY
         _run_tool([*tool.commands["ar"], "rcs", str(archive), *objects], tool, "the porting layer's library")
-        os.replace(archive, library)
+        move_into_place(archive, library)
     return library
 
 
@@ -391,15 +398,7 @@ def _install(path: Path, text: str, executable: bool = True) -> Path:
             return path
     except (OSError, UnicodeDecodeError):
         pass
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-        os.chmod(tmp, 0o755 if executable else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text, 0o755 if executable else 0o644)
     return path
 
 
@@ -425,7 +424,7 @@ def posix_compiler(toolchain: Toolchain, wrappers: Mapping[str, Path], role: str
     ToolchainError where there is none (Windows)."""
     posix_role = POSIX_COMPILERS[role]
     if posix_role not in wrappers:
-        raise ToolchainError("--posix (the porting layer) needs the sh wrappers of a POSIX host",
-                             "build under WSL or MSYS2, or add the emulation flags yourself (docs/porting.md)")
+        raise ToolchainError(f"--posix (the porting layer) needs a {role} compiler, which the toolchain lacks",
+                             "set up a toolchain with one (`wasitool setup`)")
     posix_library(toolchain.roles()[role], wrappers[posix_role].parent / "lib")
     return wrappers[posix_role]

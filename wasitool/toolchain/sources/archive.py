@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.extract import extract_archive, single_root
 from wasitool.toolchain.lock import PlatformPin, SourceSpec, ToolSpec
-from wasitool.toolchain.manifest import InstalledTool
 from wasitool.toolchain.sources.base import FetchContext, fetch_pinned_file, install_pinned
 
 

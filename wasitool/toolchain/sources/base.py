@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import exe_suffix
+from wasitool.store.installs import Store
+from wasitool.store.records import InstalledTool, write_tool_manifest
 from wasitool.toolchain.lock import PlatformPin, SjljSpec, SourceSpec, ToolSpec
-from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
 from wasitool.toolchain.reporter import Reporter
-from wasitool.toolchain.store import Store
 
 if TYPE_CHECKING:
     import requests

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from wasitool.digest import sha256_file
 from wasitool.errors import ToolchainError
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.extract import extract_archive
 from wasitool.toolchain.lock import PlatformPin, SourceSpec, ToolSpec
-from wasitool.toolchain.manifest import InstalledTool
 from wasitool.toolchain.sources.base import FetchContext, fetch_pinned_file, install_pinned
 
 NPM_FIX = "install Node.js (it brings npm), or pass --mirror DIR holding {file}"

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from wasitool.errors import ToolchainError
+from wasitool.store.records import InstalledTool
 from wasitool.toolchain.extract import extract_archive, make_executable
 from wasitool.toolchain.lock import PlatformPin, SourceSpec, ToolSpec
-from wasitool.toolchain.manifest import InstalledTool
 from wasitool.toolchain.sources.base import FetchContext, expand, fetch_pinned_file, install_pinned
 
 

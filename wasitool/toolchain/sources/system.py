@@ -17,8 +17,8 @@ from typing import Any
 
 from wasitool.errors import ToolchainError
 from wasitool.platforms import exe_suffix, host_platform
+from wasitool.store.records import InstalledTool, write_tool_manifest
 from wasitool.toolchain.lock import SourceSpec, ToolSpec
-from wasitool.toolchain.manifest import InstalledTool, write_tool_manifest
 from wasitool.toolchain.sources.base import FetchContext
 
 NEWEST_LLVM = 30

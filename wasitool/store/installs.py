@@ -1,28 +1,41 @@
-"""The store: installed tools under one root, a file lock, staging dirs and atomic installs.
+"""Installing into the store: the store lock, staging dirs, atomic installs and kept downloads.
 
-Layout (root = `$WASITOOL_HOME` or the platformdirs user cache dir):
-    tools/<tool>-<kind>-<version>-<platform>-<sha12>/   one installed tool, with its toolchain.json
-    downloads/<file name>                                verified pinned files: a ready `--mirror` dir
-    tmp/                                                 staging dirs; only the lock holder writes here
-    cache/                                               caches tools keep in the store (zig's)
-    current-<platform>.json                              which installed tools the build uses
-    .lock                                                taken while installing
+Only the lock holder writes under `tools/`, `downloads/` and `tmp/`; a finished install is one rename of
+its staging dir (`atomic.move_into_place`), so a reader sees a tool whole or not at all.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from wasitool.digest import sha256_file
-from wasitool.errors import ToolchainError
-from wasitool.filelock import exclusive_lock
-from wasitool.toolchain.lock import PlatformPin, SourceSpec
-from wasitool.toolchain.manifest import InstalledTool, read_tool_manifest
+from wasitool.store.atomic import move_into_place
+from wasitool.store.filelock import exclusive_lock
+from wasitool.store.layout import Layout
+from wasitool.store.records import InstalledTool, tool_manifest_or_none
+
+
+class PinnedSource(Protocol):
+    """What names an install directory: a lock's source (`toolchain.lock.SourceSpec`)."""
+
+    @property
+    def tool(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+
+
+class Pin(Protocol):
+    """A platform's pin of a source (`toolchain.lock.PlatformPin`)."""
+
+    @property
+    def sha256(self) -> str | None: ...
 
 
 class Store:
@@ -30,23 +43,19 @@ class Store:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.tools_dir = root / "tools"
-        self.tmp_dir = root / "tmp"
-        self.downloads_dir = root / "downloads"
+        self.layout = Layout(root)
+        self.tools_dir = self.layout.tools
+        self.tmp_dir = self.layout.tmp
+        self.downloads_dir = self.layout.downloads
 
-    def install_dir(self, spec: SourceSpec, pin: PlatformPin, platform: str) -> Path:
+    def install_dir(self, spec: PinnedSource, pin: Pin, platform: str) -> Path:
         """Where a pinned source installs: the name changes whenever the pin does."""
         digest = (pin.sha256 or "")[:12]
         return self.tools_dir / f"{spec.tool}-{spec.kind}-{spec.version}-{platform}-{digest}"
 
     def installed(self, directory: Path) -> InstalledTool | None:
         """The tool installed in `directory`, or None if absent or incomplete."""
-        if not (directory / "toolchain.json").is_file():
-            return None
-        try:
-            return read_tool_manifest(directory)
-        except (ToolchainError, TypeError, KeyError):
-            return None
+        return tool_manifest_or_none(directory)
 
     def kept_download(self, file_name: str) -> tuple[Path, str] | None:
         """The kept download of that name and its sha256, or None. One that differs from a lock's pin stays:
@@ -56,17 +65,23 @@ class Store:
 
     def keep_download(self, verified: Path) -> Path:
         """Move a verified file into the downloads (one rename); returns its new path."""
-        self.downloads_dir.mkdir(parents=True, exist_ok=True)
         kept = self.downloads_dir / verified.name
         if verified != kept:
-            os.replace(verified, kept)
+            move_into_place(verified, kept)
         return kept
 
     @contextmanager
+    def exclusive(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the store lock; a second process waits here (`on_wait` is called once if that takes more than
+        half a second)."""
+        with exclusive_lock(self.layout.lock_file, on_wait=on_wait):
+            yield
+
+    @contextmanager
     def locked(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-        """Hold the store's install lock; a second process waits here (`on_wait` is called once if that
-        takes more than half a second), then sees the finished install."""
-        with exclusive_lock(self.root / ".lock", on_wait=on_wait):
+        """Hold the store lock to install, staging dirs of interrupted installs removed first; a second
+        process waits here, then sees the finished install."""
+        with self.exclusive(on_wait):
             self._clean_tmp()
             yield
 
@@ -82,10 +97,9 @@ class Store:
 
     def commit(self, staging: Path, final: Path) -> None:
         """Move a finished staging dir into place with one atomic rename."""
-        final.parent.mkdir(parents=True, exist_ok=True)
         if final.exists():  # an incomplete leftover (no manifest): replace it
             shutil.rmtree(final)
-        os.replace(staging, final)
+        move_into_place(staging, final)
 
     def _clean_tmp(self) -> None:
         """Remove staging dirs left by an interrupted setup (safe: we hold the lock)."""
