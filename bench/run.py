@@ -772,7 +772,8 @@ def _raise_open_file_limit(wanted: int) -> None:
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--quick", action="store_true", help="tiny sizes and 2 runs (smoke test)")
+    p.add_argument("--quick", action="store_true",
+                   help="tiny sizes and 2 runs (smoke test); the real programs only with --only real")
     p.add_argument("--only", action="append", choices=WORKLOAD_NAMES, metavar="W",
                    help=f"only this workload (repeatable): {', '.join(WORKLOAD_NAMES)}")
     p.add_argument("--runs", type=int, help="timed runs per cell (default 5, --quick 2)")
