@@ -519,8 +519,8 @@ def apply_targets(rows: list[Row], sizes: Sizes) -> None:
         elif r.runtime.startswith("python-") and r.workload == "batch":
             r.target = "<= 1.0x wasmtime-cli"
             r.passed = _le(r.ratio_wasmtime_cli, 1.0)
-        elif r.workload == "check":
-            r.target, r.passed = "<= 10 ms", r.median <= 0.010
+        elif r.workload == "check":  # in CPU (this process and its children): a busy machine inflates wall time
+            r.target, r.passed = "<= 10 ms cpu", (r.cpu_median if r.cpu_median is not None else r.median) <= 0.010
         elif r.runtime.startswith("python-") and r.workload == "real":
             # How long the CLI's run takes is judged by its CPU time: a loaded machine stretches wall time.
             cli = getattr(by.get((r.label, "wasmtime-cli")), "cpu_median", None)
@@ -592,8 +592,8 @@ def batch_rows(runs: int, count: int, hello: tuple[Path, Path], live: list[Runne
 
 
 def check_rows(runs: int, pythons: dict[str, Path], live: list[Runner]) -> list[Row]:
-    """Per cell of the bundled `check` matrix's Python-engine column, the seconds beyond the guests' own
-    work (bench/check_cost.py, once per timed run)."""
+    """Per cell of the bundled `check` matrix's Python-engine column, the seconds (wall and CPU) beyond the
+    guests' own work (bench/check_cost.py, once per timed run)."""
     rows = []
     for engine, python in pythons.items():
         if f"python-{engine}" not in {r.name for r in live}:
@@ -611,6 +611,7 @@ def check_rows(runs: int, pythons: dict[str, Path], live: list[Runner]) -> list[
                 row.error = f"cells failed: {', '.join(data['failed'])}"
                 break
             row.times.append(data["overhead_per_cell_s"])
+            row.cpu_times.append(data["overhead_per_cell_cpu_s"])
         rows.append(row)
     return rows
 

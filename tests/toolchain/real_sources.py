@@ -112,3 +112,25 @@ def third_party_sources(program: third_party.Program, work: Path) -> Path:
     """`program`'s pinned sources extracted under `work` (skipping or failing as the fetches above)."""
     require_sources(program)
     return _fetched(lambda: third_party.extract_sources(program, work))
+
+
+def guest_runners(module: Path, guest_dir: str = ".") -> dict[str, list[str]]:
+    """The command (before the guest's arguments) that runs `module` on each engine this Python has and on the
+    wasmtime CLI, with the host directory `{dir}` preopened as `guest_dir` (see `run_guest`)."""
+    preopen = f"{{dir}}::{guest_dir}"
+    runners = {engine: ["wasitool", "run", str(module), "--engine", engine, "--dir", preopen, "--"]
+               for engine in engines()}
+    cli = wasmtime_cli()
+    if cli is not None:
+        runners["wasmtime-cli"] = [str(cli), "run", "--dir", preopen, str(module)]
+    assert runners, "neither a wasm engine nor the wasmtime CLI is installed"
+    return runners
+
+
+def run_guest(home: Path, command: list[str], directory: Path, *args: str,
+              stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one of `guest_runners`' commands with `directory` as `{dir}`."""
+    argv = [part.replace("{dir}", str(directory)) for part in command] + list(args)
+    if argv[0] == "wasitool":
+        return wasitool(home, *argv[1:], stdin=stdin, timeout=300)
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False, timeout=300)

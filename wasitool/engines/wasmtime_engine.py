@@ -234,6 +234,20 @@ class WasmtimeEngine(EngineAdapter):
 
         return run_component(self, data, label, host, limits or Limits(), invoke)
 
+    def compile_component(self, data: bytes, label: str, limits: Limits) -> Any:
+        """A component compiled (or loaded from the compile cache) for runs under `limits` (a batch: before
+        the fork)."""
+        from wasitool.engines.wasmtime_component import load_component
+
+        return load_component(self.for_components(limits), data, label)
+
+    def instantiate_component(self, component: Any, label: str, host: ComponentHostLike, limits: Limits,
+                              invoke: Invoke | None = None) -> Callable[[], Outcome]:
+        """`run_component` split in two (`compile_component`'s result; a batch runs the callable in a child)."""
+        from wasitool.engines.wasmtime_component import instantiate_component
+
+        return instantiate_component(self, component, label, host, limits, invoke)
+
     def _engine_for(self, limits: Limits) -> wasmtime.Engine:
         """The wasmtime Engine the run's module was compiled by (`_for_limits`)."""
         if limits.fuel is not None and self._fuel_variant is not None:

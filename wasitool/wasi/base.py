@@ -6,6 +6,8 @@ import os
 import time
 from collections.abc import Callable
 
+from wasitool.typed import TYPE_CHECKING
+
 from .constants import (
     ALL_FSTFLAGS,
     FILETYPE_DIRECTORY,
@@ -20,7 +22,9 @@ from .constants import (
 )
 from .errno import EBADF, EFAULT, EILSEQ, EINVAL, ENOTCAPABLE, ENOTDIR, ESPIPE, ErrnoError
 from .fdtable import FdTable, FileDesc, filetype_of
-from .memory import GuestMemory
+
+if TYPE_CHECKING:
+    from .memory import GuestMemory
 
 _SEEKING = RIGHT_FD_SEEK | RIGHT_FD_TELL
 
