@@ -19,14 +19,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.third_party import ZLIB_DEBIAN
 from tests.toolchain.real_sources import guest_runners, pinned_debian_source, require_program, run_guest, wasitool
 from wasitool.toolchain.extract import extract_archive
 from wasitool.toolchain.reporter import SilentReporter
 
 pytestmark = pytest.mark.slow
 
-ORIG = ("pool/main/z/zlib", "zlib_1.2.13.dfsg.orig.tar.bz2",
-        "71feb7947e3c00ef125f83b79a4e529bde31171e5babe48b391f06758d1ab0a1")
+ORIG = ZLIB_DEBIAN  # the one pin of zlib's sources (bench/ builds minigzip from it too)
 TREE = "zlib-1.2.13.dfsg"
 
 
