@@ -36,9 +36,6 @@ class MissingMemory:
     def view(self) -> memoryview:
         raise NoMemoryExport
 
-    def view_to(self, end: int) -> memoryview:
-        raise NoMemoryExport
-
 
 def _no_flush() -> None:
     pass
