@@ -17,7 +17,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "wasitool"
 LAYERS: tuple[frozenset[str], ...] = (
     # ground floor: small helpers and plain data every room may use
     frozenset({"__init__", "errors", "digest", "store", "platforms", "runspec", "plugins", "tomlread",
-               "shipped", "exitcodes", "languages", "confined", "depfile", "watflags", "console", "cflags"}),
+               "shipped", "exitcodes", "languages", "confined", "depfile", "watflags", "console", "cflags", "typed"}),
     # the domain rooms: the toolchain store, WASI hosts, engines, wasm and component formats
     frozenset({"toolchain", "wasi", "engines", "wasip2", "component", "wasmread", "wasmbin", "wasmcode", "callgraph",
                "bug_report", "dwarf_lines", "wasmstrip"}),
@@ -26,7 +26,7 @@ LAYERS: tuple[frozenset[str], ...] = (
                "verify", "sums", "onefile", "scons", "runtimes", "pyruntime", "inspect_module",
                "inspect_component", "faultsweep", "built_files", "batch"}),
     # the command line
-    frozenset({"commands", "cli", "__main__"}),
+    frozenset({"commands", "cli", "cli_parser", "__main__"}),
 )
 
 

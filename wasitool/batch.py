@@ -6,7 +6,9 @@ guest's WASI context and instantiates it (`Engine.instantiate`), then forks: the
 guest, so it copies just the pages the guest writes. The child has its own fds, memory, limits and
 exit; a crash, a leak or a time limit ends only that child (SIGKILL). The guest's stdout and stderr go
 to in-memory files read back when it ends; its stdin is the spec's `stdin`, else empty. A spec's
-`timeout` counts from the child's start mark.
+`timeout` counts from the child's start mark. A component (wasmtime) is compiled once per file and linked
+to wasitool's WASI 0.2 host here; its child instantiates and calls it (on an engine without the component
+model, its result is `unsupported`).
 
 wasmtime after fork: the child compiles nothing, so the parent's compiler threads, which it lacks, are
 never waited for (the same rule as `engines.supervisor`, whose child protocol this reuses); the
@@ -15,7 +17,8 @@ isolation case on both engines. Where `os.fork` does not exist (Windows) each ru
 own (`python -m wasitool.batch`, one JSON line in, one out).
 
 `wasitool run --batch FILE.jsonl` reads specs as JSON lines (`spec_from_json`) and prints results as
-JSON lines (`result_json`); `wasitool check` runs its Python-engine columns through `run_batch`.
+JSON lines (`result_json`); `wasitool check` runs its Python-engine columns and `wasitool faults` its sweeps
+through `run_batch`.
 """
 
 from __future__ import annotations
@@ -29,22 +32,23 @@ import select
 import signal
 import sys
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from wasitool.engines import load_engine, supervisor
+from wasitool.engines.base import ComponentGiven
 from wasitool.engines.limits import Limits, timeout_line
 from wasitool.engines.protocol import Engine
 from wasitool.engines.traps import trap_line
-from wasitool.engines.values import CompiledModule, Outcome, WasiHost
+from wasitool.engines.values import CompiledModule, MissingMemory, Outcome, WasiHost
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
 
-# Builds the guest's WASI context in the child: (spec, its index in the batch, (stdin, stdout, stderr)) -> a
+# Builds the guest's WASI context: (spec, its index in the batch, (stdin, stdout, stderr)) -> a
 # `wasitool.wasi.WasiContext` or anything with its `host_functions`/`bind_memory`/`close` (e.g. one with
-# interposers installed, for fault sweeps).
+# interposers installed, for fault sweeps), and optionally `attach(module)` (called with the compiled module
+# before instantiating: `wasi.stacks`) and `flush()` (called in the child when the guest has run: a trace).
 ContextFactory = Callable[[RunSpec, int, tuple[int, int, int]], Any]  # called in this process, before the fork
 SPEC_KEYS = ("id", "module", "args", "env", "dirs", "stdin", "stdin_base64", "invoke", "argv0", "timeout", "requires")
 
@@ -68,7 +72,6 @@ def run_batch(specs: Iterable[RunSpec], engine: str | None = None, *, jobs: int 
     own (the default where there is no `os.fork`; `context` is then not available).
     A spec whose module cannot be read or compiled gives a result with `error` set; the rest still run.
     """
-    specs = list(specs)
     if fork is None:
         fork = hasattr(os, "fork")
     if not fork:
@@ -76,18 +79,33 @@ def run_batch(specs: Iterable[RunSpec], engine: str | None = None, *, jobs: int 
             raise WasiError("a batch without fork() cannot take a context factory", "run it where os.fork exists")
         yield from _run_in_processes(specs, engine, limits or Limits())
         return
-    yield from _ForkedBatch(load_engine(engine), max(1, jobs), limits or Limits(), context).run(specs)
+    yield from _ForkedBatch(load_engine(engine), max(1, jobs), limits or Limits(), context).run(iter(specs))
+
+
+class _Guest(NamedTuple):
+    """A guest ready to run in a child: `run` (in the child), `flush` (in the child, after it), `close` (this
+    process's instance and copies of the guest's fds, once the child has ended)."""
+
+    run: Callable[[], Outcome]
+    flush: Callable[[], None]
+    close: Callable[[], None]
+
+
+def _no_flush() -> None:
+    pass
 
 
 class _Running:
     """A forked child and what the parent keeps for it."""
 
-    __slots__ = ("buffer", "deadline", "files", "index", "label", "pid", "started", "timeout")
+    __slots__ = ("buffer", "deadline", "files", "index", "label", "pid", "release", "started", "timeout")
 
-    def __init__(self, index: int, pid: int, files: tuple[int, int, int], label: str, timeout: float | None) -> None:
+    def __init__(self, index: int, pid: int, files: tuple[int, int, int], label: str, timeout: float | None,
+                 release: Callable[[], None]) -> None:
         self.index = index
         self.pid = pid
         self.files = files  # stdin, stdout, stderr of the guest (this process's copies)
+        self.release = release  # drops this process's instance and context once the child has ended
         self.label = label
         self.timeout = timeout
         self.started = time.perf_counter()
@@ -104,18 +122,28 @@ class _ForkedBatch:
         self.limits = limits
         self.context = context or _plain_context
         self.modules: dict[Path, CompiledModule | WasitoolError] = {}
+        self.components: dict[Path, Any] = {}  # compiled components (or the error compiling one gave)
         self.running: dict[int, _Running] = {}  # read fd of the child's pipe -> the child
         self.done: dict[int, BatchResult] = {}
 
-    def run(self, specs: list[RunSpec]) -> Iterator[BatchResult]:
+    def run(self, specs: Iterator[RunSpec]) -> Iterator[BatchResult]:
+        """Start runs as slots free up (a spec is taken from `specs` only then), yield results in order."""
         warm_up(self.eng)
-        pending = deque(enumerate(specs))
+        # What exists now (the interpreter, the engine, wasitool) is never walked, so never copied, by a
+        # child's garbage collector. Frozen once: each run's objects must stay collectable here, where its
+        # instance (a cycle holding gigabytes of reserved address space) is garbage once the child is forked.
+        gc.freeze()
+        pending = enumerate(specs)
+        more = True
         next_index = 0
         try:
-            while pending or self.running:
-                while pending and len(self.running) < self.jobs:
-                    index, spec = pending.popleft()
-                    self._start(index, spec)
+            while more or self.running:
+                while more and len(self.running) < self.jobs:
+                    taken = next(pending, None)
+                    if taken is None:
+                        more = False
+                    else:
+                        self._start(*taken)
                 if self.running:
                     self._wait()
                 while next_index in self.done:
@@ -136,36 +164,96 @@ class _ForkedBatch:
             return
         limits = self.limits if spec.timeout is None else self.limits.with_timeout(spec.timeout)
         try:
-            module = self.eng.prepare(self._module(spec.module), limits)
+            try:
+                module = self.eng.prepare(self._module(spec.module), limits)
+            except ComponentGiven as given:
+                if not hasattr(self.eng, "instantiate_component"):
+                    why = f"runs core modules only: the {self.eng.name} engine has no component model"
+                    self.done[index] = BatchResult(index, RunResult(0, unsupported=why), None, 0.0)
+                    return
+                label, component = given.label, self._component(spec.module, given, limits)
+                self._fork(index, spec, label, limits,
+                           lambda files: self._component_guest(component, label, spec, files, limits))
+            else:
+                self._fork(index, spec, module.label, limits,
+                           lambda files: self._core_guest(module, spec, index, files, limits))
         except WasitoolError as exc:
             self.done[index] = BatchResult(index, None, exc, 0.0)
-            return
-        gc.freeze()  # what exists now is never walked (so never copied) by a child's garbage collector
+
+    def _fork(self, index: int, spec: RunSpec, label: str, limits: Limits,
+              prepare: Callable[[tuple[int, int, int]], _Guest]) -> None:
+        """Make the guest's stdio files and the guest (`prepare`), then fork the child that runs it."""
         files = _guest_files(spec.stdin)
         try:
-            ctx = self.context(spec, index, files)
-        except WasitoolError as exc:
+            guest = prepare(files)
+        except BaseException:
             _close(files)
-            self.done[index] = BatchResult(index, None, exc, 0.0)
-            return
-        try:
-            # instantiated here: the child runs the guest at once and copies only the pages it writes
-            guest = self.eng.instantiate(module, WasiHost.from_context(ctx), spec.invoke, limits.for_child())
-        except WasitoolError as exc:
-            ctx.close()
-            _close(files)
-            self.done[index] = BatchResult(index, None, exc, 0.0)
-            return
+            raise
 
         def work(started: Callable[[], None]) -> Outcome:  # pragma: no cover - runs in the child
             started()
-            return guest()
+            return guest.run()
 
         try:
-            pid, read_fd = supervisor.fork_child(work, _no_flush)
-        finally:
-            ctx.close()  # this process's copies of the guest's fds
-        self.running[read_fd] = _Running(index, pid, files, module.label, limits.timeout)
+            pid, read_fd = supervisor.fork_child(work, guest.flush)
+        except BaseException:
+            guest.close()
+            raise
+        # Released when the child has ended: freeing the instance while the child still shares its pages
+        # costs this process more (page by page, copy-on-write) than once the child is gone.
+        self.running[read_fd] = _Running(index, pid, files, label, limits.timeout, guest.close)
+
+    def _core_guest(self, module: CompiledModule, spec: RunSpec, index: int, files: tuple[int, int, int],
+                    limits: Limits) -> _Guest:
+        """A core module's guest: its WASI context (`self.context`) and instance, made here."""
+        ctx = self.context(spec, index, files)
+        attach = getattr(ctx, "attach", None)  # interposers that need the module (`wasi.stacks`)
+        host = WasiHost.from_context(ctx, getattr(ctx, "flush", None))  # flush: e.g. a trace, in the child
+        try:
+            if attach is not None:
+                attach(module)
+            # instantiated here: the child runs the guest at once and copies only the pages it writes
+            run = self.eng.instantiate(module, host, spec.invoke, limits.for_child())
+        except BaseException:
+            ctx.close()
+            raise
+
+        def release() -> None:
+            # the context lets go of the instance's memory: on wasmer, instance -> host function -> context
+            # -> memory -> instance is a cycle through the engine that no garbage collector sees
+            host.bind_memory(MissingMemory())
+            ctx.close()
+
+        return _Guest(run, host.flush, release)
+
+    def _component_guest(self, component: Any, label: str, spec: RunSpec, files: tuple[int, int, int],
+                         limits: Limits) -> _Guest:
+        """A component's guest: wasitool's WASI 0.2 host linked here; the child instantiates and calls it."""
+        from wasitool.wasi.config import WasiConfig
+        from wasitool.wasip2.host import ComponentHost
+
+        host = ComponentHost(WasiConfig(argv=spec.argv, env=list(spec.env), preopens=list(spec.dirs),
+                                        stdin=files[0], stdout=files[1], stderr=files[2]))
+        try:
+            run = self.eng.instantiate_component(  # type: ignore[attr-defined]  # `_component` checked it has it
+                component, label, host, limits.for_child(), spec.invoke)
+        except BaseException:
+            host.close()
+            raise
+        return _Guest(run, _no_flush, host.close)
+
+    def _component(self, path: Path, given: ComponentGiven, limits: Limits) -> Any:
+        """The component at `path` compiled (once) for this batch's engine (which has the component model)."""
+        found = self.components.get(path)
+        if found is None:
+            try:
+                found = self.eng.compile_component(given.data, given.label, limits)  # type: ignore[attr-defined]
+            except WasitoolError as exc:
+                found = exc
+            self.components[path] = found
+        if isinstance(found, WasitoolError):
+            raise found
+        return found
 
     def _module(self, path: Path) -> CompiledModule:
         found = self.modules.get(path)
@@ -209,6 +297,7 @@ class _ForkedBatch:
         child = self.running.pop(fd)
         os.close(fd)
         _, status = os.waitpid(child.pid, 0)
+        child.release()
         duration = time.perf_counter() - child.started
         payload = child.buffer[1:] if child.buffer[:1] == supervisor.STARTED else child.buffer
         try:
@@ -230,10 +319,7 @@ class _ForkedBatch:
         with contextlib.suppress(ProcessLookupError):
             os.kill(child.pid, signal.SIGKILL)
         os.waitpid(child.pid, 0)
-
-
-def _no_flush() -> None:
-    pass
+        child.release()
 
 
 def _plain_context(spec: RunSpec, index: int, fds: tuple[int, int, int]) -> Any:
@@ -321,7 +407,7 @@ def _result(outcome: Outcome, files: tuple[int, int, int]) -> RunResult:
 # --- without fork: a process per run --------------------------------------------------------------------
 
 
-def _run_in_processes(specs: list[RunSpec], engine: str | None, limits: Limits) -> Iterator[BatchResult]:
+def _run_in_processes(specs: Iterable[RunSpec], engine: str | None, limits: Limits) -> Iterator[BatchResult]:
     import subprocess
 
     argv = [sys.executable, "-m", "wasitool.batch", *(["--engine", engine] if engine else []),
@@ -374,7 +460,14 @@ def _child_main(argv: Sequence[str]) -> int:
     spec = spec_from_json(json.loads(sys.stdin.readline()), "stdin")
     limits = Limits(args.timeout, args.fuel, args.max_memory)
     try:
-        result: RunResult | None = pyruntime.run(spec, args.engine, capture=True, limits=limits)
+        eng = load_engine(args.engine)
+        result: RunResult | None = None
+        if not hasattr(eng, "run_component"):  # a component is `unsupported` there, as in a forked batch
+            from wasitool.runtimes.base import no_components
+
+            result = no_components(spec, f"the {eng.name} engine has no component model")
+        if result is None:
+            result = pyruntime.run(spec, args.engine, capture=True, limits=limits)
         error = None
     except WasitoolError as exc:
         result, error = None, exc

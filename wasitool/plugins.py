@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
-from typing import Generic, TypeVar, cast
+
+from wasitool.typed import Generic, TypeVar, cast
 
 T = TypeVar("T")
 

@@ -7,9 +7,9 @@ than dataclasses: importing `dataclasses` (and with it `inspect`) costs about 7 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
 
 from wasitool.errors import WasiError
+from wasitool.typed import NamedTuple
 
 
 class Preopen(NamedTuple):

@@ -16,7 +16,8 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "bench" / "run.py"
 ROW_KEYS = {"workload", "label", "runtime", "times", "cpu_times", "median", "min", "max", "cpu_median",
-            "ratio_native", "ratio_wasmtime_cli", "target", "passed", "error"}
+            "ratio_native", "ratio_wasmtime_cli", "target", "passed", "error",
+            "unsupported"}
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from wasitool.examples import Expectation, OutputCheck
 from wasitool.legit_differences import adjust
 from wasitool.runspec import RunResult
 from wasitool.runtimes import get_runtime
-from wasitool.runtimes.matrix import PASS, UNSUPPORTED, rows, run_matrix
+from wasitool.runtimes.matrix import PASS, UNSUPPORTED, judge, rows, run_matrix
 
 
 @pytest.fixture
@@ -51,6 +51,20 @@ def test_the_component_row_passes_with_the_exit_status_difference(both) -> None:
     }
     assert "wasi:cli/exit" in matrix.cell("echo.p2", "wasmtime-cli").allowed[0]
     assert matrix.cell("echo", "wasmtime-cli").allowed == []
+
+
+def test_the_python_columns_batch_the_component_row_as_one_run_judges_it(both) -> None:
+    """`run_matrix` gives a Python engine's rows, the component's too, to its batch (`run_many`): the cells
+    are those of one `judge` per row (on wasmer, without the component model, `unsupported` both ways)."""
+    from tests.conftest import importable_engines
+
+    fields = ("example", "runtime", "status", "detail", "differences", "allowed", "exit_code", "trap", "timeout")
+    for engine in importable_engines():
+        runtime = get_runtime(f"python-{engine}")
+        batched = run_matrix([both], [runtime]).cells
+        single = [judge(row, runtime) for row in rows([both])]
+        assert [[getattr(c, f) for f in fields] for c in batched] == [[getattr(c, f) for f in fields] for c in single]
+        assert [c.status for c in batched] == [PASS, PASS if engine == "wasmtime" else UNSUPPORTED]
 
 
 def test_a_component_row_still_fails_on_a_real_difference(both) -> None:

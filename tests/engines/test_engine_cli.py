@@ -46,6 +46,14 @@ def test_invoke_prints_results(engine_name, wat_file):
     assert (proc.returncode, proc.stdout) == (0, b"-3\n5\n")
 
 
+def test_invoke_arguments_are_parsed_by_the_command(engine_name, wat_file):
+    library = str(wat_file(M.LIBRARY))
+    assert wasitool("run", library, "--engine", engine_name, "--invoke", "add", "0x10", "-1").stdout == b"15\n"
+    proc = wasitool("run", library, "--engine", engine_name, "--invoke", "add", "x", "0")
+    assert proc.returncode == 2
+    assert _one_line_error(proc).startswith("wasitool: error: invoke argument `x` is not a number")
+
+
 def test_trap(engine_name, wat_file):
     proc = wasitool("run", str(wat_file(M.trap_start("unreachable"))), "--engine", engine_name)
     assert proc.returncode == 134

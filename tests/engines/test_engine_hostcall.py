@@ -197,4 +197,37 @@ def test_memory_grown_between_host_calls_is_seen(engine_name, wat_file):
 
 
 def test_wasmtime_memories_keep_their_base(wasmtime_engine):
-    assert load_engine("wasmtime")._fixed_base  # what WasmtimeMemory.view_to's reuse of a view relies on
+    assert load_engine("wasmtime")._fixed_base  # what `fixed_base` memories (a reused view) rely on
+
+
+# `go` calls sched_yield, grows its memory by 1,000 pages (64 MiB) and calls sched_yield again.
+GROW_BIG = f"""(module
+  (import "{W}" "sched_yield" (func $yield (result i32)))
+  (memory (export "memory") 1)
+  (func (export "go")
+    (drop (call $yield))
+    (drop (memory.grow (i32.const 1000)))
+    (drop (call $yield))))"""
+
+
+def test_a_fixed_base_memory_keeps_its_address_across_a_grow(engine_name, wat_file):
+    """What lets the WASI context reuse a view of a `fixed_base` memory after a grow: the base is where it was,
+    and the view taken before is still a prefix of the memory."""
+    import ctypes
+
+    bound: list[object] = []
+    seen: list[tuple[int, int]] = []
+
+    def sched_yield() -> int:
+        view = bound[0].view()  # type: ignore[attr-defined]
+        seen.append((ctypes.addressof(ctypes.c_char.from_buffer(view)), len(view)))
+        return 0
+
+    engine = load_engine(engine_name)
+    module = engine.compile(Path(wat_file(GROW_BIG)))
+    host = WasiHost({"sched_yield": sched_yield}, SIGNATURES, bound.append, ProcExit)
+    assert engine.run(module, host, Invoke("go")).exit_code == 0
+    assert [size for _, size in seen] == [65536, 1001 * 65536]
+    if getattr(bound[0], "fixed_base", False):
+        assert seen[0][0] == seen[1][0]
+    assert engine_name == "wasmtime" or bound[0].fixed_base == (sys.maxsize > 2**32)  # type: ignore[attr-defined]

@@ -98,7 +98,8 @@ def test_sweep_per_site_and_the_table(engine_name, buggy):
     assert sites == [("fd_read(fd=4)", where), ("fd_close(fd=4)", where)] + (
         [('path_open(path="y.cfg")', "main")] if stacks else []) + [("fd_write(fd=1)", where)]
     assert lines[-1] == "3 suspects"
-    capped = faults(str(module), "--engine", engine_name, "--dir", f"{data}::.", "--max-runs", "2", "--timeout", "1")
+    capped = faults(str(module), "--engine", engine_name, "--dir", f"{data}::.", "--max-runs", "2", "--timeout", "1",
+                    "-j", "2")
     assert capped.stdout.splitlines()[-2:] == [f"{3 if stacks else 2} more sites not rerun (raise --max-runs)",
                                                "1 suspect"]
 

@@ -9,17 +9,18 @@ into a failure).
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import requests
 
-from tests.conftest import importable_engines, shared_store_path
+from tests.conftest import importable_engines
+from tests.support import third_party
+from tests.support.third_party import PinMismatch, SourceUnavailable
 
 SOURCES = ("pip", "system")
 
@@ -74,70 +75,62 @@ def require_program(program: str) -> None:
         pytest.skip(reason)
 
 
+def _fetched(fetch: Callable[[], Path]) -> Path:
+    """`fetch()` from tests.support.third_party: skips where the source cannot be fetched (fails where CI
+    requires it), fails on a file that does not match its pin."""
+    try:
+        return fetch()
+    except SourceUnavailable as exc:
+        if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
+            pytest.fail(str(exc))
+        pytest.skip(str(exc))
+    except PinMismatch as exc:
+        pytest.fail(str(exc))
+
+
 def pinned_npm_tarball(package: str, version: str, sha256: str) -> Path:
     """The npm tarball `package@version` (third-party sources for real builds), from `build/third-party` or
     `npm pack`, verified against its pin; a mismatching file is removed and the test fails."""
-    cache = shared_store_path().parent / "third-party"
-    tarball = cache / f"{package.lstrip('@').replace('/', '-')}-{version}.tgz"
-    if not tarball.is_file():
-        require_program("npm")
-        cache.mkdir(parents=True, exist_ok=True)
-        subprocess.run(["npm", "pack", f"{package}@{version}", "--pack-destination", str(cache), "--silent"],
-                       cwd=cache, check=True, capture_output=True, timeout=300)
-    digest = hashlib.sha256(tarball.read_bytes()).hexdigest()
-    if digest != sha256:
-        tarball.unlink()
-        pytest.fail(f"{tarball.name} has sha256 {digest}, pinned {sha256}")
-    return tarball
-
-
-def apt_archive_bases() -> list[str]:
-    """Base URLs of the Debian archives this machine's apt is configured with (deb822 and one-line forms)."""
-    bases: list[str] = []
-    for listing in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
-        for line in listing.read_text(errors="replace").splitlines():
-            if line.startswith("URIs:"):
-                bases.extend(line.split()[1:])
-    legacy = Path("/etc/apt/sources.list")
-    if legacy.is_file():
-        for line in legacy.read_text(errors="replace").splitlines():
-            words = line.split()
-            if words[:1] == ["deb"]:
-                bases.append(next(w for w in words[1:] if not w.startswith("[")))
-    return [b.rstrip("/") for b in bases if b.startswith(("http://", "https://"))]
+    return _fetched(lambda: third_party.npm_tarball(package, version, sha256))
 
 
 def pinned_debian_source(directory: str, filename: str, sha256: str) -> Path:
     """A file of a Debian source package (`pool/main/z/zlib`, `zlib_1.2.13.dfsg.orig.tar.bz2`), from
     `build/third-party` or the archive apt is configured with, verified against its pin; a mismatching file
     is removed and the test fails. Skips on machines without a Debian archive (fails where CI requires it)."""
-    cache = shared_store_path().parent / "third-party"
-    target = cache / filename
-    if not target.is_file():
-        bases = apt_archive_bases()
-        if not bases:
-            reason = "no Debian archive is configured for apt (CI has one)"
-            if os.environ.get("WASITOOL_REQUIRE_SYSTEM_TOOLCHAIN"):
-                pytest.fail(reason)
-            pytest.skip(reason)
-        cache.mkdir(parents=True, exist_ok=True)
-        failures = []
-        for base in bases:
-            try:
-                response = requests.get(f"{base}/{directory}/{filename}", timeout=120)
-            except requests.RequestException as exc:
-                failures.append(f"{base}: {exc}")
-                continue
-            if response.status_code == 200:
-                partial = target.with_suffix(target.suffix + ".part")
-                partial.write_bytes(response.content)
-                partial.replace(target)
-                break
-            failures.append(f"{base}: HTTP {response.status_code}")
-        else:
-            pytest.fail(f"{filename} is in no configured Debian archive: {'; '.join(failures)}")
-    digest = hashlib.sha256(target.read_bytes()).hexdigest()
-    if digest != sha256:
-        target.unlink()
-        pytest.fail(f"{target.name} has sha256 {digest}, pinned {sha256}")
-    return target
+    return _fetched(lambda: third_party.debian_source(directory, filename, sha256))
+
+
+def require_sources(program: third_party.Program) -> Path:
+    """`program`'s pinned archive and the host programs its build runs (skipping or failing as above)."""
+    for needed in program.needs:
+        require_program(needed)
+    return _fetched(lambda: third_party.fetch_sources(program))
+
+
+def third_party_sources(program: third_party.Program, work: Path) -> Path:
+    """`program`'s pinned sources extracted under `work` (skipping or failing as the fetches above)."""
+    require_sources(program)
+    return _fetched(lambda: third_party.extract_sources(program, work))
+
+
+def guest_runners(module: Path, guest_dir: str = ".") -> dict[str, list[str]]:
+    """The command (before the guest's arguments) that runs `module` on each engine this Python has and on the
+    wasmtime CLI, with the host directory `{dir}` preopened as `guest_dir` (see `run_guest`)."""
+    preopen = f"{{dir}}::{guest_dir}"
+    runners = {engine: ["wasitool", "run", str(module), "--engine", engine, "--dir", preopen, "--"]
+               for engine in engines()}
+    cli = wasmtime_cli()
+    if cli is not None:
+        runners["wasmtime-cli"] = [str(cli), "run", "--dir", preopen, str(module)]
+    assert runners, "neither a wasm engine nor the wasmtime CLI is installed"
+    return runners
+
+
+def run_guest(home: Path, command: list[str], directory: Path, *args: str,
+              stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run one of `guest_runners`' commands with `directory` as `{dir}`."""
+    argv = [part.replace("{dir}", str(directory)) for part in command] + list(args)
+    if argv[0] == "wasitool":
+        return wasitool(home, *argv[1:], stdin=stdin, timeout=300)
+    return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False, timeout=300)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.toolchain.fake_toolchain import FakeStore, make_fake_store
+from tests.toolchain.real_sources import require_program
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sh wrappers run on POSIX hosts")
 
@@ -146,3 +147,69 @@ def test_exec_help_shows_a_make_line_that_works(store: FakeStore) -> None:
 
 def _octal(data: bytes) -> str:
     return "".join(f"\\{b:03o}" for b in data)
+
+
+OLD_STYLE_TESTS = """cmake_minimum_required(VERSION 2.8.12)
+project(oldstyle C)
+enable_testing()
+add_executable(example example.c)
+add_test(example example)
+add_test(with-args example "" "a;b" x)
+add_test(script ${CMAKE_CURRENT_SOURCE_DIR}/check.sh example)
+add_test(NAME modern COMMAND example "" y)
+"""
+
+
+def test_cmake_old_style_add_test_of_a_target_runs_its_wasm_through_the_emulator(store: FakeStore,
+                                                                                    tmp_path: Path) -> None:
+    """zlib's add_test(example example) names a file: with the toolchain file it runs example.wasm in
+    wasm32-wasi-run, as add_test(NAME example COMMAND example) does; other commands stay as they were."""
+    require_program("cmake")
+    source, build, toolchain_file = tmp_path / "src", tmp_path / "build", tmp_path / "wasi.cmake"
+    source.mkdir()
+    (source / "CMakeLists.txt").write_text(OLD_STYLE_TESTS)
+    (source / "example.c").write_text("int main(void) { return 0; }\n")
+    assert store.wasitool("toolchain", "--cmake", str(toolchain_file)).returncode == 0
+    bin_dir = Path(store.wasitool("which", "cc").stdout.strip()).parent
+    proc = subprocess.run(["cmake", f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}", "-S", str(source), "-B", str(build)],
+                          env=store.env(FAKE_OUTPUT="1"), capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    tests = [line for line in (build / "CTestTestfile.cmake").read_text().splitlines()
+             if line.startswith("add_test(")]
+    run, wasm = f'"{bin_dir}/wasm32-wasi-run"', f'"{build}/example.wasm"'
+    assert tests == [f"add_test(example {run} {wasm})",
+                     f'add_test(with-args {run} {wasm} "" "a;b" "x")',
+                     f'add_test(script "{source}/check.sh" "example")',
+                     f'add_test(modern {run} {wasm} "" "y")']
+
+
+OWN_ADD_TEST = """cmake_minimum_required(VERSION 3.13)
+project(wrapped C)
+enable_testing()
+function(add_test)
+  _add_test(${ARGV})
+endfunction()
+add_executable(example example.c)
+add_test(NAME example COMMAND example)
+"""
+
+
+def test_cmake_project_with_its_own_add_test_gets_the_fix_not_a_recursion(store: FakeStore, tmp_path: Path) -> None:
+    require_program("cmake")
+    source, toolchain_file = tmp_path / "src", tmp_path / "wasi.cmake"
+    source.mkdir()
+    (source / "CMakeLists.txt").write_text(OWN_ADD_TEST)
+    (source / "example.c").write_text("int main(void) { return 0; }\n")
+    assert store.wasitool("toolchain", "--cmake", str(toolchain_file)).returncode == 0
+
+    def configure(build: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["cmake", f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}", *extra, "-S", str(source),
+                               "-B", str(build)], env=store.env(FAKE_OUTPUT="1"), capture_output=True, text=True,
+                              timeout=120, check=False)
+
+    hidden = configure(tmp_path / "b1")
+    assert hidden.returncode != 0 and "-DWASITOOL_KEEP_ADD_TEST=ON" in hidden.stderr, hidden.stderr[-2000:]
+    assert "recursion" not in hidden.stderr
+    kept = configure(tmp_path / "b2", "-DWASITOOL_KEEP_ADD_TEST=ON")
+    assert kept.returncode == 0, kept.stderr[-2000:]
+    assert "wasm32-wasi-run" in (tmp_path / "b2" / "CTestTestfile.cmake").read_text()

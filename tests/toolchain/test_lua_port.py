@@ -2,30 +2,25 @@
 supplies signal, clock, system, tmpfile and tmpnam, so no stub is written by hand (issue 18 item 7).
 
 The PyPI sdist lupa 2.8 carries Lua 5.1's release tree (third-party/lua51: Makefile, src/Makefile, the
-sources); the test fetches it with `pip download` into build/third-party, pinned by sha256. Lua raises its
+sources); the test fetches it with `pip download` into build/third-party, pinned by sha256
+(tests/support/third_party.py, which bench/ shares). Lua raises its
 errors with longjmp, hence `-mllvm -wasm-enable-sjlj` (wasm exception handling: the wasmtime engine and CLI
 run it, wasmer 1.1 does not).
 """
 
 from __future__ import annotations
 
-import hashlib
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import importable_engines, shared_store_path
-from tests.toolchain.real_sources import require_program, wasitool, wasmtime_cli
-from wasitool.toolchain.extract import extract_archive
-from wasitool.toolchain.reporter import SilentReporter
+from tests.conftest import importable_engines
+from tests.support.third_party import LUA, exec_args
+from tests.toolchain.real_sources import third_party_sources, wasitool, wasmtime_cli
 
 pytestmark = pytest.mark.slow
 
-SDIST = "lupa-2.8.tar.gz"
-SHA256 = "d8022641b9ec8ecf2c5ecbe9f47e5a70e0b87c4b5ae921b92cb02a638e0acd08"
-LUA = "lupa-2.8/third-party/lua51"
 SCRIPT = """print(string.format("%s %d", _VERSION, 6 * 7))
 print("pcall", pcall(error, "boom"))
 print("clock", os.clock() >= 0)
@@ -38,35 +33,13 @@ EXPECTED = ("Lua 5.1 42\npcall\tfalse\tboom\nclock\ttrue\nexecute\t-1\ntmp ok\nt
             "1,4,9,16,25,36,49,64,81,100\n")
 
 
-def _fetch() -> Path:
-    cache = shared_store_path().parent / "third-party"
-    sdist = cache / SDIST
-    if not sdist.is_file():
-        cache.mkdir(parents=True, exist_ok=True)
-        proc = subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-                               "lupa==2.8", "-d", str(cache)], capture_output=True, text=True, timeout=600,
-                              check=False)
-        if proc.returncode != 0:
-            pytest.skip(f"pip download lupa==2.8 failed: {proc.stderr.strip()[-300:]}")
-    digest = hashlib.sha256(sdist.read_bytes()).hexdigest()
-    if digest != SHA256:
-        sdist.unlink()
-        pytest.fail(f"{SDIST} has sha256 {digest}, pinned {SHA256}")
-    return sdist
-
-
 @pytest.fixture(scope="module")
 def lua(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The lua.wasm built by Lua's own makefile with the porting layer."""
-    require_program("make")
-    work = tmp_path_factory.mktemp("lua")
-    extract_archive(_fetch(), work, SilentReporter(), only=(f"{LUA}/",))
-    tree = work / LUA
-    make = ('make generic CC="$CC" AR="$AR rcu" RANLIB="$RANLIB" '
-            'CFLAGS="-O2 -Wall -Wno-deprecated-declarations -mllvm -wasm-enable-sjlj"')
-    proc = wasitool(toolchain_home, "exec", "--posix", "--", "sh", "-c", make, cwd=tree)
+    tree = third_party_sources(LUA, tmp_path_factory.mktemp("lua"))
+    proc = wasitool(toolchain_home, *exec_args(LUA), cwd=tree)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return tree / "src" / "lua"
+    return tree / LUA.output
 
 
 def test_lua_builds_with_its_makefile_and_runs(lua: Path, toolchain_home: Path, tmp_path: Path) -> None:

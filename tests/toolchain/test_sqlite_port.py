@@ -2,7 +2,8 @@
 with $CC, $AR and $RANLIB, and run on a database file in a preopened directory (issue 18).
 
 The npm package sqlite3 6.0.1 carries SQLite 3.52.0's autoconf tarball (deps/sqlite-autoconf-3520000.tar.gz:
-shell.c, sqlite3.c, sqlite3.h); the test fetches it with `npm pack` into build/third-party, pinned by sha256.
+shell.c, sqlite3.c, sqlite3.h); the test fetches it with `npm pack` into build/third-party, pinned by sha256
+(tests/support/third_party.py, which bench/ shares).
 The two defines are SQLite's own for a platform without dlopen and threads; the porting layer gives the rest.
 Compiling sqlite3.c takes about 40 s with zig, so the module builds it once.
 """
@@ -15,18 +16,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import importable_engines
-from tests.toolchain.real_sources import pinned_npm_tarball, wasitool, wasmtime_cli
-from wasitool.toolchain.extract import extract_archive
-from wasitool.toolchain.reporter import SilentReporter
+from tests.support.third_party import SQLITE, exec_args
+from tests.toolchain.real_sources import third_party_sources, wasitool, wasmtime_cli
 
 pytestmark = pytest.mark.slow
 
-PACKAGE, VERSION = "sqlite3", "6.0.1"
-SHA256 = "ab8d044a93e05bd031d7ea75547c7fa60387cdc259d27f93c0e3e2832c4b1df9"
-INNER = "package/deps/sqlite-autoconf-3520000.tar.gz"
-TREE = "sqlite-autoconf-3520000"
-BUILD = ('D="-DSQLITE_OMIT_LOAD_EXTENSION -DSQLITE_THREADSAFE=0" && $CC -O2 $D -c sqlite3.c -o sqlite3.o && '
-         '$AR rcs libsqlite3.a sqlite3.o && $RANLIB libsqlite3.a && $CC -O2 $D shell.c libsqlite3.a -o sqlite3.wasm')
 PIPED = "insert into t values (39);\nselect sum(x) from t;\n"
 CREATE = "create table t(x); insert into t values (1),(2); select sum(x) from t;"
 
@@ -34,14 +28,10 @@ CREATE = "create table t(x); insert into t values (1),(2); select sum(x) from t;
 @pytest.fixture(scope="module")
 def sqlite_shell(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sqlite3.wasm, built from the amalgamation with the wrappers the porting layer sets."""
-    work = tmp_path_factory.mktemp("sqlite")
-    extract_archive(pinned_npm_tarball(PACKAGE, VERSION, SHA256), work, SilentReporter(), only=(INNER,))
-    extract_archive(work / INNER, work, SilentReporter(),
-                    only=tuple(f"{TREE}/{name}" for name in ("shell.c", "sqlite3.c", "sqlite3.h")))
-    tree = work / TREE
-    proc = wasitool(toolchain_home, "exec", "--posix", "--", "sh", "-c", BUILD, cwd=tree)
+    tree = third_party_sources(SQLITE, tmp_path_factory.mktemp("sqlite"))
+    proc = wasitool(toolchain_home, *exec_args(SQLITE), cwd=tree)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return tree / "sqlite3.wasm"
+    return tree / SQLITE.output
 
 
 def _runners(shell: Path) -> dict[str, list[str]]:

@@ -26,7 +26,7 @@ def main(args: argparse.Namespace) -> int:
     make_spec = _spec_factory(args, engine)
     progress = _progress if sys.stderr.isatty() and not args.json else None
     result = sweep(make_spec, engine, per_call=args.per_call, max_runs=args.max_runs, timeout=args.timeout,
-                   progress=progress)
+                   progress=progress, jobs=args.jobs)
     if progress is not None:
         sys.stderr.write("\r\x1b[K")
     if args.json:

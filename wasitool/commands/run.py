@@ -9,16 +9,18 @@ the example's `timeout`) expires, 130 on Ctrl-C (`wasitool.engines.limits` docum
 
 from __future__ import annotations
 
-import argparse
 import sys
 from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
 
 from wasitool.errors import WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
+from wasitool.typed import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import argparse
+    from typing import TextIO
+
     from wasitool.engines.limits import Limits
     from wasitool.examples import Example
     from wasitool.wasi.interpose import Interposer

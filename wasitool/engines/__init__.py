@@ -10,10 +10,10 @@ from __future__ import annotations
 import importlib
 import sys
 from functools import cache
-from typing import TYPE_CHECKING
 
 from wasitool.errors import WasiError
 from wasitool.plugins import Registry
+from wasitool.typed import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wasitool.engines.protocol import Engine
@@ -22,7 +22,9 @@ ENGINES: Registry[Engine] = Registry("engine", {
     "wasmer": "wasitool.engines.wasmer_engine:WasmerEngine",
     "wasmtime": "wasitool.engines.wasmtime_engine:WasmtimeEngine",
 })
-PACKAGES = {"wasmer": ("wasmer", "wasmer_compiler_cranelift"), "wasmtime": ("wasmtime",)}  # what each imports
+# What each engine needs: the first package is imported to tell whether the engine works, the others are only
+# looked for (wasmer's compiler is imported on a compile-cache miss: `wasmer_engine.WasmerEngine._compile`).
+PACKAGES = {"wasmer": ("wasmer", "wasmer_compiler_cranelift"), "wasmtime": ("wasmtime",)}
 # The newest CPython each engine has binary wheels for (wasmer 1.1.0: 3.10; newer ones get an import stub).
 NEWEST_PYTHON = {"wasmer": (3, 10)}
 INSTALL_HINT = {
@@ -41,11 +43,16 @@ def unavailable_reason(name: str) -> str | None:
     if newest and sys.version_info[:2] > newest:
         running = "{}.{}".format(*sys.version_info[:2])
         return f"{name} has binary wheels only up to CPython {newest[0]}.{newest[1]} (this is {running})"
-    for package in PACKAGES[name]:
-        try:
-            importlib.import_module(package)
-        except Exception as exc:  # a stub wheel may raise ImportError or anything else on import
-            return f"`import {package}` failed: {' '.join(str(exc).split()) or type(exc).__name__}"
+    first, *others = PACKAGES[name]
+    try:
+        importlib.import_module(first)
+    except Exception as exc:  # a stub wheel may raise ImportError or anything else on import
+        return f"`import {first}` failed: {' '.join(str(exc).split()) or type(exc).__name__}"
+    from importlib.util import find_spec
+
+    for package in others:
+        if find_spec(package) is None:
+            return f"`import {package}` failed: No module named '{package}'"
     return None
 
 

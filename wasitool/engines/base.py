@@ -11,7 +11,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
 
 from wasitool.engines.limits import NO_LIMITS, Limits
 from wasitool.engines.sections import ModuleFacts, scan
@@ -30,9 +29,13 @@ from wasitool.engines.values import (
     WasiHost,
 )
 from wasitool.errors import InternalError, WasiError, WasitoolError
-from wasitool.runspec import Invoke, parse_number
+from wasitool.runspec import Invoke
+from wasitool.typed import TYPE_CHECKING
 
-_T = TypeVar("_T")
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, TypeVar
+
+    _T = TypeVar("_T")
 
 
 class EngineAdapter(ABC):
@@ -405,7 +408,7 @@ def resolve_entry(module: CompiledModule, invoke: Invoke | None) -> tuple[str, l
     if len(invoke.args) != len(sig.params):
         raise WasiError(f"`{invoke.export}` takes {len(sig.params)} argument(s) {sig}, "
                         f"got {len(invoke.args)}")
-    return invoke.export, [coerce(v, t, invoke.export, i) for i, (v, t) in
+    return invoke.export, [fit_argument(v, t, invoke.export, i) for i, (v, t) in
                            enumerate(zip(invoke.args, sig.params, strict=True), 1)]
 
 
@@ -420,11 +423,12 @@ def _check_results(module: CompiledModule, export: str, sig: FuncSig) -> None:
 _INT_RANGE = {"i32": 32, "i64": 64}
 
 
-def coerce(value: int | float | str, wasm_type: str, export: str, index: int) -> int | float:
-    """Convert one invoke argument to a Python value of the right kind for `wasm_type`."""
+def fit_argument(value: int | float, wasm_type: str, export: str, index: int) -> int | float:
+    """One invoke argument (a number: the command line's text is parsed by the command, `runspec.parse_number`)
+    as the engines take it for a parameter of `wasm_type`: an integer in range, signed; a float."""
     where = f"argument {index} of `{export}` ({wasm_type})"
-    if isinstance(value, str):
-        value = parse_number(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise WasiError(f"{where} must be a number, got {value!r}")
     if wasm_type in _INT_RANGE:
         if isinstance(value, float):
             if not value.is_integer():

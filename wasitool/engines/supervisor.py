@@ -10,28 +10,36 @@ The child ignores SIGINT (a terminal sends it to the whole process group; the pa
 the kernel to kill it when the parent dies (Linux `PR_SET_PDEATHSIG`: a killed `wasitool` never leaves
 a spinning guest behind), and sends back its Outcome, or the error it raised, through a pipe with
 `marshal`. Guest output goes straight to the inherited file descriptors. Cost: a fork and the
-child's copy-on-write faults, ~4 ms of CPU per run (the CLI wins it back by skipping interpreter
-finalization: `cli.main`).
+child's copy-on-write faults, ~2-3 ms of CPU per run (the CLI wins it back by skipping interpreter
+finalization: `cli.main`). Every page the child writes is a copy, so the child does as little as it can:
+callers instantiate before the fork (`Engine.instantiate`; `pyruntime`, `batch`) and the child only runs
+the guest, `prctl` is looked up before it too, and the collector is frozen (`gc.freeze`) so that the
+child's never walks the parent's objects.
 
-The child only instantiates and runs: anything to compile is compiled before the fork, because the
-process may have other threads (wasmer's parallel compiler pool among them) that the child lacks,
-and a compile in the child would wait for them forever.
+Anything to compile is compiled before the fork, because the process may have other threads (wasmer's
+parallel compiler pool among them) that the child lacks, and a compile in the child would wait for them
+forever.
 """
 
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # signal's C core: `signal` builds enums (~0.4 ms)
 import contextlib
+import gc
 import marshal
 import os
 import select
 import sys
 import time
 from collections.abc import Callable
-from typing import Any
+from functools import cache
 
 from wasitool.engines.values import Outcome
 from wasitool.errors import InternalError, WasiError, WasitoolError
+from wasitool.typed import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _PR_SET_PDEATHSIG = 1
 
@@ -67,12 +75,14 @@ def fork_child(work: Callable[[Callable[[], None]], Outcome], flush: Callable[[]
     The pipe carries `STARTED` (guest code is about to run), then the marshalled result (`result_of`).
     """
     _flush(flush)
+    prctl = _prctl()
+    gc.freeze()  # what exists now is never walked (so never copied) by the child's garbage collector
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child process (coverage does not follow it)
         os.close(read_fd)
-        _child(work, write_fd, parent, flush)
+        _child(work, write_fd, parent, prctl, flush)
     os.close(write_fd)
     return pid, read_fd
 
@@ -130,11 +140,11 @@ def _flush(flush: Callable[[], None]) -> None:
     flush()
 
 
-def _child(work: Callable[[Callable[[], None]], Outcome], write_fd: int, parent: int,
+def _child(work: Callable[[Callable[[], None]], Outcome], write_fd: int, parent: int, prctl: int | None,
            flush: Callable[[], None]) -> None:  # pragma: no cover - runs in the child
     try:
         _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
-        _die_with(parent)
+        _die_with(parent, prctl)
         marked: list[int] = []
 
         def started() -> None:
@@ -185,18 +195,32 @@ def _unpack(payload: tuple[Any, ...]) -> Outcome:
     raise InternalError(payload[1], payload[2], payload[3])
 
 
-def _die_with(parent: int) -> None:  # pragma: no cover - runs in the child
-    """Linux: have the kernel SIGKILL this child when the parent dies.
+@cache
+def _prctl() -> int | None:
+    """The address of Linux's `prctl` (None elsewhere, or when it cannot be found), looked up once, in the parent.
 
-    Through `_ctypes` (CPython's ctypes core, private) rather than `ctypes`: importing ctypes costs
-    ~1.5 ms per run, `_ctypes` ~0.4 ms. Any failure only loses the guarantee.
+    Through `_ctypes` (CPython's ctypes core, private) rather than `ctypes`: importing ctypes costs ~1.5 ms,
+    `_ctypes` ~0.5 ms; and here rather than in each child, where the import costs ~2 ms: every object the
+    import machinery touches there is a page the child copies from the parent.
     """
     if not sys.platform.startswith("linux"):
-        return
+        return None
     try:
         import _ctypes
 
-        prctl = _ctypes.dlsym(_ctypes.dlopen(None), "prctl")  # type: ignore[arg-type]  # None: the process
+        return int(_ctypes.dlsym(_ctypes.dlopen(None), "prctl"))  # type: ignore[arg-type]  # None: the process
+    except Exception:
+        return None
+
+
+def _die_with(parent: int, prctl: int | None) -> None:  # pragma: no cover - runs in the child
+    """Have the kernel SIGKILL this child when the parent dies (`prctl(PR_SET_PDEATHSIG)`, Linux); any failure
+    only loses the guarantee."""
+    if prctl is None:
+        return
+    try:
+        import _ctypes  # imported by the parent already (`_prctl`): a lookup in sys.modules
+
         _ctypes.call_function(prctl, (_PR_SET_PDEATHSIG, int(_signal.SIGKILL), 0, 0, 0))
     except Exception:
         return

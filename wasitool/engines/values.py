@@ -4,13 +4,15 @@ import/export types, how a run ended. Plain slotted classes: this module is on `
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from wasitool.engines.limits import TIMEOUT_EXIT
 from wasitool.engines.sections import ModuleFacts
+from wasitool.typed import TYPE_CHECKING
 from wasitool.wasi.errno import ENOSYS
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from wasitool.wasi.memory import GuestMemory
 
 WASI_MODULE = "wasi_snapshot_preview1"
@@ -32,9 +34,6 @@ class MissingMemory:
     __slots__ = ()
 
     def view(self) -> memoryview:
-        raise NoMemoryExport
-
-    def view_to(self, end: int) -> memoryview:
         raise NoMemoryExport
 
 

@@ -14,7 +14,9 @@ Measured (CPython 3.10, x86-64, bench/hostcall.py): a wasm -> Python host call w
 fd_write's shape (4 x i32 -> i32) costs ~0.35 us, some 30x less than wasmtime-py's ctypes trampoline.
 For the memory view, `memoryview(memory.buffer)` costs ~0.4-1.8 us, `memory.uint8_view()` ~0.18 us
 (but is no memoryview), `memory.data_size` ~0.10 us; so the view is cached and rebuilt only when
-`data_size` changes: `WasmerMemory.view()` costs ~0.2 us.
+`data_size` changes: `WasmerMemory.view()` costs ~0.2 us. The memory is `fixed_base` on 64-bit hosts, so
+the WASI context's hot calls do not even call `view()` until an access lies beyond their last view
+(bench/hostcall_ir.py: 3,407 instructions for the crossing, 12,360 for a linked fd_write).
 A Python exception raised in a host function (e.g. `ProcExit`) surfaces unchanged from the call
 into wasm; traps surface as `RuntimeError("RuntimeError: <trap>\\n    at ...")` raised from the call
 itself (a host function's own RuntimeError keeps its frame in the traceback, which tells them apart).
@@ -23,11 +25,10 @@ itself (a host function's own RuntimeError keeps its frame in the traceback, whi
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import wasmer
-from wasmer_compiler_cranelift import Compiler
 
 from wasitool.engines.base import EngineAdapter
 from wasitool.engines.limits import Limits
@@ -42,6 +43,10 @@ from wasitool.engines.values import (
     not_implemented,
 )
 from wasitool.errors import WasiError
+from wasitool.typed import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 _TYPE_NAMES = {wasmer.Type.I32: "i32", wasmer.Type.I64: "i64", wasmer.Type.F32: "f32",
                wasmer.Type.F64: "f64", wasmer.Type.V128: "v128", wasmer.Type.EXTERN_REF: "externref",
@@ -65,7 +70,7 @@ class WasmerMemory:
     def attach(self, memory: wasmer.Memory) -> None:
         self._memory = memory
 
-    def view(self, end: int = 0) -> memoryview:
+    def view(self) -> memoryview:
         """The whole memory, re-wrapped only when its size changed."""
         memory = self._memory
         if memory is not None:
@@ -75,9 +80,10 @@ class WasmerMemory:
                 self._size = size
         return self._view
 
-    # wasmer's Python API does not promise that a grow keeps the memory's base, so `view_to` is `view`
-    # itself (an alias, not a wrapper: it is called on every hot host call).
-    view_to = view
+    # On 64-bit hosts wasmer 1.1 gives every wasm32 memory the static style: all of its 4 GiB address space
+    # reserved up front, so a grow commits pages in place and never moves the base (the WASI context then
+    # reuses its last view; tests/engines/test_engine_hostcall.py checks the address across a grow).
+    fixed_base = sys.maxsize > 2**32
 
 
 def _sig(ftype: wasmer.FunctionType) -> FuncSig:
@@ -97,10 +103,19 @@ class WasmerEngine(EngineAdapter):
 
     def __init__(self) -> None:
         super().__init__()
-        self._store = wasmer.Store(wasmer.engine.Universal(Compiler))
+        self._store = wasmer.Store(wasmer.engine.Universal())  # headless: runs compiled modules, every one
+        self._compiler: wasmer.Store | None = None
 
     def _compile(self, data: bytes) -> Any:
-        return wasmer.Module(self._store, data)
+        """Compiled by Cranelift in a store of its own, then moved into the headless `_store` (serialized and
+        loaded back, as from the compile cache): Cranelift is imported (~1.5 ms) only when a module is not
+        in the cache, and the host functions of a run always share the module's store."""
+        if self._compiler is None:
+            from wasmer_compiler_cranelift import Compiler
+
+            self._compiler = wasmer.Store(wasmer.engine.Universal(Compiler))
+        compiled = wasmer.Module(self._compiler, data)
+        return wasmer.Module.deserialize(self._store, compiled.serialize())
 
     _kind_and_sig = staticmethod(_kind_and_sig)
 

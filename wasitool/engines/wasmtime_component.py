@@ -18,6 +18,7 @@ the fuel-metering engine for `--fuel`, the store's memory limit for `--max-memor
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
 
@@ -126,7 +127,26 @@ def run_component(adapter: ComponentEngine, data: bytes, label: str, host: Compo
 
     adapter = adapter.for_components(limits)
     engine = adapter.wasmtime_engine
-    component = load_component(adapter, data, label)
+    call = _prepared(adapter, load_component(adapter, data, label), label, host, limits, invoke)
+    watch = EpochWatch(engine.increment_epoch, limits.timeout, host.in_binding_glue)
+    return watch.run(call, lambda: Outcome.timed_out(limits.timeout or 0.0))
+
+
+def instantiate_component(adapter: ComponentEngine, component: wc.Component, label: str, host: ComponentHostLike,
+                          limits: Limits, invoke: Invoke | None = None) -> Callable[[], Outcome]:
+    """`run_component` split in two, for a batch: the host linked and the store made now (in the parent), the
+    returned callable instantiates and calls (in a forked child, which compiles nothing: `component` was
+    compiled by `adapter.for_components(limits)` before the fork). No time limit and no Ctrl-C here: the
+    batch kills the child."""
+    if limits.timeout is not None or limits.interruptible:
+        raise InternalError("ValueError", "instantiate_component() takes no time limit and no Ctrl-C")
+    return _prepared(adapter.for_components(limits), component, label, host, limits, invoke)
+
+
+def _prepared(adapter: ComponentEngine, component: wc.Component, label: str, host: ComponentHostLike,
+              limits: Limits, invoke: Invoke | None) -> Callable[[], Outcome]:
+    """The host linked, the store made with `limits` (but the time limit): the call that runs the component."""
+    engine = adapter.wasmtime_engine
     entry = _entry(component, engine, label, invoke)
     linker = wc.Linker(engine)
     host.link(linker, component, engine)
@@ -136,9 +156,7 @@ def run_component(adapter: ComponentEngine, data: bytes, label: str, host: Compo
         store.set_fuel(limits.fuel)
     if limits.max_memory is not None:
         store.set_limits(memory_size=limits.max_memory, table_elements=limits.max_table_elements or 0)
-    watch = EpochWatch(engine.increment_epoch, limits.timeout, host.in_binding_glue)
-    return watch.run(lambda: _call(linker, store, component, entry, host, label),
-                     lambda: Outcome.timed_out(limits.timeout or 0.0))
+    return lambda: _call(linker, store, component, entry, host, label)
 
 
 class _Entry:

@@ -93,21 +93,20 @@ class WasmtimeMemory:
 
     `view()` asks for the current size on every call and rebuilds the view when it changed. With the
     verified bindings (`direct_size`, default: when available) that is one direct C call (~0.2 us),
-    else the public `Memory.data_len` (~0.65 us on Python 3.11). `view_to(end)` skips even that when
-    the engine keeps memories in place (`fixed_base`) and the last view already covers `end`.
+    else the public `Memory.data_len` (~0.65 us on Python 3.11). When the engine keeps memories in place
+    (`fixed_base`), the WASI context reuses its last view until an access lies beyond it.
     """
 
-    __slots__ = ("_direct", "_fixed_base", "_len", "_memory", "_size", "_store", "_view")
+    __slots__ = ("_direct", "_len", "_memory", "_size", "_store", "_view", "fixed_base")
 
     def __init__(self, store: wasmtime.Store, direct_size: bool | None = None, fixed_base: bool = False) -> None:
         self._store = store
         self._direct = unchecked.unavailable_reason() is None if direct_size is None else direct_size
-        self._fixed_base = fixed_base  # only if the engine's Config has memory_may_move = False
+        self.fixed_base = fixed_base  # only if the engine's Config has memory_may_move = False
         self._memory: wasmtime.Memory | None = None
         self._size: Callable[[], int] | None = None
         self._len = -1
         self._view = memoryview(bytearray())
-
 
     @property
     def store(self) -> wasmtime.Store:
@@ -130,14 +129,6 @@ class WasmtimeMemory:
                 self._view = memoryview((ctypes.c_ubyte * length).from_address(address or 0)).cast("B")
                 self._len = length
         return self._view
-
-    def view_to(self, end: int) -> memoryview:
-        """A view covering `[0, end)` if the memory is that large: the last view when it does (with a
-        fixed base a grow only extends the memory in place, so it is a live prefix), else `view()`."""
-        view = self._view
-        if end <= len(view) and self._fixed_base:
-            return view
-        return self.view()
 
 
 def _sig(ftype: wasmtime.FuncType) -> FuncSig:
@@ -233,6 +224,20 @@ class WasmtimeEngine(EngineAdapter):
         from wasitool.engines.wasmtime_component import run_component
 
         return run_component(self, data, label, host, limits or Limits(), invoke)
+
+    def compile_component(self, data: bytes, label: str, limits: Limits) -> Any:
+        """A component compiled (or loaded from the compile cache) for runs under `limits` (a batch: before
+        the fork)."""
+        from wasitool.engines.wasmtime_component import load_component
+
+        return load_component(self.for_components(limits), data, label)
+
+    def instantiate_component(self, component: Any, label: str, host: ComponentHostLike, limits: Limits,
+                              invoke: Invoke | None = None) -> Callable[[], Outcome]:
+        """`run_component` split in two (`compile_component`'s result; a batch runs the callable in a child)."""
+        from wasitool.engines.wasmtime_component import instantiate_component
+
+        return instantiate_component(self, component, label, host, limits, invoke)
 
     def _engine_for(self, limits: Limits) -> wasmtime.Engine:
         """The wasmtime Engine the run's module was compiled by (`_for_limits`)."""

@@ -19,10 +19,10 @@ the native build on the preview1 row only.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from wasitool.errors import RuntimeNotFound
 from wasitool.plugins import Registry
+from wasitool.typed import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from wasitool.runtimes.base import Runtime

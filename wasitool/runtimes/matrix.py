@@ -14,7 +14,6 @@ from __future__ import annotations
 import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
-from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple, Protocol, runtime_checkable
@@ -181,14 +180,14 @@ def judge_many(examples: Sequence[Judged], runtime: BatchRuntime) -> Iterator[Ce
     """`judge` for every example, in order, with all the runs made as one batch (`runtime.run_many`)."""
     cells: dict[int, Cell] = {}
     runs: list[tuple[int, RunSpec]] = []
-    with ExitStack() as stack:
+    with tempfile.TemporaryDirectory(prefix="wasitool-check-") as top:
         for index, example in enumerate(examples):
             skip = _skip(example, runtime.name)
             if skip is not None:
                 cells[index] = skip
                 continue
-            workdir = stack.enter_context(tempfile.TemporaryDirectory(prefix=f"wasitool-check-{example.name}-"))
-            runs.append((index, _spec(example, Path(workdir))))
+            # a fresh workdir each, made only if the example has preopens (`run_spec` creates what it fills)
+            runs.append((index, _spec(example, Path(top) / f"{index}-{example.name}")))
         done = iter(runtime.run_many([spec for _, spec in runs]))
         for index, example in enumerate(examples):
             if index not in cells:
@@ -200,24 +199,22 @@ def judge_many(examples: Sequence[Judged], runtime: BatchRuntime) -> Iterator[Ce
 def run_matrix(examples: Sequence[Example], runtimes: Sequence[Runtime],
                progress: Callable[[Cell], None] | None = None, only: Collection[str] | None = None) -> Matrix:
     """Judge every row of the examples (`rows`; `only` those named) on every runtime; unavailable runtimes give
-    `not found` cells. A runtime that runs batches (`run_many`: the Python engines) gets all its core-module
-    rows as one batch (components run one by one: the batch runs core modules)."""
-    from wasitool.runtimes.base import is_component
+    `not found` cells. A runtime that runs batches (`run_many`: the Python engines) gets all its
+    rows, core modules and components, as one batch)."""
     unavailable: dict[str, str] = {}
     for runtime in runtimes:
         reason = runtime.available()
         if reason is not None:
             unavailable[runtime.name] = reason
     table = [row for row in rows(examples) if only is None or row.name in only]
-    core = [row for row in table if not is_component(row.module)]
-    batched = {r.name: judge_many(core, r) for r in runtimes
+    batched = {r.name: judge_many(table, r) for r in runtimes
                if r.name not in unavailable and isinstance(r, BatchRuntime)}
     cells = []
     for example in table:
         for runtime in runtimes:
             if runtime.name in unavailable:
                 cell = Cell(example.name, runtime.name, NOT_FOUND, unavailable[runtime.name])
-            elif runtime.name in batched and not is_component(example.module):
+            elif runtime.name in batched:
                 cell = next(batched[runtime.name])
             else:
                 cell = judge(example, runtime)

@@ -38,7 +38,8 @@ class PythonRuntime:
         return pyruntime.run(spec, self.engine, capture=True)
 
     def run_many(self, specs: Sequence[RunSpec]) -> Iterator[tuple[RunResult | BaseException, float]]:
-        """Every spec as one batch (`wasitool.batch`: the engine loaded once, a forked child per run)."""
+        """Every spec as one batch (`wasitool.batch`: the engine loaded once, a forked child per run; a
+        component is `unsupported` on an engine without the component model, as in `run`)."""
         from wasitool.batch import run_batch
 
         for item in run_batch(specs, self.engine):

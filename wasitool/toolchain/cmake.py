@@ -15,6 +15,49 @@ from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.roles import Role
 from wasitool.toolchain.wrappers import COMPILERS, RUN_ROLE, _install, posix_compiler
 
+# add_test(NAME COMMAND) with an executable target's name runs that target's file (`x.wasm`) through the
+# CROSSCOMPILING_EMULATOR; the old signature add_test(name command ...), which zlib uses, names a file, so ctest
+# would look for `example` and could not run it. When such a command is an executable target already defined
+# (and the test is new: the old signature replaces a test of that name, the new one refuses), the test is
+# registered with the new signature, which is what it means on a native build. Everything else goes to
+# CMake's add_test unchanged (each argument bracket-quoted, so empty ones and `;` survive). The function keeps
+# the policies of CMake 3.18 (needed for cmake_language) whatever the project asks for; older CMakes keep
+# their add_test. A property guards against a second definition, whose `_add_test` would be this function.
+# A project defining its own add_test afterwards makes `_add_test` this function, and CMake's unreachable:
+# the function stops with the fix (WASITOOL_KEEP_ADD_TEST leaves CMake's add_test alone) instead of recursing.
+ADD_TEST_SHIM = """get_property(_wasitool_add_test GLOBAL PROPERTY WASITOOL_ADD_TEST_DEFINED)
+if(NOT _wasitool_add_test AND NOT WASITOOL_KEEP_ADD_TEST AND NOT CMAKE_VERSION VERSION_LESS 3.18)
+  set_property(GLOBAL PROPERTY WASITOOL_ADD_TEST_DEFINED 1)
+  cmake_policy(PUSH)
+  cmake_policy(VERSION 3.18)
+  function(add_test)
+    if(_wasitool_in_add_test)
+      message(FATAL_ERROR "add_test: this project defines its own add_test, which hides CMake's from the "
+        "add_test of wasitool's toolchain file (fix: configure with -DWASITOOL_KEEP_ADD_TEST=ON; tests declared "
+        "as add_test(name target) then need add_test(NAME name COMMAND target) to run)")
+    endif()
+    set(_wasitool_in_add_test 1)
+    set(_args "")
+    set(_first 0)
+    if(ARGC GREATER 1 AND NOT ARGV0 STREQUAL "NAME" AND TARGET "${ARGV1}")
+      get_target_property(_type "${ARGV1}" TYPE)
+      get_property(_tests DIRECTORY PROPERTY TESTS)
+      if(_type STREQUAL "EXECUTABLE" AND NOT ARGV0 IN_LIST _tests)
+        set(_args "NAME [=====[${ARGV0}]=====] COMMAND")
+        set(_first 1)
+      endif()
+    endif()
+    math(EXPR _last "${ARGC} - 1")
+    if(_last GREATER_EQUAL _first)
+      foreach(_i RANGE ${_first} ${_last})
+        string(APPEND _args " [=====[${ARGV${_i}}]=====]")
+      endforeach()
+    endif()
+    cmake_language(EVAL CODE "_add_test(${_args})")
+  endfunction()
+  cmake_policy(POP)
+endif()
+"""
 # CMake ships no Platform/WASI.cmake before 3.31-ish; this one is found through CMAKE_MODULE_PATH.
 # WASI preview1 has no dynamic linking: like CMake's own Platform/Generic.cmake (and wasi-sdk's files), the
 # platform supports no shared libraries, so add_library(x SHARED) builds a static library (with CMake's
@@ -25,7 +68,7 @@ set_property(GLOBAL PROPERTY TARGET_SUPPORTS_SHARED_LIBS FALSE)
 set(CMAKE_EXECUTABLE_SUFFIX ".wasm")
 set(CMAKE_STATIC_LIBRARY_PREFIX "lib")
 set(CMAKE_STATIC_LIBRARY_SUFFIX ".a")
-"""
+""" + ADD_TEST_SHIM
 _VARIABLES: tuple[tuple[str, Role], ...] = (
     ("CMAKE_AR", "ar"), ("CMAKE_RANLIB", "ranlib"), ("CMAKE_NM", "nm"), ("CMAKE_STRIP", "strip"))
 

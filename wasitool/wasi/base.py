@@ -6,6 +6,8 @@ import os
 import time
 from collections.abc import Callable
 
+from wasitool.typed import TYPE_CHECKING
+
 from .constants import (
     ALL_FSTFLAGS,
     FILETYPE_DIRECTORY,
@@ -20,9 +22,14 @@ from .constants import (
 )
 from .errno import EBADF, EFAULT, EILSEQ, EINVAL, ENOTCAPABLE, ENOTDIR, ESPIPE, ErrnoError
 from .fdtable import FdTable, FileDesc, filetype_of
-from .memory import GuestMemory
+
+if TYPE_CHECKING:
+    from .memory import GuestMemory
 
 _SEEKING = RIGHT_FD_SEEK | RIGHT_FD_TELL
+
+
+_NO_VIEW = memoryview(b"")
 
 
 class _NoMemory:
@@ -31,15 +38,19 @@ class _NoMemory:
     def view(self) -> memoryview:
         raise ErrnoError(EFAULT)
 
-    def view_to(self, end: int) -> memoryview:
-        raise ErrnoError(EFAULT)
-
 
 class ContextBase:
-    """The fd table and the bound memory; helpers raise `ErrnoError` for the guard to return."""
+    """The fd table and the bound memory; helpers raise `ErrnoError` for the guard to return.
+
+    The hot calls read guest memory through `_mem`, the last view of a memory whose base never moves
+    (`GuestMemory.fixed_base`), and ask the memory again (`_fresh_view`) only when an access lies beyond it:
+    after a `memory.grow` the old view is still a valid prefix. For other memories `_mem` stays empty,
+    so every access asks the memory.
+    """
 
     _memory: GuestMemory
-    _view_to: Callable[[int], memoryview]  # the memory's `view_to`, or `view()` for memories without it
+    _mem: memoryview
+    _fixed_base: bool
     _table: FdTable
     _fds: dict[int, FileDesc]
 
@@ -51,8 +62,16 @@ class ContextBase:
     def bind_memory(self, memory: GuestMemory) -> None:
         """Use `memory` (the instance's exported memory) for every later host call."""
         self._memory = memory
-        view_to = getattr(memory, "view_to", None)
-        self._view_to = view_to if view_to is not None else lambda _end: memory.view()
+        self._mem = _NO_VIEW
+        self._fixed_base = getattr(memory, "fixed_base", False)
+
+    def _fresh_view(self) -> memoryview:
+        """The memory's current view, kept in `_mem` if its base is fixed (the caller checks its length:
+        EFAULT beyond it)."""
+        mem = self._memory.view()
+        if self._fixed_base:
+            self._mem = mem
+        return mem
 
     def _desc(self, fd: int, rights: int) -> FileDesc:
         """The open fd `fd` holding all of `rights` (EBADF / ENOTCAPABLE otherwise, `denied`)."""

@@ -41,6 +41,7 @@ from .readdir import build_listing
 
 _iov = IOVEC.unpack_from
 _write = os.write
+_readv = os.readv
 _u32_pack = U32.pack_into
 _u64_pack = U64.pack_into
 _SYNC_FLAGS = FDFLAG_DSYNC | FDFLAG_RSYNC | FDFLAG_SYNC
@@ -67,10 +68,16 @@ class FdCalls(ContextBase):
         try:
             iovs &= M32
             nwritten &= M32
-            # A view covering the iovec (8 bytes) and nwritten (4); then the buffer, refreshing the view if
-            # the buffer lies beyond it (the last view may predate a memory.grow).
-            mem = self._view_to((iovs if iovs > nwritten else nwritten) + 8)
-            if nwritten & 3 or nwritten + 4 > len(mem):
+            # The last view must cover the iovec (8 bytes) and nwritten (4), then the buffer; else a fresh
+            # one (the memory may have grown since).
+            mem = self._mem
+            size = len(mem)
+            if iovs + 8 > size or nwritten + 4 > size:
+                mem = self._fresh_view()
+                size = len(mem)
+                if nwritten + 4 > size:
+                    return EFAULT
+            if nwritten & 3:
                 return EFAULT
             desc = self._fds[fd]
             if not desc.rights_base & RIGHT_FD_WRITE:
@@ -81,10 +88,11 @@ class FdCalls(ContextBase):
                 ptr, length = _iov(mem, iovs)
                 done = 0
                 if length:  # an empty iovec's pointer is not looked at (as in iov_buffers)
-                    length = min(length, MAX_TRANSFER)
+                    if length > MAX_TRANSFER:
+                        length = MAX_TRANSFER
                     end = ptr + length
-                    if end > len(mem):
-                        mem = self._view_to(end)
+                    if end > size:
+                        mem = self._fresh_view()
                         if end > len(mem):
                             return EFAULT
                     host_fd = desc.host_fd
@@ -102,16 +110,20 @@ class FdCalls(ContextBase):
             return errno_of(exc)
 
     def fd_read(self, fd: int, iovs: int, iovs_len: int, nread: int) -> int:
-        """Hot: guards itself. One readv straight into guest memory."""
+        """Hot: guards itself. Reads straight into guest memory (one readv)."""
         try:
             iovs &= M32
             nread &= M32
-            mem = self._view_to((iovs if iovs > nread else nread) + 8)
-            if nread & 3 or nread + 4 > len(mem):
+            mem = self._mem
+            size = len(mem)
+            if iovs + 8 > size or nread + 4 > size:
+                mem = self._fresh_view()
+                size = len(mem)
+                if nread + 4 > size:
+                    return EFAULT
+            if nread & 3:
                 return EFAULT
-            desc = self._fds.get(fd)
-            if desc is None:
-                return EBADF
+            desc = self._fds[fd]
             if not desc.rights_base & RIGHT_FD_READ:
                 return denied(desc, RIGHT_FD_READ)
             if iovs_len == 1:  # as in fd_write
@@ -120,18 +132,22 @@ class FdCalls(ContextBase):
                 ptr, length = _iov(mem, iovs)
                 count = 0
                 if length:  # an empty iovec's pointer is not looked at (as in iov_buffers)
-                    end = ptr + min(length, MAX_TRANSFER)
-                    if end > len(mem):
-                        mem = self._view_to(end)
+                    if length > MAX_TRANSFER:
+                        length = MAX_TRANSFER
+                    end = ptr + length
+                    if end > size:
+                        mem = self._fresh_view()
                         if end > len(mem):
                             return EFAULT
-                    count = os.readv(desc.host_fd, [mem[ptr:end]])
+                    count = _readv(desc.host_fd, [mem[ptr:end]])
             else:
                 mem = self._memory.view()
                 bufs = iov_buffers(mem, iovs, iovs_len)
-                count = os.readv(desc.host_fd, bufs) if bufs else 0
+                count = _readv(desc.host_fd, bufs) if bufs else 0
             _u32_pack(mem, nread, count)
             return 0
+        except KeyError:
+            return EBADF
         except Exception as exc:
             return errno_of(exc)
 
@@ -139,7 +155,9 @@ class FdCalls(ContextBase):
         """Hot: guards itself. `offset` is a signed filedelta."""
         try:
             newoffset &= M32
-            mem = self._view_to(newoffset + 8)
+            mem = self._mem
+            if newoffset + 8 > len(mem):
+                mem = self._fresh_view()
             if newoffset & 7 or newoffset + 8 > len(mem):
                 return EFAULT
             desc = self._fds.get(fd)
@@ -162,7 +180,9 @@ class FdCalls(ContextBase):
         """Hot: guards itself."""
         try:
             offset &= M32
-            mem = self._view_to(offset + 8)
+            mem = self._mem
+            if offset + 8 > len(mem):
+                mem = self._fresh_view()
             if offset & 7 or offset + 8 > len(mem):
                 return EFAULT
             desc = self._fds.get(fd)

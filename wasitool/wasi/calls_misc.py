@@ -95,7 +95,9 @@ class MiscCalls(ContextBase):
         """Hot: guards itself and checks its out-pointer as `outputs.with_outputs` does."""
         try:
             time_ptr &= M32
-            mem = self._view_to(time_ptr + 8)
+            mem = self._mem
+            if time_ptr + 8 > len(mem):
+                mem = self._fresh_view()
             if time_ptr & 7 or time_ptr + 8 > len(mem):
                 return EFAULT
             if not 0 <= clock_id < 4:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from wasitool import exitcodes
 from wasitool.runspec import Preopen
+from wasitool.typed import NamedTuple
 
 
 class WasiConfig(NamedTuple):

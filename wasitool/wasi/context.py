@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, TextIO
+
+from wasitool.typed import TYPE_CHECKING
 
 from .calls_fd import FdCalls
 from .calls_misc import MiscCalls
@@ -16,6 +17,8 @@ from .outputs import with_outputs
 from .signatures import SIGNATURES, Signature
 
 if TYPE_CHECKING:
+    from typing import TextIO
+
     from .interpose import Interposer
     from .trace import Tracer
     from .trace_decode import TraceEnv
@@ -78,6 +81,19 @@ class WasiContext(MiscCalls, FdCalls, PathCalls, PollCalls):
 
         assert self._tracer is not None
         return TraceEnv(self._view, self._tracer.max_bytes, self._args.count, self._environ.count)
+
+    def attach(self, module: object) -> None:
+        """Give the module the run instantiates (an engine's `CompiledModule`) to the interposers that need it
+        (`wasi.stacks`)."""
+        for interposer in self._interposers:
+            attach = getattr(interposer, "attach", None)
+            if attach is not None:
+                attach(module)
+
+    def flush(self) -> None:
+        """Write out the trace's buffered lines (a forked run's child does before it exits)."""
+        if self._tracer is not None:
+            self._tracer.flush()
 
     def close(self) -> None:
         """Close every host fd the context opened (preopens, files); stdio fds stay open."""

@@ -9,13 +9,10 @@ from typing import Protocol, runtime_checkable
 class GuestMemory(Protocol):
     """Gives a writable, format 'B' memoryview of the whole linear memory.
 
-    The view may change after `memory.grow`, so host calls fetch it anew on every call.
-
-    A memory may also offer `view_to(end) -> memoryview`: a view that covers at least `[0, end)` when
-    the memory is that large, and may be shorter than the whole memory otherwise. An engine whose
-    memory base never moves can return its last view without asking the engine for the current size
-    (and refresh only when `end` falls outside it). The hot calls use it; `ContextBase.bind_memory`
-    falls back to `view()` for memories without it.
+    The view may change after `memory.grow`, so host calls fetch it anew on every call, unless the
+    memory says `fixed_base = True`: its base never moves (a grow only extends it in place), so a view
+    once taken stays valid as a prefix of the memory, and the hot calls reuse their last view until an
+    access lies beyond it (`wasi.base.ContextBase`). Without the attribute the base may move.
     """
 
     def view(self) -> memoryview: ...

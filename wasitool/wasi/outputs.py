@@ -13,7 +13,8 @@ checks in the same order; tests/wasi/test_outputs.py runs them against this path
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import cast
+
+from wasitool.typed import cast
 
 from .constants import M32
 from .errno import EFAULT

@@ -50,6 +50,9 @@ class Replayer:
     def host_functions(self) -> dict[str, Callable[..., int | None]]:
         return {name: self._serve(sig) for name, sig in SIGNATURES.items()}
 
+    def close(self) -> None:
+        """Nothing to close (it opens no files): a replay is a WASI context to `wasitool.batch` too."""
+
     def view(self) -> memoryview:
         """The guest's memory (bound before its first call)."""
         assert self._memory is not None

@@ -6,7 +6,7 @@ pointers in hex and decode what the call wrote through its out-pointers.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from wasitool.typed import NamedTuple
 
 # Out-pointer kinds: scalar widths or a named struct -> (size, alignment) in guest memory. A call checks
 # every out-pointer against both before it acts (EFAULT); the struct layouts are in `layouts.OUT_LAYOUTS`.
