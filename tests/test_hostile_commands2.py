@@ -21,6 +21,7 @@ import wasmtime
 from tests.support.wasm_bytes import section, uleb
 from tests.support.wat_modules import HELLO
 from wasitool import exitcodes
+from wasitool.engines import unavailable_reason
 
 COMPONENT = """(component
   (core module $m (func (export "run") (result i32) i32.const 0))
@@ -113,7 +114,6 @@ def test_a_module_that_is_a_fifo_is_that_runs_error_not_a_hang(work: Path) -> No
 
 
 @pytest.mark.parametrize(("line", "expected"), [
-    ('{"module": "comp.wasm"}', "comp.wasm is a component, not a core module"),
     ('{"module": "data"}', "cannot read data: Is a directory"),
     ('{"module": "missing.wasm"}', "cannot read missing.wasm: No such file or directory"),
 ])
@@ -124,6 +124,17 @@ def test_a_module_that_cannot_run_is_an_error_line_and_the_rest_run(work: Path, 
     assert proc.returncode == 1 and proc.stderr == b""
     assert first["error"] == expected
     assert (second["id"], second["exit_code"], second["stdout"]) == (7, 0, "Hello, WASI!\n")
+
+
+@pytest.mark.parametrize("engine", [e for e in ("wasmtime", "wasmer") if unavailable_reason(e) is None])
+def test_a_component_in_a_batch(work: Path, engine: str) -> None:
+    """Run on wasmtime; on wasmer (no component model) `unsupported`, and the rest of the batch runs."""
+    (work / "runs.jsonl").write_text('{"module": "comp.wasm"}\n{"module": "hello.wasm"}\n')
+    proc = wasitool("run", "--batch", "runs.jsonl", "--engine", engine, cwd=work)
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())
+    assert proc.returncode == 0 and proc.stderr == b"", proc.stderr
+    assert first["exit_code"] == 0 and ("unsupported" in first) == (engine == "wasmer"), first
+    assert second["stdout"] == "Hello, WASI!\n"
 
 
 def test_duplicate_ids_are_echoed_as_given(work: Path) -> None:
