@@ -259,6 +259,9 @@ class _ForkedBatch:
         found = self.modules.get(path)
         if found is None:
             try:
+                if path.exists() and not path.is_file() and not path.is_dir():  # read here, it could block the batch
+                    raise WasiError(f"{path} is not a regular file (a FIFO or a device)",
+                                    "name a .wasm file: a batch reads each module once, before its runs")
                 found = self.eng.compile(path)
             except WasitoolError as exc:
                 found = exc
@@ -484,12 +487,31 @@ def read_specs(lines: Iterable[str], source: str) -> list[tuple[RunSpec, object]
         if not text or text.startswith("#"):
             continue
         where = f"{source}:{number}"
-        try:
-            obj = json.loads(text)
-        except ValueError as exc:
-            raise WasiError(f"{where} is not JSON: {exc}", "write one JSON object per line") from None
+        obj = _json_line(text, where)
         specs.append((spec_from_json(obj, where), obj.get("id") if isinstance(obj, dict) else None))
     return specs
+
+
+def _json_line(text: str, where: str) -> object:
+    """One line's JSON value; a one-line WasiError for what is not JSON, nests too deep for Python's parser, has
+    a number of more digits than Python reads, or gives a key twice (which one would win is not said)."""
+
+    def no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            keys = [key for key, _ in pairs]
+            twice = sorted({key for key in keys if keys.count(key) > 1})
+            raise WasiError(f"{where}: key(s) given twice: {', '.join(twice)}", "give each key once")
+        return obj
+
+    try:
+        return json.loads(text, object_pairs_hook=no_duplicates)
+    except RecursionError:
+        raise WasiError(f"{where} nests too deep to read", "write one flat JSON object per line") from None
+    except json.JSONDecodeError as exc:
+        raise WasiError(f"{where} is not JSON: {exc}", "write one JSON object per line") from None
+    except ValueError:  # a number of more digits than int() reads (`sys.get_int_max_str_digits`)
+        raise WasiError(f"{where} holds a number of thousands of digits", "write numbers that fit 64 bits") from None
 
 
 def spec_from_json(obj: object, where: str) -> RunSpec:
@@ -502,6 +524,7 @@ def spec_from_json(obj: object, where: str) -> RunSpec:
     module = obj.get("module")
     if not isinstance(module, str) or not module:
         raise WasiError(f"{where}: `module` (the .wasm file's path) is missing", 'add "module": "path/to/x.wasm"')
+    module = _text(module, where, "module")
     stdin: bytes | None = None
     if "stdin" in obj and "stdin_base64" in obj:
         raise WasiError(f"{where}: both `stdin` and `stdin_base64`", "give one of them")
@@ -513,7 +536,8 @@ def spec_from_json(obj: object, where: str) -> RunSpec:
         except ValueError:
             raise WasiError(f"{where}: `stdin_base64` is not base64", "encode the bytes with base64") from None
     timeout = obj.get("timeout")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not timeout > 0):  # NaN too
         raise WasiError(f"{where}: `timeout` must be a positive number of seconds", 'write e.g. "timeout": 10')
     argv0 = obj.get("argv0")
     return RunSpec(
@@ -524,8 +548,8 @@ def spec_from_json(obj: object, where: str) -> RunSpec:
         stdin=stdin,
         invoke=_invoke(obj.get("invoke"), where),
         argv0=None if argv0 is None else _text(argv0, where, "argv0"),
-        timeout=None if timeout is None else float(timeout),
-        requires=tuple(_strings(obj.get("requires", []), where, "requires")),
+        timeout=None if timeout is None else float(min(timeout, 10**18)),  # Limits saturates it further
+        requires=_features(obj.get("requires", []), where),
     )
 
 
@@ -584,8 +608,16 @@ def result_from_json(index: int, data: Mapping[str, Any], duration: float) -> Ba
 
 
 def _text(value: object, where: str, key: str) -> str:
+    """A string a guest or the host can take: valid Unicode (no lone surrogate `\\ud800`) without NUL bytes."""
     if not isinstance(value, str):
         raise WasiError(f"{where}: `{key}` must be a string")
+    if "\0" in value:
+        raise WasiError(f"{where}: `{key}` holds a NUL character", "argv, environment and paths end at NUL: drop it")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise WasiError(f"{where}: `{key}` is not valid Unicode (a lone surrogate)",
+                        "write the text as UTF-8; bytes for stdin go in `stdin_base64`") from None
     return value
 
 
@@ -599,10 +631,25 @@ def _strings(value: object, where: str, key: str) -> list[str]:
     return [_text(v, where, key) for v in _list(value, where, key)]
 
 
+def _features(value: object, where: str) -> tuple[str, ...]:
+    from wasitool.engines.features import FEATURE_PROBES
+
+    features = tuple(_strings(value, where, "requires"))
+    unknown = [f for f in features if f not in FEATURE_PROBES]
+    if unknown:
+        raise WasiError(f"{where}: unknown wasm feature `{unknown[0]}` in `requires`",
+                        f"known features: {', '.join(sorted(FEATURE_PROBES))}")
+    return features
+
+
 def _env(value: object, where: str) -> tuple[tuple[str, str], ...]:
     if not isinstance(value, dict):
         raise WasiError(f"{where}: `env` must be an object of strings", 'write e.g. "env": {"HOME": "/"}')
-    return tuple((_text(k, where, "env"), _text(v, where, "env")) for k, v in value.items())
+    env = tuple((_text(k, where, "env"), _text(v, where, "env")) for k, v in value.items())
+    for name, _ in env:
+        if not name or "=" in name:
+            raise WasiError(f"{where}: `env` name {name!r} is empty or holds `=`", 'write e.g. "env": {"HOME": "/"}')
+    return env
 
 
 def _preopen(value: object, where: str) -> Preopen:
@@ -620,7 +667,10 @@ def _preopen(value: object, where: str) -> Preopen:
         raise WasiError(f"{where}: a `dirs` entry names no host or guest directory", "write HOST::GUEST")
     if not Path(host).is_dir():
         raise WasiError(f"{where}: {host} is not a directory", "pass an existing directory")
-    return Preopen(Path(host), guest, bool(value.get("readonly", False)))
+    readonly = value.get("readonly", False)
+    if not isinstance(readonly, bool):
+        raise WasiError(f"{where}: `dirs.readonly` must be true or false")
+    return Preopen(Path(host), guest, readonly)
 
 
 def _invoke(value: object, where: str) -> Invoke | None:
@@ -636,7 +686,10 @@ def _invoke(value: object, where: str) -> Invoke | None:
     args = []
     for arg in _list(value.get("args", []), where, "invoke.args"):
         if isinstance(arg, str):
-            arg = parse_number(arg)
+            try:
+                arg = parse_number(arg)
+            except WasiError as exc:
+                raise WasiError(f"{where}: {exc.problem}", "write numbers, or strings as --invoke reads them") from None
         if isinstance(arg, bool) or not isinstance(arg, (int, float)):
             raise WasiError(f"{where}: `invoke.args` must be numbers")
         args.append(arg)

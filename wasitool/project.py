@@ -28,7 +28,7 @@ from typing import Any, NamedTuple
 from wasitool.errors import BuildError, WasitoolError
 from wasitool.shipped import BUNDLED, SHIPPED_LOCK
 from wasitool.store.atomic import move_into_place
-from wasitool.store.layout import Layout
+from wasitool.store.layout import Layout, unusable
 
 TABLE_NAME = "wasitool.toml"
 LOCK_NAME = "wasitool.lock"
@@ -118,15 +118,20 @@ def bundled_project() -> Project:
     from wasitool.digest import sha256_text
 
     tag = f"{__version__}-{sha256_text(str(BUNDLED))[:8]}"
-    root = Layout().examples / tag
+    layout = Layout()
+    root = layout.examples / tag
     if not (root / TABLE_NAME).is_file():
         staging = root.with_name(f".{tag}.{os.getpid()}.tmp")
-        staging.mkdir(parents=True, exist_ok=True)
-        (staging / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
-        (staging / TABLE_NAME).write_text(
-            "# The examples bundled with wasitool, built here by `wasitool run NAME` and `wasitool check`.\n"
-            f"[project]\nexamples = {_toml_string(str(BUNDLED / TABLE_NAME))}\n"
-            f"lock = {_toml_string(str(SHIPPED_LOCK))}\n", encoding="utf-8")
+        try:
+            staging.mkdir(parents=True, exist_ok=True)
+            (staging / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
+            (staging / TABLE_NAME).write_text(
+                "# The examples bundled with wasitool, built here by `wasitool run NAME` and `wasitool check`.\n"
+                f"[project]\nexamples = {_toml_string(str(BUNDLED / TABLE_NAME))}\n"
+                f"lock = {_toml_string(str(SHIPPED_LOCK))}\n", encoding="utf-8")
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise unusable(layout.root, exc) from None
         try:
             move_into_place(staging, root)
         except OSError:  # another process made it first

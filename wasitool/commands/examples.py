@@ -27,7 +27,10 @@ def main(args: argparse.Namespace) -> int:
     if args.copy:
         dest = Path(args.copy)
         refuse_non_empty(dest, args.force)
-        export_project(project, dest)
+        try:
+            export_project(project, dest)
+        except OSError as exc:
+            raise unwritable(dest, exc) from None
         print(f"copied {len(load_examples(project=project))} examples into {dest}: "
               f"cd {dest} && wasitool setup && scons -Q && wasitool check")
         return 0
@@ -46,3 +49,10 @@ def refuse_non_empty(dest: Path, force: bool) -> None:
         raise WasitoolError(f"{dest} exists and is not a directory", "choose another directory")
     if dest.is_dir() and any(dest.iterdir()) and not force:
         raise WasitoolError(f"{dest} is not empty", "choose an empty or new directory, or pass --force")
+
+
+def unwritable(dest: Path, exc: OSError) -> WasitoolError:
+    """The one-line error for a project directory that cannot be made or written."""
+    where = f" ({exc.filename})" if exc.filename and str(exc.filename) != str(dest) else ""
+    return WasitoolError(f"cannot write the project into {dest}: {exc.strerror or exc}{where}",
+                         "choose a directory you can write in")

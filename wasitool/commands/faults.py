@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from wasitool.commands import run as run_command
+from wasitool.errors import WasiError
 from wasitool.faultsweep import Outcome, SpecFactory, Sweep, sweep
 from wasitool.runspec import RunSpec
 
@@ -49,6 +50,11 @@ def _spec_factory(args: argparse.Namespace, engine: str) -> SpecFactory:
         example = run_command._load_example(args.target)
         run_command._check_built(example, verbose=False)
         base = RunSpec(example.module)
+    from wasitool.inspect_component import is_component_file
+
+    if is_component_file(base.module):  # its WASI 0.2 host has no interposers: a sweep would find no calls
+        raise WasiError(f"{base.module} is a component: `wasitool faults` fails preview1 host calls",
+                        "sweep the core module it was made from (a .wasm for wasm32-wasip1, or the source file)")
     user = run_command._apply_flags(RunSpec(base.module), args)  # --dir, --env, -- ARGS checked once, here
 
     def make_spec(workdir: Path) -> RunSpec:

@@ -6,7 +6,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from wasitool.commands.examples import refuse_non_empty
+from wasitool.commands.examples import refuse_non_empty, unwritable
 
 
 def main(args: argparse.Namespace) -> int:
@@ -15,12 +15,15 @@ def main(args: argparse.Namespace) -> int:
 
     dest = Path(args.directory)
     refuse_non_empty(dest, args.force)
-    dest.mkdir(parents=True, exist_ok=True)
-    shutil.copytree(INIT_TEMPLATE / "src", dest / "src", dirs_exist_ok=True)
-    shutil.copyfile(INIT_TEMPLATE / TABLE_NAME, dest / TABLE_NAME)
-    shutil.copyfile(INIT_TEMPLATE / "gitignore", dest / ".gitignore")
-    shutil.copyfile(SHIPPED_LOCK, dest / LOCK_NAME)
-    (dest / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(INIT_TEMPLATE / "src", dest / "src", dirs_exist_ok=True)
+        shutil.copyfile(INIT_TEMPLATE / TABLE_NAME, dest / TABLE_NAME)
+        shutil.copyfile(INIT_TEMPLATE / "gitignore", dest / ".gitignore")
+        shutil.copyfile(SHIPPED_LOCK, dest / LOCK_NAME)
+        (dest / "SConstruct").write_text(SCONSTRUCT, encoding="utf-8")
+    except OSError as exc:
+        raise unwritable(dest, exc) from None
     where = "" if dest.resolve() == Path.cwd().resolve() else f"cd {args.directory} && "
     print(f"created a wasitool project in {dest}\n"
           f"next: {where}wasitool setup && scons -Q && wasitool run hello --diff && wasitool check")

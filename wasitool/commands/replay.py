@@ -31,7 +31,8 @@ def main(args: argparse.Namespace) -> int:
     header, calls = read_recording(Path(args.recording))
     module_path = Path(args.module or header.get("module", ""))
     if not module_path.is_file():
-        raise WasiError(f"the recorded module {module_path} does not exist", "pass the module with --module FILE.wasm")
+        whose = "" if args.module else "the recorded module "
+        raise WasiError(f"{whose}{module_path} is not a file", "pass the module with --module FILE.wasm")
     engine, _why = choose_engine(args.engine)
     eng = load_engine(engine)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
 from wasitool.digest import sha256_file
 from wasitool.store.atomic import move_into_place
 from wasitool.store.filelock import exclusive_lock
-from wasitool.store.layout import Layout
+from wasitool.store.layout import Layout, unusable
 from wasitool.store.records import InstalledTool, tool_manifest_or_none
 
 
@@ -74,7 +74,11 @@ class Store:
     def exclusive(self, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
         """Hold the store lock; a second process waits here (`on_wait` is called once if that takes more than
         half a second)."""
-        with exclusive_lock(self.layout.lock_file, on_wait=on_wait):
+        with ExitStack() as stack:
+            try:
+                stack.enter_context(exclusive_lock(self.layout.lock_file, on_wait=on_wait))
+            except OSError as exc:
+                raise unusable(self.root, exc) from None
             yield
 
     @contextmanager

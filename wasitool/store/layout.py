@@ -23,6 +23,8 @@ import os
 import sys
 from pathlib import Path
 
+from wasitool.errors import ToolchainError
+
 HOME_VARIABLE = "WASITOOL_HOME"
 APP_NAME = "wasitool"
 
@@ -132,3 +134,14 @@ class Layout:
         """The store's own top-level entries that exist, retired ones included (what `store clean` removes)."""
         found = [self.root / name for name in ENTRIES if (self.root / name).exists()]
         return found + [path for pattern in RETIRED for path in sorted(self.root.glob(pattern))]
+
+
+def unusable(root: Path, exc: OSError) -> ToolchainError:
+    """The one-line error for a store wasitool cannot write in: `root` a file, under /proc, read-only, or an
+    entry of it (`.lock`, `examples`) of the wrong kind."""
+    if root.exists() and not root.is_dir():
+        return ToolchainError(f"the store {root} is not a directory",
+                              f"set {HOME_VARIABLE} to a directory")
+    where = f" ({exc.filename})" if exc.filename and os.fspath(exc.filename) != os.fspath(root) else ""
+    return ToolchainError(f"the store {root} cannot be written: {exc.strerror or exc}{where}",
+                          f"set {HOME_VARIABLE} to a writable directory, or remove what is in the way")

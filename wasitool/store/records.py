@@ -11,12 +11,13 @@ missing, unreadable or of another schema, or give None (`*_or_none`) where a wal
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from wasitool.errors import ToolchainError
-from wasitool.store.atomic import write_json_atomic
+from wasitool.store.atomic import write_json_atomic as _write_json
 
 SCHEMA = 1
 SETUP_FIX = "run `wasitool setup`"
@@ -59,7 +60,33 @@ class InstalledTool:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> InstalledTool:
-        return cls(**data)
+        """The tool `data` describes; TypeError when a field is missing, unknown or of the wrong type."""
+        tool = cls(**data)
+        problem = tool._wrong_field()
+        if problem is not None:
+            raise TypeError(problem)
+        return tool
+
+    def _wrong_field(self) -> str | None:
+        def strings(value: object) -> bool:
+            return isinstance(value, str) and "\0" not in value and _encodable(value)
+
+        for name in ("name", "source", "version", "root"):
+            if not strings(getattr(self, name)):
+                return f"`{name}` is not a string"
+        for name in ("sysroot", "package"):
+            if getattr(self, name) is not None and not strings(getattr(self, name)):
+                return f"`{name}` is not a string"
+        if not isinstance(self.commands, dict) or not all(
+                isinstance(argv, list) and argv and all(strings(a) for a in argv) for argv in self.commands.values()):
+            return "`commands` is not an object of argv lists"
+        for name in ("env", "unavailable", "files"):
+            value = getattr(self, name)
+            if not isinstance(value, dict) or not all(strings(k) and strings(v) for k, v in value.items()):
+                return f"`{name}` is not an object of strings"
+        if not isinstance(self.pinned, bool) or not (self.sjlj is None or isinstance(self.sjlj, dict)):
+            return "`pinned` or `sjlj` has the wrong type"
+        return None
 
 
 @dataclass(frozen=True)
@@ -148,16 +175,34 @@ def lock_index_or_none(path: Path) -> LockIndexEntry | None:
     except ToolchainError:
         return None
     lock, digest = data.get("lock"), data.get("digest")
-    if not isinstance(lock, str) or not lock:
+    if not isinstance(lock, str) or not lock or "\0" in lock or not _encodable(lock):
         return None
     return LockIndexEntry(lock=lock, digest=digest if isinstance(digest, str) else None)
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write one of the store's files; a one-line ToolchainError when the store cannot take it."""
+    try:
+        _write_json(path, data)
+    except OSError as exc:
+        raise ToolchainError(f"cannot write {path}: {exc.strerror or exc} ({exc.filename})",
+                             "make the store writable, or empty it with `wasitool store clean --yes`") from None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         raise ToolchainError(f"cannot read {path} ({exc})", SETUP_FIX) from None
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
         raise ToolchainError(f"{path} has an unknown schema", SETUP_FIX)
     return data
+
+
+def _encodable(text: str) -> bool:
+    """Whether `text` is a path this process can name (no lone surrogate)."""
+    try:
+        os.fsencode(text)
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -143,9 +143,39 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args:
         print("usage: python -m wasitool.toolchain.compiler_wrapper SPEC.json [ARGS...]", file=sys.stderr)
         return 2
-    with open(args[0], encoding="utf-8") as f:
-        spec = Spec(**json.load(f))
-    return run(spec, args[1:])
+    try:
+        spec = load_spec(args[0])
+    except ValueError as exc:
+        print(f"wasitool: error: {args[0]} is not a compiler wrapper's spec: {exc} (fix: run `wasitool setup` "
+              "again: it rewrites the wrappers)", file=sys.stderr)
+        return 2
+    try:
+        return run(spec, args[1:])
+    except OSError as exc:  # the compiler (or its directory) is gone
+        print(f"{spec.name}: error: cannot run {spec.argv[0]}: {exc.strerror or exc} (fix: run `wasitool setup` "
+              "again)", file=sys.stderr)
+        return 127
+
+
+def load_spec(path: str) -> Spec:
+    """The Spec in the file `path`; ValueError naming what is wrong with it (unreadable, not JSON, a field
+    missing, unknown or of the wrong type)."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except OSError as exc:
+        raise ValueError(exc.strerror or str(exc)) from None
+    except RecursionError:
+        raise ValueError("it nests too deep") from None
+    if not isinstance(data, dict) or set(data) != set(Spec._fields):
+        raise ValueError(f"it is not an object of the fields {', '.join(Spec._fields)}")
+    spec = Spec(**data)
+    lists = (spec.argv, spec.link_inputs, spec.sjlj_flags, spec.legacy_eh_flags)
+    if not (isinstance(spec.name, str) and isinstance(spec.sjlj_refusal, str) and isinstance(spec.zig, bool)
+            and all(isinstance(v, list) and all(isinstance(a, str) for a in v) for v in lists) and spec.argv
+            and isinstance(spec.env, dict) and all(isinstance(v, str) for v in spec.env.values())):
+        raise ValueError("a field has the wrong type")
+    return spec
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ from .constants import M32
 from .errno import errno_name
 from .interpose import HostEnv, HostFunction
 from .layouts import IOVEC, U32
-from .signatures import OUT_KINDS, Signature
+from .signatures import OUT_KINDS, SIGNATURES, Signature
 from .trace_decode import TraceEnv, decode_outputs, decode_params
 
 FORMAT = "wasitool"
@@ -99,17 +99,58 @@ def _written(sig: Signature, args: tuple[int, ...], env: HostEnv) -> list[tuple[
 
 def read_recording(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, calls) of a recording; a `WasiError` naming the file when it is not one."""
+    fix = "pass a file written by `wasitool run --record FILE`"
     try:
         lines = list(_json_lines(path))
-    except (OSError, ValueError) as exc:
-        raise WasiError(f"cannot read the recording {path}: {exc}",
-                        "pass a file written by `wasitool run --record FILE`") from None
+    except RecursionError:
+        raise WasiError(f"cannot read the recording {path}: a line nests too deep", fix) from None
+    except OSError as exc:
+        raise WasiError(f"cannot read the recording {path}: {exc.strerror or exc}", fix) from None
+    except ValueError as exc:
+        raise WasiError(f"cannot read the recording {path}: {exc}", fix) from None
     if not lines or lines[0].get("recording") != FORMAT:
-        raise WasiError(f"{path} is not a wasitool recording", "pass a file written by `wasitool run --record FILE`")
+        raise WasiError(f"{path} is not a wasitool recording", fix)
     if lines[0].get("version") != VERSION:
-        raise WasiError(f"{path} is a version {lines[0].get('version')} recording; this wasitool reads {VERSION}",
-                        "record it again with this wasitool")
+        raise WasiError(f"{path} is a version {json.dumps(lines[0].get('version'))} recording; this wasitool reads "
+                        f"{VERSION}", "record it again with this wasitool")
+    if not isinstance(lines[0].get("module", ""), str):
+        raise WasiError(f"{path}: the header's `module` is not a file name", fix)
+    for number, line in enumerate(lines[1:], 2):
+        problem = _malformed(line)
+        if problem is not None:
+            raise WasiError(f"{path}: line {number} is not a recorded call: {problem}",
+                            "record it again with `wasitool run --record FILE`")
     return lines[0], lines[1:]
+
+
+def _malformed(line: dict[str, Any]) -> str | None:
+    """What makes `line` unusable as a recorded call for `wasitool.wasi.replay` (None: it is usable)."""
+    sig = SIGNATURES.get(line.get("call"))  # type: ignore[arg-type]
+    if sig is None:
+        return f"`call` {json.dumps(line.get('call'))} is no wasi_snapshot_preview1 function"
+    if not isinstance(line.get("args"), dict) or not isinstance(line.get("out", {}), dict):
+        return "`args` and `out` are objects"
+    result = line.get("result")
+    if sig.results and not (type(result) is int and 0 <= result <= 0xFFFF):
+        return "`result` is an errno (0 to 65535)"
+    writes = line.get("writes", [])
+    if not isinstance(writes, list) or not all(_is_write(w) for w in writes):
+        return "`writes` is a list of [address, base64 bytes]"
+    nwritten = line.get("out", {}).get("nwritten", 0)
+    if type(nwritten) is not int or not 0 <= nwritten <= M32:
+        return "`out.nwritten` is a byte count"
+    return None
+
+
+def _is_write(item: object) -> bool:
+    if not (isinstance(item, list) and len(item) == 2 and type(item[0]) is int and 0 <= item[0] <= M32
+            and isinstance(item[1], str)):
+        return False
+    try:
+        base64.b64decode(item[1], validate=True)
+    except ValueError:
+        return False
+    return True
 
 
 def _json_lines(path: Path) -> Iterator[dict[str, Any]]:

@@ -51,6 +51,9 @@ class Divergence(NamedTuple):
     b: Step | None
 
 
+_LOAD_FIX = "pass a recording (run --record FILE) or a JSON trace (run --trace-format json --trace-file FILE)"
+
+
 def load_steps(path: Path, ignore: Iterable[str] = ()) -> list[Step]:
     """The calls of a recording or a JSON trace, without those matching an `ignore` glob."""
     patterns = list(ignore)
@@ -64,15 +67,18 @@ def load_steps(path: Path, ignore: Iterable[str] = ()) -> list[Step]:
                 record = json.loads(line)
                 if not isinstance(record, dict) or "recording" in record or "summary" in record:
                     continue
-                if record.get("call") not in SIGNATURES:
+                if record.get("call") not in SIGNATURES or not all(
+                        isinstance(record.get(key, {}), dict) for key in ("args", "out")):
                     raise ValueError(f"line {number} is not a call of a JSON trace or a recording")
                 calls += 1
                 if not any(fnmatchcase(record["call"], p) for p in patterns):
                     steps.append(_step(calls, record))
-    except (OSError, ValueError) as exc:
-        raise WasiError(f"cannot read {path}: {exc}",
-                        "pass a recording (run --record FILE) or a JSON trace (run --trace-format json "
-                        "--trace-file FILE)") from None
+    except RecursionError:
+        raise WasiError(f"cannot read {path}: a line nests too deep", _LOAD_FIX) from None
+    except OSError as exc:
+        raise WasiError(f"cannot read {path}: {exc.strerror or exc}", _LOAD_FIX) from None
+    except ValueError as exc:
+        raise WasiError(f"cannot read {path}: {exc}", _LOAD_FIX) from None
     return steps
 
 
