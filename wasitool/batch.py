@@ -334,7 +334,9 @@ def warm_up(eng: Engine) -> None:
     """Import and initialise here what every child would otherwise do again: the WASI implementation,
     the engine's host-call machinery (one instance of an empty module, run in this process)."""
     from wasitool.wasi import WasiConfig, WasiContext
+    from wasitool.wasi.context import import_call_families
 
+    import_call_families()
     empty = eng.compile(eng.wat2wasm(_EMPTY_COMMAND, "warm-up"), "warm-up")
     devnull = os.open(os.devnull, os.O_RDWR)
     try:

@@ -26,7 +26,9 @@ HELLO = """(module
 # Never on the run path of a .wasm file, whatever the engine.
 NEVER = {"argparse", "gettext", "dataclasses", "inspect", "rich", "requests", "tomlkit", "tomllib", "tomli",
          "platformdirs", "wasitool.cli_parser", "wasitool.project", "wasitool.examples", "wasitool.onefile",
-         "wasitool.runtimes", "wasitool.build", "wasitool.wasi.trace", "wasitool.wasi.interpose"}
+         "wasitool.runtimes", "wasitool.build", "wasitool.wasi.trace", "wasitool.wasi.interpose",
+         # call families hello does not import: linked (and imported) only for a guest that imports them
+         "wasitool.wasi.calls_path", "wasitool.wasi.sandbox", "wasitool.wasi.calls_poll", "wasitool.wasi.readdir"}
 # Not on wasmer's either (wasmtime's own package imports typing).
 NEVER_ON = {"wasmer": {"typing", "wasitool.engines.protocol", "wasitool.wasi.memory", "wasmer_compiler_cranelift"}}
 

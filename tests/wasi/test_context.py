@@ -129,3 +129,31 @@ def test_a_self_guarded_call_names_itself_in_the_log(tmp_path: Path, monkeypatch
     ctx.close()
     (log,) = (tmp_path / "store" / "logs").iterdir()
     assert log.read_text().startswith("### host call fd_write failed")
+
+
+FAMILIES = """
+import sys
+from wasitool.wasi import BytearrayMemory, WasiConfig, WasiContext
+ctx = WasiContext(WasiConfig(argv=["x"], env=[], preopens=[]))
+ctx.bind_memory(BytearrayMemory())
+funcs = ctx.host_functions()
+families = ("wasitool.wasi.calls_path", "wasitool.wasi.sandbox", "wasitool.wasi.calls_poll", "wasitool.wasi.readdir")
+loaded = lambda: tuple(name for name in families if name in sys.modules)
+assert callable(funcs["fd_write"]) and funcs.get("nope") is None and loaded() == (), loaded()
+assert funcs["path_open"](3, 0, 0, 1, 0, 0, 0, 0, 0) == 8  # EBADF: no fd 3
+assert loaded() == families[:2], loaded()
+assert funcs["poll_oneoff"](0, 0, 0, 0) == 28  # EINVAL: no subscriptions
+assert loaded() == families[:3], loaded()
+assert funcs["path_open"] is funcs["path_open"] and sorted(funcs) == sorted(ctx.host_functions())
+"""
+
+
+def test_call_families_are_imported_when_first_linked() -> None:
+    """The path_* and poll_oneoff families (and fd_readdir's lister) are imported only when a guest links
+    one of their calls; then they work on the context like the others."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "WASITOOL_STRICT_HOST_CALLS": "1"}
+    proc = subprocess.run([sys.executable, "-c", FAMILIES], capture_output=True, text=True, check=False, env=env)
+    assert proc.returncode == 0, proc.stderr

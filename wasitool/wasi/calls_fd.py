@@ -37,7 +37,6 @@ from .errno import EBADF, EFAULT, EINVAL, ENAMETOOLONG, ENOTCAPABLE, ENOTSUP, Er
 from .guard import errno_of
 from .iovec import MAX_TRANSFER, iov_buffers, pread_buffers, pwrite_buffers, write_buffers, write_rest
 from .layouts import IOVEC, U32, U64
-from .readdir import build_listing
 
 _iov = IOVEC.unpack_from
 _write = os.write
@@ -327,6 +326,8 @@ class FdCalls(ContextBase):
         cookie &= M64
         cache = desc.dir_cache
         if cache is None or cookie == 0:
+            from .readdir import build_listing  # only guests that list a directory import it
+
             cache = desc.dir_cache = build_listing(desc.host_fd, desc.root_id)
         blob, offsets = cache
         start = offsets[cookie] if cookie < len(offsets) else len(blob)

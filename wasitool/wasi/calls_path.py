@@ -107,7 +107,8 @@ class PathCalls(ContextBase):
     """Operations on paths relative to a directory fd.
 
     Paths are read first (EILSEQ for one that is not UTF-8 comes before a bad fd, as in the wasmtime
-    CLI), then the fd and its rights are checked, then the path is resolved inside the fd.
+    CLI), then the fd and its rights are checked, then the path is resolved inside the fd. The methods are
+    bound to a `WasiContext`, which does not inherit them: they may use only `ContextBase`.
     """
 
     def path_open(self, fd: int, dirflags: int, path: int, path_len: int, oflags: int, fs_rights_base: int,

@@ -59,7 +59,7 @@ _STREAM_RIGHT = {EVENTTYPE_FD_READ: RIGHT_FD_READ, EVENTTYPE_FD_WRITE: RIGHT_FD_
 
 
 class PollCalls(ContextBase):
-    """poll_oneoff."""
+    """poll_oneoff (bound to a `WasiContext`, which does not inherit it: it may use only `ContextBase`)."""
 
     def poll_oneoff(self, in_: int, out: int, nsubscriptions: int) -> int | tuple[int]:
         count = nsubscriptions & M32
@@ -97,55 +97,55 @@ class PollCalls(ContextBase):
                 elif desc.filetype == FILETYPE_DIRECTORY:  # not pollable: the call fails, as in the wasmtime CLI
                     return EBADF
                 elif desc.filetype == FILETYPE_REGULAR_FILE:
-                    events.append((userdata, 0, tag, self._file_nbytes(desc.host_fd, tag), 0))
+                    events.append((userdata, 0, tag, _file_nbytes(desc.host_fd, tag), 0))
                 else:
                     waits.append((userdata, tag, desc.host_fd))
             else:
                 return EINVAL
-        self._block(events, clocks, waits)
+        _block(events, clocks, waits)
         for n, event in enumerate(events):
             EVENT.pack_into(mem, out + n * EVENT.size, *event)
         return (len(events),)
 
-    @staticmethod
-    def _file_nbytes(host_fd: int, tag: int) -> int:
-        """Regular files are always ready: bytes left to read, or 0 for writes."""
-        if tag != EVENTTYPE_FD_READ:
-            return 0
-        try:
-            return max(0, os.fstat(host_fd).st_size - os.lseek(host_fd, 0, os.SEEK_CUR))
-        except OSError:
-            return 0
 
-    @staticmethod
-    def _block(events: list[Event], clocks: list[tuple[int, int]], waits: list[tuple[int, int, int]]) -> None:
-        """Wait for the first stream to become ready or the first clock to expire; append events.
+def _file_nbytes(host_fd: int, tag: int) -> int:
+    """Regular files are always ready: bytes left to read, or 0 for writes."""
+    if tag != EVENTTYPE_FD_READ:
+        return 0
+    try:
+        return max(0, os.fstat(host_fd).st_size - os.lseek(host_fd, 0, os.SEEK_CUR))
+    except OSError:
+        return 0
 
-        Any timeout is honoured, up to 2**64 ns: the host waits in steps of at most MAX_WAIT seconds
-        (Python's select and sleep refuse huge timeouts), so a far deadline sleeps instead of failing.
-        """
-        deadline = min(d for d, _ in clocks) if clocks else None
-        if waits:
-            reads = [h for _, t, h in waits if t == EVENTTYPE_FD_READ]
-            writes = [h for _, t, h in waits if t == EVENTTYPE_FD_WRITE]
-            while True:
-                timeout = MAX_WAIT
-                if events:
-                    timeout = 0.0
-                elif deadline is not None:
-                    timeout = min(MAX_WAIT, max(0, deadline - time.monotonic_ns()) / 1e9)
-                ready_r, ready_w = _wait(reads, writes, timeout)
-                for userdata, tag, host_fd in waits:
-                    if tag == EVENTTYPE_FD_READ and host_fd in ready_r:
-                        events.append((userdata, 0, tag, *_pending_bytes(host_fd)))
-                    elif tag == EVENTTYPE_FD_WRITE and host_fd in ready_w:
-                        events.append((userdata, 0, tag, 0, 0))
-                if events or (deadline is not None and deadline <= time.monotonic_ns()):
-                    break
-        elif not events and deadline is not None:
-            while (left := deadline - time.monotonic_ns()) > 0:
-                time.sleep(min(left / 1e9, MAX_WAIT))
-        now = time.monotonic_ns()
-        for due, userdata in clocks:
-            if due <= now:
-                events.append((userdata, 0, EVENTTYPE_CLOCK, 0, 0))
+
+def _block(events: list[Event], clocks: list[tuple[int, int]], waits: list[tuple[int, int, int]]) -> None:
+    """Wait for the first stream to become ready or the first clock to expire; append events.
+
+    Any timeout is honoured, up to 2**64 ns: the host waits in steps of at most MAX_WAIT seconds
+    (Python's select and sleep refuse huge timeouts), so a far deadline sleeps instead of failing.
+    """
+    deadline = min(d for d, _ in clocks) if clocks else None
+    if waits:
+        reads = [h for _, t, h in waits if t == EVENTTYPE_FD_READ]
+        writes = [h for _, t, h in waits if t == EVENTTYPE_FD_WRITE]
+        while True:
+            timeout = MAX_WAIT
+            if events:
+                timeout = 0.0
+            elif deadline is not None:
+                timeout = min(MAX_WAIT, max(0, deadline - time.monotonic_ns()) / 1e9)
+            ready_r, ready_w = _wait(reads, writes, timeout)
+            for userdata, tag, host_fd in waits:
+                if tag == EVENTTYPE_FD_READ and host_fd in ready_r:
+                    events.append((userdata, 0, tag, *_pending_bytes(host_fd)))
+                elif tag == EVENTTYPE_FD_WRITE and host_fd in ready_w:
+                    events.append((userdata, 0, tag, 0, 0))
+            if events or (deadline is not None and deadline <= time.monotonic_ns()):
+                break
+    elif not events and deadline is not None:
+        while (left := deadline - time.monotonic_ns()) > 0:
+            time.sleep(min(left / 1e9, MAX_WAIT))
+    now = time.monotonic_ns()
+    for due, userdata in clocks:
+        if due <= now:
+            events.append((userdata, 0, EVENTTYPE_CLOCK, 0, 0))
