@@ -83,6 +83,20 @@ def test_timeout_while_blocked_in_a_host_call(engine_name, wat_file):
     assert (proc.returncode, proc.stderr) == (124, b"wasitool: timed out after 0.5s\n")
 
 
+def test_timeout_while_blocked_with_sigint_ignored(engine_name, wat_file):
+    """Started with SIGINT ignored (`nohup`, `cmd &` in a script, some CI runners), the time limit still ends a
+    guest blocked in a host call: the watch interrupts the call with a signal of its own."""
+    read_end, write_end = os.pipe()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "wasitool", "run", str(wat_file(M.CAT)), "--engine", engine_name,
+                               "--timeout", "0.5"], stdin=read_end, capture_output=True, timeout=HANG,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert (proc.returncode, proc.stderr) == (124, b"wasitool: timed out after 0.5s\n")
+
+
 @pytest.mark.parametrize("value", ["0", "-1", "soon", "inf", "nan"])
 def test_bad_timeout_is_one_line(value):
     with pytest.raises(WasiError, match="--timeout"):

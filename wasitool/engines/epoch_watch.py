@@ -9,9 +9,11 @@ wasmtime releases the GIL while wasm runs, so a plain thread can do it:
   not look at; with `signal.set_wakeup_fd` it also writes the signal number to a pipe, which wakes the
   thread, which bumps the epoch (`reason = "interrupt"`); the main thread then raises KeyboardInterrupt.
 - a guest blocked in a host call (a `poll_oneoff` sleep, a read) never reaches an epoch check: past the
-  deadline, or after a Ctrl-C, the thread sends the main thread SIGINT every `GRACE` seconds, which
-  interrupts the call (it raises KeyboardInterrupt there; a timed-out run is reported as such, since
-  `reason` says so).
+  deadline, or after a Ctrl-C, the thread sends the main thread `KICK` (SIGUSR2, handled by this watch
+  during the run) every `GRACE` seconds, which interrupts the call (it raises KeyboardInterrupt there; a
+  timed-out run is reported as such, since `reason` says so). Not SIGINT: a process started with SIGINT
+  ignored (`nohup`, `cmd &` in a script, some CI runners) would never be kicked, and its time limit
+  would never end a blocked guest.
 - where KeyboardInterrupt may be raised: a host call is a ctypes callback, and an exception escaping
   the callback's own frame (before its `try`, or in its exception handler) cannot be caught: ctypes
   prints "Exception ignored on calling ctypes callback function" with a traceback and wasm goes on.
@@ -37,6 +39,7 @@ from typing import TypeVar
 
 T = TypeVar("T")
 
+KICK = getattr(_signal, "SIGUSR2", _signal.SIGINT)  # interrupts a host call blocking the main thread
 GRACE = 0.5  # seconds after the deadline before a guest stuck in a host call is interrupted by a signal
 _STOP = b"\0"  # written by the main thread; signal numbers are never 0
 
@@ -50,6 +53,7 @@ class EpochWatch:
         self._bump = bump
         self._defer = defer
         self._old_handler: object = None
+        self._old_kick: tuple[object] | None = None  # KICK's handler before the run, while ours is installed
         self._timeout = timeout
         self._done = False
         self._lock = _thread.allocate_lock()  # held while the thread may still signal the main thread
@@ -83,6 +87,8 @@ class EpochWatch:
         if self._main is not None and self._defer is not None and \
                 _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
             self._old_handler = _signal.signal(_signal.SIGINT, self._on_sigint)
+        if self._main is not None:
+            self._old_kick = (_signal.signal(KICK, self._on_sigint),)
         if self._main is None and self._timeout is None:
             return self  # nothing to watch for
         self._finished.acquire()
@@ -105,6 +111,9 @@ class EpochWatch:
                 os.write(write_fd, _STOP)
             self._finished.acquire()
             self._finished.release()
+        if self._old_kick is not None:  # the thread is gone: no kick can arrive after this
+            _signal.signal(KICK, self._old_kick[0])
+            self._old_kick = None
         os.close(read_fd)
         os.close(write_fd)
         self._fds = None
@@ -142,5 +151,5 @@ class EpochWatch:
     def _kick(self) -> None:
         with self._lock:
             if not self._done and self._main is not None:
-                _signal.pthread_kill(self._main, _signal.SIGINT)
+                _signal.pthread_kill(self._main, KICK)
 
