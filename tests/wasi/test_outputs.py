@@ -14,10 +14,22 @@ import pytest
 from tests.support.wasi_guest import MEM_SIZE, Guest
 from wasitool.runspec import Preopen
 from wasitool.wasi import SIGNATURES, BytearrayMemory, Errno, WasiConfig, WasiContext
+from wasitool.wasi.calls_fd import _u64_arg
 from wasitool.wasi.calls_misc import _CLOCKS
-from wasitool.wasi.constants import I64_MAX, RIGHT_FD_READ, RIGHT_FD_SEEK, RIGHT_FD_TELL, RIGHT_FD_WRITE
+from wasitool.wasi.constants import (
+    ALL_RIGHTS,
+    FILETYPE_DIRECTORY,
+    FILETYPE_UNKNOWN,
+    I64_MAX,
+    RIGHT_FD_READ,
+    RIGHT_FD_SEEK,
+    RIGHT_FD_TELL,
+    RIGHT_FD_WRITE,
+)
 from wasitool.wasi.errno import EINVAL
-from wasitool.wasi.iovec import iov_buffers, write_buffers
+from wasitool.wasi.fdtable import FileDesc
+from wasitool.wasi.guard import SELF_GUARDED, guard
+from wasitool.wasi.iovec import iov_buffers, pread_buffers, pwrite_buffers, write_buffers
 from wasitool.wasi.layouts import OUT_LAYOUTS
 from wasitool.wasi.outputs import with_outputs
 from wasitool.wasi.signatures import OUT_KINDS
@@ -49,8 +61,7 @@ def _args_for(guest: Guest, name: str, out: int) -> list[int]:
     return [out if p in outputs else values.get(p, 0) for p, _ in sig.params]
 
 
-GENERIC = sorted(n for n, s in SIGNATURES.items() if s.outputs and n not in
-                 ("fd_write", "fd_read", "fd_seek", "fd_tell", "clock_time_get"))
+GENERIC = sorted(n for n, s in SIGNATURES.items() if s.outputs and n not in SELF_GUARDED)
 
 
 @pytest.mark.parametrize("name", GENERIC)
@@ -104,18 +115,27 @@ def _generic(ctx: WasiContext) -> dict[str, Callable[..., int]]:
     def fd_tell(fd: int) -> tuple[int]:
         return (os.lseek(ctx._desc(fd, RIGHT_FD_TELL).host_fd, 0, os.SEEK_CUR),)
 
+    def fd_pread(fd: int, iovs: int, iovs_len: int, offset: int) -> tuple[int]:
+        desc = ctx._desc(fd, RIGHT_FD_READ | RIGHT_FD_SEEK)
+        offset = _u64_arg(offset)
+        return (pread_buffers(desc.host_fd, iov_buffers(ctx._view(), iovs, iovs_len), offset),)
+
+    def fd_pwrite(fd: int, iovs: int, iovs_len: int, offset: int) -> tuple[int]:
+        desc = ctx._desc(fd, RIGHT_FD_WRITE | RIGHT_FD_SEEK)
+        offset = _u64_arg(offset)
+        return (pwrite_buffers(desc.host_fd, iov_buffers(ctx._view(), iovs, iovs_len), offset),)
+
     def clock_time_get(clock_id: int, precision: int) -> int | tuple[int]:
         return (_CLOCKS[clock_id](),) if 0 <= clock_id < 4 else EINVAL
 
-    from wasitool.wasi.guard import guard
-
-    impls = {"fd_write": fd_write, "fd_read": fd_read, "fd_seek": fd_seek, "fd_tell": fd_tell,
-             "clock_time_get": clock_time_get}
+    impls = {"fd_write": fd_write, "fd_read": fd_read, "fd_pread": fd_pread, "fd_pwrite": fd_pwrite,
+             "fd_seek": fd_seek, "fd_tell": fd_tell, "clock_time_get": clock_time_get}
     return {name: guard(with_outputs(impl, SIGNATURES[name], ctx._view)) for name, impl in impls.items()}
 
 
 class World:
-    """A context over a sandbox with file `f` open as fd 4 (read/write/seek) and fd 5 (read, tell)."""
+    """A context over a sandbox with file `f` open as fd 4 (read/write/seek) and fd 5 (read, tell); fds 6 and
+    7 hold every right over an empty pipe's read end and over the sandbox directory (the host answers)."""
 
     def __init__(self, root: Path) -> None:
         root.mkdir()
@@ -132,6 +152,11 @@ class World:
         assert self.guest.open(3, "f", base=RIGHT_FD_READ | RIGHT_FD_WRITE | RIGHT_FD_SEEK | RIGHT_FD_TELL,
                                inheriting=0) == (0, 4)
         assert self.guest.open(3, "f", base=RIGHT_FD_READ | RIGHT_FD_TELL, inheriting=0) == (0, 5)
+        pipe_r, self._pipe_w = os.pipe()
+        os.set_blocking(pipe_r, False)
+        self.ctx._fds[6] = FileDesc(pipe_r, FILETYPE_UNKNOWN, ALL_RIGHTS, ALL_RIGHTS)
+        self.ctx._fds[7] = FileDesc(os.open(root, os.O_RDONLY | os.O_DIRECTORY), FILETYPE_DIRECTORY, ALL_RIGHTS,
+                                    ALL_RIGHTS)
         self.mem.data[0x2000:0x2010] = b"abcdefghijklmnop"
         struct.pack_into("<IIIIII", self.mem.data, 0x3000, 0x2000, 4, 0x2004, 0, 0x2008, 3)  # 3 iovecs
         struct.pack_into("<II", self.mem.data, 0x3100, 0xFFFF_FF00, 0)  # an empty iovec, junk pointer
@@ -149,6 +174,7 @@ class World:
         self.ctx.close()
         os.close(self.out_r)
         os.close(self._w)
+        os.close(self._pipe_w)
 
 
 @pytest.fixture
@@ -161,10 +187,17 @@ def worlds(tmp_path: Path) -> Iterator[tuple[World, World]]:
 
 OUTS = [0x100, 0x104, 0x101, MEM_SIZE - 4, MEM_SIZE - 2, 0xFFFF_FFFC]
 FDS = [1, 4, 5, 0, 99]
+POSITIONED_FDS = [*FDS, 3, 6, 7]  # fd_pread/fd_pwrite: also the preopen, a pipe and a directory with every right
+OFFSETS = [0, 8, 12, -1, 2**63]  # in the file, near its end, past it; beyond off_t (signed, unsigned)
 IOVS = [(0x3000, 1), (0x3000, 3), (0x3100, 1), (0x3200, 1), (0x3001, 1), (MEM_SIZE - 4, 1), (0x3000, 0)]
+# Every out-pointer at offset 0, every offset with a good out-pointer.
+POSITIONED = [(fd, iovs, n, 0, out) for fd, (iovs, n), out in itertools.product(POSITIONED_FDS, IOVS, OUTS)] + [
+    (fd, iovs, n, off, 0x104) for fd, (iovs, n), off in itertools.product(POSITIONED_FDS, IOVS, OFFSETS[1:])]
 CASES: dict[str, list[tuple[int, ...]]] = {
     "fd_write": [(fd, iovs, n, out) for fd, (iovs, n), out in itertools.product(FDS, IOVS, OUTS)],
     "fd_read": [(fd, iovs, n, out) for fd, (iovs, n), out in itertools.product(FDS, IOVS, OUTS)],
+    "fd_pread": POSITIONED,
+    "fd_pwrite": POSITIONED,
     "fd_seek": [(fd, off, whence, out) for fd, off, whence, out in
                 itertools.product(FDS, (0, 3, 2**64 - 1, 2**63), (0, 1, 2, 3), OUTS)],
     "fd_tell": [(fd, out) for fd, out in itertools.product(FDS, OUTS)],

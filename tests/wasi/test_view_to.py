@@ -74,13 +74,37 @@ def test_fd_read_sees_the_grown_memory(grown, iov, buf, out):
     assert (bytes(mem.data[buf:buf + 3]), struct.unpack_from("<I", mem.data, out)[0]) == (b"xyz", 3)
 
 
-def test_no_refresh_when_everything_is_in_the_old_view(grown):
-    _, mem, fn, _, _ = grown
+def _open_file(ctx: WasiContext, path: Path) -> int:
+    """`path` opened read-write as guest fd 5, every right."""
+    ctx._fds[5] = FileDesc(os.open(path, os.O_RDWR), FILETYPE_REGULAR_FILE, ALL_RIGHTS, ALL_RIGHTS)
+    return 5
+
+
+@pytest.mark.parametrize(("iov", "buf", "out"), PLACES)
+def test_fd_pread_and_fd_pwrite_see_the_grown_memory(grown, tmp_path, iov, buf, out):
+    ctx, mem, fn, _, _ = grown
+    fd = _open_file(ctx, tmp_path / "f")
+    struct.pack_into("<II", mem.data, iov, buf, 3)
+    assert fn["fd_pread"](fd, iov, 1, 4, out) == 0
+    assert (bytes(mem.data[buf:buf + 3]), struct.unpack_from("<I", mem.data, out)[0]) == (b"456", 3)
+    assert (mem.refreshes > 0) == (max(iov + 8, buf + 3, out + 4) > PAGE)
+    mem.data[buf:buf + 3] = b"abc"
+    mem.data[out:out + 4] = bytes(4)
+    assert fn["fd_pwrite"](fd, iov, 1, 8, out) == 0
+    assert ((tmp_path / "f").read_bytes(), struct.unpack_from("<I", mem.data, out)[0]) == (b"01234567abc", 3)
+
+
+def test_no_refresh_when_everything_is_in_the_old_view(grown, tmp_path):
+    ctx, mem, fn, _, _ = grown
+    fd = _open_file(ctx, tmp_path / "f")
     struct.pack_into("<II", mem.data, 16, 64, 1)
     for _ in range(3):
         assert fn["fd_write"](1, 16, 1, 8) == 0
         assert fn["clock_time_get"](0, 0, 32) == 0
+        assert fn["fd_pread"](fd, 16, 1, 0, 40) == 0
+        assert fn["fd_pwrite"](fd, 16, 1, 10, 40) == 0
     assert mem.refreshes == 0
+    assert (tmp_path / "f").read_bytes() == b"01234567890"
 
 
 def test_out_pointers_beyond_the_old_view(grown, tmp_path):
@@ -94,13 +118,19 @@ def test_out_pointers_beyond_the_old_view(grown, tmp_path):
     assert struct.unpack_from("<Q", mem.data, PAGE + 208)[0] == 4
 
 
-def test_beyond_the_whole_memory_is_still_efault(grown):
-    _, mem, fn, _, _ = grown
+def test_beyond_the_whole_memory_is_still_efault(grown, tmp_path):
+    ctx, mem, fn, _, _ = grown
     struct.pack_into("<II", mem.data, 16, 2 * PAGE - 2, 3)
     assert fn["fd_write"](1, 16, 1, 8) == Errno.EFAULT
     assert fn["fd_read"](0, 16, 1, 8) == Errno.EFAULT
     assert fn["fd_write"](1, 2 * PAGE - 4, 1, 8) == Errno.EFAULT
     assert fn["clock_time_get"](0, 0, 2 * PAGE - 4) == Errno.EFAULT
+    fd = _open_file(ctx, tmp_path / "f")
+    assert fn["fd_pread"](fd, 16, 1, 0, 8) == Errno.EFAULT
+    assert fn["fd_pwrite"](fd, 16, 1, 0, 8) == Errno.EFAULT
+    assert fn["fd_pwrite"](fd, 2 * PAGE - 4, 1, 0, 8) == Errno.EFAULT
+    assert fn["fd_pread"](0, 16, 1, 0, 2 * PAGE - 2) == Errno.EFAULT  # the out-pointer before stdin's rights
+    assert (tmp_path / "f").read_bytes() == b"0123456789"
 
 
 def test_a_memory_that_may_move_is_asked_on_every_call():

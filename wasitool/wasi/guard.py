@@ -21,7 +21,8 @@ HostFunction = Callable[..., "int | None"]
 STRICT_ENV = "WASITOOL_STRICT_HOST_CALLS"
 
 # Calls that catch their own exceptions (the hot ones), registered without the wrapper.
-SELF_GUARDED = frozenset({"fd_write", "fd_read", "fd_seek", "fd_tell", "clock_time_get", "proc_exit"})
+SELF_GUARDED = frozenset({"fd_write", "fd_read", "fd_pread", "fd_pwrite", "fd_seek", "fd_tell", "clock_time_get",
+                          "proc_exit"})
 
 _logged: list[str] = []  # the log written for this process's first unexpected exception (at most one)
 

@@ -6,8 +6,8 @@ an errno (an int: nothing is written) or, on success, a tuple with one value per
 host function: it checks every out-pointer (inside memory, aligned to its kind) *before* the
 implementation acts, EFAULT otherwise, then packs the values with `layouts.OUT_LAYOUTS`.
 
-The hot calls (fd_write, fd_read, fd_seek, fd_tell, clock_time_get) are written by hand with the same
-checks in the same order; tests/wasi/test_outputs.py runs them against this path.
+The hot calls (fd_write, fd_read, fd_pread, fd_pwrite, fd_seek, fd_tell, clock_time_get) are written by
+hand with the same checks in the same order; tests/wasi/test_outputs.py runs them against this path.
 """
 
 from __future__ import annotations
