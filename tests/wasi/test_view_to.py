@@ -152,3 +152,18 @@ def test_a_memory_that_may_move_is_asked_on_every_call():
         ctx.close()
         os.close(out_r)
         os.close(out_w)
+
+
+@pytest.mark.parametrize("call", ["fd_write", "fd_read", "fd_pread", "fd_pwrite"])
+def test_a_buffer_past_the_memory_is_efault_even_above_the_transfer_cap(grown, tmp_path, monkeypatch, call):
+    """The whole buffer must be in memory before a call moves at most MAX_TRANSFER bytes of it (as iov_buffers
+    checks): a buffer running past the end is EFAULT, not capped to the part that fits."""
+    import wasitool.wasi.calls_fd as calls_fd
+
+    ctx, mem, fn, _, in_w = grown
+    monkeypatch.setattr(calls_fd, "MAX_TRANSFER", 16)
+    os.write(in_w, b"x" * 64)
+    struct.pack_into("<II", mem.data, 16, 2 * PAGE - 20, 100)  # 20 bytes in memory, 80 past its end
+    fd = {"fd_write": 1, "fd_read": 0}.get(call) or _open_file(ctx, tmp_path / "f")
+    args = (fd, 16, 1, 8) if call in ("fd_write", "fd_read") else (fd, 16, 1, 0, 8)
+    assert fn[call](*args) == Errno.EFAULT

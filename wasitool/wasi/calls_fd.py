@@ -92,13 +92,14 @@ class FdCalls(ContextBase):
                 ptr, length = _iov(mem, iovs)
                 done = 0
                 if length:  # an empty iovec's pointer is not looked at (as in iov_buffers)
-                    if length > MAX_TRANSFER:
-                        length = MAX_TRANSFER
                     end = ptr + length
-                    if end > size:
+                    if end > size:  # the whole buffer must be in memory, as in iov_buffers
                         mem = self._fresh_view()
                         if end > len(mem):
                             return EFAULT
+                    if length > MAX_TRANSFER:
+                        length = MAX_TRANSFER
+                        end = ptr + length
                     host_fd = desc.host_fd
                     done = _write(host_fd, mem[ptr:end])
                     if done < length:
@@ -136,13 +137,14 @@ class FdCalls(ContextBase):
                 ptr, length = _iov(mem, iovs)
                 count = 0
                 if length:  # an empty iovec's pointer is not looked at (as in iov_buffers)
-                    if length > MAX_TRANSFER:
-                        length = MAX_TRANSFER
                     end = ptr + length
-                    if end > size:
+                    if end > size:  # the whole buffer must be in memory, as in iov_buffers
                         mem = self._fresh_view()
                         if end > len(mem):
                             return EFAULT
+                    if length > MAX_TRANSFER:
+                        length = MAX_TRANSFER
+                        end = ptr + length
                     count = _readv(desc.host_fd, [mem[ptr:end]])
             else:
                 mem = self._memory.view()
