@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from wasitool import exitcodes
 
 
@@ -57,3 +60,16 @@ class InternalError(Exception):
         self.kind = kind
         self.message = message
         self.details = details
+
+
+@contextlib.contextmanager
+def reading_json_lines(what: str, fix: str) -> Iterator[None]:
+    """Failures while reading a file of JSON lines (`what`: "the recording x.jsonl") as one `WasiError` line."""
+    try:
+        yield
+    except RecursionError:
+        raise WasiError(f"cannot read {what}: a line nests too deep", fix) from None
+    except OSError as exc:
+        raise WasiError(f"cannot read {what}: {exc.strerror or exc}", fix) from None
+    except ValueError as exc:
+        raise WasiError(f"cannot read {what}: {exc}", fix) from None

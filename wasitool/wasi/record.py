@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from wasitool.errors import WasiError
+from wasitool.errors import WasiError, reading_json_lines
 
 from .constants import M32
 from .errno import errno_name
@@ -100,14 +100,8 @@ def _written(sig: Signature, args: tuple[int, ...], env: HostEnv) -> list[tuple[
 def read_recording(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """(header, calls) of a recording; a `WasiError` naming the file when it is not one."""
     fix = "pass a file written by `wasitool run --record FILE`"
-    try:
+    with reading_json_lines(f"the recording {path}", fix):
         lines = list(_json_lines(path))
-    except RecursionError:
-        raise WasiError(f"cannot read the recording {path}: a line nests too deep", fix) from None
-    except OSError as exc:
-        raise WasiError(f"cannot read the recording {path}: {exc.strerror or exc}", fix) from None
-    except ValueError as exc:
-        raise WasiError(f"cannot read the recording {path}: {exc}", fix) from None
     if not lines or lines[0].get("recording") != FORMAT:
         raise WasiError(f"{path} is not a wasitool recording", fix)
     if lines[0].get("version") != VERSION:

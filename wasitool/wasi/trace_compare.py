@@ -15,7 +15,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from wasitool.errors import WasiError
+from wasitool.errors import reading_json_lines
 
 from .signatures import SIGNATURES
 
@@ -59,26 +59,19 @@ def load_steps(path: Path, ignore: Iterable[str] = ()) -> list[Step]:
     patterns = list(ignore)
     steps = []
     calls = 0
-    try:
-        with open(path, encoding="utf-8") as stream:
-            for number, line in enumerate(stream, 1):
-                if not line.strip():
-                    continue
-                record = json.loads(line)
-                if not isinstance(record, dict) or "recording" in record or "summary" in record:
-                    continue
-                if record.get("call") not in SIGNATURES or not all(
-                        isinstance(record.get(key, {}), dict) for key in ("args", "out")):
-                    raise ValueError(f"line {number} is not a call of a JSON trace or a recording")
-                calls += 1
-                if not any(fnmatchcase(record["call"], p) for p in patterns):
-                    steps.append(_step(calls, record))
-    except RecursionError:
-        raise WasiError(f"cannot read {path}: a line nests too deep", _LOAD_FIX) from None
-    except OSError as exc:
-        raise WasiError(f"cannot read {path}: {exc.strerror or exc}", _LOAD_FIX) from None
-    except ValueError as exc:
-        raise WasiError(f"cannot read {path}: {exc}", _LOAD_FIX) from None
+    with reading_json_lines(str(path), _LOAD_FIX), open(path, encoding="utf-8") as stream:
+        for number, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            record = json.loads(line)
+            if not isinstance(record, dict) or "recording" in record or "summary" in record:
+                continue
+            if record.get("call") not in SIGNATURES or not all(
+                    isinstance(record.get(key, {}), dict) for key in ("args", "out")):
+                raise ValueError(f"line {number} is not a call of a JSON trace or a recording")
+            calls += 1
+            if not any(fnmatchcase(record["call"], p) for p in patterns):
+                steps.append(_step(calls, record))
     return steps
 
 
