@@ -210,9 +210,10 @@ def test_a_slow_zig_link_says_why_and_a_slow_compile_does_not(work: Path, tmp_pa
     as slow, say nothing."""
     from wasitool.toolchain import firstuse
 
-    zig = FakeToolchain(tmp_path / "zig", env={"ZIG_GLOBAL_CACHE_DIR": str(tmp_path / "zig-cache")})
+    # every call of this fake sleeps 1 s (the one-file build passes the tool only the toolchain's environment)
+    zig = FakeToolchain(tmp_path / "zig", env={"ZIG_GLOBAL_CACHE_DIR": str(tmp_path / "zig-cache"),
+                                               "FAKECC_SLEEP": "1"})
     monkeypatch.setattr(firstuse, "WATCH_SECONDS", 0.2)
-    monkeypatch.setenv("FAKECC_SLEEP", "1")
     build(zig, tmp_path / "cache")  # a command module: compiled and linked by one driver call
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("wasitool build hello.c: still building after 0.2 s: zig builds its C library")
