@@ -160,6 +160,8 @@ class _ForkedBatch:
         missing = [f for f in spec.requires if not self.eng.supports(f)]
         if missing:
             reason = f"{', '.join(missing)} not supported by engine {self.eng.name}"
+            if not hasattr(self.eng, "instantiate_component") and _is_component_file(spec.module):
+                reason = self._core_only()  # the first reason: its features are beside the point
             self.done[index] = BatchResult(index, RunResult(0, unsupported=reason), None, 0.0)
             return
         limits = self.limits if spec.timeout is None else self.limits.with_timeout(spec.timeout)
@@ -168,8 +170,7 @@ class _ForkedBatch:
                 module = self.eng.prepare(self._module(spec.module), limits)
             except ComponentGiven as given:
                 if not hasattr(self.eng, "instantiate_component"):
-                    why = f"runs core modules only: the {self.eng.name} engine has no component model"
-                    self.done[index] = BatchResult(index, RunResult(0, unsupported=why), None, 0.0)
+                    self.done[index] = BatchResult(index, RunResult(0, unsupported=self._core_only()), None, 0.0)
                     return
                 label, component = given.label, self._component(spec.module, given, limits)
                 self._fork(index, spec, label, limits,
@@ -179,6 +180,9 @@ class _ForkedBatch:
                            lambda files: self._core_guest(module, spec, index, files, limits))
         except WasitoolError as exc:
             self.done[index] = BatchResult(index, None, exc, 0.0)
+
+    def _core_only(self) -> str:
+        return f"runs core modules only: the {self.eng.name} engine has no component model"
 
     def _fork(self, index: int, spec: RunSpec, label: str, limits: Limits,
               prepare: Callable[[tuple[int, int, int]], _Guest]) -> None:
@@ -710,3 +714,15 @@ def write_results(results: Iterable[BatchResult], ids: Sequence[object], stream:
 
 if __name__ == "__main__":
     sys.exit(_child_main(sys.argv[1:]))
+
+
+def _is_component_file(path: str | os.PathLike[str]) -> bool:
+    """Whether the file's header says component (magic, any version, layer 1); False when it cannot be read."""
+    try:
+        if not os.path.isfile(path):  # a FIFO would block the batch
+            return False
+        with open(path, "rb") as f:
+            header = f.read(8)
+    except OSError:
+        return False
+    return header[:4] == b"\0asm" and header[6:8] == b"\x01\x00"
