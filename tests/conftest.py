@@ -21,6 +21,13 @@ from tests.support.components import p2kit as load_p2kit
 # can pass on a crash that the guest would only see as an errno (wasitool.wasi.guard); subprocesses inherit it.
 os.environ["WASITOOL_STRICT_HOST_CALLS"] = "1"
 
+# Bytecode is written, whatever PYTHONDONTWRITEBYTECODE says: the suite starts thousands of `wasitool`
+# processes, and without `.pyc` files each one compiles the package from source again (~60-80 ms of every
+# start-up; an installed wheel has its bytecode written by the installer). This process keeps pytest's
+# rewritten test modules too (a worker's collection re-parsed every test file otherwise).
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
+
 REPO = Path(__file__).resolve().parent.parent
 DEFAULT_LOCK = REPO / "wasitool" / "bundled" / "wasitool.lock"
 

@@ -2,7 +2,7 @@
 
 wasmtime runs twice: with its default host-call path (the unchecked fast path where available,
 `WASITOOL_WASMTIME_HOSTCALL=unchecked`) and with wasmtime-py's public `Func` (`...=func`, id
-`wasmtime-func`); subprocesses inherit the setting.
+`wasmtime-func`); subprocesses inherit the setting. Repeats are left to the full suite (`engine_variants`).
 
 Engines that cannot import here are not collected (CI runs the suite under Python 3.10 for wasmer and
 3.11 for wasmtime; tests/conftest.py reports the engines covered and enforces WASITOOL_REQUIRE_ENGINES).
@@ -28,12 +28,24 @@ def compile_cache_dir(tmp_path_factory: pytest.TempPathFactory):
 
 
 def engine_variants() -> list:
-    """(engine, wasmtime host-call path or None) for every engine importable here."""
+    """(engine, wasmtime host-call path or None) for every engine importable here.
+
+    The fast tier (`-m 'not slow'`) runs each engine once, on its default host-call path and on the Python
+    CI gives it: wasmer where it imports (3.10), wasmtime where wasmer does not (3.11+). The repeats, wasmtime
+    beside wasmer on 3.10 and wasmtime's public-`Func` path, are marked slow: the full suite runs them all.
+    """
+    from wasitool.engines import wasmtime_unchecked
+
+    engines = importable_engines()
+    repeat = [pytest.mark.slow]
     variants = []
-    for name in importable_engines():
+    for name in engines:
         if name == "wasmtime":
-            variants += [pytest.param(("wasmtime", "unchecked"), id="wasmtime"),
-                         pytest.param(("wasmtime", "func"), id="wasmtime-func")]
+            beside_wasmer = repeat if "wasmer" in engines else []
+            fast_path = wasmtime_unchecked.unavailable_reason() is None
+            variants += [pytest.param(("wasmtime", "unchecked"), id="wasmtime", marks=beside_wasmer),
+                         pytest.param(("wasmtime", "func"), id="wasmtime-func",
+                                      marks=repeat if fast_path else beside_wasmer)]
         else:
             variants.append(pytest.param((name, None), id=name))
     return variants

@@ -83,7 +83,8 @@ def archive_server(tmp_path: Path) -> Iterator[ArchiveServer]:
     state = ArchiveServer(root=root, url="")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     state.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    # A short poll: `shutdown()` waits for the serving loop's next poll (0.5 s by default, on every test).
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
     thread.start()
     yield state
     httpd.shutdown()
