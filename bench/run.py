@@ -6,7 +6,7 @@ median and min-max), checks every run's exit status and output, prints a table a
 
     .venv311/bin/python bench/run.py [--quick] [--only W ...] [--runs N] [--json PATH]
 
-Python runtimes: `python -m wasitool run FILE.wasm --engine E` under the venv that has the engine
+Python runtimes: `wasitool run FILE.wasm --engine E` (the venv's console script) in the venv that has the engine
 (wasmer: .venv310, wasmtime: .venv311; override with --python ENGINE=PATH). node and the wasmtime
 CLI are driven exactly as `wasitool check` drives them (wasitool.runtimes), native is the host build.
 Also timed: `scons examples` (full and no-op, on a copy of the tree) and a warm `wasitool setup`, and the
@@ -42,6 +42,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without the package install
     sys.path.insert(0, str(ROOT))
 
 import real_programs  # noqa: E402
+from invoke import wasitool_argv  # noqa: E402
 
 from wasitool.runspec import Preopen, RunResult, RunSpec  # noqa: E402
 
@@ -336,7 +337,7 @@ class Runner:
 
 
 class PythonRunner(Runner):
-    """`python -m wasitool run FILE.wasm --engine E` in the venv holding engine E."""
+    """`wasitool run FILE.wasm --engine E` in the venv holding engine E (`invoke.wasitool_argv`)."""
 
     def __init__(self, engine: str, python: Path) -> None:
         self.engine, self.python = engine, python
@@ -366,7 +367,7 @@ class PythonRunner(Runner):
         missing = [f for f in case.requires if f not in self.features()]
         if missing:
             raise Unsupported(f"lacks wasm feature(s): {', '.join(missing)}")
-        argv = [str(self.python), "-m", "wasitool", "run", str(wasm), "--engine", self.engine]
+        argv = [*wasitool_argv(self.python), "run", str(wasm), "--engine", self.engine]
         for d in case.dirs:
             argv += ["--dir", f"{d.host}::{d.guest}"]
         for k, v in case.env:
@@ -567,7 +568,7 @@ def batch_rows(runs: int, count: int, hello: tuple[Path, Path], live: list[Runne
         if isinstance(r, PythonRunner):
             for jobs in BATCH_JOBS:
                 row = Row("batch", label, r.name if jobs == 1 else f"{r.name} -j{jobs}")
-                argv = [str(r.python), "-m", "wasitool", "run", "--batch", str(lines), "--engine", r.engine,
+                argv = [*wasitool_argv(r.python), "run", "--batch", str(lines), "--engine", r.engine,
                         "-j", str(jobs)]
                 from wasitool.runtimes.base import host_process_env
 

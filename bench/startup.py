@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from invoke import wasitool_argv
+
 ROOT = Path(__file__).resolve().parent.parent
 VENVS = {"wasmer": ROOT / ".venv310" / "bin" / "python", "wasmtime": ROOT / ".venv311" / "bin" / "python"}
 DEFAULT_WASM = ROOT / "bench" / "build" / "hello.wasm"  # written by bench/run.py
@@ -59,7 +61,7 @@ def main() -> int:
     pythons = dict(VENVS, **dict(item.split("=", 1) for item in args.python))
     commands: dict[str, tuple[list[str], dict[str, str]]] = {}
     for engine, python in pythons.items():
-        run = [str(python), "-m", "wasitool", "run", str(args.wasm.resolve()), "--engine", engine]
+        run = [*wasitool_argv(Path(python)), "run", str(args.wasm.resolve()), "--engine", engine]
         commands[f"pass {engine}"] = ([str(python), "-c", "pass"], _env(ROOT))
         commands[f"import {engine}"] = ([str(python), "-c", f"import {engine}"], _env(ROOT))
         commands[f"run {engine}"] = (run, _env(ROOT))
