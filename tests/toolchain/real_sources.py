@@ -114,6 +114,15 @@ def third_party_sources(program: third_party.Program, work: Path) -> Path:
     return _fetched(lambda: third_party.extract_sources(program, work))
 
 
+def built_port(program: third_party.Program, home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """What `program`'s build (`wasitool exec [--posix] -- sh -c BUILD`) made from its pinned sources, extracted
+    into a fresh temporary directory (skipping or failing as the fetches above; a failed build fails the test)."""
+    tree = third_party_sources(program, tmp_path_factory.mktemp(program.name))
+    proc = wasitool(home, *third_party.exec_args(program), cwd=tree)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return tree / program.output
+
+
 def guest_runners(module: Path, guest_dir: str = ".") -> dict[str, list[str]]:
     """The command (before the guest's arguments) that runs `module` on each engine this Python has and on the
     wasmtime CLI, with the host directory `{dir}` preopened as `guest_dir` (see `run_guest`)."""

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import importable_engines
-from tests.support.third_party import LUA, exec_args
-from tests.toolchain.real_sources import third_party_sources, wasitool, wasmtime_cli
+from tests.support.third_party import LUA
+from tests.toolchain.real_sources import built_port, wasitool, wasmtime_cli
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +36,7 @@ EXPECTED = ("Lua 5.1 42\npcall\tfalse\tboom\nclock\ttrue\nexecute\t-1\ntmp ok\nt
 @pytest.fixture(scope="module")
 def lua(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The lua.wasm built by Lua's own makefile with the porting layer."""
-    tree = third_party_sources(LUA, tmp_path_factory.mktemp("lua"))
-    proc = wasitool(toolchain_home, *exec_args(LUA), cwd=tree)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return tree / LUA.output
+    return built_port(LUA, toolchain_home, tmp_path_factory)
 
 
 def test_lua_builds_with_its_makefile_and_runs(lua: Path, toolchain_home: Path, tmp_path: Path) -> None:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import importable_engines
-from tests.support.third_party import SQLITE, exec_args
-from tests.toolchain.real_sources import third_party_sources, wasitool, wasmtime_cli
+from tests.support.third_party import SQLITE
+from tests.toolchain.real_sources import built_port, wasitool, wasmtime_cli
 
 pytestmark = pytest.mark.slow
 
@@ -28,10 +28,7 @@ CREATE = "create table t(x); insert into t values (1),(2); select sum(x) from t;
 @pytest.fixture(scope="module")
 def sqlite_shell(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """sqlite3.wasm, built from the amalgamation with the wrappers the porting layer sets."""
-    tree = third_party_sources(SQLITE, tmp_path_factory.mktemp("sqlite"))
-    proc = wasitool(toolchain_home, *exec_args(SQLITE), cwd=tree)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return tree / SQLITE.output
+    return built_port(SQLITE, toolchain_home, tmp_path_factory)
 
 
 def _runners(shell: Path) -> dict[str, list[str]]:

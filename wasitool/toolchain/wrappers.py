@@ -336,54 +336,46 @@ def sjlj_compile_flags(tool: InstalledTool, args: list[str]) -> list[str]:
 
 def _sjlj_library(tool: InstalledTool, sjlj: Mapping[str, Any], lib_dir: Path) -> Path:
     """Build (once) the archive of the lock's `sjlj.library` sources and the `__c_longjmp` tag object."""
-    library = lib_dir / SJLJ_LIB
-    if library.is_file():
-        return library
-    if "cc" not in tool.commands or "ar" not in tool.commands:
-        raise ToolchainError(f"{tool.origin} needs cc and ar to build its setjmp/longjmp support library",
-                             "add them to its commands in wasitool.lock")
-    lib_dir.mkdir(parents=True, exist_ok=True)
-    flags = ["-O2", *sjlj.get("compile", []), "-mllvm", "-wasm-enable-sjlj"]
-    with tempfile.TemporaryDirectory(dir=lib_dir, prefix=".build-") as tmp:
-        sources = [Path(s) for s in sjlj.get("library", [])]
-        if sjlj.get("define_c_longjmp"):
-            sources.append(Path(tmp) / "c_longjmp.c")
-            sources[-1].write_text(_C_LONGJMP_SOURCE, encoding="utf-8")
-        objects = [Path(tmp) / f"{i}-{source.stem}.o" for i, source in enumerate(sources)]
-        archive = Path(tmp) / SJLJ_LIB
-        commands = [[*tool.commands["cc"], *flags, "-c", str(source), "-o", str(obj)]
-                    for source, obj in zip(sources, objects, strict=True)]
-        commands.append([*tool.commands["ar"], "rcs", str(archive), *map(str, objects)])
-        for argv in commands:
-            _run_tool(argv, tool)
-        move_into_place(archive, library)
-    return library
+    generated = {"c_longjmp": _C_LONGJMP_SOURCE} if sjlj.get("define_c_longjmp") else {}
+    return _build_archive(tool, lib_dir / SJLJ_LIB, ["-O2", *sjlj.get("compile", []), "-mllvm", "-wasm-enable-sjlj"],
+                          [Path(s) for s in sjlj.get("library", [])], generated,
+                          "the setjmp/longjmp support library", "its setjmp/longjmp support library")
 
 
 def posix_library(tool: InstalledTool, lib_dir: Path) -> Path:
     """Build (once) the porting layer's compatibility archive (`wasitool/toolchain/posix.py`)."""
-    library = lib_dir / posix.LIBRARY
+    return _build_archive(tool, lib_dir / posix.LIBRARY, ["-O2", "-Wno-deprecated-declarations"], [], posix.SOURCES,
+                          "the porting layer's library", "the porting layer's library")
+
+
+def _build_archive(tool: InstalledTool, library: Path, flags: list[str], sources: list[Path],
+                   generated: Mapping[str, str], what: str, needs: str) -> Path:
+    """Build `library` unless it exists: `sources`, then the C files `generated` (name -> text, written into a
+    temporary directory beside it), each compiled with `tool`'s cc and `flags`, archived with its ar and moved
+    into place. A failed step raises ToolchainError naming `what`; a tool without cc or ar, naming `needs`."""
     if library.is_file():
         return library
     if "cc" not in tool.commands or "ar" not in tool.commands:
-        raise ToolchainError(f"{tool.origin} needs cc and ar to build the porting layer's library",
+        raise ToolchainError(f"{tool.origin} needs cc and ar to build {needs}",
                              "add them to its commands in wasitool.lock")
-    lib_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=lib_dir, prefix=".build-") as tmp:
-        objects = []
-        for name, text in posix.SOURCES.items():
-            source, obj = Path(tmp) / f"{name}.c", Path(tmp) / f"{name}.o"
-            source.write_text(text, encoding="utf-8")
-            _run_tool([*tool.commands["cc"], "-O2", "-Wno-deprecated-declarations", "-c", str(source), "-o", str(obj)],
-                      tool, "the porting layer's library")
-            objects.append(str(obj))
-        archive = Path(tmp) / posix.LIBRARY
-        _run_tool([*tool.commands["ar"], "rcs", str(archive), *objects], tool, "the porting layer's library")
+    library.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=library.parent, prefix=".build-") as tmp:
+        inputs = list(sources)
+        for name, text in generated.items():
+            inputs.append(Path(tmp) / f"{name}.c")
+            inputs[-1].write_text(text, encoding="utf-8")
+        objects = [Path(tmp) / f"{i}-{source.stem}.o" for i, source in enumerate(inputs)]
+        archive = Path(tmp) / library.name
+        commands = [[*tool.commands["cc"], *flags, "-c", str(source), "-o", str(obj)]
+                    for source, obj in zip(inputs, objects, strict=True)]
+        commands.append([*tool.commands["ar"], "rcs", str(archive), *map(str, objects)])
+        for argv in commands:
+            _run_tool(argv, tool, what)
         move_into_place(archive, library)
     return library
 
 
-def _run_tool(argv: list[str], tool: InstalledTool, what: str = "the setjmp/longjmp support library") -> None:
+def _run_tool(argv: list[str], tool: InstalledTool, what: str) -> None:
     proc = subprocess.run(argv, env={**os.environ, **tool.env}, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         lines = proc.stderr.strip().splitlines() or ["no message"]
