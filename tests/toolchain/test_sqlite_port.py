@@ -10,14 +10,12 @@ Compiling sqlite3.c takes about 40 s with zig, so the module builds it once.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import importable_engines
 from tests.support.third_party import SQLITE
-from tests.toolchain.real_sources import built_port, wasitool, wasmtime_cli
+from tests.toolchain.real_sources import built_port, guest_runners, run_guest
 
 pytestmark = pytest.mark.slow
 
@@ -31,36 +29,17 @@ def sqlite_shell(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory)
     return built_port(SQLITE, toolchain_home, tmp_path_factory)
 
 
-def _runners(shell: Path) -> dict[str, list[str]]:
-    """The command (before the guest arguments) per engine this Python has, and the wasmtime CLI's."""
-    runners = {engine: ["wasitool", "run", str(shell), "--engine", engine, "--dir", "{dir}::.", "--"]
-               for engine in importable_engines()}
-    cli = wasmtime_cli()
-    if cli is not None:
-        runners["wasmtime-cli"] = [str(cli), "run", "--dir", "{dir}::.", str(shell)]
-    assert runners, "neither a wasm engine nor the wasmtime CLI is installed"
-    return runners
-
-
-def _run(toolchain_home: Path, command: list[str], data: Path, *args: str,
-         stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    argv = [part.replace("{dir}", str(data)) for part in command] + list(args)
-    if argv[0] == "wasitool":
-        return wasitool(toolchain_home, *argv[1:], stdin=stdin)
-    return subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False, timeout=300)
-
-
 def test_sqlite_shell_builds_and_keeps_a_database(sqlite_shell: Path, toolchain_home: Path, tmp_path: Path) -> None:
     assert sqlite_shell.read_bytes()[:4] == b"\0asm"
-    for name, command in _runners(sqlite_shell).items():
+    for name, command in guest_runners(sqlite_shell).items():
         data = tmp_path / name
         data.mkdir()
-        made = _run(toolchain_home, command, data, "db.sqlite", CREATE)
+        made = run_guest(toolchain_home, command, data, "db.sqlite", CREATE)
         assert (made.returncode, made.stdout) == (0, "3\n"), f"{name}: {made.stderr}"
         assert (data / "db.sqlite").read_bytes()[:16] == b"SQLite format 3\0"
-        again = _run(toolchain_home, command, data, "db.sqlite", "select count(*), sum(x) from t;")
+        again = run_guest(toolchain_home, command, data, "db.sqlite", "select count(*), sum(x) from t;")
         assert (again.returncode, again.stdout) == (0, "2|3\n"), f"{name}: {again.stderr}"
-        piped = _run(toolchain_home, command, data, "db.sqlite", stdin=PIPED)
+        piped = run_guest(toolchain_home, command, data, "db.sqlite", stdin=PIPED)
         assert (piped.returncode, piped.stdout) == (0, "42\n"), f"{name}: {piped.stderr}"
-        missing = _run(toolchain_home, command, data, "db.sqlite", "select * from nope;")
+        missing = run_guest(toolchain_home, command, data, "db.sqlite", "select * from nope;")
         assert missing.returncode == 1 and "no such table: nope" in missing.stderr, f"{name}: {missing.stderr}"
