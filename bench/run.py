@@ -801,7 +801,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pythons = {e: v / "bin" / "python" for e, v in VENVS.items()}
     for item in args.python:
         engine, _, path = item.partition("=")
-        pythons[engine] = Path(path)
+        pythons[engine] = Path(os.path.abspath(path))  # absolute (runs start in other directories), not
+        # resolved: a venv's `python` links to the base interpreter, which lacks the venv's packages
     all_runners = runners(pythons)
     if args.runtime:
         all_runners = [r for r in all_runners if r.name in args.runtime or r.name == "native"]
