@@ -81,6 +81,8 @@ def _run_here(eng: Engine, module: CompiledModule, spec: RunSpec, fds: tuple[int
               interpose: Sequence[Interposer]) -> Outcome:
     """Build the WASI context on `fds` (stdin, stdout, stderr) and run the module here (the trace summary
     too: the calls were counted here)."""
+    if interpose and limits is not None:  # an interposer may hold the compiled module (`wasi.stacks`): the
+        module = eng.prepare(module, limits)  # one the engine runs under these limits (epochs, fuel)
     ctx = _context(module, spec, fds, trace, interpose)
     try:
         host = WasiHost.from_context(ctx, _flusher(trace))

@@ -156,6 +156,10 @@ def _run(spec: RunSpec, engine: str, example: Example | None, args: argparse.Nam
          limits: Limits, interposers: list[Interposer]) -> RunResult:
     from wasitool import pyruntime
 
+    # A run that keeps nothing of its own in this process (no trace, no recording, no fixture directory to
+    # remove afterwards) may end it on Ctrl-C rather than stop the guest (on wasmtime: code without epoch
+    # checks, `Limits.exit_on_interrupt`).
+    limits.exit_on_interrupt = trace is None and not interposers and not (example is not None and example.dirs)
     try:
         result = pyruntime.run(spec, engine, capture=args.diff or args.json, trace=trace, limits=limits,
                                interpose=interposers)

@@ -22,12 +22,15 @@ they are within noise of each other; plain `Func` needs no `Caller` object and i
 Memory: `WasmtimeMemory.view()` with an unchanged size costs ~0.8 us through `data_len`, ~0.2 us with
 the fast path's direct `wasmtime_memory_data_size` call.
 
-Limits: the engine is built with epoch interruption (every store's deadline is one tick ahead) and
-`epoch_watch.EpochWatch` bumps the epoch at the time limit or on Ctrl-C, so a spinning guest traps at
-its next loop back-edge; compute cost measured within noise (a tight loop and fib(34), +-5%).
-`--fuel` runs on a second engine with fuel metering (compiled code differs), `--max-memory` is the
-store's limiter for memories and table elements (a `memory.grow` or `table.grow` past it fails with
--1, an initial memory above it is refused earlier).
+Limits: a run that may have to be stopped in its wasm code (a time limit; Ctrl-C in a run that keeps a
+trace or a recording) runs on a second engine built with epoch interruption (every store's deadline is
+one tick ahead): `epoch_watch.EpochWatch` bumps the epoch at the time limit or on Ctrl-C, so a spinning
+guest traps at its next loop back-edge. The checks cost 10-25% on compute-bound guests (SHA-256, Lua), so
+other runs, as the wasmtime CLI's without `-W timeout`, have none: a plain `wasitool run` ends the process
+on Ctrl-C (`interrupt_exit`), a batch's child is killed by its parent. `--fuel` runs on an engine with
+fuel metering and epochs (compiled code differs), `--max-memory` is the store's limiter for memories and
+table elements (a `memory.grow` or `table.grow` past it fails with -1, an initial memory above it is
+refused earlier).
 """
 
 from __future__ import annotations
@@ -65,11 +68,11 @@ _VALTYPES = {"i32": wasmtime.ValType.i32, "i64": wasmtime.ValType.i64, "f32": wa
 _TRAP_MARK = "wasm trap: "
 
 
-def _config(fuel: bool = False, components: bool = False) -> tuple[wasmtime.Config, bool]:
+def _config(fuel: bool = False, components: bool = False, epochs: bool = True) -> tuple[wasmtime.Config, bool]:
     """The engine's Config, and whether linear memories keep their base address when they grow (`components`:
-    the settings the component host needs, `wasmtime_component.configure`)."""
+    the settings the component host needs, `wasmtime_component.configure`; `epochs`: epoch interruption)."""
     config = wasmtime.Config()
-    config.epoch_interruption = True
+    config.epoch_interruption = epochs
     if fuel:
         config.consume_fuel = True
     if components:
@@ -162,13 +165,14 @@ class WasmtimeEngine(EngineAdapter):
     name = "wasmtime"
     has_fuel = True
 
-    def __init__(self, fuel: bool = False, components: bool = False) -> None:
+    def __init__(self, fuel: bool = False, components: bool = False, epochs: bool = False) -> None:
         super().__init__()
-        config, self._fixed_base = _config(fuel, components)
+        self._epochs = epochs or fuel or components  # fuel runs and components are stopped by epochs too
+        config, self._fixed_base = _config(fuel, components, self._epochs)
         self._engine = wasmtime.Engine(config)
         self._fuel = fuel
         self._components = components
-        self._fuel_variant: WasmtimeEngine | None = None
+        self._variants: dict[str, WasmtimeEngine] = {}  # "fuel", "epoch": engines compiled code differs on
         self._functypes: dict[tuple[int, tuple[str, ...], tuple[str, ...]], wasmtime.FuncType] = {}
         self._component_variants: dict[bool, WasmtimeEngine] = {}  # fuel -> the engine components run on
 
@@ -185,7 +189,7 @@ class WasmtimeEngine(EngineAdapter):
         # wasmtime itself rejects artifacts of another version; the install's mtime is a cheap extra key
         # (importlib.metadata would cost milliseconds on every run).
         tag = (f"wasmtime {os.stat(wasmtime.__file__).st_mtime_ns} {','.join(_PROPOSALS)} "
-               f"fixed-base={self._fixed_base} epoch fuel={self._fuel}")
+               f"fixed-base={self._fixed_base} {'epoch' if self._epochs else 'no-epoch'} fuel={self._fuel}")
         return f"{tag} components" if self._components else tag  # core modules keep their cached artifacts
 
     def _serialize(self, native: Any) -> bytes:
@@ -195,12 +199,30 @@ class WasmtimeEngine(EngineAdapter):
         return wasmtime.Module.deserialize(self._engine, artifact)
 
     def _for_limits(self, module: CompiledModule, limits: Limits) -> CompiledModule:
-        """With --fuel: the module compiled by a second engine that meters fuel (created once)."""
-        if limits.fuel is None or self._fuel or module.variant == "fuel":
+        """The module compiled by the engine `limits` need (each created once): with --fuel, one that meters
+        fuel; for a run that may have to be stopped in its wasm code (`Limits.stops_guest`), one with epoch
+        checks; else this engine's own."""
+        if limits.fuel is not None:
+            wanted = "fuel"
+        elif limits.stops_guest:
+            wanted = "epoch"
+        else:
             return module
-        if self._fuel_variant is None:
-            self._fuel_variant = WasmtimeEngine(fuel=True)
-        return module.recompiled(self._fuel_variant._load_cached(module.data, module.label), module.data, "fuel")
+        already = self._fuel if wanted == "fuel" else self._epochs  # what this engine's own code has
+        if module.variant == wanted or (module.variant is None and already):
+            return module
+        variant = self._variant(wanted)
+        return module.recompiled(variant._load_cached(module.data, module.label), module.data, wanted)
+
+    def _variant(self, name: str) -> WasmtimeEngine:
+        if name not in self._variants:
+            self._variants[name] = WasmtimeEngine(fuel=name == "fuel", epochs=True)
+        return self._variants[name]
+
+    def _engine_of(self, module: CompiledModule) -> WasmtimeEngine:
+        """The engine that compiled `module` (this one, or the variant `_for_limits` made)."""
+        variant = module.variant
+        return self._variants.get(variant, self) if isinstance(variant, str) else self
 
     def for_components(self, limits: Limits) -> WasmtimeEngine:
         """The engine a component runs on under `limits` (created once each: with or without fuel metering)."""
@@ -239,16 +261,12 @@ class WasmtimeEngine(EngineAdapter):
 
         return instantiate_component(self, component, label, host, limits, invoke)
 
-    def _engine_for(self, limits: Limits) -> wasmtime.Engine:
-        """The wasmtime Engine the run's module was compiled by (`_for_limits`)."""
-        if limits.fuel is not None and self._fuel_variant is not None:
-            return self._fuel_variant._engine
-        return self._engine
-
     def _instantiate(self, module: CompiledModule, host: WasiHost, limits: Limits) -> Any:
-        engine = self._engine_for(limits)
+        compiled_by = self._engine_of(module)
+        engine = compiled_by._engine
         store = unchecked.HostStore(engine)  # owns the fast path's callbacks
-        store.set_epoch_deadline(1)
+        if compiled_by._epochs:
+            store.set_epoch_deadline(1)
         if limits.fuel is not None:
             store.set_fuel(limits.fuel)
         if limits.max_memory is not None:  # tables too, at wasmtime's 8 bytes per element
@@ -299,9 +317,15 @@ class WasmtimeEngine(EngineAdapter):
                  limits: Limits) -> Outcome:
         if limits.timeout is None and not limits.interruptible:  # nothing to watch for (e.g. a batch's child)
             return self._run_calls(module, host, calls, limits)
+        compiled_by = self._engine_of(module)
+        if not compiled_by._epochs:  # no time limit, and Ctrl-C may end the process (`_for_limits`)
+            from wasitool.engines.interrupt_exit import ExitOnInterrupt
+
+            with ExitOnInterrupt():
+                return self._run_calls(module, host, calls, limits)
         from wasitool.engines.epoch_watch import EpochWatch
 
-        watch = EpochWatch(self._engine_for(limits).increment_epoch, limits.timeout, unchecked.in_binding_glue)
+        watch = EpochWatch(compiled_by._engine.increment_epoch, limits.timeout, unchecked.in_binding_glue)
         return watch.run(lambda: self._run_calls(module, host, calls, limits),
                          lambda: Outcome.timed_out(limits.timeout or 0.0))
 
