@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -24,6 +25,7 @@ else
   echo unset
 fi
 """
+SHELLS = [shell for shell in ("sh", "bash") if shutil.which(shell)]  # configure runs under one or the other
 WASI_HOSTS = {
     "wasm32-wasi": "wasm32-unknown-wasi wasm32 unknown wasi",
     "wasm32-wasip1": "wasm32-unknown-wasip1 wasm32 unknown wasip1",
@@ -32,9 +34,10 @@ WASI_HOSTS = {
 }
 
 
-def _configure(tmp_path: Path, host_alias: str | None, **variables: str) -> str:
+def _configure(tmp_path: Path, host_alias: str | None, shell: str = "sh", **variables: str) -> str:
     """What the site file leaves in ac_cv_host (and configure would derive), for a configure given
-    `--host=host_alias` (None: no --host) and no --prefix, with its default prefix in `tmp_path`."""
+    `--host=host_alias` (None: no --host) and no --prefix, with its default prefix in `tmp_path`, run by
+    `shell`; `variables`: more of configure's shell variables."""
     site = tmp_path / config_site.FILE_NAME
     site.write_text(config_site.TEXT, encoding="utf-8")
     shell_variables = {"prefix": "NONE", "ac_default_prefix": str(tmp_path / "default prefix"), **variables}
@@ -42,23 +45,25 @@ def _configure(tmp_path: Path, host_alias: str | None, **variables: str) -> str:
         shell_variables["host_alias"] = host_alias
     # configure's own shell variables (not exported), then the site file sourced as configure sources it
     script = "".join(f"{name}={shlex.quote(value)}\n" for name, value in shell_variables.items()) + CONFIGURE
-    proc = subprocess.run(["sh", "-c", script, "sh", str(site)], env={"PATH": os.environ["PATH"]},
+    proc = subprocess.run([shell, "-c", script, shell, str(site)], env={"PATH": os.environ["PATH"]},
                           capture_output=True, text=True, timeout=30, check=False)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     return proc.stdout.strip()
 
 
+@pytest.mark.parametrize("shell", SHELLS)
 @pytest.mark.parametrize(("host_alias", "derived"), sorted(WASI_HOSTS.items()))
-def test_a_wasi_host_gets_the_triple_a_current_config_sub_gives(tmp_path: Path, host_alias: str,
-                                                                derived: str) -> None:
-    assert _configure(tmp_path, host_alias) == derived
+def test_a_wasi_host_gets_the_triple_a_current_config_sub_gives(tmp_path: Path, host_alias: str, derived: str,
+                                                                shell: str) -> None:
+    assert _configure(tmp_path, host_alias, shell) == derived
 
 
 @pytest.mark.parametrize("host_alias", [None, "", "x86_64-pc-linux-gnu", "aarch64-linux-gnu", "wasm32-emscripten",
                                         "wasm32-unknown-unknown", "wasm64-wasi", "wasm32-wasi-threads",
                                         "xwasm32-wasi"])
-def test_any_other_host_is_left_to_config_sub(tmp_path: Path, host_alias: str | None) -> None:
-    assert _configure(tmp_path, host_alias) == "unset"
+@pytest.mark.parametrize("shell", SHELLS)
+def test_any_other_host_is_left_to_config_sub(tmp_path: Path, host_alias: str | None, shell: str) -> None:
+    assert _configure(tmp_path, host_alias, shell) == "unset"
 
 
 def test_an_ac_cv_host_already_set_is_kept(tmp_path: Path) -> None:
