@@ -94,6 +94,10 @@ def test_a_config_site_the_user_set_is_kept_and_env_says_so(store: FakeStore) ->
     # configure ignores an empty CONFIG_SITE, and so does wasitool: its own is set
     empty = json.loads(store.wasitool("env", "--shell", "json", CONFIG_SITE="").stdout)
     assert empty["variables"]["CONFIG_SITE"].endswith("config.site") and empty["kept"] == {}
+    # one left by an earlier `eval "$(wasitool env)"` is wasitool's, not the user's: set again, no comment
+    again = store.wasitool("env", CONFIG_SITE=empty["variables"]["CONFIG_SITE"]).stdout.splitlines()
+    assert f"export CONFIG_SITE={shlex.quote(empty['variables']['CONFIG_SITE'])}" in again
+    assert not any(line.startswith("# CONFIG_SITE") for line in again)
 
 
 def test_exec_runs_the_command_with_the_environment_and_returns_its_status(store: FakeStore) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from wasitool.project import active_lock_path
 from wasitool.toolchain import config_site
-from wasitool.toolchain.wrappers import ENV_FILES, ENV_ROLES, environment, installed_wrappers, user_config_site
+from wasitool.toolchain.wrappers import ENV_FILES, ENV_ROLES, environment, installed_wrappers
 
 SHELLS = ("sh", "fish", "powershell", "json")
 
@@ -31,7 +31,7 @@ def main(args: argparse.Namespace) -> int:
     missing.update({name: toolchain.missing(role).problem for name, role in ENV_FILES.items()
                     if not toolchain.has(role)})
     kept = {}
-    if theirs := user_config_site(os.environ):
+    if theirs := config_site.users_own(os.environ):
         kept[config_site.VARIABLE] = (
             f"{config_site.VARIABLE} is kept as you set it ({theirs}), so wasitool's {bin_dir / config_site.FILE_NAME} "
             "(which lets ./configure --host=wasm32-wasi pass an old config.sub) is not read: source it from yours")

@@ -10,11 +10,14 @@ configure (a native one in the same shell) runs as it would without it. Nothing 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
+
 VARIABLE = "CONFIG_SITE"
 FILE_NAME = "config.site"  # beside the wrappers
+HEADER = "# config.site, written by wasitool"
 
-TEXT = """\
-# config.site, written by wasitool (the CONFIG_SITE of `wasitool env` and `wasitool exec`).
+TEXT = HEADER + """ (the CONFIG_SITE of `wasitool env` and `wasitool exec`).
 # configure sources this file before it canonicalizes --host. A config.sub older than 2019 rejects the
 # WASI triples ("machine `wasm32' not recognized"); setting ac_cv_host skips config.sub, with the name a
 # current config.sub gives. Every other host is left to config.sub.
@@ -33,3 +36,15 @@ if test -z "${ac_cv_host+set}"; then
   esac
 fi
 """
+
+
+def users_own(inherited: Mapping[str, str]) -> str:
+    """The CONFIG_SITE of `inherited` (the user's environment) if it is the user's own, else "": configure
+    ignores an empty one, and one naming a file wasitool wrote (an earlier `eval "$(wasitool env)"`) is ours."""
+    value = inherited.get(VARIABLE, "")
+    try:
+        if value and Path(value).read_text(encoding="utf-8").startswith(HEADER):
+            return ""
+    except (OSError, UnicodeDecodeError):
+        pass
+    return value

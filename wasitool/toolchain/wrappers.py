@@ -410,14 +410,9 @@ def environment(toolchain: Toolchain, wrappers: Mapping[str, Path], bin_dir: Pat
     sysroot = next((t.sysroot for t in toolchain.tools.values() if "cc" in t.commands and t.sysroot), None)
     if sysroot:
         variables["WASI_SYSROOT"] = sysroot
-    if not user_config_site(inherited):
+    if not config_site.users_own(inherited):
         variables[config_site.VARIABLE] = str(bin_dir / config_site.FILE_NAME)
     return variables
-
-
-def user_config_site(inherited: Mapping[str, str]) -> str:
-    """The user's own autoconf site file (CONFIG_SITE, which configure ignores when empty), else ""."""
-    return inherited.get(config_site.VARIABLE, "")
 
 
 
