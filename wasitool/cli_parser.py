@@ -43,7 +43,7 @@ def _args_toolchain(p: argparse.ArgumentParser) -> None:
 
 
 def _args_env(p: argparse.ArgumentParser) -> None:
-    p.epilog = 'Use: eval "$(wasitool env)"; then make, cmake or ./configure build for wasm32-wasi'
+    p.epilog = 'Use: eval "$(wasitool env)"; then make, cmake or ./configure --host=wasm32-wasi build for wasm32-wasi'
     p.add_argument("--shell", choices=("sh", "fish", "powershell", "json"), default="sh")
     p.add_argument("--posix", action="store_true", help="CC and CXX with the porting layer (" + _POSIX + ")")
     p.add_argument("--lock", metavar="FILE", help="lock file (default: wasitool.lock of this project)")

@@ -159,6 +159,9 @@ LUA = Program(
 # The two defines are what zlib's ./configure finds on a POSIX system (unistd.h for lseek, stdarg.h).
 ZLIB_DEBIAN = ("pool/main/z/zlib", "zlib_1.2.13.dfsg.orig.tar.bz2",
                "71feb7947e3c00ef125f83b79a4e529bde31171e5babe48b391f06758d1ab0a1")
+# GNU hello 2.10 (Debian's orig tarball): an autoconf project whose build-aux/config.sub (2014) predates WASI.
+HELLO_DEBIAN = ("pool/main/h/hello", "hello_2.10.orig.tar.gz",
+                "31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b")
 ZLIB_LIBRARY = ("adler32", "compress", "crc32", "deflate", "gzclose", "gzlib", "gzread", "gzwrite", "infback",
                 "inffast", "inflate", "inftrees", "trees", "uncompr", "zutil")
 MINIGZIP = Program(

@@ -43,7 +43,9 @@ class FakeStore:
     log: Path
 
     def env(self, **extra: str) -> dict[str, str]:
-        return {**os.environ, "WASITOOL_HOME": str(self.root), "FAKE_LOG": str(self.log), **extra}
+        """The environment of a command on this store: the test's, without a CONFIG_SITE of its own, and `extra`."""
+        inherited = {name: value for name, value in os.environ.items() if name != "CONFIG_SITE"}
+        return {**inherited, "WASITOOL_HOME": str(self.root), "FAKE_LOG": str(self.log), **extra}
 
     def wasitool(self, *args: str, **extra: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "-m", "wasitool", *args], env=self.env(**extra), capture_output=True,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 
 from tests.toolchain.fake_toolchain import FakeStore, make_fake_store
 from tests.toolchain.real_sources import require_program
+from wasitool.toolchain import config_site
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sh wrappers run on POSIX hosts")
 
@@ -53,7 +55,7 @@ def test_env_says_which_variables_are_not_set_and_why(store: FakeStore) -> None:
 
 def test_env_json_fish_and_powershell(store: FakeStore) -> None:
     data = json.loads(store.wasitool("env", "--shell", "json").stdout)
-    assert set(data["variables"]) == {"CC", "CXX", "AR", "RANLIB", "STRIP", "WASI_SYSROOT"}
+    assert set(data["variables"]) == {"CC", "CXX", "AR", "RANLIB", "STRIP", "WASI_SYSROOT", "CONFIG_SITE"}
     assert data["PATH"].startswith(data["path_prefix"] + os.pathsep) and "NM" in data["unavailable"]
     fish = store.wasitool("env", "--shell", "fish").stdout
     assert f"set -gx PATH '{data['path_prefix']}' $PATH" in fish and "set -gx WASI_SYSROOT '/opt/sys root'" in fish
@@ -61,6 +63,41 @@ def test_env_json_fish_and_powershell(store: FakeStore) -> None:
     assert "$env:WASI_SYSROOT = '/opt/sys root'" in ps
     assert f"$env:PATH = '{data['path_prefix']}' + [System.IO.Path]::PathSeparator + $env:PATH" in ps
     assert "invalid choice" in store.wasitool("env", "--shell", "tcsh").stderr
+
+
+def test_every_env_form_and_exec_name_the_site_file_beside_the_wrappers(store: FakeStore) -> None:
+    """CONFIG_SITE (autoconf's site file, `toolchain/config_site.py`) is in `env`'s every form and in `exec`."""
+    data = json.loads(store.wasitool("env", "--shell", "json").stdout)
+    site = data["variables"]["CONFIG_SITE"]
+    assert Path(site) == Path(data["path_prefix"]) / "config.site" and data["kept"] == {}
+    assert Path(site).read_text(encoding="utf-8") == config_site.TEXT
+    assert f"export CONFIG_SITE={shlex.quote(site)}" in store.wasitool("env").stdout.splitlines()
+    assert f"set -gx CONFIG_SITE '{site}'" in store.wasitool("env", "--shell", "fish").stdout.splitlines()
+    assert f"$env:CONFIG_SITE = '{site}'" in store.wasitool("env", "--shell", "powershell").stdout.splitlines()
+    assert store.wasitool("exec", "--", "sh", "-c", 'echo "$CONFIG_SITE"').stdout == site + "\n"
+    evaluated = subprocess.run(["sh", "-c", 'eval "$(python -m wasitool env)" && . "$CONFIG_SITE" && '
+                                'echo "$ac_cv_host"'], capture_output=True, text=True, check=False, timeout=60,
+                               env=store.env(PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                                             host_alias="wasm32-wasi"))
+    assert evaluated.returncode == 0 and evaluated.stdout == "wasm32-unknown-wasi\n", evaluated.stderr
+
+
+def test_a_config_site_the_user_set_is_kept_and_env_says_so(store: FakeStore) -> None:
+    theirs = "/etc/my site/config.site"
+    env = store.wasitool("env", CONFIG_SITE=theirs).stdout.splitlines()
+    assert not any(line.startswith("export CONFIG_SITE=") for line in env)
+    comment = next(line for line in env if line.startswith("# CONFIG_SITE "))
+    assert f"kept as you set it ({theirs})" in comment and "config.site" in comment and "source it" in comment
+    data = json.loads(store.wasitool("env", "--shell", "json", CONFIG_SITE=theirs).stdout)
+    assert "CONFIG_SITE" not in data["variables"] and theirs in data["kept"]["CONFIG_SITE"]
+    assert store.wasitool("exec", "--", "sh", "-c", 'echo "$CONFIG_SITE"', CONFIG_SITE=theirs).stdout == theirs + "\n"
+    # configure ignores an empty CONFIG_SITE, and so does wasitool: its own is set
+    empty = json.loads(store.wasitool("env", "--shell", "json", CONFIG_SITE="").stdout)
+    assert empty["variables"]["CONFIG_SITE"].endswith("config.site") and empty["kept"] == {}
+    # one left by an earlier `eval "$(wasitool env)"` is wasitool's, not the user's: set again, no comment
+    again = store.wasitool("env", CONFIG_SITE=empty["variables"]["CONFIG_SITE"]).stdout.splitlines()
+    assert f"export CONFIG_SITE={shlex.quote(empty['variables']['CONFIG_SITE'])}" in again
+    assert not any(line.startswith("# CONFIG_SITE") for line in again)
 
 
 def test_exec_runs_the_command_with_the_environment_and_returns_its_status(store: FakeStore) -> None:

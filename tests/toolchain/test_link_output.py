@@ -95,7 +95,7 @@ def test_strip_command_for_a_source_without_strip(tmp_path: Path) -> None:
                   unavailable={**sdk.unavailable, "strip": "fakezig's objcopy reads only ELF"})
     toolchain = Toolchain(store.toolchain.platform, {**store.toolchain.tools, "wasi-sdk": sdk})
     written = wrappers.write_wrappers(toolchain, store.root / "bin")
-    assert wrappers.environment(toolchain, written)["STRIP"] == str(written["strip"])
+    assert wrappers.environment(toolchain, written, store.root / "bin", {})["STRIP"] == str(written["strip"])
     module = tmp_path / "m.wasm"
     for args, kept in ((["-g"], ["type", "custom:name", "custom:producers"]), ([], ["type"]),
                        (["--strip-all"], ["type"])):
@@ -166,7 +166,7 @@ def test_the_porting_layers_compilers_add_the_emulations(store: FakeStore) -> No
     assert args[0] == "c++" and set(posix.DEFINES) <= set(args)
     assert args[-len(posix.LIBS) - 1:] == [*posix.LIBS, str(store.root / "bin" / "lib" / posix.LIBRARY)]
     # The plain wrappers are unchanged.
-    assert wrappers.environment(store.toolchain, written)["CC"] == str(written["cc"])
+    assert wrappers.environment(store.toolchain, written, store.root / "bin", {})["CC"] == str(written["cc"])
 
 
 def test_every_scons_link_says_why_when_slow_and_no_compile_does(store: FakeStore, tmp_path: Path) -> None:

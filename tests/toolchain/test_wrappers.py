@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.toolchain.fake_toolchain import SJLJ, ZIG_ENV, FakeStore, make_fake_store
-from wasitool.toolchain import wrappers
+from wasitool.toolchain import config_site, wrappers
 from wasitool.toolchain.manifest import Toolchain
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the sh wrappers run on POSIX hosts")
@@ -168,10 +168,15 @@ def test_windows_wrappers_are_cmd_files(store: FakeStore, tmp_path: Path) -> Non
 def test_environment_names_the_offered_roles_and_the_sysroot(tmp_path: Path) -> None:
     store = make_fake_store(tmp_path / "s", sdk_extra={"sysroot": "/sys root"})
     written = _written(store)
-    variables = wrappers.environment(store.toolchain, written)
+    bin_dir = store.root / "bin"
+    variables = wrappers.environment(store.toolchain, written, bin_dir, {})
     assert variables == {"CC": str(written["cc"]), "CXX": str(written["c++"]), "AR": str(written["ar"]),
                          "RANLIB": str(written["ranlib"]), "STRIP": str(written["strip"]),
-                         "WASI_SYSROOT": "/sys root"}
+                         "WASI_SYSROOT": "/sys root", "CONFIG_SITE": str(bin_dir / "config.site")}
+    assert (bin_dir / "config.site").read_text(encoding="utf-8") == config_site.TEXT
+    # the user's own CONFIG_SITE stays (an empty one is none, as for configure)
+    assert "CONFIG_SITE" not in wrappers.environment(store.toolchain, written, bin_dir, {"CONFIG_SITE": "/my.site"})
+    assert "CONFIG_SITE" in wrappers.environment(store.toolchain, written, bin_dir, {"CONFIG_SITE": ""})
     assert SJLJ["link"] == ["-lsetjmp"]
 
 

@@ -1,9 +1,9 @@
 """`wasitool exec -- CMD...`: run a command with the toolchain's environment (like emmake or wasimake).
 
-CMD sees CC, CXX, AR, RANLIB, NM, STRIP, WASI_SYSROOT and a PATH starting with the wrapper directory, as
-`wasitool env` prints them; its exit status is wasitool's. Afterwards, when the command wrote native binaries
-under the working directory and no WebAssembly (a makefile that assigns CC itself), one warning says so and
-how to name the tools on make's command line.
+CMD sees CC, CXX, AR, RANLIB, NM, STRIP, WASI_SYSROOT, CONFIG_SITE (unless the user set one) and a PATH
+starting with the wrapper directory, as `wasitool env` prints them; its exit status is wasitool's.
+Afterwards, when the command wrote native binaries under the working directory and no WebAssembly (a
+makefile that assigns CC itself), one warning says so and how to name the tools on make's command line.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ def main(args: argparse.Namespace) -> int:
     if not command:
         raise WasitoolError("wasitool exec needs a command to run", "write it after --: wasitool exec -- make")
     toolchain, wrappers, bin_dir = installed_wrappers(Path(args.lock) if args.lock else active_lock_path())
-    env = {**os.environ, **environment(toolchain, wrappers, posix_layer=args.posix)}
+    env = {**os.environ, **environment(toolchain, wrappers, bin_dir, os.environ, posix_layer=args.posix)}
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     sys.stdout.flush()
     sys.stderr.flush()

@@ -34,13 +34,13 @@ from typing import Any, NamedTuple
 from wasitool.errors import ToolchainError
 from wasitool.store.atomic import move_into_place, write_atomic
 from wasitool.store.records import InstalledTool
-from wasitool.toolchain import compiler_wrapper, posix
+from wasitool.toolchain import compiler_wrapper, config_site, posix
 from wasitool.toolchain.compiler_wrapper import Spec
 from wasitool.toolchain.firstuse import is_zig, sh_watch
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.roles import Role
 
-FORMAT = 4  # bump when the generated files change, so existing wrapper dirs are rewritten
+FORMAT = 5  # bump when the generated files change, so existing wrapper dirs are rewritten
 PREFIX = "wasm32-wasi-"
 TARGET_ROLES: tuple[Role, ...] = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
 RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
@@ -148,6 +148,7 @@ def write_wrappers(toolchain: Toolchain, bin_dir: Path) -> dict[str, Path]:
     run = [*python, "wasitool", "run"]
     written[RUN_ROLE] = _install(bin_dir / wrapper_name(RUN_ROLE, toolchain.platform),
                                  (_cmd_run_wrapper if windows else _sh_run_wrapper)(run))
+    _install(bin_dir / config_site.FILE_NAME, config_site.TEXT, executable=False)
     marker = {"fingerprint": _fingerprint(toolchain), "roles": {r: str(p) for r, p in sorted(written.items())}}
     _install(bin_dir / MARKER, json.dumps(marker, indent=2, sort_keys=True) + "\n", executable=False)
     return written
@@ -394,9 +395,11 @@ def _install(path: Path, text: str, executable: bool = True) -> Path:
     return path
 
 
-def environment(toolchain: Toolchain, wrappers: Mapping[str, Path], posix_layer: bool = False) -> dict[str, str]:
+def environment(toolchain: Toolchain, wrappers: Mapping[str, Path], bin_dir: Path, inherited: Mapping[str, str],
+                posix_layer: bool = False) -> dict[str, str]:
     """The variables `wasitool env` prints: CC, CXX, AR, RANLIB, NM, STRIP, WASM_TOOLS (those offered),
-    WASI_ADAPTER_COMMAND and WASI_ADAPTER_REACTOR (the preview1 adapters' files) and WASI_SYSROOT; with
+    WASI_ADAPTER_COMMAND and WASI_ADAPTER_REACTOR (the preview1 adapters' files), WASI_SYSROOT, and CONFIG_SITE
+    (the autoconf site file beside the wrappers) unless `inherited` (the user's environment) sets one; with
     `posix_layer`, CC and CXX are the porting layer's compilers."""
     variables = {name: str(wrappers[role]) for name, role in ENV_ROLES.items() if role in wrappers}
     variables.update({name: toolchain.file(role) for name, role in ENV_FILES.items() if toolchain.has(role)})
@@ -407,6 +410,8 @@ def environment(toolchain: Toolchain, wrappers: Mapping[str, Path], posix_layer:
     sysroot = next((t.sysroot for t in toolchain.tools.values() if "cc" in t.commands and t.sysroot), None)
     if sysroot:
         variables["WASI_SYSROOT"] = sysroot
+    if not config_site.users_own(inherited):
+        variables[config_site.VARIABLE] = str(bin_dir / config_site.FILE_NAME)
     return variables
 
 
