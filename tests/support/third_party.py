@@ -162,6 +162,10 @@ ZLIB_DEBIAN = ("pool/main/z/zlib", "zlib_1.2.13.dfsg.orig.tar.bz2",
 # GNU hello 2.10 (Debian's orig tarball): an autoconf project whose build-aux/config.sub (2014) predates WASI.
 HELLO_DEBIAN = ("pool/main/h/hello", "hello_2.10.orig.tar.gz",
                 "31e066137a962676e89f69d1b65382de95a7ef7d914b8cb956f41ea72e0f516b")
+# Jansson 2.14 (Debian's orig tarball): a C library with its own CMakeLists and a 213-test ctest suite, its tests
+# declared with the old add_test signature on the output path of the test programs.
+JANSSON_DEBIAN = ("pool/main/j/jansson", "jansson_2.14.orig.tar.gz",
+                  "c739578bf6b764aa0752db9a2fdadcfe921c78f1228c7ec0bb47fa804c55d17b")
 ZLIB_LIBRARY = ("adler32", "compress", "crc32", "deflate", "gzclose", "gzlib", "gzread", "gzwrite", "infback",
                 "inffast", "inflate", "inftrees", "trees", "uncompr", "zutil")
 MINIGZIP = Program(

@@ -114,6 +114,14 @@ def third_party_sources(program: third_party.Program, work: Path) -> Path:
     return _fetched(lambda: third_party.extract_sources(program, work))
 
 
+def build_step(home: Path, argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """A build tool's command (cmake, ctest, make) run with `home`'s toolchain; it must succeed."""
+    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=900, check=False,
+                          env={**os.environ, "WASITOOL_HOME": str(home)})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return proc
+
+
 def built_port(program: third_party.Program, home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """What `program`'s build (`wasitool exec [--posix] -- sh -c BUILD`) made from its pinned sources, extracted
     into a fresh temporary directory (skipping or failing as the fetches above; a failed build fails the test)."""

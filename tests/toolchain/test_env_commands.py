@@ -150,7 +150,8 @@ def test_cmake_toolchain_file_names_the_wrappers_and_the_emulator(store: FakeSto
                  f'set(CMAKE_CXX_COMPILER "{bin_dir}/wasm32-wasi-c++")',
                  f'set(CMAKE_AR "{bin_dir}/wasm32-wasi-ar" CACHE FILEPATH "wasitool: ar")',
                  'set(CMAKE_EXECUTABLE_SUFFIX ".wasm")',
-                 f'set(CMAKE_CROSSCOMPILING_EMULATOR "{bin_dir}/wasm32-wasi-run")',
+                 f'set(CMAKE_CROSSCOMPILING_EMULATOR "{bin_dir}/wasm32-wasi-run" '
+                 '"--dir" "${CMAKE_SOURCE_DIR}::${CMAKE_SOURCE_DIR}"',
                  "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)", "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)"):
         assert line in text.splitlines()
     assert "# CMAKE_NM is not set: `nm` is not available" in text
@@ -194,13 +195,20 @@ add_test(example example)
 add_test(with-args example "" "a;b" x)
 add_test(script ${CMAKE_CURRENT_SOURCE_DIR}/check.sh example)
 add_test(NAME modern COMMAND example "" y)
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/bin)
+add_executable(tool example.c)
+add_test(by-path ${CMAKE_RUNTIME_OUTPUT_DIRECTORY}/tool WORKING_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/tmp)
+add_test(elsewhere ${CMAKE_CURRENT_BINARY_DIR}/tool x)
 """
 
 
 def test_cmake_old_style_add_test_of_a_target_runs_its_wasm_through_the_emulator(store: FakeStore,
                                                                                     tmp_path: Path) -> None:
-    """zlib's add_test(example example) names a file: with the toolchain file it runs example.wasm in
-    wasm32-wasi-run, as add_test(NAME example COMMAND example) does; other commands stay as they were."""
+    """zlib's add_test(example example) names a file, Jansson's add_test(name <bin dir>/tool WORKING_DIRECTORY
+    <dir>) the target's output path without its suffix: with the toolchain file they run example.wasm and
+    tool.wasm in wasm32-wasi-run, as add_test(NAME example COMMAND example) does, their arguments as
+    arguments (WORKING_DIRECTORY too, as on a native build); other commands stay as they were (a path
+    outside the target's output directory is not the target)."""
     require_program("cmake")
     source, build, toolchain_file = tmp_path / "src", tmp_path / "build", tmp_path / "wasi.cmake"
     source.mkdir()
@@ -213,11 +221,17 @@ def test_cmake_old_style_add_test_of_a_target_runs_its_wasm_through_the_emulator
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     tests = [line for line in (build / "CTestTestfile.cmake").read_text().splitlines()
              if line.startswith("add_test(")]
-    run, wasm = f'"{bin_dir}/wasm32-wasi-run"', f'"{build}/example.wasm"'
+    run = f'"{bin_dir}/wasm32-wasi-run" "--dir" "{source}::{source}" "--dir" "{build}::{build}"'
+    wasm = f'"{build}/example.wasm"'
+    tool = f'"{build}/bin/tool.wasm"'
     assert tests == [f"add_test(example {run} {wasm})",
                      f'add_test(with-args {run} {wasm} "" "a;b" "x")',
                      f'add_test(script "{source}/check.sh" "example")',
-                     f'add_test(modern {run} {wasm} "" "y")']
+                     f'add_test(modern {run} {wasm} "" "y")',
+                     f'add_test(by-path {run} {tool} "WORKING_DIRECTORY" "{build}/tmp")',
+                     f'add_test(elsewhere "{build}/tool" "x")']
+    assert "WORKING_DIRECTORY" not in "".join(line for line in (build / "CTestTestfile.cmake").read_text().splitlines()
+                                              if line.startswith("set_tests_properties(by-path"))
 
 
 OWN_ADD_TEST = """cmake_minimum_required(VERSION 3.13)

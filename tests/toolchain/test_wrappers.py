@@ -148,9 +148,34 @@ def test_commands_use_the_wrappers_in_the_locks_install_record(store: FakeStore)
     assert Path(which.stdout.strip()) == record.with_suffix("") / "bin" / "wasm32-wasi-cc"
 
 
-def test_run_wrapper_puts_the_guest_arguments_after_the_module(store: FakeStore) -> None:
-    text = _written(store)["run"].read_text()
-    assert 'module=$1; shift' in text and '"$module" --dir . -- "$@"' in text and "-m wasitool run" in text
+ARGV_MODULE = """(module
+  (import "wasi_snapshot_preview1" "args_sizes_get" (func $sizes (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "args_get" (func $get (param i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (drop (call $sizes (i32.const 0) (i32.const 4)))
+    (drop (call $get (i32.const 1024) (i32.const 2048)))
+    (i32.store (i32.const 16) (i32.const 2048)) (i32.store (i32.const 20) (i32.load (i32.const 4)))
+    (drop (call $write (i32.const 1) (i32.const 16) (i32.const 1) (i32.const 24)))))"""
+
+
+def test_run_wrapper_takes_leading_dirs_and_gives_the_guest_its_arguments(store: FakeStore, tmp_path: Path) -> None:
+    """`wasm32-wasi-run [--dir HOST::GUEST]... MODULE ARGS...` (CMake's emulator with the toolchain file's
+    preopens first): the guest gets MODULE and ARGS as they were, an option-like one included."""
+    import wasmtime
+
+    module = tmp_path / "argv.wasm"
+    module.write_bytes(wasmtime.wat2wasm(ARGV_MODULE))
+    run = _written(store)["run"]
+    for dirs in ([], ["--dir", f"{tmp_path}::{tmp_path}"], ["--dir", ".::/a", "--dir", f"{tmp_path}::/b c"]):
+        proc = subprocess.run(["sh", str(run), *dirs, str(module), "a", "b c", "--dir", "", "--"], cwd=tmp_path,
+                              capture_output=True, timeout=120, check=False)
+        assert (proc.returncode, proc.stderr) == (0, b""), dirs
+        assert proc.stdout.split(b"\0") == [b"argv.wasm", b"a", b"b c", b"--dir", b"", b"--", b""], dirs
+    proc = subprocess.run(["sh", str(run), "--dir", f"{tmp_path}/missing::/m", str(module)], cwd=tmp_path,
+                          capture_output=True, timeout=120, check=False)
+    assert proc.returncode != 0 and b"missing" in proc.stderr  # the pair reached `wasitool run`
 
 
 def test_windows_wrappers_are_cmd_files(store: FakeStore, tmp_path: Path) -> None:

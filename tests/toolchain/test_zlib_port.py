@@ -20,7 +20,14 @@ from pathlib import Path
 import pytest
 
 from tests.support.third_party import ZLIB_DEBIAN
-from tests.toolchain.real_sources import guest_runners, pinned_debian_source, require_program, run_guest, wasitool
+from tests.toolchain.real_sources import (
+    build_step,
+    guest_runners,
+    pinned_debian_source,
+    require_program,
+    run_guest,
+    wasitool,
+)
 from wasitool.toolchain.extract import extract_archive
 from wasitool.toolchain.reporter import SilentReporter
 
@@ -28,13 +35,6 @@ pytestmark = pytest.mark.slow
 
 ORIG = ZLIB_DEBIAN  # the one pin of zlib's sources (bench/ builds minigzip from it too)
 TREE = "zlib-1.2.13.dfsg"
-
-
-def _cmake(home: Path, argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=900, check=False,
-                          env={**os.environ, "WASITOOL_HOME": str(home)})
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +49,10 @@ def zlib_build(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -
     toolchain_file, build = work / "wasi.cmake", work / "build"
     written = wasitool(toolchain_home, "toolchain", "--cmake", str(toolchain_file))
     assert written.returncode == 0, written.stderr
-    configure = _cmake(toolchain_home, ["cmake", f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}", "-S", str(source),
+    configure = build_step(toolchain_home, ["cmake", f"-DCMAKE_TOOLCHAIN_FILE={toolchain_file}", "-S", str(source),
                                         "-B", str(build)], work)
     assert "Building a STATIC library instead" in configure.stderr  # zlib's add_library(zlib SHARED ...)
-    _cmake(toolchain_home, ["cmake", "--build", str(build)], work)
+    build_step(toolchain_home, ["cmake", "--build", str(build)], work)
     return build
 
 
@@ -63,7 +63,7 @@ def test_zlib_builds_static_and_its_ctest_passes(zlib_build: Path, toolchain_hom
     assert not list(zlib_build.glob("*.so*"))
     for program in ("example", "example64", "minigzip", "minigzip64"):
         assert (zlib_build / f"{program}.wasm").read_bytes()[:4] == b"\0asm", program
-    ctest = _cmake(toolchain_home, ["ctest", "--output-on-failure"], zlib_build)
+    ctest = build_step(toolchain_home, ["ctest", "--output-on-failure"], zlib_build)
     assert "100% tests passed, 0 tests failed out of 2" in ctest.stdout, ctest.stdout
     assert (zlib_build / "foo.gz").is_file()  # example's gzip file, written in the preopened build directory
     run = subprocess.run(["ctest", "-V", "-R", "^example$"], cwd=zlib_build, capture_output=True, text=True,

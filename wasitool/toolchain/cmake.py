@@ -16,11 +16,15 @@ from wasitool.toolchain.roles import Role
 from wasitool.toolchain.wrappers import COMPILERS, RUN_ROLE, _install, posix_compiler
 
 # add_test(NAME COMMAND) with an executable target's name runs that target's file (`x.wasm`) through the
-# CROSSCOMPILING_EMULATOR; the old signature add_test(name command ...), which zlib uses, names a file, so ctest
-# would look for `example` and could not run it. When such a command is an executable target already defined
-# (and the test is new: the old signature replaces a test of that name, the new one refuses), the test is
-# registered with the new signature, which is what it means on a native build. Everything else goes to
-# CMake's add_test unchanged (each argument bracket-quoted, so empty ones and `;` survive). The function keeps
+# CROSSCOMPILING_EMULATOR; the old signature add_test(name command ...) names a file, so ctest would look for
+# `example` (zlib: add_test(example example)) or `<dir>/test_array` (Jansson: the target's output path without
+# the suffix) and could not run it. When such a command is an executable target already defined, or the
+# absolute path of one's output file without its suffix (in the target's RUNTIME_OUTPUT_DIRECTORY, else its
+# binary dir), and the test is new (the old signature replaces a test of that name, the new one refuses), the
+# test is registered with the new signature on that target, which is what it means on a native build; the
+# arguments stay arguments (one spelled like a keyword of the new signature, as Jansson's WORKING_DIRECTORY,
+# goes through `$<1:...>`). Everything else goes to CMake's add_test unchanged (each argument bracket-quoted,
+# so empty ones and `;` survive). The function keeps
 # the policies of CMake 3.18 (needed for cmake_language) whatever the project asks for; older CMakes keep
 # their add_test. A property guards against a second definition, whose `_add_test` would be this function.
 # A project defining its own add_test afterwards makes `_add_test` this function, and CMake's unreachable:
@@ -39,18 +43,40 @@ if(NOT _wasitool_add_test AND NOT WASITOOL_KEEP_ADD_TEST AND NOT CMAKE_VERSION V
     set(_wasitool_in_add_test 1)
     set(_args "")
     set(_first 0)
-    if(ARGC GREATER 1 AND NOT ARGV0 STREQUAL "NAME" AND TARGET "${ARGV1}")
-      get_target_property(_type "${ARGV1}" TYPE)
+    set(_target "")
+    if(ARGC GREATER 1 AND NOT ARGV0 STREQUAL "NAME")
+      if(TARGET "${ARGV1}")
+        set(_target "${ARGV1}")
+      elseif(IS_ABSOLUTE "${ARGV1}")
+        get_filename_component(_name "${ARGV1}" NAME)
+        if(TARGET "${_name}")
+          get_filename_component(_dir "${ARGV1}" DIRECTORY)
+          get_target_property(_out "${_name}" RUNTIME_OUTPUT_DIRECTORY)
+          if(NOT _out)
+            get_target_property(_out "${_name}" BINARY_DIR)
+          endif()
+          if(_out STREQUAL _dir)
+            set(_target "${_name}")
+          endif()
+        endif()
+      endif()
+    endif()
+    if(_target)
+      get_target_property(_type "${_target}" TYPE)
       get_property(_tests DIRECTORY PROPERTY TESTS)
       if(_type STREQUAL "EXECUTABLE" AND NOT ARGV0 IN_LIST _tests)
-        set(_args "NAME [=====[${ARGV0}]=====] COMMAND")
-        set(_first 1)
+        set(_args "NAME [=====[${ARGV0}]=====] COMMAND [=====[${_target}]=====]")
+        set(_first 2)
       endif()
     endif()
     math(EXPR _last "${ARGC} - 1")
     if(_last GREATER_EQUAL _first)
       foreach(_i RANGE ${_first} ${_last})
-        string(APPEND _args " [=====[${ARGV${_i}}]=====]")
+        set(_arg "${ARGV${_i}}")
+        if(_first EQUAL 2 AND _arg MATCHES "^(NAME|COMMAND|CONFIGURATIONS|WORKING_DIRECTORY|COMMAND_EXPAND_LISTS)$")
+          set(_arg "$<1:${_arg}>")
+        endif()
+        string(APPEND _args " [=====[${_arg}]=====]")
       endforeach()
     endif()
     cmake_language(EVAL CODE "_add_test(${_args})")
@@ -115,7 +141,7 @@ def render(toolchain: Toolchain, wrappers: Mapping[str, Path], modules: Path) ->
             lines.append(f"# {variable} is not set: {toolchain.missing(role).problem}")
     lines += [
         'set(CMAKE_EXECUTABLE_SUFFIX ".wasm")',
-        f"set(CMAKE_CROSSCOMPILING_EMULATOR {_quote(wrappers[RUN_ROLE])})",
+        *_emulator(wrappers[RUN_ROLE], toolchain.platform),
         "# Programs run on the build machine; libraries, headers and packages come from the target only.",
         "set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)",
         "set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)",
@@ -123,6 +149,18 @@ def render(toolchain: Toolchain, wrappers: Mapping[str, Path], modules: Path) ->
         "set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _emulator(run: Path, platform: str) -> list[str]:
+    """CMAKE_CROSSCOMPILING_EMULATOR: `wasm32-wasi-run`, which preopens the working directory as `.`; the source
+    and build trees also at their own absolute paths (sh wrappers), since tests name data files that way
+    (`add_test(x prog ${CMAKE_CURRENT_SOURCE_DIR}/data)`), as on a native build. Not `/`: wasi-libc resolves a
+    relative path against `/`, so the host's root would take every relative path from the working directory."""
+    if platform.startswith("windows"):  # the .cmd wrapper takes the module first
+        return [f"set(CMAKE_CROSSCOMPILING_EMULATOR {_quote(run)})"]
+    return ["# The source and build trees are preopened at their own paths, so tests can name files there.",
+            f'set(CMAKE_CROSSCOMPILING_EMULATOR {_quote(run)} "--dir" "${{CMAKE_SOURCE_DIR}}::${{CMAKE_SOURCE_DIR}}"',
+            '    "--dir" "${CMAKE_BINARY_DIR}::${CMAKE_BINARY_DIR}")']
 
 
 def _quote(value: object) -> str:

@@ -40,7 +40,7 @@ from wasitool.toolchain.firstuse import is_zig, sh_watch
 from wasitool.toolchain.manifest import Toolchain
 from wasitool.toolchain.roles import Role
 
-FORMAT = 5  # bump when the generated files change, so existing wrapper dirs are rewritten
+FORMAT = 7  # bump when the generated files change, so existing wrapper dirs are rewritten
 PREFIX = "wasm32-wasi-"
 TARGET_ROLES: tuple[Role, ...] = ("cc", "c++", "ar", "ranlib", "nm", "strip", "wasm-ld")  # named wasm32-wasi-<role>
 RUN_ROLE = "run"  # wasm32-wasi-run MODULE [ARGS]: `wasitool run`, for CMake's CROSSCOMPILING_EMULATOR
@@ -246,11 +246,18 @@ def _legacy_eh_flags(flags: list[str]) -> list[str]:
 def _sh_run_wrapper(run: list[str]) -> str:
     return "\n".join([
         "#!/bin/sh",
-        f"# {PREFIX}{RUN_ROLE} MODULE.wasm [ARGS...]: `wasitool run` with the current directory preopened as `.`",
-        "# (the form CMake's CMAKE_CROSSCOMPILING_EMULATOR and test runners call); written by wasitool",
-        f'[ $# -ge 1 ] || {{ echo "usage: {PREFIX}{RUN_ROLE} MODULE.wasm [ARGS...]" >&2; exit 2; }}',
+        f"# {PREFIX}{RUN_ROLE} [--dir HOST::GUEST]... MODULE.wasm [ARGS...]: `wasitool run` with the current",
+        "# directory preopened as `.`, and the directories given (the CMake toolchain file's emulator gives the",
+        "# source and build trees); the form CMake's CMAKE_CROSSCOMPILING_EMULATOR and test runners call;",
+        "# written by wasitool",
+        f'[ $# -ge 1 ] || {{ echo "usage: {PREFIX}{RUN_ROLE} [--dir HOST::GUEST]... MODULE.wasm [ARGS...]" >&2; '
+        "exit 2; }",
+        "n=0  # the leading --dir pairs go to the end, then: pairs, --, the guest's arguments (POSIX sh: no arrays)",
+        'while [ $# -ge 3 ] && [ "$1" = --dir ]; do set -- "$@" "$1" "$2"; shift 2; n=$((n + 2)); done',
         "module=$1; shift",
-        f'exec {_sh_words(run)} "$module" --dir . -- "$@"',
+        "k=$(($# - n)); set -- \"$@\" --",
+        'while [ "$k" -gt 0 ]; do set -- "$@" "$1"; shift; k=$((k - 1)); done',
+        f'exec {_sh_words(run)} "$module" --dir . "$@"',
     ]) + "\n"
 
 
