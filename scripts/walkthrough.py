@@ -39,9 +39,13 @@ def wasitool(*argv: str, cwd: Path = ROOT) -> tuple[int, str, str]:
 
 
 def normalise(text: str) -> str:
+    """Output as the page shows it: paths relative, inode numbers elided, no "still building after 3 s"
+    notice (whether a link takes that long depends on the machine's load, not on the command)."""
+    from wasitool.toolchain.firstuse import is_notice
+
     text = text.replace(str(ROOT), ".")
     text = re.sub(r"d_ino=\d+", "d_ino=…", text)
-    return "".join(line.rstrip() + "\n" for line in text.splitlines())  # rich pads table titles
+    return "".join(line.rstrip() + "\n" for line in text.splitlines() if not is_notice(line))  # rich pads titles
 
 
 def count_entries(text: str) -> str:

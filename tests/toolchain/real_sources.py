@@ -114,6 +114,17 @@ def third_party_sources(program: third_party.Program, work: Path) -> Path:
     return _fetched(lambda: third_party.extract_sources(program, work))
 
 
+def pinned_debian_work(orig: tuple[str, str, str], name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A fresh temporary directory with `orig` (a pinned Debian source file: directory, name, sha256) extracted
+    into it (skipping or failing as `pinned_debian_source`)."""
+    from wasitool.toolchain.extract import extract_archive
+    from wasitool.toolchain.reporter import SilentReporter
+
+    work = tmp_path_factory.mktemp(name)
+    extract_archive(pinned_debian_source(*orig), work, SilentReporter())
+    return work
+
+
 def build_step(home: Path, argv: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     """A build tool's command (cmake, ctest, make) run with `home`'s toolchain; it must succeed."""
     proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True, timeout=900, check=False,

@@ -16,9 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.third_party import HELLO_DEBIAN
-from tests.toolchain.real_sources import guest_runners, pinned_debian_source, require_program, run_guest
-from wasitool.toolchain.extract import extract_archive
-from wasitool.toolchain.reporter import SilentReporter
+from tests.toolchain.real_sources import guest_runners, pinned_debian_work, require_program, run_guest
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +36,7 @@ def _exec(home: Path, tree: Path, *command: str) -> subprocess.CompletedProcess[
 def hello_tree(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """hello's source tree, configured for wasm32-wasi and built by its own makefiles."""
     require_program("make")
-    work = tmp_path_factory.mktemp("hello")
-    extract_archive(pinned_debian_source(*HELLO_DEBIAN), work, SilentReporter())
+    work = pinned_debian_work(HELLO_DEBIAN, "hello", tmp_path_factory)
     tree = work / TREE
     old = subprocess.run(["sh", "build-aux/config.sub", "wasm32-wasi"], cwd=tree, capture_output=True, text=True,
                          timeout=60, check=False)

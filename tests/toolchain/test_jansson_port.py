@@ -21,9 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.third_party import JANSSON_DEBIAN
-from tests.toolchain.real_sources import build_step, pinned_debian_source, require_program, wasitool
-from wasitool.toolchain.extract import extract_archive
-from wasitool.toolchain.reporter import SilentReporter
+from tests.toolchain.real_sources import build_step, pinned_debian_work, require_program, wasitool
 
 pytestmark = pytest.mark.slow
 
@@ -34,8 +32,7 @@ UNBUILDABLE = "test_dump"  # calls pipe(): not in WASI preview1
 def jansson_build(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Jansson's build directory: configured with only the toolchain file, every target built but one."""
     require_program("cmake")
-    work = tmp_path_factory.mktemp("jansson")
-    extract_archive(pinned_debian_source(*JANSSON_DEBIAN), work, SilentReporter())
+    work = pinned_debian_work(JANSSON_DEBIAN, "jansson", tmp_path_factory)
     toolchain_file, build = work / "wasi.cmake", work / "build"
     written = wasitool(toolchain_home, "toolchain", "--cmake", str(toolchain_file))
     assert written.returncode == 0, written.stderr

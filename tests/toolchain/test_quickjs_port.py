@@ -23,9 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.toolchain.real_sources import guest_runners, pinned_debian_source, require_program, run_guest, wasitool
-from wasitool.toolchain.extract import extract_archive
-from wasitool.toolchain.reporter import SilentReporter
+from tests.toolchain.real_sources import guest_runners, pinned_debian_work, require_program, run_guest, wasitool
 
 pytestmark = pytest.mark.slow
 
@@ -62,8 +60,7 @@ def _run(home: Path, argv: list[str], cwd: Path) -> subprocess.CompletedProcess[
 @pytest.fixture(scope="module")
 def quickjs(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> QuickJS:
     require_program("cmake")
-    work = tmp_path_factory.mktemp("quickjs")
-    extract_archive(pinned_debian_source(*ORIG), work, SilentReporter())
+    work = pinned_debian_work(ORIG, "quickjs", tmp_path_factory)
     source, build, toolchain_file = work / TREE, work / "build", work / "wasi.cmake"
     written = wasitool(toolchain_home, "toolchain", "--cmake", str(toolchain_file), "--posix")
     assert written.returncode == 0, written.stderr

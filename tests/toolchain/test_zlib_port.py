@@ -23,13 +23,11 @@ from tests.support.third_party import ZLIB_DEBIAN
 from tests.toolchain.real_sources import (
     build_step,
     guest_runners,
-    pinned_debian_source,
+    pinned_debian_work,
     require_program,
     run_guest,
     wasitool,
 )
-from wasitool.toolchain.extract import extract_archive
-from wasitool.toolchain.reporter import SilentReporter
 
 pytestmark = pytest.mark.slow
 
@@ -41,8 +39,7 @@ TREE = "zlib-1.2.13.dfsg"
 def zlib_build(toolchain_home: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """zlib's build directory: configured with only the toolchain file, every default target built."""
     require_program("cmake")
-    work = tmp_path_factory.mktemp("zlib")
-    extract_archive(pinned_debian_source(*ORIG), work, SilentReporter())
+    work = pinned_debian_work(ORIG, "zlib", tmp_path_factory)
     source = work / TREE
     (source / "win32").mkdir()
     (source / "win32" / "zlib1.rc").write_text("")

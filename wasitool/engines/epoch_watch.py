@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # signal's C core: `signal` builds enums (~0.4 ms)
 import _thread
-import contextlib
 import os
 import select
 import time
@@ -37,11 +36,12 @@ from collections.abc import Callable
 from types import FrameType
 from typing import TypeVar
 
+from wasitool.engines.wakeup_pipe import STOP, WakeupPipe
+
 T = TypeVar("T")
 
 KICK = getattr(_signal, "SIGUSR2", _signal.SIGINT)  # interrupts a host call blocking the main thread
 GRACE = 0.5  # seconds after the deadline before a guest stuck in a host call is interrupted by a signal
-_STOP = b"\0"  # written by the main thread; signal numbers are never 0
 
 
 class EpochWatch:
@@ -57,9 +57,7 @@ class EpochWatch:
         self._timeout = timeout
         self._done = False
         self._lock = _thread.allocate_lock()  # held while the thread may still signal the main thread
-        self._finished = _thread.allocate_lock()  # held by the thread until it returns
-        self._fds: tuple[int, int] | None = None
-        self._old_wakeup = -1
+        self._pipe: WakeupPipe | None = None
         self._main: int | None = _thread.get_ident()  # None unless this is the main thread (see __enter__)
 
     def run(self, call: Callable[[], T], timed_out: Callable[[], T]) -> T:
@@ -77,12 +75,8 @@ class EpochWatch:
         return timed_out() if self.reason == "timeout" else outcome
 
     def __enter__(self) -> EpochWatch:
-        read_fd, write_fd = os.pipe()
-        os.set_blocking(write_fd, False)
-        self._fds = (read_fd, write_fd)
-        try:  # only the main thread may set the wakeup fd (and runs Python's SIGINT handler)
-            self._old_wakeup = _signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-        except ValueError:
+        self._pipe = pipe = WakeupPipe()
+        if not pipe.open():  # only the main thread gets signals there (and runs Python's SIGINT handler)
             self._main = None
         if self._main is not None and self._defer is not None and \
                 _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
@@ -91,56 +85,45 @@ class EpochWatch:
             self._old_kick = (_signal.signal(KICK, self._on_sigint),)
         if self._main is None and self._timeout is None:
             return self  # nothing to watch for
-        self._finished.acquire()
-        _thread.start_new_thread(self._watch, (read_fd,))
+        pipe.start(self._watch)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._fds is None:
+        pipe, self._pipe = self._pipe, None
+        if pipe is None:
             return
-        read_fd, write_fd = self._fds
-        if self._main is not None:
-            _signal.set_wakeup_fd(self._old_wakeup)
-            if self._old_handler is not None:
-                _signal.signal(_signal.SIGINT, self._old_handler)
-                self._old_handler = None
+        pipe.restore()
+        if self._old_handler is not None:
+            _signal.signal(_signal.SIGINT, self._old_handler)
+            self._old_handler = None
         with self._lock:
             self._done = True
-        if self._finished.locked():
-            with contextlib.suppress(BlockingIOError):  # a pipe full of signal bytes: the thread sees done
-                os.write(write_fd, _STOP)
-            self._finished.acquire()
-            self._finished.release()
+        pipe.stop()  # a pipe full of signal bytes: the thread sees `_done`
         if self._old_kick is not None:  # the thread is gone: no kick can arrive after this
             _signal.signal(KICK, self._old_kick[0])
             self._old_kick = None
-        os.close(read_fd)
-        os.close(write_fd)
-        self._fds = None
+        pipe.close()
 
     def _watch(self, read_fd: int) -> None:
-        try:
-            deadline = None if self._timeout is None else time.monotonic() + self._timeout
-            while not self._done:
-                wait = None if deadline is None else max(0.0, deadline - time.monotonic())
-                ready, _, _ = select.select([read_fd], [], [], wait)
-                if ready:
-                    data = os.read(read_fd, 512)
-                    if _STOP in data or self._done:
-                        return
-                    if _signal.SIGINT in data and self.reason is None:
-                        self.reason = "interrupt"
-                        self._bump()
-                        deadline = time.monotonic() + GRACE  # kick a guest blocked in a host call
-                    continue
-                if self.reason is None:  # the deadline passed
-                    self.reason = "timeout"
+        deadline = None if self._timeout is None else time.monotonic() + self._timeout
+        while not self._done:
+            wait = None if deadline is None else max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([read_fd], [], [], wait)
+            if ready:
+                data = os.read(read_fd, 512)
+                if STOP in data or self._done:
+                    return
+                if _signal.SIGINT in data and self.reason is None:
+                    self.reason = "interrupt"
                     self._bump()
-                else:  # still running GRACE seconds later: stuck in a host call
-                    self._kick()
-                deadline = time.monotonic() + GRACE
-        finally:
-            self._finished.release()
+                    deadline = time.monotonic() + GRACE  # kick a guest blocked in a host call
+                continue
+            if self.reason is None:  # the deadline passed
+                self.reason = "timeout"
+                self._bump()
+            else:  # still running GRACE seconds later: stuck in a host call
+                self._kick()
+            deadline = time.monotonic() + GRACE
 
     def _on_sigint(self, _signum: int, frame: FrameType | None) -> None:
         """The main thread's SIGINT handler during a run: KeyboardInterrupt, unless that would escape."""

@@ -15,72 +15,57 @@ A process started with SIGINT ignored (`nohup`) keeps ignoring it. Costs per run
 from __future__ import annotations
 
 import _signal  # type: ignore[import-not-found]  # signal's C core: `signal` builds enums (~0.4 ms)
-import _thread
 import contextlib
 import os
 import select
 from types import FrameType
 
 from wasitool import exitcodes
+from wasitool.engines.wakeup_pipe import STOP, WakeupPipe
 
 LINE = b"wasitool: interrupted\n"
-_STOP = b"\0"  # written by the main thread; signal numbers are never 0
 
 
 class ExitOnInterrupt:
     """Context manager around one run in the main thread: a Ctrl-C during it ends the process (status 130)."""
 
     def __init__(self) -> None:
-        self._fds: tuple[int, int] | None = None
-        self._old_wakeup = -1
+        self._pipe: WakeupPipe | None = None
         self._old_handler: object = None
-        self._finished = _thread.allocate_lock()  # held by the thread until it returns
 
     def __enter__(self) -> ExitOnInterrupt:
         if _signal.getsignal(_signal.SIGINT) is not _signal.default_int_handler:
             return self  # SIGINT ignored, or handled by the embedding program: not ours to act on
-        read_fd, write_fd = os.pipe()
-        os.set_blocking(write_fd, False)
-        try:  # only the main thread may set the wakeup fd
-            self._old_wakeup = _signal.set_wakeup_fd(write_fd, warn_on_full_buffer=False)
-        except ValueError:
-            os.close(read_fd)
-            os.close(write_fd)
+        pipe = WakeupPipe()
+        if not pipe.open():  # not the main thread
+            pipe.close()
             return self
-        self._fds = (read_fd, write_fd)
+        self._pipe = pipe
         # The thread acts on the signal; a KeyboardInterrupt raised in a host call as well would print twice.
         self._old_handler = _signal.signal(_signal.SIGINT, _leave_to_the_thread)
-        self._finished.acquire()
-        _thread.start_new_thread(self._watch, (read_fd,))
+        pipe.start(_watch)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._fds is None:
+        pipe, self._pipe = self._pipe, None
+        if pipe is None:
             return
-        read_fd, write_fd = self._fds
-        _signal.set_wakeup_fd(self._old_wakeup)
+        pipe.restore()
         _signal.signal(_signal.SIGINT, self._old_handler)
-        with contextlib.suppress(BlockingIOError):  # a pipe full of signal bytes: the thread sees a SIGINT
-            os.write(write_fd, _STOP)
-        self._finished.acquire()
-        self._finished.release()
-        os.close(read_fd)
-        os.close(write_fd)
-        self._fds = None
+        pipe.stop()
+        pipe.close()
 
-    def _watch(self, read_fd: int) -> None:
-        try:
-            while True:
-                select.select([read_fd], [], [])
-                data = os.read(read_fd, 512)
-                if _signal.SIGINT in data:
-                    with contextlib.suppress(OSError):
-                        os.write(2, LINE)
-                    os._exit(exitcodes.INTERRUPTED)
-                if _STOP in data:
-                    return
-        finally:
-            self._finished.release()
+
+def _watch(read_fd: int) -> None:
+    while True:
+        select.select([read_fd], [], [])
+        data = os.read(read_fd, 512)
+        if _signal.SIGINT in data:
+            with contextlib.suppress(OSError):
+                os.write(2, LINE)
+            os._exit(exitcodes.INTERRUPTED)
+        if STOP in data:
+            return
 
 
 def _leave_to_the_thread(_signum: int, _frame: FrameType | None) -> None:
