@@ -167,7 +167,7 @@ class _ForkedBatch:
         limits = self.limits if spec.timeout is None else self.limits.with_timeout(spec.timeout)
         try:
             try:
-                module = self.eng.prepare(self._module(spec.module), limits)
+                module = self.eng.prepare(self._module(spec.module), limits.for_child())  # what the child runs
             except ComponentGiven as given:
                 if not hasattr(self.eng, "instantiate_component"):
                     self.done[index] = BatchResult(index, RunResult(0, unsupported=self._core_only()), None, 0.0)

@@ -19,6 +19,7 @@ from tests.support import wat_modules as M
 from wasitool.engines import load_engine
 from wasitool.engines.limits import Limits
 from wasitool.engines.wasmtime_engine import WasmtimeEngine
+from wasitool.runspec import RunSpec
 
 
 @pytest.fixture
@@ -46,6 +47,24 @@ def test_epoch_checks_only_where_a_guest_may_be_stopped(wasmtime_engine: Wasmtim
     assert wasmtime_engine.prepare(prepared, limits) is prepared  # compiled once per variant
     if variant is None:
         assert prepared is module and "no-epoch" in (wasmtime_engine.cache_tag() or "")
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="batches fork a child per run")
+def test_a_batch_with_a_time_limit_runs_its_children_without_epoch_checks(wasmtime_engine: WasmtimeEngine, wat_file,
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """A batch's parent kills a child at its time limit: the children run the engine's own code, and the batch
+    makes no epoch-checked variant of the module (before, it made one for the parent's limits and ran it)."""
+    from wasitool.batch import run_batch
+
+    made: list[str] = []
+    variant = WasmtimeEngine._variant
+    monkeypatch.setattr(WasmtimeEngine, "_variant", lambda self, name: made.append(name) or variant(self, name))
+    hello, spin = wat_file(M.HELLO, "hello.wasm"), wat_file(M.READY_SPIN, "spin.wasm")
+    runs = list(run_batch([RunSpec(hello), RunSpec(spin, timeout=0.5)], "wasmtime", limits=Limits(timeout=30.0)))
+    results = [run.result for run in runs]
+    assert results[0] is not None and results[0].exit_code == 0
+    assert results[1] is not None and (results[1].exit_code, results[1].timeout) == (124, 0.5)
+    assert made == []
 
 
 def test_a_spinning_plain_run_and_a_traced_one_both_end_on_ctrl_c(wasmtime_engine: WasmtimeEngine, wat_file):
