@@ -34,7 +34,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, TypeVar, cast
 
 from wasitool.engines import load_engine, supervisor
 from wasitool.engines.base import ComponentGiven
@@ -44,6 +44,8 @@ from wasitool.engines.traps import trap_line
 from wasitool.engines.values import CompiledModule, MissingMemory, Outcome, WasiHost
 from wasitool.errors import InternalError, WasiError, WasitoolError
 from wasitool.runspec import Invoke, Preopen, RunResult, RunSpec
+
+T = TypeVar("T")
 
 # Builds the guest's WASI context: (spec, its index in the batch, (stdin, stdout, stderr)) -> a
 # `wasitool.wasi.WasiContext` or anything with its `host_functions`/`bind_memory`/`close` (e.g. one with
@@ -248,31 +250,17 @@ class _ForkedBatch:
 
     def _component(self, path: Path, given: ComponentGiven, limits: Limits) -> Any:
         """The component at `path` compiled (once) for this batch's engine (which has the component model)."""
-        found = self.components.get(path)
-        if found is None:
-            try:
-                found = self.eng.compile_component(given.data, given.label, limits)  # type: ignore[attr-defined]
-            except WasitoolError as exc:
-                found = exc
-            self.components[path] = found
-        if isinstance(found, WasitoolError):
-            raise found
-        return found
+        return _once(self.components, path,
+                     lambda: self.eng.compile_component(given.data, given.label, limits))  # type: ignore[attr-defined]
 
     def _module(self, path: Path) -> CompiledModule:
-        found = self.modules.get(path)
-        if found is None:
-            try:
-                if path.exists() and not path.is_file() and not path.is_dir():  # read here, it could block the batch
-                    raise WasiError(f"{path} is not a regular file (a FIFO or a device)",
-                                    "name a .wasm file: a batch reads each module once, before its runs")
-                found = self.eng.compile(path)
-            except WasitoolError as exc:
-                found = exc
-            self.modules[path] = found
-        if isinstance(found, WasitoolError):
-            raise found
-        return found
+        def compile_it() -> CompiledModule:
+            if path.exists() and not path.is_file() and not path.is_dir():  # read here, it could block the batch
+                raise WasiError(f"{path} is not a regular file (a FIFO or a device)",
+                                "name a .wasm file: a batch reads each module once, before its runs")
+            return self.eng.compile(path)
+
+        return _once(self.modules, path, compile_it)
 
     def _wait(self) -> None:
         """Read what the children sent; finish those that ended or passed their time limit."""
@@ -354,6 +342,20 @@ def warm_up(eng: Engine) -> None:
 
 _EMPTY_COMMAND = """(module (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
   (memory (export "memory") 1) (func (export "_start") (call $exit (i32.const 0))))"""
+
+
+def _once(made: dict[Path, Any], path: Path, make: Callable[[], T]) -> T:
+    """`make()` for `path` the first time; afterwards what it gave, or the WasitoolError it raised again."""
+    found = made.get(path)
+    if found is None:
+        try:
+            found = make()
+        except WasitoolError as exc:
+            found = exc
+        made[path] = found
+    if isinstance(found, WasitoolError):
+        raise found
+    return cast(T, found)
 
 
 def _guest_files(stdin: bytes | None) -> tuple[int, int, int]:
