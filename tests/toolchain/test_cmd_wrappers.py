@@ -19,12 +19,11 @@ from pathlib import Path
 import pytest
 
 from tests.toolchain.fake_toolchain import SJLJ, FakeStore, make_fake_store
-from tests.toolchain.test_link_output import MODULE, _sections
+from tests.toolchain.test_link_output import MODULE, STRIP_CASES, _sections
 from wasitool.toolchain import compiler_wrapper, posix, wrappers
 from wasitool.toolchain.manifest import Toolchain
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="the recorder standing in for the compiler is sh")
-LEGACY = ["-mllvm", "-wasm-use-legacy-eh=false"]
 
 
 @pytest.fixture
@@ -65,10 +64,7 @@ def test_a_cmd_compiler_wrapper_runs_its_spec_in_python(store: FakeStore) -> Non
     assert "\r\nset \"ZIG_GLOBAL_CACHE_DIR=" in written["ar"].read_bytes().decode()  # other roles: the command
 
 
-@pytest.mark.parametrize("args, stripped", [
-    ([], True), (["-g0"], True), (["-g"], False), (["-O2", "-g3"], False), (["-g", "-g0"], True),
-    (["-r"], False), (["-Wl,-r"], False),
-])
+@pytest.mark.parametrize("args, stripped", STRIP_CASES)
 def test_a_cmd_link_without_g_loses_its_dwarf_and_keeps_its_names(store: FakeStore, args: list[str],
                                                                    stripped: bool) -> None:
     out = store.root.parent / "prog.wasm"

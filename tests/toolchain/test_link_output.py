@@ -62,10 +62,14 @@ def test_a_link_without_g_loses_its_dwarf_and_keeps_its_names(store: FakeStore) 
     assert _sections(store.root.parent / "linked.wasm") == ["type", "custom:name", "custom:producers"]
 
 
-@pytest.mark.parametrize("args, stripped", [
+# A link's arguments, and whether the wrapper strips the DWARF it wrote (sh here, .cmd in test_cmd_wrappers).
+STRIP_CASES = [
     ([], True), (["-g0"], True), (["-g"], False), (["-O2", "-g3"], False), (["-g", "-g0"], True),
     (["-r"], False), (["-Wl,-r"], False),
-])
+]
+
+
+@pytest.mark.parametrize("args, stripped", STRIP_CASES)
 def test_only_links_without_debug_info_requested_are_stripped(store: FakeStore, args: list[str],
                                                                stripped: bool) -> None:
     out = store.root.parent / "prog.wasm"
